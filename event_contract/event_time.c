@@ -1,0 +1,175 @@
+#include "event_time.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Howard Hinnant's days_from_civil / civil_from_days, exact for all years */
+int64_t
+analytics_days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    int64_t  era;
+    unsigned yoe, doy, doe;
+
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = (unsigned) (y - era * 400);
+    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t) doe - 719468;
+}
+
+static void
+analytics_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+    int64_t  era;
+    unsigned doe, yoe, doy, mp;
+
+    z += 719468;
+    era = (z >= 0 ? z : z - 146096) / 146097;
+    doe = (unsigned) (z - era * 146097);
+    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int64_t) yoe + era * 400 + (*m <= 2);
+}
+
+void
+analytics_time_format_rfc3339_ms(int64_t unix_ms, char out[ANALYTICS_RFC3339_MS_LEN + 1])
+{
+    int64_t  days, ms_of_day, year;
+    unsigned month, day;
+    char     text[64];
+
+    days = unix_ms / 86400000;
+    ms_of_day = unix_ms % 86400000;
+    if (ms_of_day < 0) {
+        ms_of_day += 86400000;
+        days -= 1;
+    }
+    analytics_civil_from_days(days, &year, &month, &day);
+
+    snprintf(text, sizeof(text), "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
+             (int) (year % 10000), month, day,
+             (int) (ms_of_day / 3600000), (int) (ms_of_day / 60000 % 60),
+             (int) (ms_of_day / 1000 % 60), (int) (ms_of_day % 1000));
+    memcpy(out, text, ANALYTICS_RFC3339_MS_LEN);
+    out[ANALYTICS_RFC3339_MS_LEN] = '\0';
+}
+
+static int
+analytics_digits(const char *p, size_t n, int *value)
+{
+    size_t i;
+    int    v = 0;
+
+    for (i = 0; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9') {
+            return -1;
+        }
+        v = v * 10 + (p[i] - '0');
+    }
+    *value = v;
+    return 0;
+}
+
+static int
+analytics_days_in_month(int year, int month)
+{
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int              leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+
+    return month == 2 && leap ? 29 : days[month - 1];
+}
+
+int
+analytics_time_parse_rfc3339(const char *s, size_t len, int64_t *unix_ms)
+{
+    int    year, month, day, hour = 0, minute = 0, second = 0, ms = 0;
+    int    off_h, off_m, offset_min = 0, sign, scale;
+    size_t i;
+
+    if (len < 10 || analytics_digits(s, 4, &year) || s[4] != '-'
+        || analytics_digits(s + 5, 2, &month) || s[7] != '-'
+        || analytics_digits(s + 8, 2, &day))
+    {
+        return -1;
+    }
+    if (month < 1 || month > 12 || day < 1 || day > analytics_days_in_month(year, month)) {
+        return -1;
+    }
+    i = 10;
+
+    if (i < len) {
+        if (s[i] != 'T' && s[i] != 't' && s[i] != ' ') {
+            return -1;
+        }
+        if (len < i + 6 || analytics_digits(s + i + 1, 2, &hour) || s[i + 3] != ':'
+            || analytics_digits(s + i + 4, 2, &minute))
+        {
+            return -1;
+        }
+        i += 6;
+        if (i < len && s[i] == ':') {
+            if (len < i + 3 || analytics_digits(s + i + 1, 2, &second)) {
+                return -1;
+            }
+            i += 3;
+            if (i < len && s[i] == '.') {
+                i++;
+                if (i >= len || s[i] < '0' || s[i] > '9') {
+                    return -1;
+                }
+                for (scale = 100; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+                    ms += (s[i] - '0') * scale;
+                    scale /= 10;
+                }
+            }
+        }
+        if (hour > 23 || minute > 59 || second > 60) {
+            return -1;
+        }
+        if (second == 60) {
+            second = 59;   /* a leap second is held at :59 */
+        }
+
+        if (i < len) {
+            if ((s[i] == 'Z' || s[i] == 'z') && i + 1 == len) {
+                i++;
+            } else if (s[i] == '+' || s[i] == '-') {
+                sign = s[i] == '-' ? -1 : 1;
+                if (len == i + 6 && s[i + 3] == ':') {
+                    if (analytics_digits(s + i + 1, 2, &off_h)
+                        || analytics_digits(s + i + 4, 2, &off_m))
+                    {
+                        return -1;
+                    }
+                } else if (len == i + 5) {
+                    if (analytics_digits(s + i + 1, 2, &off_h)
+                        || analytics_digits(s + i + 3, 2, &off_m))
+                    {
+                        return -1;
+                    }
+                } else {
+                    return -1;
+                }
+                if (off_h > 23 || off_m > 59) {
+                    return -1;
+                }
+                offset_min = sign * (off_h * 60 + off_m);
+                i = len;
+            } else {
+                return -1;
+            }
+        }
+    }
+
+    if (i != len) {
+        return -1;
+    }
+
+    *unix_ms = ((analytics_days_from_civil(year, (unsigned) month, (unsigned) day) * 86400
+                 + hour * 3600 + minute * 60 + second - (int64_t) offset_min * 60) * 1000) + ms;
+    return 0;
+}

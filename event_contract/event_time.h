@@ -1,0 +1,34 @@
+/*
+ * Times cross the stream as Unix milliseconds and the API as RFC 3339.
+ * A timestamp without an offset is UTC (the Webmarketer document's rule).
+ */
+#ifndef ANALYTICS_EVENT_TIME_H
+#define ANALYTICS_EVENT_TIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ANALYTICS_RFC3339_MS_LEN 24   /* 2026-11-23T09:30:00.123Z */
+
+/* out receives 24 characters and a NUL */
+void analytics_time_format_rfc3339_ms(int64_t unix_ms, char out[ANALYTICS_RFC3339_MS_LEN + 1]);
+
+/*
+ * Accepts YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS[.fraction]] with 'T', 't' or ' ',
+ * then Z, z, +HH:MM, -HH:MM, +HHMM or nothing (UTC). Fractions beyond
+ * milliseconds are truncated. Returns 0 and sets *unix_ms, or -1.
+ */
+int analytics_time_parse_rfc3339(const char *text, size_t len, int64_t *unix_ms);
+
+/* days since 1970-01-01 of a proleptic Gregorian date */
+int64_t analytics_days_from_civil(int64_t year, unsigned month, unsigned day);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,170 @@
+#include "stream_entry.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void
+analytics_track_event_init(analytics_track_event *event,
+    const analytics_track_request *request, uint64_t received_at_ms,
+    const unsigned char random[10])
+{
+    memset(event, 0, sizeof(*event));
+    event->request = request;
+    analytics_event_id_v7(received_at_ms, random, event->id);
+    snprintf(event->received_at, sizeof(event->received_at), "%llu",
+             (unsigned long long) received_at_ms);
+    if (request->has_product_id) {
+        snprintf(event->product_id, sizeof(event->product_id), "%lld",
+                 (long long) request->product_id);
+    }
+}
+
+void
+analytics_stream_entry_add(analytics_stream_entry *entry, const char *name,
+    const char *value, size_t value_len)
+{
+    if (entry->count < ANALYTICS_STREAM_MAX_FIELDS) {
+        entry->fields[entry->count].name = name;
+        entry->fields[entry->count].value = value;
+        entry->fields[entry->count].value_len = value_len;
+        entry->count++;
+    }
+}
+
+void
+analytics_track_event_encode(const analytics_track_event *event,
+    analytics_stream_entry *entry)
+{
+    const analytics_track_request *request = event->request;
+
+    entry->count = 0;
+    analytics_stream_entry_add(entry, "v", ANALYTICS_STREAM_ENCODING_VERSION,
+                               sizeof(ANALYTICS_STREAM_ENCODING_VERSION) - 1);
+    analytics_stream_entry_add(entry, "kind", "track", 5);
+    analytics_stream_entry_add(entry, "id", event->id, ANALYTICS_UUID_TEXT_LEN);
+    analytics_stream_entry_add(entry, "received_at", event->received_at,
+                               strlen(event->received_at));
+    analytics_stream_entry_add(entry, "tenant_ref", request->tenant_ref, request->tenant_ref_len);
+    analytics_stream_entry_add(entry, "type", request->type, strlen(request->type));
+    if (request->has_product_id) {
+        analytics_stream_entry_add(entry, "product_id", event->product_id,
+                                   strlen(event->product_id));
+    }
+    analytics_stream_entry_add(entry, "metadata", request->metadata_json,
+                               request->metadata_json_len);
+    if (event->country != NULL && event->country_len > 0) {
+        analytics_stream_entry_add(entry, "country", event->country, event->country_len);
+    }
+}
+
+const analytics_stream_field *
+analytics_stream_entry_find(const analytics_stream_entry *entry, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < entry->count; i++) {
+        if (strcmp(entry->fields[i].name, name) == 0) {
+            return &entry->fields[i];
+        }
+    }
+    return NULL;
+}
+
+/* a decimal integer that fits int64, no sign unless allowed */
+static int
+analytics_parse_int64(const char *text, size_t len, int64_t *out)
+{
+    uint64_t value = 0;
+    size_t   i;
+
+    if (len == 0 || len > 18) {
+        return -1;
+    }
+    for (i = 0; i < len; i++) {
+        if (text[i] < '0' || text[i] > '9') {
+            return -1;
+        }
+        value = value * 10 + (uint64_t) (text[i] - '0');
+    }
+    *out = (int64_t) value;
+    return 0;
+}
+
+static const char *
+analytics_required(const analytics_stream_entry *entry, const char *name,
+    const char **value, size_t *len)
+{
+    const analytics_stream_field *field = analytics_stream_entry_find(entry, name);
+
+    if (field == NULL || field->value_len == 0) {
+        return name;
+    }
+    *value = field->value;
+    *len = field->value_len;
+    return NULL;
+}
+
+int
+analytics_stream_event_decode(const analytics_stream_entry *entry,
+    analytics_stream_event *event, const char **problem)
+{
+    const analytics_stream_field *field;
+    const char                   *text, *missing;
+    size_t                        len;
+
+    memset(event, 0, sizeof(*event));
+
+    field = analytics_stream_entry_find(entry, "v");
+    if (field == NULL || field->value_len != 1 || field->value[0] != '1') {
+        *problem = "unsupported encoding version";
+        return -1;
+    }
+
+    if ((missing = analytics_required(entry, "id", &event->id, &event->id_len))
+        || (missing = analytics_required(entry, "kind", &event->kind, &event->kind_len))
+        || (missing = analytics_required(entry, "tenant_ref", &event->tenant_ref,
+                                         &event->tenant_ref_len))
+        || (missing = analytics_required(entry, "type", &event->type, &event->type_len))
+        || (missing = analytics_required(entry, "metadata", &event->metadata,
+                                         &event->metadata_len)))
+    {
+        *problem = missing;
+        return -1;
+    }
+
+    if (!analytics_uuid_is_valid(event->id, event->id_len)) {
+        *problem = "id is not a UUID";
+        return -1;
+    }
+
+    if (analytics_required(entry, "received_at", &text, &len)
+        || analytics_parse_int64(text, len, &event->received_at_ms))
+    {
+        *problem = "received_at is not Unix milliseconds";
+        return -1;
+    }
+
+    if (analytics_required(entry, "tenant_id", &text, &len)
+        || analytics_parse_int64(text, len, &event->tenant_id))
+    {
+        *problem = "tenant_id is not a resolved tenant";
+        return -1;
+    }
+
+    field = analytics_stream_entry_find(entry, "product_id");
+    if (field != NULL) {
+        if (analytics_parse_int64(field->value, field->value_len, &event->product_id)) {
+            *problem = "product_id is not an integer";
+            return -1;
+        }
+        event->has_product_id = 1;
+    }
+
+    field = analytics_stream_entry_find(entry, "country");
+    if (field != NULL) {
+        event->country = field->value;
+        event->country_len = field->value_len;
+    }
+
+    return 0;
+}

@@ -1,0 +1,154 @@
+#include "track_request.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *const analytics_track_types[] = {
+    "whatsapp_click", "call", "location_view", "cart_add",
+    "social_share", "conversion", "purchase", NULL
+};
+
+static const char *
+analytics_track_type_lookup(const char *value, size_t len)
+{
+    size_t i;
+
+    for (i = 0; analytics_track_types[i] != NULL; i++) {
+        if (strlen(analytics_track_types[i]) == len
+            && memcmp(analytics_track_types[i], value, len) == 0)
+        {
+            return analytics_track_types[i];
+        }
+    }
+    return NULL;
+}
+
+static int
+analytics_json_is_blank(const char *body, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        if (body[i] != ' ' && body[i] != '\t' && body[i] != '\r' && body[i] != '\n') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+analytics_body_status
+analytics_track_request_parse(const char *body, size_t len,
+    analytics_track_request *request, analytics_validation_errors *errors,
+    char *problem_buf, size_t problem_size)
+{
+    json_t       *root, *tenant, *type, *product, *metadata, *merged;
+    json_error_t  error;
+    const char   *type_name;
+
+    memset(request, 0, sizeof(*request));
+    analytics_validation_errors_init(errors);
+
+    if (analytics_json_is_blank(body, len)) {
+        root = json_object();
+    } else {
+        root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &error);
+        if (root == NULL) {
+            snprintf(problem_buf, problem_size, "Malformed JSON body: %s.", error.text);
+            return ANALYTICS_BODY_MALFORMED;
+        }
+    }
+    if (root == NULL) {
+        return ANALYTICS_BODY_NO_MEMORY;
+    }
+    request->document = root;
+
+    if (!json_is_object(root)) {
+        snprintf(problem_buf, problem_size, "The request body must be a JSON object.");
+        return ANALYTICS_BODY_MALFORMED;
+    }
+
+    tenant = json_object_get(root, "tenant_id");
+    if (tenant == NULL || json_is_null(tenant)
+        || (json_is_string(tenant) && json_string_length(tenant) == 0))
+    {
+        analytics_validation_errors_add(errors, "tenant_id", "The tenant id field is required.");
+    } else if (!json_is_string(tenant)) {
+        analytics_validation_errors_add(errors, "tenant_id", "The tenant id field must be a string.");
+    } else if (json_string_length(tenant) > ANALYTICS_TENANT_REF_MAX_LEN) {
+        analytics_validation_errors_add(errors, "tenant_id",
+            "The tenant id field must not be greater than 64 characters.");
+    } else {
+        request->tenant_ref = json_string_value(tenant);
+        request->tenant_ref_len = json_string_length(tenant);
+    }
+
+    type = json_object_get(root, "type");
+    if (type == NULL || json_is_null(type)
+        || (json_is_string(type) && json_string_length(type) == 0))
+    {
+        analytics_validation_errors_add(errors, "type", "The type field is required.");
+    } else if (!json_is_string(type)) {
+        analytics_validation_errors_add(errors, "type", "The type field must be a string.");
+    } else {
+        type_name = analytics_track_type_lookup(json_string_value(type), json_string_length(type));
+        if (type_name == NULL) {
+            analytics_validation_errors_add(errors, "type", "The selected type is invalid.");
+        }
+        request->type = type_name;
+    }
+
+    product = json_object_get(root, "product_id");
+    if (product != NULL && !json_is_null(product)) {
+        if (!json_is_integer(product)) {
+            analytics_validation_errors_add(errors, "product_id",
+                "The product id field must be an integer.");
+        } else if (json_integer_value(product) < 1) {
+            analytics_validation_errors_add(errors, "product_id",
+                "The product id field must be at least 1.");
+        } else {
+            request->has_product_id = 1;
+            request->product_id = json_integer_value(product);
+        }
+    }
+
+    metadata = json_object_get(root, "metadata");
+    if (metadata != NULL && !json_is_null(metadata) && !json_is_object(metadata)) {
+        analytics_validation_errors_add(errors, "metadata", "The metadata field must be an object.");
+    }
+
+    if (errors->count > 0) {
+        return ANALYTICS_BODY_INVALID;
+    }
+
+    merged = json_is_object(metadata) ? json_copy(metadata) : json_object();
+    if (merged == NULL) {
+        return ANALYTICS_BODY_NO_MEMORY;
+    }
+    if (request->has_product_id
+        && json_object_set_new(merged, "product_id", json_integer(request->product_id)) != 0)
+    {
+        json_decref(merged);
+        return ANALYTICS_BODY_NO_MEMORY;
+    }
+    request->metadata_json = json_dumps(merged, JSON_COMPACT | JSON_ENCODE_ANY);
+    json_decref(merged);
+    if (request->metadata_json == NULL) {
+        return ANALYTICS_BODY_NO_MEMORY;
+    }
+    request->metadata_json_len = strlen(request->metadata_json);
+
+    return ANALYTICS_BODY_OK;
+}
+
+void
+analytics_track_request_free(analytics_track_request *request)
+{
+    if (request->metadata_json != NULL) {
+        free(request->metadata_json);
+    }
+    if (request->document != NULL) {
+        json_decref((json_t *) request->document);
+    }
+    memset(request, 0, sizeof(*request));
+}

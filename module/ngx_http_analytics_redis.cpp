@@ -1,0 +1,604 @@
+#include "ngx_http_analytics_redis.h"
+#include "ngx_http_analytics_redis_functions.h"
+
+#include <hiredis/async.h>
+#include <sys/ioctl.h>
+
+#define NGX_HTTP_ANALYTICS_BACKOFF_MIN   500     /* ms */
+#define NGX_HTTP_ANALYTICS_BACKOFF_MAX   10000   /* ms */
+#define NGX_HTTP_ANALYTICS_NO_SLOT       ((ngx_uint_t) -1)
+
+
+/*
+ * An in-flight call. hiredis gets the slot, never the request: the request
+ * may be gone when the reply comes, and its pool cleanup clears r.
+ */
+struct ngx_http_analytics_redis_slot_t {
+    ngx_http_request_t                  *r;
+    ngx_http_analytics_redis_reply_pt    handler;
+    ngx_uint_t                           generation;
+    ngx_msec_t                           sent;
+    ngx_uint_t                           next;      /* free list or FIFO */
+};
+
+
+struct ngx_http_analytics_redis_slot_ref_t {
+    ngx_http_analytics_redis_slot_t     *slot;
+    ngx_uint_t                           generation;
+};
+
+
+class ngx_http_analytics_redis_link {
+public:
+    ngx_http_analytics_redis_link() = default;
+    ngx_http_analytics_redis_link(const ngx_http_analytics_redis_link &) = delete;
+    ngx_http_analytics_redis_link &operator=(const ngx_http_analytics_redis_link &) = delete;
+
+    ngx_int_t init(ngx_cycle_t *cycle, const ngx_http_analytics_redis_conf_t *conf);
+    void      shutdown();
+    ngx_int_t send(ngx_http_request_t *r, ngx_http_analytics_redis_reply_pt handler,
+                   int argc, const char **argv, const size_t *argvlen);
+
+private:
+    void connect();
+    void drop(const char *why);
+    void schedule_reconnect();
+    void arm_command_timer();
+    void complete(ngx_http_analytics_redis_slot_t *slot, redisReply *reply);
+
+    static void on_connect(const redisAsyncContext *ac, int status);
+    static void on_disconnect(const redisAsyncContext *ac, int status);
+    static void on_functions_loaded(redisAsyncContext *ac, void *reply, void *privdata);
+    static void on_reply(redisAsyncContext *ac, void *reply, void *privdata);
+    static void on_read(ngx_event_t *ev);
+    static void on_write(ngx_event_t *ev);
+    static void on_connect_timeout(ngx_event_t *ev);
+    static void on_command_timeout(ngx_event_t *ev);
+    static void on_reconnect(ngx_event_t *ev);
+    static void on_request_gone(void *data);
+    static void ev_add_read(void *privdata);
+    static void ev_del_read(void *privdata);
+    static void ev_add_write(void *privdata);
+    static void ev_del_write(void *privdata);
+    static void ev_cleanup(void *privdata);
+
+    const ngx_http_analytics_redis_conf_t *conf_ = nullptr;
+    ngx_log_t                             *log_ = nullptr;
+    redisAsyncContext                     *ac_ = nullptr;
+    /* the context whose fd conn_ wraps, kept past ac_ for ev_cleanup */
+    redisAsyncContext                     *attached_ = nullptr;
+    ngx_connection_t                      *conn_ = nullptr;
+    bool                                   ready_ = false;
+    bool                                   exiting_ = false;
+    ngx_msec_t                             backoff_ = NGX_HTTP_ANALYTICS_BACKOFF_MIN;
+
+    ngx_event_t                            connect_timer_{};
+    ngx_event_t                            command_timer_{};
+    ngx_event_t                            reconnect_timer_{};
+
+    ngx_http_analytics_redis_slot_t       *slots_ = nullptr;
+    ngx_uint_t                             free_ = NGX_HTTP_ANALYTICS_NO_SLOT;
+    /* replies come in command order, so the oldest call is the FIFO head */
+    ngx_uint_t                             head_ = NGX_HTTP_ANALYTICS_NO_SLOT;
+    ngx_uint_t                             tail_ = NGX_HTTP_ANALYTICS_NO_SLOT;
+    ngx_uint_t                             pending_ = 0;
+};
+
+
+static ngx_http_analytics_redis_link  ngx_http_analytics_redis_worker_link;
+
+
+ngx_int_t
+ngx_http_analytics_redis_link::init(ngx_cycle_t *cycle,
+    const ngx_http_analytics_redis_conf_t *conf)
+{
+    ngx_uint_t  i;
+
+    conf_ = conf;
+    log_ = cycle->log;
+    exiting_ = false;
+
+    slots_ = static_cast<ngx_http_analytics_redis_slot_t *>(
+        ngx_calloc(conf->max_pending * sizeof(ngx_http_analytics_redis_slot_t), log_));
+    if (slots_ == nullptr) {
+        return NGX_ERROR;
+    }
+    for (i = 0; i < conf->max_pending; i++) {
+        slots_[i].next = i + 1 < conf->max_pending ? i + 1 : NGX_HTTP_ANALYTICS_NO_SLOT;
+    }
+    free_ = 0;
+
+    connect_timer_.handler = on_connect_timeout;
+    connect_timer_.data = this;
+    connect_timer_.log = log_;
+    connect_timer_.cancelable = 1;
+
+    command_timer_.handler = on_command_timeout;
+    command_timer_.data = this;
+    command_timer_.log = log_;
+
+    reconnect_timer_.handler = on_reconnect;
+    reconnect_timer_.data = this;
+    reconnect_timer_.log = log_;
+    reconnect_timer_.cancelable = 1;
+
+    connect();
+    return NGX_OK;
+}
+
+
+void
+ngx_http_analytics_redis_link::shutdown()
+{
+    exiting_ = true;
+
+    if (reconnect_timer_.timer_set) {
+        ngx_del_timer(&reconnect_timer_);
+    }
+    if (ac_ != nullptr) {
+        /* fires every pending callback with NULL, then ev_cleanup */
+        redisAsyncFree(ac_);
+        ac_ = nullptr;
+    }
+    if (slots_ != nullptr) {
+        ngx_free(slots_);
+        slots_ = nullptr;
+    }
+}
+
+
+void
+ngx_http_analytics_redis_link::connect()
+{
+    ngx_connection_t  *c;
+
+    ready_ = false;
+
+    ac_ = redisAsyncConnect(reinterpret_cast<const char *>(conf_->ip), conf_->port);
+    if (ac_ == nullptr) {
+        ngx_log_error(NGX_LOG_ERR, log_, 0, "analytics: redis %V: out of memory",
+                      &conf_->address);
+        schedule_reconnect();
+        return;
+    }
+    if (ac_->err) {
+        ngx_log_error(NGX_LOG_ERR, log_, 0, "analytics: redis %V: %s",
+                      &conf_->address, ac_->errstr);
+        redisAsyncFree(ac_);
+        ac_ = nullptr;
+        schedule_reconnect();
+        return;
+    }
+
+    c = ngx_get_connection(ac_->c.fd, log_);
+    if (c == nullptr) {
+        redisAsyncFree(ac_);
+        ac_ = nullptr;
+        schedule_reconnect();
+        return;
+    }
+    attached_ = ac_;
+    c->data = this;
+    c->read->handler = on_read;
+    c->write->handler = on_write;
+    c->read->log = log_;
+    c->write->log = log_;
+    conn_ = c;
+
+    ac_->data = this;
+    ac_->ev.data = this;
+    ac_->ev.addRead = ev_add_read;
+    ac_->ev.delRead = ev_del_read;
+    ac_->ev.addWrite = ev_add_write;
+    ac_->ev.delWrite = ev_del_write;
+    ac_->ev.cleanup = ev_cleanup;
+    redisAsyncSetConnectCallback(ac_, on_connect);
+    redisAsyncSetDisconnectCallback(ac_, on_disconnect);
+
+    if (ngx_add_conn) {
+        /* epoll: one edge-triggered registration for both directions */
+        if (ngx_add_conn(c) != NGX_OK) {
+            drop("cannot register the connection");
+            return;
+        }
+    }
+
+    /* queued ahead of every request, so no call ever meets a missing function */
+    const char *argv[] = { "FUNCTION", "LOAD", "REPLACE", ngx_http_analytics_redis_library };
+    size_t argvlen[] = { 8, 4, 7, sizeof(ngx_http_analytics_redis_library) - 1 };
+    redisAsyncCommandArgv(ac_, on_functions_loaded, nullptr, 4, argv, argvlen);
+
+    ngx_add_timer(&connect_timer_, conf_->connect_timeout);
+}
+
+
+/* frees the context; hiredis then fails every pending call with NULL */
+void
+ngx_http_analytics_redis_link::drop(const char *why)
+{
+    redisAsyncContext  *ac = ac_;
+
+    if (ac == nullptr) {
+        return;
+    }
+    ngx_log_error(NGX_LOG_ERR, log_, 0, "analytics: redis %V: %s, reconnecting",
+                  &conf_->address, why);
+    ac_ = nullptr;
+    ready_ = false;
+    redisAsyncFree(ac);
+    schedule_reconnect();
+}
+
+
+void
+ngx_http_analytics_redis_link::schedule_reconnect()
+{
+    ngx_msec_t  delay;
+
+    if (exiting_ || ngx_exiting || ngx_terminate || reconnect_timer_.timer_set) {
+        return;
+    }
+    if (connect_timer_.timer_set) {
+        ngx_del_timer(&connect_timer_);
+    }
+
+    /* jitter spreads a fleet's reconnects after a Redis restart */
+    delay = backoff_ / 2 + ngx_random() % (backoff_ / 2 + 1);
+    backoff_ = ngx_min(backoff_ * 2, NGX_HTTP_ANALYTICS_BACKOFF_MAX);
+    ngx_add_timer(&reconnect_timer_, delay);
+}
+
+
+void
+ngx_http_analytics_redis_link::arm_command_timer()
+{
+    ngx_msec_t  age;
+
+    if (head_ == NGX_HTTP_ANALYTICS_NO_SLOT) {
+        if (command_timer_.timer_set) {
+            ngx_del_timer(&command_timer_);
+        }
+        return;
+    }
+    age = ngx_current_msec - slots_[head_].sent;
+    ngx_add_timer(&command_timer_,
+                  age < conf_->command_timeout ? conf_->command_timeout - age : 1);
+}
+
+
+ngx_int_t
+ngx_http_analytics_redis_link::send(ngx_http_request_t *r,
+    ngx_http_analytics_redis_reply_pt handler, int argc, const char **argv,
+    const size_t *argvlen)
+{
+    ngx_uint_t                            index;
+    ngx_pool_cleanup_t                   *cln;
+    ngx_http_analytics_redis_slot_t      *slot;
+    ngx_http_analytics_redis_slot_ref_t  *ref;
+
+    if (ac_ == nullptr || free_ == NGX_HTTP_ANALYTICS_NO_SLOT) {
+        return NGX_DECLINED;
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_analytics_redis_slot_ref_t));
+    if (cln == nullptr) {
+        return NGX_DECLINED;
+    }
+
+    index = free_;
+    slot = &slots_[index];
+
+    if (redisAsyncCommandArgv(ac_, on_reply, slot, argc, argv, argvlen) != REDIS_OK) {
+        cln->handler = nullptr;
+        return NGX_DECLINED;
+    }
+
+    free_ = slot->next;
+    slot->r = r;
+    slot->handler = handler;
+    slot->generation++;
+    slot->sent = ngx_current_msec;
+    slot->next = NGX_HTTP_ANALYTICS_NO_SLOT;
+    if (tail_ == NGX_HTTP_ANALYTICS_NO_SLOT) {
+        head_ = index;
+    } else {
+        slots_[tail_].next = index;
+    }
+    tail_ = index;
+    pending_++;
+
+    ref = static_cast<ngx_http_analytics_redis_slot_ref_t *>(cln->data);
+    ref->slot = slot;
+    ref->generation = slot->generation;
+    cln->handler = on_request_gone;
+
+    if (!command_timer_.timer_set) {
+        arm_command_timer();
+    }
+    return NGX_OK;
+}
+
+
+void
+ngx_http_analytics_redis_link::on_request_gone(void *data)
+{
+    ngx_http_analytics_redis_slot_ref_t  *ref;
+
+    ref = static_cast<ngx_http_analytics_redis_slot_ref_t *>(data);
+    if (ref->slot->generation == ref->generation) {
+        ref->slot->r = nullptr;
+    }
+}
+
+
+void
+ngx_http_analytics_redis_link::complete(ngx_http_analytics_redis_slot_t *slot,
+    redisReply *reply)
+{
+    ngx_uint_t           index;
+    ngx_http_request_t  *r;
+
+    index = slot - slots_;
+
+    /* hiredis answers in order; anything else means our bookkeeping broke */
+    if (index != head_) {
+        ngx_log_error(NGX_LOG_ALERT, log_, 0, "analytics: redis reply out of order");
+    }
+    head_ = slot->next;
+    if (head_ == NGX_HTTP_ANALYTICS_NO_SLOT) {
+        tail_ = NGX_HTTP_ANALYTICS_NO_SLOT;
+    }
+    pending_--;
+
+    r = slot->r;
+    slot->r = nullptr;
+    slot->generation++;
+    slot->next = free_;
+    free_ = index;
+
+    if (!exiting_) {
+        arm_command_timer();
+    }
+
+    if (r != nullptr && !exiting_) {
+        slot->handler(r, reply);
+    }
+}
+
+
+void
+ngx_http_analytics_redis_link::on_reply(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    auto  *link = &ngx_http_analytics_redis_worker_link;
+    auto  *slot = static_cast<ngx_http_analytics_redis_slot_t *>(privdata);
+
+    (void) ac;
+
+    if (reply != nullptr) {
+        link->backoff_ = NGX_HTTP_ANALYTICS_BACKOFF_MIN;
+    }
+    link->complete(slot, static_cast<redisReply *>(reply));
+}
+
+
+void
+ngx_http_analytics_redis_link::on_functions_loaded(redisAsyncContext *ac, void *reply,
+    void *privdata)
+{
+    auto        *link = static_cast<ngx_http_analytics_redis_link *>(ac->data);
+    auto        *rr = static_cast<redisReply *>(reply);
+
+    (void) privdata;
+
+    if (rr == nullptr) {
+        return;   /* the context is being freed */
+    }
+    if (rr->type == REDIS_REPLY_ERROR) {
+        /* LOADING after a restart, or a Redis older than 7 */
+        ngx_log_error(NGX_LOG_ERR, link->log_, 0,
+                      "analytics: redis %V: FUNCTION LOAD failed: %s",
+                      &link->conf_->address, rr->str);
+        link->drop("functions not loaded");
+        return;
+    }
+    link->ready_ = true;
+    link->backoff_ = NGX_HTTP_ANALYTICS_BACKOFF_MIN;
+    if (link->connect_timer_.timer_set) {
+        ngx_del_timer(&link->connect_timer_);
+    }
+}
+
+
+void
+ngx_http_analytics_redis_link::on_connect(const redisAsyncContext *ac, int status)
+{
+    auto  *link = static_cast<ngx_http_analytics_redis_link *>(ac->data);
+
+    if (status != REDIS_OK) {
+        /* hiredis frees the context itself after this callback */
+        ngx_log_error(NGX_LOG_ERR, link->log_, 0, "analytics: redis %V: connect: %s",
+                      &link->conf_->address, ac->errstr);
+        link->ac_ = nullptr;
+        link->schedule_reconnect();
+    }
+}
+
+
+void
+ngx_http_analytics_redis_link::on_disconnect(const redisAsyncContext *ac, int status)
+{
+    auto  *link = static_cast<ngx_http_analytics_redis_link *>(ac->data);
+
+    if (link->ac_ != ac) {
+        return;   /* we freed it ourselves in drop() or shutdown() */
+    }
+    if (status != REDIS_OK) {
+        ngx_log_error(NGX_LOG_ERR, link->log_, 0, "analytics: redis %V: %s",
+                      &link->conf_->address, ac->errstr);
+    }
+    link->ac_ = nullptr;
+    link->ready_ = false;
+    link->schedule_reconnect();
+}
+
+
+void
+ngx_http_analytics_redis_link::on_read(ngx_event_t *ev)
+{
+    auto  *c = static_cast<ngx_connection_t *>(ev->data);
+    auto  *link = static_cast<ngx_http_analytics_redis_link *>(c->data);
+    int    available;
+
+    /* hiredis 0.14 reads at most 16 KiB a call; edge-triggered epoll will not
+     * tell us again about what is left in the socket */
+    while (link->ac_ != nullptr) {
+        redisAsyncHandleRead(link->ac_);
+        if (link->ac_ == nullptr) {
+            break;
+        }
+        available = 0;
+        if (ioctl(link->ac_->c.fd, FIONREAD, &available) == -1 || available <= 0) {
+            break;
+        }
+    }
+}
+
+
+void
+ngx_http_analytics_redis_link::on_write(ngx_event_t *ev)
+{
+    auto  *c = static_cast<ngx_connection_t *>(ev->data);
+    auto  *link = static_cast<ngx_http_analytics_redis_link *>(c->data);
+
+    if (link->ac_ != nullptr) {
+        redisAsyncHandleWrite(link->ac_);
+    }
+}
+
+
+void
+ngx_http_analytics_redis_link::on_connect_timeout(ngx_event_t *ev)
+{
+    auto  *link = static_cast<ngx_http_analytics_redis_link *>(ev->data);
+
+    if (!link->ready_) {
+        link->drop("connect timed out");
+    }
+}
+
+
+void
+ngx_http_analytics_redis_link::on_command_timeout(ngx_event_t *ev)
+{
+    auto  *link = static_cast<ngx_http_analytics_redis_link *>(ev->data);
+
+    if (link->head_ == NGX_HTTP_ANALYTICS_NO_SLOT) {
+        return;
+    }
+    if (ngx_current_msec - link->slots_[link->head_].sent >= link->conf_->command_timeout) {
+        /* a context is never reused after an error: drop it, fail the calls */
+        link->drop("command timed out");
+        return;
+    }
+    link->arm_command_timer();
+}
+
+
+void
+ngx_http_analytics_redis_link::on_reconnect(ngx_event_t *ev)
+{
+    auto  *link = static_cast<ngx_http_analytics_redis_link *>(ev->data);
+
+    if (link->ac_ == nullptr && !link->exiting_) {
+        link->connect();
+    }
+}
+
+
+void
+ngx_http_analytics_redis_link::ev_add_read(void *privdata)
+{
+    auto  *link = static_cast<ngx_http_analytics_redis_link *>(privdata);
+
+    if (!ngx_add_conn && link->conn_ != nullptr) {
+        ngx_handle_read_event(link->conn_->read, 0);
+    }
+}
+
+
+void
+ngx_http_analytics_redis_link::ev_del_read(void *privdata)
+{
+    (void) privdata;   /* a spurious read event costs one EAGAIN */
+}
+
+
+void
+ngx_http_analytics_redis_link::ev_add_write(void *privdata)
+{
+    auto  *link = static_cast<ngx_http_analytics_redis_link *>(privdata);
+
+    if (link->conn_ == nullptr) {
+        return;
+    }
+    /* writing later in this loop iteration batches every command queued in
+     * it into one write: the pipeline */
+    if (ngx_add_conn) {
+        ngx_post_event(link->conn_->write, &ngx_posted_events);
+    } else {
+        ngx_handle_write_event(link->conn_->write, 0);
+    }
+}
+
+
+void
+ngx_http_analytics_redis_link::ev_del_write(void *privdata)
+{
+    auto  *link = static_cast<ngx_http_analytics_redis_link *>(privdata);
+
+    if (!ngx_add_conn && link->conn_ != nullptr && link->conn_->write->active) {
+        ngx_del_event(link->conn_->write, NGX_WRITE_EVENT, 0);
+    }
+}
+
+
+void
+ngx_http_analytics_redis_link::ev_cleanup(void *privdata)
+{
+    auto  *link = static_cast<ngx_http_analytics_redis_link *>(privdata);
+
+    if (link->conn_ == nullptr) {
+        return;
+    }
+    /* nginx closes the fd; hiredis must not close it again */
+    ngx_close_connection(link->conn_);
+    link->conn_ = nullptr;
+    if (link->attached_ != nullptr) {
+        link->attached_->c.fd = -1;
+        link->attached_ = nullptr;
+    }
+}
+
+
+ngx_int_t
+ngx_http_analytics_redis_init_worker(ngx_cycle_t *cycle,
+    const ngx_http_analytics_redis_conf_t *conf)
+{
+    return ngx_http_analytics_redis_worker_link.init(cycle, conf);
+}
+
+
+void
+ngx_http_analytics_redis_exit_worker(void)
+{
+    ngx_http_analytics_redis_worker_link.shutdown();
+}
+
+
+ngx_int_t
+ngx_http_analytics_redis_send(ngx_http_request_t *r,
+    ngx_http_analytics_redis_reply_pt handler, int argc, const char **argv,
+    const size_t *argvlen)
+{
+    return ngx_http_analytics_redis_worker_link.send(r, handler, argc, argv, argvlen);
+}
