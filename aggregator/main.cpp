@@ -1,1 +1,240 @@
-int main() { return 0; }
+// aggregator: consumes the event streams into PostgreSQL and serves the
+// management API. Commands: serve (default), migrate, token create,
+// cache rebuild.
+#include "auth/tokens.h"
+#include "cache/tenant_cache.h"
+#include "http/server.h"
+#include "ingest/stream_consumer.h"
+#include "log.h"
+#include "migrations.h"
+#include "routes/services.h"
+#include "settings.h"
+#include "tenants/tenant_store.h"
+
+#include <csignal>
+#include <cstring>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace analytics {
+namespace {
+
+const char *kUsage =
+    "usage: aggregator [--config FILE] [COMMAND]\n"
+    "\n"
+    "commands:\n"
+    "  serve                     consume streams and serve the API (default)\n"
+    "  migrate                   apply the migrations in ANALYTICS_SQL_DIR and exit\n"
+    "  token create --admin | --tenant REF  [--subject NAME] [--scopes a,b] [--expires-at RFC3339]\n"
+    "                            print a new bearer token (shown once)\n"
+    "  cache rebuild             rewrite the Redis caches the nginx module reads from PostgreSQL\n"
+    "\n"
+    "Settings come from ANALYTICS_* environment variables or --config (see README).\n";
+
+struct CommandLine {
+    std::string config_file;
+    std::vector<std::string> words;
+    std::map<std::string, std::string> options;   // --name value
+    std::vector<std::string> flags;               // --name
+};
+
+CommandLine parse_command_line(int argc, char **argv)
+{
+    static const std::vector<std::string> flag_names = {"--admin", "--help"};
+    CommandLine line;
+    for (int i = 1; i < argc; i++) {
+        std::string arg = argv[i];
+        if (arg == "-h") arg = "--help";
+        if (!arg.starts_with("--")) {
+            line.words.push_back(arg);
+        } else if (std::find(flag_names.begin(), flag_names.end(), arg) != flag_names.end()) {
+            line.flags.push_back(arg);
+        } else if (i + 1 < argc) {
+            if (arg == "--config") {
+                line.config_file = argv[++i];
+            } else {
+                line.options[arg] = argv[++i];
+            }
+        } else {
+            throw std::runtime_error(arg + " needs a value");
+        }
+    }
+    return line;
+}
+
+std::vector<std::string> split_commas(const std::string &text)
+{
+    std::vector<std::string> items;
+    size_t start = 0;
+    while (start <= text.size()) {
+        size_t comma = text.find(',', start);
+        if (comma == std::string::npos) comma = text.size();
+        if (comma > start) items.push_back(text.substr(start, comma - start));
+        start = comma + 1;
+    }
+    return items;
+}
+
+int token_create(const Settings &settings, const CommandLine &line)
+{
+    postgres::Connection db(settings.database_url);
+    auth::TokenRequest request;
+    bool admin = std::find(line.flags.begin(), line.flags.end(), "--admin") != line.flags.end();
+    auto option = [&line](const std::string &name) -> std::optional<std::string> {
+        auto found = line.options.find(name);
+        if (found == line.options.end()) return std::nullopt;
+        return found->second;
+    };
+    if (admin == option("--tenant").has_value()) {
+        std::cerr << "token create: give exactly one of --admin and --tenant REF\n";
+        return 2;
+    }
+    if (auto tenant = option("--tenant")) {
+        auto found = tenants::find(db, *tenant);
+        if (!found) {
+            std::cerr << "token create: no tenant " << *tenant << "\n";
+            return 1;
+        }
+        request.tenant_id = found->id;
+    }
+    request.subject = option("--subject").value_or(admin ? "admin" : "api");
+    request.scopes = split_commas(option("--scopes").value_or(admin ? "admin" : "events:write"));
+    request.expires_at = option("--expires-at");
+    auto issued = auth::issue_token(db, request);
+    std::cout << issued.secret << "\n";
+    return 0;
+}
+
+int serve(const Settings &settings)
+{
+    // signals are taken by sigwait below, never by a worker thread
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+
+    {
+        postgres::Connection db(settings.database_url);
+        apply_migrations(db, settings.sql_dir);
+    }
+
+    postgres::Pool pool(settings.database_url, static_cast<size_t>(settings.database_pool_size));
+    cache::TenantCache tenant_cache(redis::Address::parse(settings.redis_url));
+    ingest::ConsumerCounters counters;
+    std::atomic<bool> stopping{false};
+
+    routes::Services services{settings, pool, tenant_cache, counters};
+    http::Router router;
+    routes::register_health_routes(router, services);
+    routes::register_tenant_routes(router, services);
+    routes::register_token_routes(router, services);
+
+    http::ServerLimits limits;
+    limits.threads = static_cast<unsigned>(settings.http_threads);
+    limits.max_body_bytes = settings.max_body_bytes;
+    http::Server server(router, limits);
+    server.start(settings.listen_host, settings.listen_port);
+
+    ingest::StreamConsumer consumer(settings, stopping, counters);
+    std::thread consumer_thread([&consumer] { consumer.run(); });
+
+    // Redis may have restarted empty: the module must find every tenant again
+    std::thread cache_thread([&] {
+        auto next = std::chrono::steady_clock::now();
+        while (!stopping) {
+            if (std::chrono::steady_clock::now() >= next) {
+                try {
+                    auto db = pool.borrow();
+                    tenant_cache.rebuild(*db);
+                    next = std::chrono::steady_clock::now() + settings.cache_refresh;
+                } catch (const std::exception &e) {
+                    log::warn(std::string("cache rebuild failed, retrying: ") + e.what());
+                    next = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+                }
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+    });
+
+    log::info("aggregator listening on " + settings.listen_host + ":" + std::to_string(settings.listen_port)
+              + ", consuming " + settings.stream + " as " + settings.consumer_group + "/" + settings.consumer_name);
+
+    for (;;) {
+        int received = 0;
+        sigwait(&signals, &received);
+        if (received == SIGHUP) {
+            log::info("SIGHUP: rebuilding caches");
+            try {
+                auto db = pool.borrow();
+                tenant_cache.rebuild(*db);
+            } catch (const std::exception &e) {
+                log::warn(std::string("cache rebuild failed: ") + e.what());
+            }
+            continue;
+        }
+        log::info(std::string("stopping on ") + strsignal(received));
+        break;
+    }
+
+    server.stop();
+    stopping = true;
+    consumer_thread.join();   // the batch in hand is committed and acknowledged first
+    cache_thread.join();
+    log::info("stopped");
+    return 0;
+}
+
+int run(int argc, char **argv)
+{
+    auto line = parse_command_line(argc, argv);
+    if (std::find(line.flags.begin(), line.flags.end(), "--help") != line.flags.end()) {
+        std::cout << kUsage;
+        return 0;
+    }
+    auto settings = Settings::load(line.config_file);
+    if (auto found = line.options.find("--consumer-name"); found != line.options.end()) {
+        settings.consumer_name = found->second;
+    }
+
+    std::string command = line.words.empty() ? "serve" : line.words[0];
+    std::string sub = line.words.size() > 1 ? line.words[1] : "";
+
+    if (command == "serve") return serve(settings);
+    if (command == "migrate") {
+        postgres::Connection db(settings.database_url);
+        int applied = apply_migrations(db, settings.sql_dir);
+        std::cout << "applied " << applied << " migration(s)\n";
+        return 0;
+    }
+    if (command == "token" && sub == "create") return token_create(settings, line);
+    if (command == "cache" && sub == "rebuild") {
+        postgres::Connection db(settings.database_url);
+        cache::TenantCache cache(redis::Address::parse(settings.redis_url));
+        std::cout << "cached " << cache.rebuild(db) << " tenant(s)\n";
+        return 0;
+    }
+    std::cerr << kUsage;
+    return 2;
+}
+
+}  // namespace
+}  // namespace analytics
+
+int main(int argc, char **argv)
+{
+    try {
+        return analytics::run(argc, argv);
+    } catch (const analytics::SettingsError &e) {
+        std::cerr << "aggregator: configuration: " << e.what() << "\n";
+        return 78;   // EX_CONFIG
+    } catch (const std::exception &e) {
+        std::cerr << "aggregator: " << e.what() << "\n";
+        return 1;
+    }
+}

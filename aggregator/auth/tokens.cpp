@@ -1,0 +1,127 @@
+#include "auth/tokens.h"
+
+#include <openssl/evp.h>
+#include <sys/random.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace analytics::auth {
+namespace {
+
+constexpr char kHex[] = "0123456789abcdef";
+
+std::string random_hex(size_t bytes)
+{
+    std::vector<unsigned char> buffer(bytes);
+    size_t filled = 0;
+    while (filled < bytes) {
+        ssize_t n = getrandom(buffer.data() + filled, bytes - filled, 0);
+        if (n < 0) throw std::runtime_error("getrandom failed");
+        filled += static_cast<size_t>(n);
+    }
+    std::string out;
+    for (unsigned char b : buffer) {
+        out += kHex[b >> 4];
+        out += kHex[b & 0x0f];
+    }
+    return out;
+}
+
+std::string array_literal(const std::vector<std::string> &items)
+{
+    std::string out = "{";
+    for (size_t i = 0; i < items.size(); i++) {
+        if (i > 0) out += ',';
+        out += '"';
+        for (char c : items[i]) {
+            if (c == '"' || c == '\\') out += '\\';
+            out += c;
+        }
+        out += '"';
+    }
+    return out + "}";
+}
+
+std::vector<std::string> parse_array(std::string_view text)
+{
+    // scopes are [a-z:_-] words, so PostgreSQL prints them unquoted
+    std::vector<std::string> items;
+    if (text.size() < 2) return items;
+    text = text.substr(1, text.size() - 2);
+    size_t start = 0;
+    while (start < text.size()) {
+        size_t comma = text.find(',', start);
+        if (comma == std::string_view::npos) comma = text.size();
+        items.emplace_back(text.substr(start, comma - start));
+        start = comma + 1;
+    }
+    return items;
+}
+
+}  // namespace
+
+bool Principal::has_scope(const std::string &scope) const
+{
+    return std::find(scopes.begin(), scopes.end(), "admin") != scopes.end()
+           || std::find(scopes.begin(), scopes.end(), scope) != scopes.end();
+}
+
+std::string token_hash_literal(const std::string &secret)
+{
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (EVP_Digest(secret.data(), secret.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
+        throw std::runtime_error("SHA-256 failed");
+    }
+    std::string out = "\\x";
+    for (unsigned int i = 0; i < length; i++) {
+        out += kHex[digest[i] >> 4];
+        out += kHex[digest[i] & 0x0f];
+    }
+    return out;
+}
+
+IssuedToken issue_token(postgres::Connection &db, const TokenRequest &request)
+{
+    IssuedToken token;
+    token.secret = "ak_" + random_hex(32);
+    token.prefix = token.secret.substr(0, 11);
+    auto result = db.exec(
+        "INSERT INTO api_tokens (tenant_id, subject, scopes, token_hash, prefix, expires_at)"
+        " VALUES ($1, $2, $3::text[], $4::bytea, $5, $6::timestamptz) RETURNING id",
+        {request.tenant_id ? std::optional(std::to_string(*request.tenant_id)) : std::nullopt,
+         request.subject, array_literal(request.scopes), token_hash_literal(token.secret),
+         token.prefix, request.expires_at});
+    token.id = result.integer(0, 0);
+    return token;
+}
+
+std::optional<Principal> authenticate(postgres::Connection &db, const std::optional<std::string> &authorization)
+{
+    if (!authorization) return std::nullopt;
+    std::string_view value(*authorization);
+    if (value.size() < 8 || !(value.starts_with("Bearer ") || value.starts_with("bearer "))) {
+        return std::nullopt;
+    }
+    std::string secret(value.substr(7));
+    while (!secret.empty() && secret.back() == ' ') secret.pop_back();
+    if (secret.empty() || secret.size() > 256) return std::nullopt;
+
+    // the lookup is by hash, so its timing tells nothing about the secret
+    auto result = db.exec(
+        "SELECT id, tenant_id, subject, scopes FROM api_tokens"
+        " WHERE token_hash = $1::bytea AND revoked_at IS NULL"
+        " AND (expires_at IS NULL OR expires_at > now())",
+        {token_hash_literal(secret)});
+    if (result.rows() != 1) return std::nullopt;
+
+    Principal principal;
+    principal.token_id = result.integer(0, 0);
+    if (!result.is_null(0, 1)) principal.tenant_id = result.integer(0, 1);
+    principal.subject = std::string(result.text(0, 2));
+    principal.scopes = parse_array(result.text(0, 3));
+    return principal;
+}
+
+}  // namespace analytics::auth

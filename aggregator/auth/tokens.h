@@ -1,0 +1,44 @@
+// Bearer tokens: opaque random secrets shown once, stored only as SHA-256,
+// each bound to a tenant (or none: admin), a subject, scopes and an expiry.
+#pragma once
+
+#include "postgres/connection.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace analytics::auth {
+
+struct Principal {
+    long long token_id = 0;
+    std::optional<long long> tenant_id;   // nullopt: an admin token
+    std::string subject;
+    std::vector<std::string> scopes;
+
+    // the admin scope grants every other
+    bool has_scope(const std::string &scope) const;
+};
+
+struct IssuedToken {
+    long long id = 0;
+    std::string secret;   // shown once, never stored
+    std::string prefix;
+};
+
+struct TokenRequest {
+    std::optional<long long> tenant_id;
+    std::string subject;
+    std::vector<std::string> scopes;
+    std::optional<std::string> expires_at;  // RFC 3339
+};
+
+IssuedToken issue_token(postgres::Connection &db, const TokenRequest &request);
+
+// the principal of a valid, unexpired, unrevoked token; nullopt otherwise
+std::optional<Principal> authenticate(postgres::Connection &db, const std::optional<std::string> &authorization);
+
+// SHA-256 of the secret as PostgreSQL's bytea hex input (\x...)
+std::string token_hash_literal(const std::string &secret);
+
+}  // namespace analytics::auth

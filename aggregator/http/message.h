@@ -1,0 +1,42 @@
+// What a route handler sees and returns.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace analytics::http {
+
+struct Request {
+    std::string method;
+    std::string path;
+    std::map<std::string, std::string> query;
+    std::map<std::string, std::string> headers;   // names in lower case
+    std::map<std::string, std::string> path_params;
+    std::string body;
+    std::string client_address;
+
+    std::optional<std::string> header(const std::string &lower_name) const
+    {
+        auto found = headers.find(lower_name);
+        if (found == headers.end()) return std::nullopt;
+        return found->second;
+    }
+};
+
+struct Response {
+    int status = 200;
+    std::string body;
+    std::string content_type = "application/json";
+    std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// {"statusCode": N, "message": "...", "error": "<reason phrase>"}: the shape
+// of the Webmarketer-style routes, used by every management route
+Response error_response(int status, const std::string &message);
+
+const char *reason_phrase(int status);
+
+}  // namespace analytics::http

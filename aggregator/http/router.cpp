@@ -1,0 +1,72 @@
+#include "http/router.h"
+#include "log.h"
+
+#include <exception>
+
+namespace analytics::http {
+namespace {
+
+std::vector<std::string> split_path(const std::string &path)
+{
+    std::vector<std::string> segments;
+    size_t start = 1;
+    while (start <= path.size()) {
+        size_t slash = path.find('/', start);
+        if (slash == std::string::npos) slash = path.size();
+        if (slash > start) segments.push_back(path.substr(start, slash - start));
+        start = slash + 1;
+    }
+    return segments;
+}
+
+bool match(const std::vector<std::string> &pattern, const std::vector<std::string> &path,
+           std::map<std::string, std::string> &params)
+{
+    if (pattern.size() != path.size()) return false;
+    std::map<std::string, std::string> found;
+    for (size_t i = 0; i < pattern.size(); i++) {
+        if (pattern[i].size() > 2 && pattern[i].front() == '{' && pattern[i].back() == '}') {
+            found[pattern[i].substr(1, pattern[i].size() - 2)] = path[i];
+        } else if (pattern[i] != path[i]) {
+            return false;
+        }
+    }
+    params = std::move(found);
+    return true;
+}
+
+}  // namespace
+
+void Router::add(const std::string &method, const std::string &pattern, Handler handler)
+{
+    routes_.push_back({method, split_path(pattern), std::move(handler)});
+}
+
+Response Router::dispatch(Request &request) const
+{
+    auto path = split_path(request.path);
+    std::string allowed;
+    for (const auto &route : routes_) {
+        std::map<std::string, std::string> params;
+        if (!match(route.segments, path, params)) continue;
+        if (route.method != request.method) {
+            allowed += allowed.empty() ? route.method : ", " + route.method;
+            continue;
+        }
+        request.path_params = std::move(params);
+        try {
+            return route.handler(request);
+        } catch (const std::exception &e) {
+            log::error(request.method + " " + request.path + ": " + e.what());
+            return error_response(500, "Internal server error");
+        }
+    }
+    if (!allowed.empty()) {
+        auto response = error_response(405, "Method " + request.method + " is not allowed on this route");
+        response.headers.emplace_back("Allow", allowed);
+        return response;
+    }
+    return error_response(404, "Cannot " + request.method + " " + request.path);
+}
+
+}  // namespace analytics::http

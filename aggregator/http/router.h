@@ -1,0 +1,30 @@
+// A small static router: METHOD plus a path pattern whose {name} segments
+// become path parameters. An unknown path is 404; a known path with another
+// method is 405 with Allow.
+#pragma once
+
+#include "http/message.h"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace analytics::http {
+
+using Handler = std::function<Response(Request &)>;
+
+class Router {
+public:
+    void add(const std::string &method, const std::string &pattern, Handler handler);
+    Response dispatch(Request &request) const;
+
+private:
+    struct Route {
+        std::string method;
+        std::vector<std::string> segments;
+        Handler handler;
+    };
+    std::vector<Route> routes_;
+};
+
+}  // namespace analytics::http

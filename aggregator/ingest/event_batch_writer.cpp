@@ -1,0 +1,151 @@
+#include "ingest/event_batch_writer.h"
+#include "json.h"
+
+#include "event_time.h"
+#include "stream_entry.h"
+
+#include <string_view>
+
+namespace analytics::ingest {
+namespace {
+
+constexpr const char *kEventColumns =
+    "tenant_id, id, received_at, kind, type, product_id, metadata, country, stream_id";
+
+std::string_view reply_text(const redisReply *reply)
+{
+    return {reply->str, reply->len};
+}
+
+// the fields of one entry as the contract's plain pairs; names point into
+// the reply, whose strings hiredis NUL-terminates
+bool to_stream_entry(const redisReply *fields, analytics_stream_entry &entry)
+{
+    entry.count = 0;
+    if (fields == nullptr || fields->type != REDIS_REPLY_ARRAY || fields->elements % 2 != 0) {
+        return false;
+    }
+    for (size_t i = 0; i + 1 < fields->elements; i += 2) {
+        if (fields->element[i]->type != REDIS_REPLY_STRING
+            || fields->element[i + 1]->type != REDIS_REPLY_STRING)
+        {
+            return false;
+        }
+        analytics_stream_entry_add(&entry, fields->element[i]->str, fields->element[i + 1]->str,
+                                   fields->element[i + 1]->len);
+    }
+    return true;
+}
+
+json::Value fields_as_json(const redisReply *fields)
+{
+    auto object = json::take(json_object());
+    if (fields != nullptr && fields->type == REDIS_REPLY_ARRAY) {
+        for (size_t i = 0; i + 1 < fields->elements; i += 2) {
+            if (fields->element[i]->type == REDIS_REPLY_STRING
+                && fields->element[i + 1]->type == REDIS_REPLY_STRING)
+            {
+                std::string key(reply_text(fields->element[i]));
+                json_object_set_new(object.get(), key.c_str(),
+                                    json::string(reply_text(fields->element[i + 1])));
+            }
+        }
+    }
+    return object;
+}
+
+// NULL for text that is not a JSON object: one bad entry must not fail the COPY
+bool is_json_object(std::string_view text)
+{
+    auto parsed = json::parse(text);
+    return parsed && json_is_object(parsed->get());
+}
+
+}  // namespace
+
+void EventBatchWriter::prepare(postgres::Connection &db)
+{
+    db.exec("CREATE TEMP TABLE IF NOT EXISTS events_incoming"
+            " (LIKE events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
+}
+
+BatchResult EventBatchWriter::write(postgres::Connection &db,
+                                    const std::vector<const redisReply *> &entries)
+{
+    BatchResult result;
+    std::string copy_rows;
+    std::vector<std::pair<std::string, std::string>> rejects;  // stream id, problem
+    std::vector<const redisReply *> reject_fields;
+    size_t decoded = 0;
+
+    for (const redisReply *item : entries) {
+        std::string_view stream_id = reply_text(item->element[0]);
+        const redisReply *fields = item->element[1];
+
+        analytics_stream_entry entry;
+        analytics_stream_event event;
+        const char *problem = "fields are not string pairs";
+        bool ok = to_stream_entry(fields, entry)
+                  && analytics_stream_event_decode(&entry, &event, &problem) == 0;
+        if (ok && std::string_view(event.kind, event.kind_len) != "track") {
+            ok = false;
+            problem = "unknown kind";
+        }
+        if (ok && !is_json_object({event.metadata, event.metadata_len})) {
+            ok = false;
+            problem = "metadata is not a JSON object";
+        }
+        if (!ok) {
+            rejects.emplace_back(std::string(stream_id), problem);
+            reject_fields.push_back(fields);
+            continue;
+        }
+
+        char received_at[ANALYTICS_RFC3339_MS_LEN + 1];
+        analytics_time_format_rfc3339_ms(event.received_at_ms, received_at);
+
+        copy_rows += std::to_string(event.tenant_id);
+        copy_rows += '\t';
+        postgres::append_copy_field(copy_rows, {event.id, event.id_len});
+        copy_rows += '\t';
+        copy_rows += received_at;
+        copy_rows += '\t';
+        postgres::append_copy_field(copy_rows, {event.kind, event.kind_len});
+        copy_rows += '\t';
+        postgres::append_copy_field(copy_rows, {event.type, event.type_len});
+        copy_rows += '\t';
+        copy_rows += event.has_product_id ? std::to_string(event.product_id) : "\\N";
+        copy_rows += '\t';
+        postgres::append_copy_field(copy_rows, {event.metadata, event.metadata_len});
+        copy_rows += '\t';
+        if (event.country_len == 2) {
+            postgres::append_copy_field(copy_rows, {event.country, 2});
+        } else {
+            copy_rows += "\\N";
+        }
+        copy_rows += '\t';
+        postgres::append_copy_field(copy_rows, stream_id);
+        copy_rows += '\n';
+        decoded++;
+    }
+
+    postgres::Transaction tx(db);
+    if (decoded > 0) {
+        db.copy_in(std::string("COPY events_incoming (") + kEventColumns + ") FROM STDIN", copy_rows);
+        auto inserted = db.exec(std::string("INSERT INTO events (") + kEventColumns + ") SELECT "
+                                + kEventColumns + " FROM events_incoming ON CONFLICT DO NOTHING");
+        result.inserted = static_cast<size_t>(inserted.affected_rows());
+        result.duplicates = decoded - result.inserted;
+    }
+    for (size_t i = 0; i < rejects.size(); i++) {
+        db.exec("INSERT INTO stream_rejects (stream, stream_id, fields, problem)"
+                " VALUES ($1, $2, $3::jsonb, $4) ON CONFLICT DO NOTHING",
+                {stream_, rejects[i].first, json::dump(fields_as_json(reject_fields[i]).get()),
+                 rejects[i].second});
+    }
+    result.rejected = rejects.size();
+    tx.commit();
+    return result;
+}
+
+}  // namespace analytics::ingest

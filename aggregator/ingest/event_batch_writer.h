@@ -1,0 +1,36 @@
+// Writes one batch of stream entries to PostgreSQL in one transaction: COPY
+// into a session staging table, then INSERT ... ON CONFLICT DO NOTHING into
+// events, so a redelivered entry changes nothing. Entries that cannot be
+// decoded go to stream_rejects in the same transaction.
+#pragma once
+
+#include "postgres/connection.h"
+
+#include <hiredis/hiredis.h>
+
+#include <string>
+#include <vector>
+
+namespace analytics::ingest {
+
+struct BatchResult {
+    size_t inserted = 0;    // new rows in events
+    size_t duplicates = 0;  // already there (a redelivery)
+    size_t rejected = 0;    // undecodable, kept in stream_rejects
+};
+
+class EventBatchWriter {
+public:
+    explicit EventBatchWriter(std::string stream) : stream_(std::move(stream)) {}
+
+    // once per connection: the staging table lives in the session
+    void prepare(postgres::Connection &db);
+
+    // entries: the [id, [field, value, ...]] elements of an XREADGROUP reply
+    BatchResult write(postgres::Connection &db, const std::vector<const redisReply *> &entries);
+
+private:
+    std::string stream_;
+};
+
+}  // namespace analytics::ingest

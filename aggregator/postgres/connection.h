@@ -1,0 +1,124 @@
+// RAII over libpq: a connection, a result, and a small pool the HTTP
+// threads borrow from. Errors are exceptions carrying PostgreSQL's SQLSTATE.
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace analytics::postgres {
+
+class Error : public std::runtime_error {
+public:
+    Error(const std::string &message, std::string sqlstate)
+        : std::runtime_error(message), sqlstate_(std::move(sqlstate)) {}
+    const std::string &sqlstate() const { return sqlstate_; }
+    bool is_unique_violation() const { return sqlstate_ == "23505"; }
+    bool is_connection_failure() const { return sqlstate_.starts_with("08") || sqlstate_.empty(); }
+
+private:
+    std::string sqlstate_;
+};
+
+class Result {
+public:
+    explicit Result(PGresult *result) : result_(result, PQclear) {}
+
+    int rows() const { return PQntuples(result_.get()); }
+    bool is_null(int row, int column) const { return PQgetisnull(result_.get(), row, column); }
+    std::string_view text(int row, int column) const
+    {
+        return {PQgetvalue(result_.get(), row, column),
+                static_cast<size_t>(PQgetlength(result_.get(), row, column))};
+    }
+    std::optional<std::string> optional_text(int row, int column) const
+    {
+        if (is_null(row, column)) return std::nullopt;
+        return std::string(text(row, column));
+    }
+    long long integer(int row, int column) const;
+    bool boolean(int row, int column) const { return text(row, column) == "t"; }
+    long long affected_rows() const;
+
+private:
+    std::unique_ptr<PGresult, decltype(&PQclear)> result_;
+};
+
+// NULL parameters are std::nullopt
+using Param = std::optional<std::string>;
+
+class Connection {
+public:
+    explicit Connection(const std::string &conninfo);
+    Connection(const Connection &) = delete;
+    Connection &operator=(const Connection &) = delete;
+
+    Result exec(const std::string &sql, const std::vector<Param> &params = {});
+    // COPY table FROM STDIN with rows already in COPY text format
+    void copy_in(const std::string &copy_sql, std::string_view data);
+    bool ok() const { return PQstatus(conn_.get()) == CONNECTION_OK; }
+    PGconn *native() { return conn_.get(); }
+
+private:
+    std::unique_ptr<PGconn, decltype(&PQfinish)> conn_;
+};
+
+// BEGIN on construction; ROLLBACK unless commit() was called
+class Transaction {
+public:
+    explicit Transaction(Connection &connection);
+    Transaction(const Transaction &) = delete;
+    Transaction &operator=(const Transaction &) = delete;
+    ~Transaction();
+    void commit();
+
+private:
+    Connection &connection_;
+    bool done_ = false;
+};
+
+class Pool {
+public:
+    Pool(std::string conninfo, size_t size) : conninfo_(std::move(conninfo)), size_(size) {}
+    Pool(const Pool &) = delete;
+    Pool &operator=(const Pool &) = delete;
+
+    class Lease {
+    public:
+        Lease(Pool &pool, std::unique_ptr<Connection> connection)
+            : pool_(pool), connection_(std::move(connection)) {}
+        Lease(const Lease &) = delete;
+        Lease &operator=(const Lease &) = delete;
+        ~Lease() { pool_.give_back(std::move(connection_)); }
+        Connection &operator*() { return *connection_; }
+        Connection *operator->() { return connection_.get(); }
+
+    private:
+        Pool &pool_;
+        std::unique_ptr<Connection> connection_;
+    };
+
+    Lease borrow();
+
+private:
+    void give_back(std::unique_ptr<Connection> connection);
+
+    std::string conninfo_;
+    size_t size_;
+    size_t open_ = 0;
+    std::vector<std::unique_ptr<Connection>> idle_;
+    std::mutex mutex_;
+    std::condition_variable available_;
+};
+
+// a value in COPY text format: backslash, tab, newline and carriage return escaped
+void append_copy_field(std::string &out, std::string_view value);
+
+}  // namespace analytics::postgres

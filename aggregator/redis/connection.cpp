@@ -1,0 +1,75 @@
+#include "redis/connection.h"
+
+#include <charconv>
+
+namespace analytics::redis {
+
+Address Address::parse(std::string_view url)
+{
+    Address address;
+    if (url.starts_with("redis://")) {
+        url.remove_prefix(8);
+    }
+    if (auto slash = url.find('/'); slash != std::string_view::npos) {
+        url = url.substr(0, slash);
+    }
+    auto colon = url.rfind(':');
+    if (colon == std::string_view::npos) {
+        address.host = std::string(url);
+        return address;
+    }
+    address.host = std::string(url.substr(0, colon));
+    auto port = url.substr(colon + 1);
+    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), address.port);
+    if (ec != std::errc() || end != port.data() + port.size() || address.port <= 0
+        || address.port > 65535 || address.host.empty())
+    {
+        throw Error("invalid Redis address: " + std::string(url));
+    }
+    return address;
+}
+
+Connection::Connection(const Address &address, std::chrono::milliseconds timeout)
+    : context_(nullptr, redisFree)
+{
+    timeval tv{static_cast<time_t>(timeout.count() / 1000),
+               static_cast<suseconds_t>(timeout.count() % 1000 * 1000)};
+    context_.reset(redisConnectWithTimeout(address.host.c_str(), address.port, tv));
+    if (!context_) {
+        throw Error("cannot allocate a Redis context");
+    }
+    if (context_->err) {
+        throw Error("cannot connect to Redis at " + address.host + ":"
+                    + std::to_string(address.port) + ": " + context_->errstr);
+    }
+    redisSetTimeout(context_.get(), tv);
+}
+
+Reply Connection::command(const std::vector<std::string> &args)
+{
+    std::vector<const char *> argv;
+    std::vector<size_t> argvlen;
+    argv.reserve(args.size());
+    argvlen.reserve(args.size());
+    for (const auto &arg : args) {
+        argv.push_back(arg.data());
+        argvlen.push_back(arg.size());
+    }
+    auto *raw = static_cast<redisReply *>(
+        redisCommandArgv(context_.get(), static_cast<int>(argv.size()), argv.data(), argvlen.data()));
+    if (raw == nullptr) {
+        throw Error(std::string("Redis: ") + (context_->err ? context_->errstr : "no reply"));
+    }
+    return Reply(raw, freeReplyObject);
+}
+
+Reply Connection::checked(const std::vector<std::string> &args)
+{
+    auto reply = command(args);
+    if (reply->type == REDIS_REPLY_ERROR) {
+        throw Error("Redis " + args.front() + ": " + std::string(reply->str, reply->len));
+    }
+    return reply;
+}
+
+}  // namespace analytics::redis

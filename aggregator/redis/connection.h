@@ -1,0 +1,47 @@
+// RAII over hiredis's synchronous API, for the aggregator's threads. A
+// context is never reused after an error: the owner reconnects.
+#pragma once
+
+#include <hiredis/hiredis.h>
+
+#include <chrono>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace analytics::redis {
+
+class Error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct Address {
+    std::string host = "127.0.0.1";
+    int port = 6379;
+
+    // redis://host:port[/db] or host:port
+    static Address parse(std::string_view url);
+};
+
+using Reply = std::unique_ptr<redisReply, decltype(&freeReplyObject)>;
+
+class Connection {
+public:
+    Connection(const Address &address, std::chrono::milliseconds timeout);
+    Connection(const Connection &) = delete;
+    Connection &operator=(const Connection &) = delete;
+
+    // throws Error on I/O failure; an error reply is returned, not thrown
+    Reply command(const std::vector<std::string> &args);
+    // the same, but an error reply throws too
+    Reply checked(const std::vector<std::string> &args);
+    bool broken() const { return context_->err != 0; }
+
+private:
+    std::unique_ptr<redisContext, decltype(&redisFree)> context_;
+};
+
+}  // namespace analytics::redis

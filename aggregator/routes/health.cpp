@@ -1,0 +1,55 @@
+// /healthz: the process answers. /readyz: PostgreSQL and Redis answer too.
+// /metrics: Prometheus text format.
+#include "redis/connection.h"
+#include "routes/services.h"
+
+#include <fmt/core.h>
+
+namespace analytics::routes {
+
+void register_health_routes(http::Router &router, Services &services)
+{
+    router.add("GET", "/healthz", [](http::Request &) {
+        return http::Response{200, R"({"status":"ok"})", "application/json", {}};
+    });
+
+    router.add("GET", "/readyz", [&services](http::Request &) {
+        std::string problem;
+        try {
+            auto db = services.db.borrow();
+            db->exec("SELECT 1");
+        } catch (const std::exception &e) {
+            problem = std::string("postgresql: ") + e.what();
+        }
+        if (problem.empty()) {
+            try {
+                redis::Connection redis(redis::Address::parse(services.settings.redis_url),
+                                        std::chrono::seconds(1));
+                redis.checked({"PING"});
+            } catch (const std::exception &e) {
+                problem = std::string("redis: ") + e.what();
+            }
+        }
+        if (!problem.empty()) {
+            return http::error_response(503, problem);
+        }
+        return http::Response{200, R"({"status":"ready"})", "application/json", {}};
+    });
+
+    router.add("GET", "/metrics", [&services](http::Request &) {
+        const auto &c = services.counters;
+        std::string text;
+        auto counter = [&text](const char *name, const char *help, uint64_t value) {
+            text += fmt::format("# HELP {0} {1}\n# TYPE {0} counter\n{0} {2}\n", name, help, value);
+        };
+        counter("analytics_stream_entries_read_total", "Stream entries read by this consumer.", c.entries_read);
+        counter("analytics_events_written_total", "Events inserted into PostgreSQL.", c.events_written);
+        counter("analytics_events_duplicate_total", "Redelivered entries already stored.", c.duplicates);
+        counter("analytics_stream_entries_rejected_total", "Undecodable entries kept in stream_rejects.", c.rejected);
+        counter("analytics_batches_committed_total", "Batches committed and acknowledged.", c.batches_committed);
+        counter("analytics_consumer_failures_total", "Consumer iterations that failed and were retried.", c.failures);
+        return http::Response{200, text, "text/plain; version=0.0.4", {}};
+    });
+}
+
+}  // namespace analytics::routes

@@ -1,0 +1,49 @@
+#include "routes/request_body.h"
+
+#include <charconv>
+
+namespace analytics::routes {
+namespace {
+
+bool parse_whole(const std::string &text, long long &out)
+{
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+    return ec == std::errc() && end == text.data() + text.size();
+}
+
+}  // namespace
+
+std::variant<json::Value, http::Response> json_object_body(const http::Request &request)
+{
+    auto parsed = json::parse(request.body);
+    if (!parsed) {
+        return http::error_response(400, "Malformed JSON body");
+    }
+    if (!json_is_object(parsed->get())) {
+        return http::error_response(400, "The request body must be a JSON object");
+    }
+    return std::move(*parsed);
+}
+
+std::variant<Page, http::Response> page_of(const http::Request &request, long long max_limit)
+{
+    Page page;
+    if (auto found = request.query.find("offset"); found != request.query.end()) {
+        if (!parse_whole(found->second, page.offset) || page.offset < 0) {
+            return http::error_response(400, "offset must be a whole number of at least 0");
+        }
+    }
+    if (auto found = request.query.find("limit"); found != request.query.end()) {
+        if (!parse_whole(found->second, page.limit) || page.limit < 0 || page.limit > max_limit) {
+            return http::error_response(400, "limit must be a whole number from 0 to " + std::to_string(max_limit));
+        }
+    }
+    return page;
+}
+
+http::Response json_response(int status, json::Value body)
+{
+    return http::Response{status, json::dump(body.get()), "application/json", {}};
+}
+
+}  // namespace analytics::routes

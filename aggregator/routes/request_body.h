@@ -1,0 +1,22 @@
+// Reading a JSON object body and paging parameters with errors in the
+// management routes' shape.
+#pragma once
+
+#include "http/message.h"
+#include "json.h"
+
+#include <variant>
+
+namespace analytics::routes {
+
+std::variant<json::Value, http::Response> json_object_body(const http::Request &request);
+
+struct Page {
+    long long offset = 0;
+    long long limit = 20;
+};
+std::variant<Page, http::Response> page_of(const http::Request &request, long long max_limit);
+
+http::Response json_response(int status, json::Value body);
+
+}  // namespace analytics::routes

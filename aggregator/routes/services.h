@@ -1,0 +1,23 @@
+// What route handlers share: the database pool, the Redis caches, counters.
+#pragma once
+
+#include "cache/tenant_cache.h"
+#include "http/router.h"
+#include "ingest/stream_consumer.h"
+#include "postgres/connection.h"
+#include "settings.h"
+
+namespace analytics::routes {
+
+struct Services {
+    const Settings &settings;
+    postgres::Pool &db;
+    cache::TenantCache &tenant_cache;
+    ingest::ConsumerCounters &counters;
+};
+
+void register_health_routes(http::Router &router, Services &services);
+void register_tenant_routes(http::Router &router, Services &services);
+void register_token_routes(http::Router &router, Services &services);
+
+}  // namespace analytics::routes

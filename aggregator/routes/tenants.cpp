@@ -1,0 +1,143 @@
+// /api/v1/admin/tenants: create, list, read and change tenants (admin scope).
+// Every change is mirrored to the Redis hash the module reads.
+#include "json.h"
+#include "log.h"
+#include "routes/authorization.h"
+#include "routes/request_body.h"
+#include "routes/services.h"
+#include "tenants/tenant_store.h"
+
+namespace analytics::routes {
+namespace {
+
+// reads slug, name, active, public; returns an error response or nullopt
+std::optional<http::Response> read_changes(json_t *body, tenants::TenantChanges &changes, bool creating)
+{
+    json_t *slug = json_object_get(body, "slug");
+    json_t *name = json_object_get(body, "name");
+    json_t *active = json_object_get(body, "active");
+    json_t *is_public = json_object_get(body, "public");
+
+    if (slug) {
+        if (!json_is_string(slug) || !tenants::is_valid_slug(json_string_value(slug))) {
+            return http::error_response(400, "slug must be 3 to 64 characters of a-z, 0-9 and single hyphens");
+        }
+        changes.slug = json_string_value(slug);
+    } else if (creating) {
+        return http::error_response(400, "slug is required");
+    }
+    if (name) {
+        if (!json_is_string(name) || json_string_length(name) == 0 || json_string_length(name) > 200) {
+            return http::error_response(400, "name must be a string of 1 to 200 characters");
+        }
+        changes.name = json_string_value(name);
+    } else if (creating) {
+        return http::error_response(400, "name is required");
+    }
+    if (active) {
+        if (!json_is_boolean(active)) return http::error_response(400, "active must be a boolean");
+        changes.active = json_is_true(active);
+    }
+    if (is_public) {
+        if (!json_is_boolean(is_public)) return http::error_response(400, "public must be a boolean");
+        changes.is_public = json_is_true(is_public);
+    }
+    return std::nullopt;
+}
+
+http::Response tenant_response(int status, const tenants::Tenant &tenant)
+{
+    return json_response(status, json::take(tenants::to_json(tenant)));
+}
+
+// the module must see the change; PostgreSQL stays the source of truth and
+// the periodic rebuild repairs a mirror that failed here
+void mirror(Services &services, const tenants::Tenant &tenant, const std::optional<std::string> &previous_slug)
+{
+    try {
+        services.tenant_cache.publish(tenant, previous_slug);
+    } catch (const std::exception &e) {
+        log::warn("tenant " + std::to_string(tenant.id) + " not mirrored to Redis yet: " + e.what());
+    }
+}
+
+}  // namespace
+
+void register_tenant_routes(http::Router &router, Services &services)
+{
+    router.add("POST", "/api/v1/admin/tenants", [&services](http::Request &request) {
+        auto db = services.db.borrow();
+        auto auth = authorize(*db, request, "admin");
+        if (auto *denied = std::get_if<http::Response>(&auth)) return *denied;
+
+        auto body = json_object_body(request);
+        if (auto *bad = std::get_if<http::Response>(&body)) return *bad;
+        tenants::TenantChanges changes;
+        if (auto bad = read_changes(std::get<json::Value>(body).get(), changes, true)) return *bad;
+
+        try {
+            auto tenant = tenants::create(*db, *changes.slug, *changes.name, changes.active.value_or(true),
+                                          changes.is_public.value_or(true));
+            mirror(services, tenant, std::nullopt);
+            return tenant_response(201, tenant);
+        } catch (const postgres::Error &e) {
+            if (e.is_unique_violation()) {
+                return http::error_response(409, "A tenant with slug " + *changes.slug + " exists already");
+            }
+            throw;
+        }
+    });
+
+    router.add("GET", "/api/v1/admin/tenants", [&services](http::Request &request) {
+        auto db = services.db.borrow();
+        auto auth = authorize(*db, request, "admin");
+        if (auto *denied = std::get_if<http::Response>(&auth)) return *denied;
+        auto page = page_of(request, 1000);
+        if (auto *bad = std::get_if<http::Response>(&page)) return *bad;
+
+        long long total = 0;
+        auto found = tenants::list(*db, std::get<Page>(page).offset, std::get<Page>(page).limit, total);
+        auto data = json::take(json_array());
+        for (const auto &tenant : found) json_array_append_new(data.get(), tenants::to_json(tenant));
+        auto body = json::take(json_object());
+        json_object_set_new(body.get(), "count", json_integer(static_cast<json_int_t>(found.size())));
+        json_object_set_new(body.get(), "total", json_integer(total));
+        json_object_set(body.get(), "data", data.get());
+        return json_response(200, std::move(body));
+    });
+
+    router.add("GET", "/api/v1/admin/tenants/{tenant}", [&services](http::Request &request) {
+        auto db = services.db.borrow();
+        auto auth = authorize(*db, request, "admin");
+        if (auto *denied = std::get_if<http::Response>(&auth)) return *denied;
+        auto tenant = tenants::find(*db, request.path_params["tenant"]);
+        if (!tenant) return http::error_response(404, "Tenant not found");
+        return tenant_response(200, *tenant);
+    });
+
+    router.add("PATCH", "/api/v1/admin/tenants/{tenant}", [&services](http::Request &request) {
+        auto db = services.db.borrow();
+        auto auth = authorize(*db, request, "admin");
+        if (auto *denied = std::get_if<http::Response>(&auth)) return *denied;
+        auto body = json_object_body(request);
+        if (auto *bad = std::get_if<http::Response>(&body)) return *bad;
+        tenants::TenantChanges changes;
+        if (auto bad = read_changes(std::get<json::Value>(body).get(), changes, false)) return *bad;
+
+        auto before = tenants::find(*db, request.path_params["tenant"]);
+        if (!before) return http::error_response(404, "Tenant not found");
+        try {
+            auto after = tenants::update(*db, before->id, changes);
+            if (!after) return http::error_response(404, "Tenant not found");
+            mirror(services, *after, before->slug);
+            return tenant_response(200, *after);
+        } catch (const postgres::Error &e) {
+            if (e.is_unique_violation()) {
+                return http::error_response(409, "A tenant with slug " + changes.slug.value_or("") + " exists already");
+            }
+            throw;
+        }
+    });
+}
+
+}  // namespace analytics::routes

@@ -1,0 +1,96 @@
+// /api/v1/admin/tokens: issue (the secret is shown once) and revoke tokens.
+#include "auth/tokens.h"
+#include "event_time.h"
+#include "json.h"
+#include "routes/authorization.h"
+#include "routes/request_body.h"
+#include "routes/services.h"
+#include "tenants/tenant_store.h"
+
+#include <regex>
+
+namespace analytics::routes {
+
+void register_token_routes(http::Router &router, Services &services)
+{
+    router.add("POST", "/api/v1/admin/tokens", [&services](http::Request &request) {
+        auto db = services.db.borrow();
+        auto auth = authorize(*db, request, "admin");
+        if (auto *denied = std::get_if<http::Response>(&auth)) return *denied;
+        auto parsed = json_object_body(request);
+        if (auto *bad = std::get_if<http::Response>(&parsed)) return *bad;
+        json_t *body = std::get<json::Value>(parsed).get();
+
+        auth::TokenRequest token;
+        json_t *subject = json_object_get(body, "subject");
+        if (!json_is_string(subject) || json_string_length(subject) == 0 || json_string_length(subject) > 200) {
+            return http::error_response(400, "subject must be a string of 1 to 200 characters");
+        }
+        token.subject = json_string_value(subject);
+
+        json_t *scopes = json_object_get(body, "scopes");
+        static const std::regex scope_pattern("^[a-z]+(:[a-z_-]+)?$");
+        if (!json_is_array(scopes) || json_array_size(scopes) == 0) {
+            return http::error_response(400, "scopes must be a non-empty array of strings");
+        }
+        size_t i;
+        json_t *scope;
+        json_array_foreach(scopes, i, scope) {
+            if (!json_is_string(scope) || !std::regex_match(json_string_value(scope), scope_pattern)) {
+                return http::error_response(400, "scopes must be words such as events:read or admin");
+            }
+            token.scopes.emplace_back(json_string_value(scope));
+        }
+
+        json_t *tenant = json_object_get(body, "tenant_id");
+        if (tenant && !json_is_null(tenant)) {
+            std::string reference = json_is_integer(tenant) ? std::to_string(json_integer_value(tenant))
+                                    : json_is_string(tenant) ? json_string_value(tenant) : "";
+            auto found = tenants::find(*db, reference);
+            if (!found) return http::error_response(404, "Tenant not found");
+            token.tenant_id = found->id;
+        } else if (std::find(token.scopes.begin(), token.scopes.end(), "admin") == token.scopes.end()) {
+            return http::error_response(400, "tenant_id is required unless the token has the admin scope");
+        }
+
+        json_t *expires = json_object_get(body, "expires_at");
+        if (expires && !json_is_null(expires)) {
+            int64_t ms = 0;
+            if (!json_is_string(expires)
+                || analytics_time_parse_rfc3339(json_string_value(expires), json_string_length(expires), &ms) != 0)
+            {
+                return http::error_response(400, "expires_at must be an RFC 3339 date-time");
+            }
+            char text[ANALYTICS_RFC3339_MS_LEN + 1];
+            analytics_time_format_rfc3339_ms(ms, text);
+            token.expires_at = text;
+        }
+
+        auto issued = auth::issue_token(*db, token);
+        auto out = json::take(json_object());
+        json_object_set_new(out.get(), "id", json_integer(issued.id));
+        json_object_set_new(out.get(), "token", json::string(issued.secret));
+        json_object_set_new(out.get(), "prefix", json::string(issued.prefix));
+        json_object_set_new(out.get(), "subject", json::string(token.subject));
+        json_object_set(out.get(), "scopes", scopes);
+        json_object_set_new(out.get(), "tenant_id", token.tenant_id ? json_integer(*token.tenant_id) : json_null());
+        json_object_set_new(out.get(), "expires_at", token.expires_at ? json::string(*token.expires_at) : json_null());
+        return json_response(201, std::move(out));
+    });
+
+    router.add("DELETE", "/api/v1/admin/tokens/{id}", [&services](http::Request &request) {
+        auto db = services.db.borrow();
+        auto auth = authorize(*db, request, "admin");
+        if (auto *denied = std::get_if<http::Response>(&auth)) return *denied;
+        const auto &id = request.path_params["id"];
+        if (id.empty() || id.size() > 18 || !std::all_of(id.begin(), id.end(), ::isdigit)) {
+            return http::error_response(404, "Token not found");
+        }
+        auto revoked = db->exec("UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
+                                {id});
+        if (revoked.affected_rows() == 0) return http::error_response(404, "Token not found");
+        return http::Response{204, "", "application/json", {}};
+    });
+}
+
+}  // namespace analytics::routes

@@ -1,0 +1,37 @@
+// The aggregator's configuration: ANALYTICS_* keys from the environment or a
+// KEY=value file (the same keys; the file wins). A bad or unknown key fails
+// at start with its name, never at the first request.
+#pragma once
+
+#include <chrono>
+#include <stdexcept>
+#include <string>
+
+namespace analytics {
+
+class SettingsError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct Settings {
+    std::string database_url;                         // ANALYTICS_DATABASE_URL (required)
+    std::string redis_url = "redis://127.0.0.1:6379"; // ANALYTICS_REDIS_URL
+    std::string listen_host = "127.0.0.1";            // ANALYTICS_LISTEN host:port
+    int listen_port = 8081;
+    std::string stream = "{analytics}:events";        // ANALYTICS_STREAM
+    std::string consumer_group = "aggregator";        // ANALYTICS_CONSUMER_GROUP
+    std::string consumer_name;                        // ANALYTICS_CONSUMER_NAME (default: host:listen port)
+    int batch_size = 1000;                            // ANALYTICS_BATCH_SIZE
+    std::chrono::milliseconds batch_wait{200};        // ANALYTICS_BATCH_WAIT_MS
+    std::string sql_dir;                              // ANALYTICS_SQL_DIR
+    int http_threads = 4;                             // ANALYTICS_HTTP_THREADS
+    int database_pool_size = 8;                       // ANALYTICS_DATABASE_POOL_SIZE
+    std::chrono::seconds cache_refresh{60};           // ANALYTICS_CACHE_REFRESH_S
+    size_t max_body_bytes = 1 << 20;                  // ANALYTICS_MAX_BODY_BYTES
+
+    // environment first, then the file if given (its keys override)
+    static Settings load(const std::string &config_file);
+};
+
+}  // namespace analytics

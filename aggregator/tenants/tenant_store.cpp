@@ -1,0 +1,102 @@
+#include "tenants/tenant_store.h"
+#include "json.h"
+
+#include "event_id.h"
+
+#include <regex>
+
+namespace analytics::tenants {
+namespace {
+
+constexpr const char *kColumns =
+    "id, uuid, slug, name, active, public,"
+    " to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
+    " to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+
+Tenant row(const postgres::Result &result, int i)
+{
+    return Tenant{result.integer(i, 0), std::string(result.text(i, 1)), std::string(result.text(i, 2)),
+                  std::string(result.text(i, 3)), result.boolean(i, 4), result.boolean(i, 5),
+                  std::string(result.text(i, 6)), std::string(result.text(i, 7))};
+}
+
+bool is_number(const std::string &text)
+{
+    return !text.empty() && text.size() <= 18
+           && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+}  // namespace
+
+bool is_valid_slug(const std::string &slug)
+{
+    static const std::regex pattern("^[a-z0-9]+(-[a-z0-9]+)*$");
+    return slug.size() >= 3 && slug.size() <= 64 && std::regex_match(slug, pattern);
+}
+
+Tenant create(postgres::Connection &db, const std::string &slug, const std::string &name, bool active,
+              bool is_public)
+{
+    auto result = db.exec(std::string("INSERT INTO tenants (slug, name, active, public) VALUES ($1, $2, $3, $4)"
+                                      " RETURNING ") + kColumns,
+                          {slug, name, active ? "true" : "false", is_public ? "true" : "false"});
+    return row(result, 0);
+}
+
+std::optional<Tenant> find(postgres::Connection &db, const std::string &reference)
+{
+    std::string where;
+    if (is_number(reference)) {
+        where = "id = $1::bigint";
+    } else if (analytics_uuid_is_valid(reference.data(), reference.size())) {
+        where = "uuid = $1::uuid";
+    } else if (is_valid_slug(reference)) {
+        where = "slug = $1";
+    } else {
+        return std::nullopt;
+    }
+    auto result = db.exec(std::string("SELECT ") + kColumns + " FROM tenants WHERE " + where, {reference});
+    if (result.rows() == 0) return std::nullopt;
+    return row(result, 0);
+}
+
+std::vector<Tenant> list(postgres::Connection &db, long long offset, long long limit, long long &total)
+{
+    total = db.exec("SELECT count(*) FROM tenants").integer(0, 0);
+    auto result = db.exec(std::string("SELECT ") + kColumns + " FROM tenants ORDER BY id OFFSET $1 LIMIT $2",
+                          {std::to_string(offset), std::to_string(limit)});
+    std::vector<Tenant> tenants;
+    for (int i = 0; i < result.rows(); i++) tenants.push_back(row(result, i));
+    return tenants;
+}
+
+std::optional<Tenant> update(postgres::Connection &db, long long id, const TenantChanges &changes)
+{
+    auto flag = [](const std::optional<bool> &value) -> postgres::Param {
+        if (!value) return std::nullopt;
+        return std::string(*value ? "true" : "false");
+    };
+    auto result = db.exec(std::string("UPDATE tenants SET slug = coalesce($2, slug), name = coalesce($3, name),"
+                                      " active = coalesce($4::boolean, active), public = coalesce($5::boolean, public),"
+                                      " updated_at = now() WHERE id = $1 RETURNING ") + kColumns,
+                          {std::to_string(id), changes.slug, changes.name, flag(changes.active),
+                           flag(changes.is_public)});
+    if (result.rows() == 0) return std::nullopt;
+    return row(result, 0);
+}
+
+json_t *to_json(const Tenant &tenant)
+{
+    json_t *object = json_object();
+    json_object_set_new(object, "id", json_integer(tenant.id));
+    json_object_set_new(object, "uuid", json::string(tenant.uuid));
+    json_object_set_new(object, "slug", json::string(tenant.slug));
+    json_object_set_new(object, "name", json::string(tenant.name));
+    json_object_set_new(object, "active", json_boolean(tenant.active));
+    json_object_set_new(object, "public", json_boolean(tenant.is_public));
+    json_object_set_new(object, "createdAt", json::string(tenant.created_at));
+    json_object_set_new(object, "updatedAt", json::string(tenant.updated_at));
+    return object;
+}
+
+}  // namespace analytics::tenants

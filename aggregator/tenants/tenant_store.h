@@ -1,0 +1,44 @@
+// Tenants in PostgreSQL: the one entity the source documents call tenant,
+// account, project or website.
+#pragma once
+
+#include "postgres/connection.h"
+
+#include <jansson.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace analytics::tenants {
+
+struct Tenant {
+    long long id = 0;
+    std::string uuid;
+    std::string slug;
+    std::string name;
+    bool active = true;
+    bool is_public = true;
+    std::string created_at;
+    std::string updated_at;
+};
+
+struct TenantChanges {
+    std::optional<std::string> slug;
+    std::optional<std::string> name;
+    std::optional<bool> active;
+    std::optional<bool> is_public;
+};
+
+Tenant create(postgres::Connection &db, const std::string &slug, const std::string &name, bool active,
+              bool is_public);
+// by numeric id, uuid or slug
+std::optional<Tenant> find(postgres::Connection &db, const std::string &reference);
+std::vector<Tenant> list(postgres::Connection &db, long long offset, long long limit, long long &total);
+std::optional<Tenant> update(postgres::Connection &db, long long id, const TenantChanges &changes);
+
+json_t *to_json(const Tenant &tenant);
+
+bool is_valid_slug(const std::string &slug);
+
+}  // namespace analytics::tenants
