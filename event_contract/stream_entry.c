@@ -90,14 +90,15 @@ analytics_parse_int64(const char *text, size_t len, int64_t *out)
     return 0;
 }
 
+/* NULL when present, else the problem to report */
 static const char *
 analytics_required(const analytics_stream_entry *entry, const char *name,
-    const char **value, size_t *len)
+    const char *problem, const char **value, size_t *len)
 {
     const analytics_stream_field *field = analytics_stream_entry_find(entry, name);
 
     if (field == NULL || field->value_len == 0) {
-        return name;
+        return problem;
     }
     *value = field->value;
     *len = field->value_len;
@@ -120,12 +121,12 @@ analytics_stream_event_decode(const analytics_stream_entry *entry,
         return -1;
     }
 
-    if ((missing = analytics_required(entry, "id", &event->id, &event->id_len))
-        || (missing = analytics_required(entry, "kind", &event->kind, &event->kind_len))
-        || (missing = analytics_required(entry, "tenant_ref", &event->tenant_ref,
+    if ((missing = analytics_required(entry, "id", "missing field: id", &event->id, &event->id_len))
+        || (missing = analytics_required(entry, "kind", "missing field: kind", &event->kind, &event->kind_len))
+        || (missing = analytics_required(entry, "tenant_ref", "missing field: tenant_ref", &event->tenant_ref,
                                          &event->tenant_ref_len))
-        || (missing = analytics_required(entry, "type", &event->type, &event->type_len))
-        || (missing = analytics_required(entry, "metadata", &event->metadata,
+        || (missing = analytics_required(entry, "type", "missing field: type", &event->type, &event->type_len))
+        || (missing = analytics_required(entry, "metadata", "missing field: metadata", &event->metadata,
                                          &event->metadata_len)))
     {
         *problem = missing;
@@ -137,14 +138,14 @@ analytics_stream_event_decode(const analytics_stream_entry *entry,
         return -1;
     }
 
-    if (analytics_required(entry, "received_at", &text, &len)
+    if (analytics_required(entry, "received_at", "", &text, &len)
         || analytics_parse_int64(text, len, &event->received_at_ms))
     {
         *problem = "received_at is not Unix milliseconds";
         return -1;
     }
 
-    if (analytics_required(entry, "tenant_id", &text, &len)
+    if (analytics_required(entry, "tenant_id", "", &text, &len)
         || analytics_parse_int64(text, len, &event->tenant_id))
     {
         *problem = "tenant_id is not a resolved tenant";

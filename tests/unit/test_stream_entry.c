@@ -1,0 +1,104 @@
+/* The stream entry round trip: what the module writes, the aggregator reads. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "stream_entry.h"
+
+static const unsigned char fixed_random[10] = {0xde, 0xad, 0xbe, 0xef, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06};
+
+static void
+test_encode_then_decode_keeps_every_field(void **state)
+{
+    analytics_track_request request;
+    analytics_validation_errors errors;
+    analytics_track_event event;
+    analytics_stream_entry entry;
+    analytics_stream_event decoded;
+    const char *problem = NULL;
+    char text[256];
+    const char body[] = "{\"tenant_id\":\"demo\",\"type\":\"purchase\",\"product_id\":9,\"metadata\":{\"k\":\"v\"}}";
+    (void) state;
+
+    assert_int_equal(analytics_track_request_parse(body, sizeof(body) - 1, &request, &errors, text,
+                                                   sizeof(text)),
+                     ANALYTICS_BODY_OK);
+    analytics_track_event_init(&event, &request, 1795426719878ULL, fixed_random);
+    event.country = "HN";
+    event.country_len = 2;
+    analytics_track_event_encode(&event, &entry);
+
+    assert_int_equal(entry.count, 9);
+    assert_string_equal(entry.fields[0].name, "v");
+    assert_string_equal(entry.fields[2].name, "id");
+    assert_memory_equal(entry.fields[2].value, "01a207c5-9886-7ead-beef-010203040506", 36);
+    assert_string_equal(analytics_stream_entry_find(&entry, "received_at")->value, "1795426719878");
+    assert_memory_equal(analytics_stream_entry_find(&entry, "metadata")->value,
+                        "{\"k\":\"v\",\"product_id\":9}", 24);
+
+    /* the Redis function appends the resolved tenant */
+    analytics_stream_entry_add(&entry, "tenant_id", "42", 2);
+
+    assert_int_equal(analytics_stream_event_decode(&entry, &decoded, &problem), 0);
+    assert_int_equal(decoded.tenant_id, 42);
+    assert_int_equal(decoded.received_at_ms, 1795426719878LL);
+    assert_int_equal(decoded.has_product_id, 1);
+    assert_int_equal(decoded.product_id, 9);
+    assert_int_equal(decoded.type_len, 8);
+    assert_memory_equal(decoded.type, "purchase", 8);
+    assert_memory_equal(decoded.tenant_ref, "demo", 4);
+    assert_memory_equal(decoded.country, "HN", 2);
+    analytics_track_request_free(&request);
+}
+
+static void
+test_decode_names_what_is_wrong(void **state)
+{
+    analytics_stream_entry entry;
+    analytics_stream_event decoded;
+    const char *problem = NULL;
+    (void) state;
+
+    entry.count = 0;
+    analytics_stream_entry_add(&entry, "v", "2", 1);
+    assert_int_equal(analytics_stream_event_decode(&entry, &decoded, &problem), -1);
+    assert_string_equal(problem, "unsupported encoding version");
+
+    entry.count = 0;
+    analytics_stream_entry_add(&entry, "v", "1", 1);
+    analytics_stream_entry_add(&entry, "id", "01a207c5-9886-7ead-bee8-010203040506", 36);
+    analytics_stream_entry_add(&entry, "kind", "track", 5);
+    analytics_stream_entry_add(&entry, "tenant_ref", "demo", 4);
+    analytics_stream_entry_add(&entry, "type", "call", 4);
+    assert_int_equal(analytics_stream_event_decode(&entry, &decoded, &problem), -1);
+    assert_string_equal(problem, "missing field: metadata");
+
+    analytics_stream_entry_add(&entry, "metadata", "{}", 2);
+    analytics_stream_entry_add(&entry, "received_at", "-5", 2);
+    assert_int_equal(analytics_stream_event_decode(&entry, &decoded, &problem), -1);
+    assert_string_equal(problem, "received_at is not Unix milliseconds");
+
+    entry.fields[entry.count - 1].value = "1795426719878";
+    entry.fields[entry.count - 1].value_len = 13;
+    assert_int_equal(analytics_stream_event_decode(&entry, &decoded, &problem), -1);
+    assert_string_equal(problem, "tenant_id is not a resolved tenant");
+
+    analytics_stream_entry_add(&entry, "tenant_id", "7", 1);
+    assert_int_equal(analytics_stream_event_decode(&entry, &decoded, &problem), 0);
+    assert_int_equal(decoded.has_product_id, 0);
+    assert_int_equal(decoded.country_len, 0);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_encode_then_decode_keeps_every_field),
+        cmocka_unit_test(test_decode_names_what_is_wrong),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
