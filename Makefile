@@ -7,7 +7,7 @@ STACK_DIR ?= $(CURDIR)/.run
 ifeq ($(SANITIZE),1)
   BUILD_DIR := build-sanitize
   CMAKE_FLAGS += -DSANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
-  export ANALYTICS_NGINX_PRELOAD := $(shell gcc -print-file-name=libasan.so)
+  export STACK_NGINX_PRELOAD := $(shell gcc -print-file-name=libasan.so)
   export ASAN_OPTIONS := detect_leaks=0:abort_on_error=1
 endif
 export BUILD_DIR

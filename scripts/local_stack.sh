@@ -9,8 +9,8 @@
 #   local_stack.sh start-PART [DIR]
 #   local_stack.sh status [DIR]
 #
-# Ports: ANALYTICS_HTTP_PORT (nginx, 8080), ANALYTICS_REDIS_PORT (6390),
-# ANALYTICS_PG_PORT (5440), ANALYTICS_AGGREGATOR_PORT (8081); the first start
+# Ports: STACK_HTTP_PORT (nginx, 8080), STACK_REDIS_PORT (6390),
+# STACK_PG_PORT (5440), STACK_AGGREGATOR_PORT (8081); the first start
 # records them in DIR/ports so later commands reuse them.
 # BUILD_DIR (build) holds the module and the aggregator.
 set -euo pipefail
@@ -29,10 +29,10 @@ if [ -f "$dir/ports" ]; then
   # shellcheck disable=SC1091
   . "$dir/ports"
 else
-  HTTP_PORT=${ANALYTICS_HTTP_PORT:-8080}
-  REDIS_PORT=${ANALYTICS_REDIS_PORT:-6390}
-  PG_PORT=${ANALYTICS_PG_PORT:-5440}
-  AGGREGATOR_PORT=${ANALYTICS_AGGREGATOR_PORT:-8081}
+  HTTP_PORT=${STACK_HTTP_PORT:-8080}
+  REDIS_PORT=${STACK_REDIS_PORT:-6390}
+  PG_PORT=${STACK_PG_PORT:-5440}
+  AGGREGATOR_PORT=${STACK_AGGREGATOR_PORT:-8081}
   printf 'HTTP_PORT=%s\nREDIS_PORT=%s\nPG_PORT=%s\nAGGREGATOR_PORT=%s\n' \
     "$HTTP_PORT" "$REDIS_PORT" "$PG_PORT" "$AGGREGATOR_PORT" > "$dir/ports"
 fi
@@ -79,7 +79,7 @@ unix_socket_directories = '$data'
 max_connections = 100
 shared_buffers = 256MB
 synchronous_commit = on
-fsync = ${ANALYTICS_PG_FSYNC:-on}
+fsync = ${STACK_PG_FSYNC:-on}
 CONF
   fi
   if as_pg "$pg_bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
@@ -147,7 +147,7 @@ write_nginx_conf() {
   mkdir -p "$dir/nginx"
   sed -e "s|@MODULE@|$build/ngx_http_analytics_module.so|" \
       -e "s|@PREFIX@|$dir/nginx|g" \
-      -e "s|@WORKERS@|${ANALYTICS_NGINX_WORKERS:-1}|" \
+      -e "s|@WORKERS@|${STACK_NGINX_WORKERS:-1}|" \
       -e "s|@REDIS_PORT@|$REDIS_PORT|" \
       -e "s|@AGGREGATOR_PORT@|$AGGREGATOR_PORT|" \
       -e "s|@HTTP_PORT@|$HTTP_PORT|" \
@@ -159,7 +159,7 @@ start_nginx() {
   [ -f "$build/ngx_http_analytics_module.so" ] || die "the module is not built (make build)"
   write_nginx_conf
   local nginx_env=()
-  [ -n "${ANALYTICS_NGINX_PRELOAD:-}" ] && nginx_env=(env "LD_PRELOAD=$ANALYTICS_NGINX_PRELOAD" "ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}")
+  [ -n "${STACK_NGINX_PRELOAD:-}" ] && nginx_env=(env "LD_PRELOAD=$STACK_NGINX_PRELOAD" "ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}")
   "${nginx_env[@]}" nginx -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -e "$dir/nginx/error.log" -t -q \
     || die "nginx -t failed"
   "${nginx_env[@]}" nginx -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -e "$dir/nginx/error.log"
