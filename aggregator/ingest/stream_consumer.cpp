@@ -42,8 +42,8 @@ std::vector<const redisReply *> entries_of(const redisReply *reply)
 void StreamConsumer::pause_after_failure(int &failures)
 {
     counters_.failures++;
-    failures = std::min(failures + 1, 6);
-    auto delay = std::chrono::milliseconds(100 << failures);  // 200 ms .. 6.4 s
+    failures = std::min(failures + 1, 5);
+    auto delay = std::chrono::milliseconds(100 << failures);  // 200 ms .. 3.2 s
     for (auto waited = std::chrono::milliseconds(0); waited < delay && !stopping_;
          waited += std::chrono::milliseconds(50))
     {
@@ -76,12 +76,6 @@ void StreamConsumer::run()
                 own_pending_checked = false;
                 pending_cursor = "0";
             }
-            if (!db) {
-                db = std::make_unique<postgres::Connection>(settings_.database_url);
-                writer_.prepare(*db);
-                own_pending_checked = false;
-                pending_cursor = "0";
-            }
 
             // our own unacknowledged entries first (a crash, a failed batch), then new ones
             std::vector<std::string> read = {"XREADGROUP", "GROUP", settings_.consumer_group,
@@ -109,6 +103,12 @@ void StreamConsumer::run()
                 if (entry->element[1]->type == REDIS_REPLY_ARRAY) {
                     writable.push_back(entry);
                 }
+            }
+            // connected only now, so that with the database down the batch
+            // sits read-but-unacknowledged in our pending list
+            if (!db) {
+                db = std::make_unique<postgres::Connection>(settings_.database_url);
+                writer_.prepare(*db);
             }
             auto result = writer_.write(*db, writable);
 

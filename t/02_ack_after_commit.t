@@ -1,0 +1,56 @@
+# The aggregator acknowledges a stream entry only after its row is committed:
+# with PostgreSQL down, accepted events stay pending in the stream; when it
+# returns they all arrive, each exactly once.
+use strict;
+use warnings;
+use lib 't/lib';
+use Test::More;
+use Analytics::Stack;
+
+my $stack = Analytics::Stack->new;
+my $track = '/api/v1/analytics/track';
+my $n = 25;
+
+sub pending_count {
+    my ($count) = split /\n/, $stack->redis_raw('XPENDING', '{analytics}:events', 'aggregator');
+    return $count;
+}
+
+is($stack->stack('stop-postgres'), 0, 'PostgreSQL stopped');
+
+for my $i (1 .. $n) {
+    my $r = $stack->request('POST', $track, { tenant_id => 'demo', type => 'cart_add', metadata => { seq => $i } });
+    is($r->{status}, 202, "event $i accepted while PostgreSQL is down") or diag $r->{content};
+}
+
+is($stack->redis_raw('XLEN', '{analytics}:events'), $n, 'every accepted event is in the stream');
+# the consumer holds one batch at a time: what it read stays pending until
+# it can commit, the rest waits unread in the stream
+ok($stack->wait_until('the consumer to read a batch', 15, sub { pending_count() > 0 }),
+   'the consumer read a batch, and it stays pending: nothing acknowledged');
+sleep 2;
+my $pending = pending_count();
+ok($pending >= 1 && $pending <= $n, "still pending after retries against a dead database ($pending)");
+my ($first) = split /\n/, $stack->redis_raw('XRANGE', '{analytics}:events', '-', '+', 'COUNT', 1);
+my ($first_pending) = (split /\n/, $stack->redis_raw('XPENDING', '{analytics}:events', 'aggregator'))[1];
+is($first_pending, $first, 'the oldest entry is the first pending one');
+
+is($stack->stack('start-postgres'), 0, 'PostgreSQL started');
+
+ok($stack->wait_until('the backlog to drain', 30, sub { pending_count() == 0 }), 'all acknowledged');
+is($stack->psql('SELECT count(*) FROM events'), $n, "exactly $n rows");
+is($stack->psql('SELECT count(DISTINCT id) FROM events'), $n, 'no duplicates');
+is($stack->psql("SELECT string_agg((metadata->>'seq'), ',' ORDER BY (metadata->>'seq')::int) FROM events"),
+   join(',', 1 .. $n), 'every event, each once');
+is($stack->psql('SELECT count(*) FROM stream_rejects'), 0, 'nothing rejected');
+
+# a redelivery (here: the same entries read again by a new consumer group)
+# changes nothing
+$stack->redis('XGROUP', 'SETID', '{analytics}:events', 'aggregator', '0');
+ok($stack->wait_until('the redelivery to be acknowledged', 30, sub {
+    my ($entries_read) = $stack->request('GET', '/metrics')->{content} =~ /^analytics_events_duplicate_total (\d+)$/m;
+    ($entries_read // 0) == $n }), 'every redelivered entry counted as a duplicate');
+is($stack->psql('SELECT count(*) FROM events'), $n, "still exactly $n rows after redelivery");
+
+$stack->finish;
+done_testing;

@@ -1,0 +1,139 @@
+# The aggregator's admin routes behind nginx: bearer tokens (401 vs 403),
+# tenant creation and validation, tokens issued and revoked.
+use strict;
+use warnings;
+use lib 't/lib';
+use Test::More;
+use JSON::PP;
+use Analytics::Stack;
+
+my $stack = Analytics::Stack->new;
+my $tenants = '/api/v1/admin/tenants';
+
+sub error_body {
+    my ($status, $error, $message) = @_;
+    return qq({"statusCode":$status,"message":"$message","error":"$error"});
+}
+
+subtest 'no token, a wrong token: 401; a token without the scope: 403' => sub {
+    my $r = $stack->request('GET', $tenants);
+    is($r->{status}, 401, 'missing: status');
+    is($r->{content}, error_body(401, 'Unauthorized', 'Missing or invalid bearer token'), 'missing: body');
+    is($r->{headers}{'www-authenticate'}, 'Bearer', 'WWW-Authenticate');
+
+    $r = $stack->request('GET', $tenants, undef, { Authorization => 'Bearer ak_' . ('0' x 64) });
+    is($r->{status}, 401, 'unknown token');
+    $r = $stack->request('GET', $tenants, undef, { Authorization => 'Basic dXNlcjpwYXNz' });
+    is($r->{status}, 401, 'not a bearer token');
+
+    my $issued = $stack->admin_request('POST', '/api/v1/admin/tokens',
+        { tenant_id => 'demo', subject => 'shop-backend', scopes => ['events:write'] });
+    is($issued->{status}, 201, 'tenant token issued');
+    like($issued->{json}{token}, qr/^ak_[0-9a-f]{64}$/, 'an opaque secret');
+    is($issued->{json}{tenant_id}, $stack->demo->{id}, 'bound to the tenant');
+    is($stack->psql("SELECT count(*) FROM api_tokens WHERE token_hash = sha256(convert_to('$issued->{json}{token}', 'UTF8'))"),
+       1, 'stored as its SHA-256');
+    is($stack->psql("SELECT count(*) FROM api_tokens WHERE prefix = '$issued->{json}{prefix}' AND position('$issued->{json}{token}' IN token_hash::text) > 0"),
+       0, 'the secret itself is not stored');
+
+    $r = $stack->request('GET', $tenants, undef, { Authorization => "Bearer $issued->{json}{token}" });
+    is($r->{status}, 403, 'lacking the admin scope: 403');
+    is($r->{content}, error_body(403, 'Forbidden', 'This token lacks the admin scope'), '403 body');
+
+    my $revoked = $stack->admin_request('DELETE', "/api/v1/admin/tokens/$issued->{json}{id}");
+    is($revoked->{status}, 204, 'revoked');
+    $r = $stack->request('GET', $tenants, undef, { Authorization => "Bearer $issued->{json}{token}" });
+    is($r->{status}, 401, 'a revoked token is 401');
+    is($stack->admin_request('DELETE', "/api/v1/admin/tokens/$issued->{json}{id}")->{status}, 404, 'revoking twice: 404');
+
+    my $expired = $stack->admin_request('POST', '/api/v1/admin/tokens',
+        { subject => 'old', scopes => ['admin'], expires_at => '2020-01-01T00:00:00Z' });
+    is($expired->{status}, 201, 'an already expired token can be issued');
+    is($stack->request('GET', $tenants, undef, { Authorization => "Bearer $expired->{json}{token}" })->{status},
+       401, 'an expired token is 401');
+};
+
+subtest 'token requests are validated' => sub {
+    my $r = $stack->admin_request('POST', '/api/v1/admin/tokens', { subject => 'x', scopes => ['events:write'] });
+    is($r->{status}, 400, 'a non-admin token needs a tenant');
+    is($r->{content}, error_body(400, 'Bad Request', 'tenant_id is required unless the token has the admin scope'), 'body');
+    $r = $stack->admin_request('POST', '/api/v1/admin/tokens', { subject => 'x', scopes => [], tenant_id => 'demo' });
+    is($r->{status}, 400, 'empty scopes');
+    $r = $stack->admin_request('POST', '/api/v1/admin/tokens', { subject => 'x', scopes => ['admin'], expires_at => 'tomorrow' });
+    is($r->{content}, error_body(400, 'Bad Request', 'expires_at must be an RFC 3339 date-time'), 'bad expiry');
+    $r = $stack->admin_request('POST', '/api/v1/admin/tokens', { subject => 'x', scopes => ['events:write'], tenant_id => 'nobody-here' });
+    is($r->{status}, 404, 'unknown tenant');
+};
+
+subtest 'tenants: create, read by any reference, list, conflicts, validation' => sub {
+    my $r = $stack->admin_request('POST', $tenants, { slug => 'mi-negocio', name => 'Mi Negocio' });
+    is($r->{status}, 201, 'created');
+    my $t = $r->{json};
+    like($t->{uuid}, qr/^[0-9a-f-]{36}$/, 'uuid');
+    is_deeply([@$t{qw(slug name active public)}], ['mi-negocio', 'Mi Negocio', JSON::PP::true, JSON::PP::true], 'fields and defaults');
+    is($stack->psql("SELECT slug, name, active, public FROM tenants WHERE id = $t->{id}"), 'mi-negocio|Mi Negocio|t|t', 'row');
+    is($stack->redis_raw('HGET', '{analytics}:tenants', 'mi-negocio'), "$t->{id}:1:1", 'mirrored for the module (slug)');
+    is($stack->redis_raw('HGET', '{analytics}:tenants', $t->{uuid}), "$t->{id}:1:1", 'mirrored for the module (uuid)');
+
+    for my $ref ($t->{id}, $t->{uuid}, 'mi-negocio') {
+        is($stack->admin_request('GET', "$tenants/$ref")->{json}{id}, $t->{id}, "found by $ref");
+    }
+    $r = $stack->admin_request('GET', "$tenants/nope-nope");
+    is($r->{status}, 404, 'unknown: 404');
+    is($r->{content}, error_body(404, 'Not Found', 'Tenant not found'), 'unknown: body');
+
+    $r = $stack->admin_request('POST', $tenants, { slug => 'mi-negocio', name => 'Again' });
+    is($r->{status}, 409, 'slug taken: 409');
+
+    my @bad = (
+        [ { name => 'x' }, 'slug is required' ],
+        [ { slug => 'ab', name => 'x' }, 'slug must be 3 to 64 characters of a-z, 0-9 and single hyphens' ],
+        [ { slug => 'Bad_Slug', name => 'x' }, 'slug must be 3 to 64 characters of a-z, 0-9 and single hyphens' ],
+        [ { slug => 'a--b', name => 'x' }, 'slug must be 3 to 64 characters of a-z, 0-9 and single hyphens' ],
+        [ { slug => 'good-slug' }, 'name is required' ],
+        [ { slug => 'good-slug', name => 'x', active => 'yes' }, 'active must be a boolean' ],
+    );
+    for my $case (@bad) {
+        $r = $stack->admin_request('POST', $tenants, $case->[0]);
+        is($r->{status}, 400, "400: $case->[1]");
+        is($r->{content}, error_body(400, 'Bad Request', $case->[1]), "body: $case->[1]");
+    }
+    $r = $stack->admin_request('POST', $tenants, '{"slug":', { 'Content-Type' => 'application/json' });
+    is($r->{content}, error_body(400, 'Bad Request', 'Malformed JSON body'), 'malformed JSON');
+
+    $r = $stack->admin_request('GET', "$tenants?offset=1&limit=1");
+    is($r->{status}, 200, 'list');
+    is($r->{json}{total}, 2, 'total');
+    is($r->{json}{count}, 1, 'count');
+    is($r->{json}{data}[0]{slug}, 'mi-negocio', 'second page');
+    is($stack->admin_request('GET', "$tenants?offset=5")->{json}{count}, 0, 'offset past the end: empty page');
+    is($stack->admin_request('GET', "$tenants?limit=0")->{json}{count}, 0, 'limit 0');
+    is($stack->admin_request('GET', "$tenants?limit=1001")->{status}, 400, 'limit over the maximum');
+    is($stack->admin_request('GET', "$tenants?offset=-1")->{status}, 400, 'negative offset');
+};
+
+subtest 'the Redis mirror is rebuilt from PostgreSQL' => sub {
+    $stack->redis('DEL', '{analytics}:tenants');
+    is($stack->request('POST', '/api/v1/analytics/track', { tenant_id => 'demo', type => 'call' })->{status}, 404,
+       'with the cache gone the module cannot find the tenant');
+    my $pid = Analytics::Stack::slurp($stack->dir . '/aggregator.pid');
+    chomp $pid;
+    kill 'HUP', $pid;
+    ok($stack->wait_until('the rebuild', 10, sub {
+        $stack->request('POST', '/api/v1/analytics/track', { tenant_id => 'demo', type => 'call' })->{status} == 202 }),
+       'SIGHUP rebuilds the cache');
+};
+
+subtest 'unknown routes and methods' => sub {
+    my $r = $stack->request('GET', '/api/v1/admin/nothing');
+    is($r->{status}, 404, 'unknown path: 404');
+    is($r->{content}, error_body(404, 'Not Found', 'Cannot GET /api/v1/admin/nothing'), 'body');
+    $r = $stack->admin_request('DELETE', $tenants);
+    is($r->{status}, 405, 'wrong method: 405');
+    is($r->{headers}{allow}, 'POST, GET', 'Allow');
+    is($stack->request('GET', '/healthz')->{content}, '{"status":"ok"}', 'healthz');
+    is($stack->request('GET', '/readyz')->{content}, '{"status":"ready"}', 'readyz');
+};
+
+$stack->finish;
+done_testing;
