@@ -12,7 +12,7 @@ ifeq ($(SANITIZE),1)
 endif
 export BUILD_DIR
 
-.PHONY: all deps build unit e2e test run start stop status bench clean
+.PHONY: all deps build unit e2e test test-fast run start stop status bench clean
 
 all: build
 
@@ -27,9 +27,15 @@ unit: build
 	cd $(BUILD_DIR) && ctest --output-on-failure
 
 e2e: build
-	prove -v -I t/lib t/
+	prove -I t/lib t/
 
-test: unit e2e
+# every suite twice: as shipped, and under AddressSanitizer + UBSan
+test: test-fast
+ifneq ($(SANITIZE),1)
+	$(MAKE) SANITIZE=1 test-fast
+endif
+
+test-fast: unit e2e
 
 run: build
 	@bash scripts/local_stack.sh run $(STACK_DIR)
