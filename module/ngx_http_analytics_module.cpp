@@ -54,6 +54,8 @@ static void ngx_http_analytics_finish(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *body);
 static ngx_int_t ngx_http_analytics_json_error(ngx_http_request_t *r,
     const char *field, const char *message, ngx_str_t *body);
+static ngx_int_t ngx_http_analytics_too_large(ngx_http_request_t *r);
+static ngx_int_t ngx_http_analytics_set_allow(ngx_http_request_t *r);
 
 static void *ngx_http_analytics_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_analytics_init_main_conf(ngx_conf_t *cf, void *conf);
@@ -186,7 +188,6 @@ static ngx_int_t
 ngx_http_analytics_track_handler(ngx_http_request_t *r)
 {
     ngx_int_t                       rc;
-    ngx_str_t                       body;
     ngx_http_analytics_loc_conf_t  *alcf;
 
     try {
@@ -198,14 +199,9 @@ ngx_http_analytics_track_handler(ngx_http_request_t *r)
             r->headers_out.status = NGX_HTTP_NO_CONTENT;
             r->header_only = 1;
             r->headers_out.content_length_n = 0;
-            ngx_table_elt_t *allow = static_cast<ngx_table_elt_t *>(
-                ngx_list_push(&r->headers_out.headers));
-            if (allow == NULL) {
+            if (ngx_http_analytics_set_allow(r) != NGX_OK) {
                 return NGX_HTTP_INTERNAL_SERVER_ERROR;
             }
-            allow->hash = 1;
-            ngx_str_set(&allow->key, "Allow");
-            allow->value = ngx_http_analytics_allowed_methods;
             return ngx_http_send_header(r);
         }
 
@@ -214,14 +210,9 @@ ngx_http_analytics_track_handler(ngx_http_request_t *r)
             if (rc != NGX_OK) {
                 return rc;
             }
-            ngx_table_elt_t *allow = static_cast<ngx_table_elt_t *>(
-                ngx_list_push(&r->headers_out.headers));
-            if (allow == NULL) {
+            if (ngx_http_analytics_set_allow(r) != NGX_OK) {
                 return NGX_HTTP_INTERNAL_SERVER_ERROR;
             }
-            allow->hash = 1;
-            ngx_str_set(&allow->key, "Allow");
-            allow->value = ngx_http_analytics_allowed_methods;
             return ngx_http_analytics_send_json(r, NGX_HTTP_NOT_ALLOWED,
                                                 &ngx_http_analytics_method_not_allowed);
         }
@@ -235,12 +226,7 @@ ngx_http_analytics_track_handler(ngx_http_request_t *r)
             if (rc != NGX_OK) {
                 return rc;
             }
-            if (ngx_http_analytics_json_error(r, "body",
-                    "The request body is larger than the configured limit.", &body) != NGX_OK)
-            {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-            return ngx_http_analytics_send_json(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE, &body);
+            return ngx_http_analytics_too_large(r);
         }
 
         r->request_body_in_single_buf = 1;
@@ -304,12 +290,7 @@ ngx_http_analytics_track_dispatch(ngx_http_request_t *r)
 
     rc = ngx_http_analytics_body_text(r, &body);
     if (rc == NGX_DECLINED) {
-        if (ngx_http_analytics_json_error(r, "body",
-                "The request body is larger than the configured limit.", &answer) != NGX_OK)
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-        return ngx_http_analytics_send_json(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE, &answer);
+        return ngx_http_analytics_too_large(r);
     }
     if (rc != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -610,6 +591,36 @@ ngx_http_analytics_json_error(ngx_http_request_t *r, const char *field, const ch
     analytics_validation_errors_render(&errors, reinterpret_cast<char *>(p), len + 1);
     body->data = p;
     body->len = len;
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_analytics_too_large(ngx_http_request_t *r)
+{
+    ngx_str_t  body;
+
+    if (ngx_http_analytics_json_error(r, "body",
+            "The request body is larger than the configured limit.", &body) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return ngx_http_analytics_send_json(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE, &body);
+}
+
+
+static ngx_int_t
+ngx_http_analytics_set_allow(ngx_http_request_t *r)
+{
+    ngx_table_elt_t  *allow;
+
+    allow = static_cast<ngx_table_elt_t *>(ngx_list_push(&r->headers_out.headers));
+    if (allow == NULL) {
+        return NGX_ERROR;
+    }
+    allow->hash = 1;
+    ngx_str_set(&allow->key, "Allow");
+    allow->value = ngx_http_analytics_allowed_methods;
     return NGX_OK;
 }
 

@@ -45,6 +45,16 @@ std::optional<http::Response> read_changes(json_t *body, tenants::TenantChanges 
     return std::nullopt;
 }
 
+// the changes a POST or PATCH body asks for, or the response refusing them
+std::variant<tenants::TenantChanges, http::Response> changes_of(const http::Request &request, bool creating)
+{
+    auto body = json_object_body(request);
+    if (auto *bad = std::get_if<http::Response>(&body)) return *bad;
+    tenants::TenantChanges changes;
+    if (auto bad = read_changes(std::get<json::Value>(body).get(), changes, creating)) return *bad;
+    return changes;
+}
+
 http::Response tenant_response(int status, const tenants::Tenant &tenant)
 {
     return json_response(status, json::take(tenants::to_json(tenant)));
@@ -70,10 +80,9 @@ void register_tenant_routes(http::Router &router, Services &services)
         auto auth = authorize(*db, request, "admin");
         if (auto *denied = std::get_if<http::Response>(&auth)) return *denied;
 
-        auto body = json_object_body(request);
-        if (auto *bad = std::get_if<http::Response>(&body)) return *bad;
-        tenants::TenantChanges changes;
-        if (auto bad = read_changes(std::get<json::Value>(body).get(), changes, true)) return *bad;
+        auto parsed = changes_of(request, true);
+        if (auto *bad = std::get_if<http::Response>(&parsed)) return *bad;
+        const auto &changes = std::get<tenants::TenantChanges>(parsed);
 
         try {
             auto tenant = tenants::create(*db, *changes.slug, *changes.name, changes.active.value_or(true),
@@ -119,10 +128,9 @@ void register_tenant_routes(http::Router &router, Services &services)
         auto db = services.db.borrow();
         auto auth = authorize(*db, request, "admin");
         if (auto *denied = std::get_if<http::Response>(&auth)) return *denied;
-        auto body = json_object_body(request);
-        if (auto *bad = std::get_if<http::Response>(&body)) return *bad;
-        tenants::TenantChanges changes;
-        if (auto bad = read_changes(std::get<json::Value>(body).get(), changes, false)) return *bad;
+        auto parsed = changes_of(request, false);
+        if (auto *bad = std::get_if<http::Response>(&parsed)) return *bad;
+        const auto &changes = std::get<tenants::TenantChanges>(parsed);
 
         auto before = tenants::find(*db, request.path_params["tenant"]);
         if (!before) return http::error_response(404, "Tenant not found");
