@@ -31,11 +31,30 @@ typedef enum {
 } ngx_http_analytics_endpoint_e;
 
 
+/* fleet-wide, in Redis: limit requests per period for each key value */
+typedef struct {
+    ngx_flag_t                        enabled;
+    ngx_str_t                         group;
+    ngx_uint_t                        limit;
+    ngx_msec_t                        period;
+    ngx_http_complex_value_t         *key;
+} ngx_http_analytics_rate_limit_t;
+
+
 typedef struct {
     ngx_uint_t                        endpoint;
     size_t                            body_limit;
     ngx_http_complex_value_t         *country;
+    ngx_http_analytics_rate_limit_t   rate;
+    ngx_array_t                      *cors_origins;   /* ngx_str_t; "*" is any */
 } ngx_http_analytics_loc_conf_t;
+
+
+typedef struct {
+    /* the answer decided before Redis, sent once the rate limit is counted */
+    ngx_uint_t                        answer_status;
+    ngx_str_t                         answer_body;
+} ngx_http_analytics_ctx_t;
 
 
 static ngx_int_t ngx_http_analytics_track_handler(ngx_http_request_t *r);
@@ -56,6 +75,16 @@ static ngx_int_t ngx_http_analytics_json_error(ngx_http_request_t *r,
     const char *field, const char *message, ngx_str_t *body);
 static ngx_int_t ngx_http_analytics_too_large(ngx_http_request_t *r);
 static ngx_int_t ngx_http_analytics_set_allow(ngx_http_request_t *r);
+static ngx_int_t ngx_http_analytics_add_header(ngx_http_request_t *r,
+    const char *name, ngx_str_t *value);
+static ngx_int_t ngx_http_analytics_rate_headers(ngx_http_request_t *r,
+    ngx_int_t limit, ngx_int_t remaining, ngx_int_t retry_after);
+static ngx_int_t ngx_http_analytics_rate_key(ngx_http_request_t *r,
+    ngx_http_analytics_loc_conf_t *alcf, ngx_str_t *key);
+static ngx_int_t ngx_http_analytics_cors_headers(ngx_http_request_t *r,
+    ngx_uint_t preflight);
+static ngx_table_elt_t *ngx_http_analytics_request_header(ngx_http_request_t *r,
+    const char *name);
 
 static void *ngx_http_analytics_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_analytics_init_main_conf(ngx_conf_t *cf, void *conf);
@@ -65,6 +94,8 @@ static char *ngx_http_analytics_merge_loc_conf(ngx_conf_t *cf, void *parent,
 static char *ngx_http_analytics_redis(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_analytics_track(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_analytics_rate_limit(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_analytics_init_process(ngx_cycle_t *cycle);
 static void ngx_http_analytics_exit_process(ngx_cycle_t *cycle);
@@ -128,6 +159,20 @@ static ngx_command_t  ngx_http_analytics_commands[] = {
       offsetof(ngx_http_analytics_loc_conf_t, country),
       NULL },
 
+    { ngx_string("analytics_rate_limit"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_analytics_rate_limit,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("analytics_cors_origin"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_array_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_analytics_loc_conf_t, cors_origins),
+      NULL },
+
       ngx_null_command
 };
 
@@ -177,6 +222,9 @@ static ngx_str_t  ngx_http_analytics_method_not_allowed =
     ngx_string("{\"message\":\"Method not allowed: use POST.\","
                "\"errors\":{\"method\":[\"Only POST and OPTIONS are supported.\"]}}");
 
+static ngx_str_t  ngx_http_analytics_too_many =
+    ngx_string("{\"message\":\"Too Many Attempts.\",\"errors\":{}}");
+
 static ngx_str_t  ngx_http_analytics_json_type = ngx_string("application/json");
 static ngx_str_t  ngx_http_analytics_allowed_methods = ngx_string("POST, OPTIONS");
 
@@ -199,7 +247,9 @@ ngx_http_analytics_track_handler(ngx_http_request_t *r)
             r->headers_out.status = NGX_HTTP_NO_CONTENT;
             r->header_only = 1;
             r->headers_out.content_length_n = 0;
-            if (ngx_http_analytics_set_allow(r) != NGX_OK) {
+            if (ngx_http_analytics_set_allow(r) != NGX_OK
+                || ngx_http_analytics_cors_headers(r, 1) != NGX_OK)
+            {
                 return NGX_HTTP_INTERNAL_SERVER_ERROR;
             }
             return ngx_http_send_header(r);
@@ -261,25 +311,30 @@ ngx_http_analytics_track_body_handler(ngx_http_request_t *r)
 }
 
 
-/* validates the body and queues the FCALL; returns NGX_DONE once queued,
- * otherwise the result of sending the answer */
+/*
+ * validates the body and queues the FCALL; returns NGX_DONE once queued,
+ * otherwise the result of sending the answer. An invalid body is answered
+ * after its request is counted against the rate limit, as the documents'
+ * throttle middleware counts every request.
+ */
 static ngx_int_t
 ngx_http_analytics_track_dispatch(ngx_http_request_t *r)
 {
     size_t                           n, len;
     ngx_int_t                        rc;
-    ngx_str_t                        body, answer, country;
+    ngx_str_t                        body, country, rate_key;
     ngx_time_t                      *tp;
-    u_char                          *p;
+    u_char                          *p, limit_text[NGX_INT_T_LEN], period_text[NGX_INT_T_LEN];
     char                             problem[256], errors_text[1024];
     unsigned char                    random[10];
-    const char                      *argv[6 + 2 * ANALYTICS_STREAM_MAX_FIELDS];
-    size_t                           argvlen[6 + 2 * ANALYTICS_STREAM_MAX_FIELDS];
+    const char                      *argv[10 + 2 * ANALYTICS_STREAM_MAX_FIELDS];
+    size_t                           argvlen[10 + 2 * ANALYTICS_STREAM_MAX_FIELDS];
     analytics_body_status            status;
     analytics_stream_entry           entry;
     analytics_track_event            event;
     analytics_track_request          request;
     analytics_validation_errors      errors;
+    ngx_http_analytics_ctx_t        *ctx;
     ngx_http_analytics_loc_conf_t   *alcf;
     ngx_http_analytics_main_conf_t  *amcf;
 
@@ -287,6 +342,13 @@ ngx_http_analytics_track_dispatch(ngx_http_request_t *r)
         ngx_http_get_module_loc_conf(r, ngx_http_analytics_module));
     amcf = static_cast<ngx_http_analytics_main_conf_t *>(
         ngx_http_get_module_main_conf(r, ngx_http_analytics_module));
+
+    ctx = static_cast<ngx_http_analytics_ctx_t *>(
+        ngx_pcalloc(r->pool, sizeof(ngx_http_analytics_ctx_t)));
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    ngx_http_set_ctx(r, ctx, ngx_http_analytics_module);
 
     rc = ngx_http_analytics_body_text(r, &body);
     if (rc == NGX_DECLINED) {
@@ -306,10 +368,11 @@ ngx_http_analytics_track_dispatch(ngx_http_request_t *r)
 
     case ANALYTICS_BODY_MALFORMED:
         analytics_track_request_free(&request);
-        if (ngx_http_analytics_json_error(r, "body", problem, &answer) != NGX_OK) {
+        if (ngx_http_analytics_json_error(r, "body", problem, &ctx->answer_body) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
-        return ngx_http_analytics_send_json(r, NGX_HTTP_BAD_REQUEST, &answer);
+        ctx->answer_status = NGX_HTTP_BAD_REQUEST;
+        break;
 
     case ANALYTICS_BODY_INVALID:
         analytics_track_request_free(&request);
@@ -319,47 +382,81 @@ ngx_http_analytics_track_dispatch(ngx_http_request_t *r)
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
         analytics_validation_errors_render(&errors, reinterpret_cast<char *>(p), len + 1);
-        answer.data = p;
-        answer.len = len;
-        return ngx_http_analytics_send_json(r, NGX_HTTP_ANALYTICS_UNPROCESSABLE_ENTITY, &answer);
+        ctx->answer_body.data = p;
+        ctx->answer_body.len = len;
+        ctx->answer_status = NGX_HTTP_ANALYTICS_UNPROCESSABLE_ENTITY;
+        break;
 
     default:
         analytics_track_request_free(&request);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_http_analytics_event_random(random);
-    tp = ngx_timeofday();
-    analytics_track_event_init(&event, &request,
-                               (uint64_t) tp->sec * 1000 + tp->msec, random);
-    if (ngx_http_analytics_country(r, alcf, &country) == NGX_OK) {
-        event.country = reinterpret_cast<const char *>(country.data);
-        event.country_len = country.len;
+    if (ctx->answer_status && !alcf->rate.enabled) {
+        return ngx_http_analytics_send_json(r, ctx->answer_status, &ctx->answer_body);
     }
-    analytics_track_event_encode(&event, &entry);
+
+    if (ngx_http_analytics_rate_key(r, alcf, &rate_key) != NGX_OK) {
+        if (!ctx->answer_status) {
+            analytics_track_request_free(&request);
+        }
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     argv[0] = "FCALL";                     argvlen[0] = 5;
-    argv[1] = "analytics_track_v1";        argvlen[1] = 18;
-    argv[2] = "2";                         argvlen[2] = 1;
+    argv[1] = "analytics_track_v2";        argvlen[1] = 18;
+    argv[2] = "3";                         argvlen[2] = 1;
     argv[3] = reinterpret_cast<const char *>(amcf->tenants_key.data);
     argvlen[3] = amcf->tenants_key.len;
     argv[4] = reinterpret_cast<const char *>(amcf->stream.data);
     argvlen[4] = amcf->stream.len;
-    argv[5] = request.tenant_ref;          argvlen[5] = request.tenant_ref_len;
-    for (n = 0; n < entry.count; n++) {
-        argv[6 + 2 * n] = entry.fields[n].name;
-        argvlen[6 + 2 * n] = ngx_strlen(entry.fields[n].name);
-        argv[7 + 2 * n] = entry.fields[n].value;
-        argvlen[7 + 2 * n] = entry.fields[n].value_len;
+    argv[5] = reinterpret_cast<const char *>(rate_key.data);
+    argvlen[5] = rate_key.len;
+    argv[6] = ctx->answer_status ? "count" : "track";
+    argvlen[6] = 5;
+    argv[7] = reinterpret_cast<const char *>(limit_text);
+    argvlen[7] = ngx_sprintf(limit_text, "%ui", alcf->rate.enabled ? alcf->rate.limit : 0)
+                 - limit_text;
+    argv[8] = reinterpret_cast<const char *>(period_text);
+    argvlen[8] = ngx_sprintf(period_text, "%M", alcf->rate.period) - period_text;
+    n = 0;
+
+    if (ctx->answer_status) {
+        argv[9] = "";                      argvlen[9] = 0;
+
+    } else {
+        ngx_http_analytics_event_random(random);
+        tp = ngx_timeofday();
+        analytics_track_event_init(&event, &request,
+                                   (uint64_t) tp->sec * 1000 + tp->msec, random);
+        if (ngx_http_analytics_country(r, alcf, &country) == NGX_OK) {
+            event.country = reinterpret_cast<const char *>(country.data);
+            event.country_len = country.len;
+        }
+        analytics_track_event_encode(&event, &entry);
+
+        argv[9] = request.tenant_ref;      argvlen[9] = request.tenant_ref_len;
+        for (n = 0; n < entry.count; n++) {
+            argv[10 + 2 * n] = entry.fields[n].name;
+            argvlen[10 + 2 * n] = ngx_strlen(entry.fields[n].name);
+            argv[11 + 2 * n] = entry.fields[n].value;
+            argvlen[11 + 2 * n] = entry.fields[n].value_len;
+        }
     }
 
     /* hiredis copies the command into its output buffer, so the parsed
      * request can go now */
     rc = ngx_http_analytics_redis_send(r, ngx_http_analytics_track_reply,
-                                       (int) (6 + 2 * entry.count), argv, argvlen);
-    analytics_track_request_free(&request);
+                                       (int) (10 + 2 * n), argv, argvlen);
+    if (!ctx->answer_status) {
+        analytics_track_request_free(&request);
+    }
 
     if (rc != NGX_OK) {
+        /* an invalid body is answered anyway; the limit fails open */
+        if (ctx->answer_status) {
+            return ngx_http_analytics_send_json(r, ctx->answer_status, &ctx->answer_body);
+        }
         return ngx_http_analytics_send_json(r, NGX_HTTP_SERVICE_UNAVAILABLE,
                                             &ngx_http_analytics_unavailable);
     }
@@ -370,35 +467,85 @@ ngx_http_analytics_track_dispatch(ngx_http_request_t *r)
 static void
 ngx_http_analytics_track_reply(ngx_http_request_t *r, redisReply *reply)
 {
-    ngx_uint_t         status;
-    ngx_str_t         *body;
-    ngx_connection_t  *c;
+    ngx_int_t                  answer, limit, remaining, retry_after;
+    ngx_uint_t                 i, status;
+    ngx_str_t                 *body, retry;
+    ngx_connection_t          *c;
+    ngx_http_analytics_ctx_t  *ctx;
 
     c = r->connection;
 
     try {
-        if (reply != NULL && reply->type == REDIS_REPLY_ARRAY && reply->elements >= 1
-            && reply->element[0]->type == REDIS_REPLY_INTEGER)
-        {
-            if (reply->element[0]->integer == 202 && reply->elements == 2) {
-                status = NGX_HTTP_ACCEPTED;
-                body = &ngx_http_analytics_accepted;
-            } else if (reply->element[0]->integer == 404) {
-                status = NGX_HTTP_NOT_FOUND;
-                body = &ngx_http_analytics_tenant_not_found;
-            } else {
-                ngx_log_error(NGX_LOG_ERR, c->log, 0, "analytics: unexpected track reply %d",
-                              (int) reply->element[0]->integer);
-                status = NGX_HTTP_SERVICE_UNAVAILABLE;
-                body = &ngx_http_analytics_unavailable;
+        ctx = static_cast<ngx_http_analytics_ctx_t *>(
+            ngx_http_get_module_ctx(r, ngx_http_analytics_module));
+
+        status = NGX_HTTP_SERVICE_UNAVAILABLE;
+        body = &ngx_http_analytics_unavailable;
+
+        if (reply != NULL && reply->type == REDIS_REPLY_ARRAY && reply->elements >= 4) {
+            for (i = 0; i < 4; i++) {
+                if (reply->element[i]->type != REDIS_REPLY_INTEGER) {
+                    break;
+                }
             }
-        } else {
+            if (i == 4) {
+                answer = reply->element[0]->integer;
+                limit = reply->element[1]->integer;
+                remaining = reply->element[2]->integer;
+                retry_after = reply->element[3]->integer;
+
+                if (limit > 0
+                    && ngx_http_analytics_rate_headers(r, limit, remaining, retry_after) != NGX_OK)
+                {
+                    ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+                    ngx_http_run_posted_requests(c);
+                    return;
+                }
+
+                switch (answer) {
+                case 429:
+                    status = NGX_HTTP_TOO_MANY_REQUESTS;
+                    body = &ngx_http_analytics_too_many;
+                    retry.data = static_cast<u_char *>(ngx_pnalloc(r->pool, NGX_INT_T_LEN));
+                    if (retry.data != NULL) {
+                        retry.len = ngx_sprintf(retry.data, "%i", ngx_max(retry_after, 1))
+                                    - retry.data;
+                        ngx_http_analytics_add_header(r, "Retry-After", &retry);
+                    }
+                    break;
+                case 200:
+                    if (ctx != NULL && ctx->answer_status) {
+                        status = ctx->answer_status;
+                        body = &ctx->answer_body;
+                    }
+                    break;
+                case 202:
+                    if (reply->elements == 5) {
+                        status = NGX_HTTP_ACCEPTED;
+                        body = &ngx_http_analytics_accepted;
+                    }
+                    break;
+                case 404:
+                    status = NGX_HTTP_NOT_FOUND;
+                    body = &ngx_http_analytics_tenant_not_found;
+                    break;
+                }
+            }
+        }
+
+        if (status == NGX_HTTP_SERVICE_UNAVAILABLE) {
             if (reply != NULL && reply->type == REDIS_REPLY_ERROR) {
                 ngx_log_error(NGX_LOG_ERR, c->log, 0, "analytics: redis: %s", reply->str);
+            } else if (reply != NULL) {
+                ngx_log_error(NGX_LOG_ERR, c->log, 0, "analytics: unexpected track reply");
             }
-            status = NGX_HTTP_SERVICE_UNAVAILABLE;
-            body = &ngx_http_analytics_unavailable;
+            /* an invalid body is answered anyway; the limit fails open */
+            if (ctx != NULL && ctx->answer_status) {
+                status = ctx->answer_status;
+                body = &ctx->answer_body;
+            }
         }
+
         ngx_http_analytics_finish(r, status, body);
 
     } catch (...) {
@@ -528,19 +675,24 @@ ngx_http_analytics_send_json(ngx_http_request_t *r, ngx_uint_t status, ngx_str_t
     ngx_chain_t   out;
 
     r->headers_out.status = status;
+    if (status == NGX_HTTP_ANALYTICS_UNPROCESSABLE_ENTITY) {
+        /* nginx 1.22 has no reason phrase of its own for 422 */
+        ngx_str_set(&r->headers_out.status_line, "422 Unprocessable Entity");
+    }
     r->headers_out.content_type = ngx_http_analytics_json_type;
     r->headers_out.content_type_len = ngx_http_analytics_json_type.len;
     r->headers_out.content_length_n = body->len;
 
     if (status == NGX_HTTP_SERVICE_UNAVAILABLE) {
-        ngx_table_elt_t *retry = static_cast<ngx_table_elt_t *>(
-            ngx_list_push(&r->headers_out.headers));
-        if (retry == NULL) {
+        static ngx_str_t  one_second = ngx_string("1");
+
+        if (ngx_http_analytics_add_header(r, "Retry-After", &one_second) != NGX_OK) {
             return NGX_ERROR;
         }
-        retry->hash = 1;
-        ngx_str_set(&retry->key, "Retry-After");
-        ngx_str_set(&retry->value, "1");
+    }
+
+    if (ngx_http_analytics_cors_headers(r, 0) != NGX_OK) {
+        return NGX_ERROR;
     }
 
     rc = ngx_http_send_header(r);
@@ -612,16 +764,171 @@ ngx_http_analytics_too_large(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_analytics_set_allow(ngx_http_request_t *r)
 {
-    ngx_table_elt_t  *allow;
+    return ngx_http_analytics_add_header(r, "Allow", &ngx_http_analytics_allowed_methods);
+}
 
-    allow = static_cast<ngx_table_elt_t *>(ngx_list_push(&r->headers_out.headers));
-    if (allow == NULL) {
+
+/* name is a static string; value must live as long as the request */
+static ngx_int_t
+ngx_http_analytics_add_header(ngx_http_request_t *r, const char *name, ngx_str_t *value)
+{
+    ngx_table_elt_t  *h;
+
+    h = static_cast<ngx_table_elt_t *>(ngx_list_push(&r->headers_out.headers));
+    if (h == NULL) {
         return NGX_ERROR;
     }
-    allow->hash = 1;
-    ngx_str_set(&allow->key, "Allow");
-    allow->value = ngx_http_analytics_allowed_methods;
+    h->hash = 1;
+    h->key.data = reinterpret_cast<u_char *>(const_cast<char *>(name));
+    h->key.len = ngx_strlen(name);
+    h->value = *value;
     return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_analytics_rate_headers(ngx_http_request_t *r, ngx_int_t limit, ngx_int_t remaining,
+    ngx_int_t retry_after)
+{
+    ngx_str_t  value;
+
+    (void) retry_after;
+
+    value.data = static_cast<u_char *>(ngx_pnalloc(r->pool, 2 * NGX_INT_T_LEN));
+    if (value.data == NULL) {
+        return NGX_ERROR;
+    }
+    value.len = ngx_sprintf(value.data, "%i", limit) - value.data;
+    if (ngx_http_analytics_add_header(r, "X-RateLimit-Limit", &value) != NGX_OK) {
+        return NGX_ERROR;
+    }
+    value.data += value.len;
+    value.len = ngx_sprintf(value.data, "%i", ngx_max(remaining, 0)) - value.data;
+    return ngx_http_analytics_add_header(r, "X-RateLimit-Remaining", &value);
+}
+
+
+/* {analytics}:rate:<group>:<key value>; one hash tag with the other keys of
+ * the call, as Redis Cluster requires of a function's keys */
+static ngx_int_t
+ngx_http_analytics_rate_key(ngx_http_request_t *r, ngx_http_analytics_loc_conf_t *alcf,
+    ngx_str_t *key)
+{
+    ngx_str_t  value;
+
+    if (!alcf->rate.enabled) {
+        ngx_str_set(key, "{analytics}:rate:off");
+        return NGX_OK;
+    }
+    if (ngx_http_complex_value(r, alcf->rate.key, &value) != NGX_OK) {
+        return NGX_ERROR;
+    }
+    key->data = static_cast<u_char *>(ngx_pnalloc(r->pool,
+        sizeof("{analytics}:rate::") - 1 + alcf->rate.group.len + value.len));
+    if (key->data == NULL) {
+        return NGX_ERROR;
+    }
+    key->len = ngx_sprintf(key->data, "{analytics}:rate:%V:%V", &alcf->rate.group, &value)
+               - key->data;
+    return NGX_OK;
+}
+
+
+/* Access-Control-* for an allowed Origin; a preflight also gets what the
+ * browser asked about */
+static ngx_int_t
+ngx_http_analytics_cors_headers(ngx_http_request_t *r, ngx_uint_t preflight)
+{
+    static ngx_str_t                methods = ngx_string("POST, OPTIONS");
+    static ngx_str_t                headers = ngx_string("Content-Type");
+    static ngx_str_t                max_age = ngx_string("86400");
+    static ngx_str_t                vary = ngx_string("Origin");
+    static ngx_str_t                any = ngx_string("*");
+    static ngx_str_t                exposed =
+        ngx_string("X-RateLimit-Limit, X-RateLimit-Remaining, Retry-After");
+    ngx_str_t                      *allowed, *value;
+    ngx_uint_t                      i;
+    ngx_table_elt_t                *origin;
+    ngx_http_analytics_loc_conf_t  *alcf;
+
+    alcf = static_cast<ngx_http_analytics_loc_conf_t *>(
+        ngx_http_get_module_loc_conf(r, ngx_http_analytics_module));
+
+    if (alcf->cors_origins == NULL) {
+        return NGX_OK;
+    }
+    if (ngx_http_analytics_add_header(r, "Vary", &vary) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    origin = ngx_http_analytics_request_header(r, "Origin");
+    if (origin == NULL) {
+        return NGX_OK;
+    }
+
+    value = NULL;
+    allowed = static_cast<ngx_str_t *>(alcf->cors_origins->elts);
+    for (i = 0; i < alcf->cors_origins->nelts; i++) {
+        if (allowed[i].len == 1 && allowed[i].data[0] == '*') {
+            value = &any;
+            break;
+        }
+        if (allowed[i].len == origin->value.len
+            && ngx_strncasecmp(allowed[i].data, origin->value.data, origin->value.len) == 0)
+        {
+            value = &origin->value;
+            break;
+        }
+    }
+    if (value == NULL) {
+        return NGX_OK;
+    }
+
+    if (ngx_http_analytics_add_header(r, "Access-Control-Allow-Origin", value) != NGX_OK) {
+        return NGX_ERROR;
+    }
+    if (!preflight) {
+        return ngx_http_analytics_add_header(r, "Access-Control-Expose-Headers", &exposed);
+    }
+    if (ngx_http_analytics_add_header(r, "Access-Control-Allow-Methods", &methods) != NGX_OK
+        || ngx_http_analytics_add_header(r, "Access-Control-Allow-Headers", &headers) != NGX_OK
+        || ngx_http_analytics_add_header(r, "Access-Control-Max-Age", &max_age) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+    return NGX_OK;
+}
+
+
+/* nginx 1.22 keeps no pointer to most request headers: search the list */
+static ngx_table_elt_t *
+ngx_http_analytics_request_header(ngx_http_request_t *r, const char *name)
+{
+    size_t            len;
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    len = ngx_strlen(name);
+    part = &r->headers_in.headers.part;
+    h = static_cast<ngx_table_elt_t *>(part->elts);
+
+    for (i = 0; /* void */ ; i++) {
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return NULL;
+            }
+            part = part->next;
+            h = static_cast<ngx_table_elt_t *>(part->elts);
+            i = 0;
+        }
+        if (h[i].key.len == len
+            && ngx_strncasecmp(h[i].key.data, reinterpret_cast<u_char *>(const_cast<char *>(name)),
+                               len) == 0)
+        {
+            return &h[i];
+        }
+    }
 }
 
 
@@ -703,6 +1010,8 @@ ngx_http_analytics_create_loc_conf(ngx_conf_t *cf)
 
     alcf->body_limit = NGX_CONF_UNSET_SIZE;
     alcf->country = static_cast<ngx_http_complex_value_t *>(NGX_CONF_UNSET_PTR);
+    alcf->rate.enabled = NGX_CONF_UNSET;
+    alcf->cors_origins = static_cast<ngx_array_t *>(NGX_CONF_UNSET_PTR);
 
     return alcf;
 }
@@ -714,10 +1023,42 @@ ngx_http_analytics_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     auto  *prev = static_cast<ngx_http_analytics_loc_conf_t *>(parent);
     auto  *conf = static_cast<ngx_http_analytics_loc_conf_t *>(child);
 
-    (void) cf;
+    ngx_http_compile_complex_value_t   ccv;
 
     ngx_conf_merge_size_value(conf->body_limit, prev->body_limit, 16384);
     ngx_conf_merge_ptr_value(conf->country, prev->country, NULL);
+    ngx_conf_merge_ptr_value(conf->cors_origins, prev->cors_origins, NULL);
+
+    if (conf->rate.enabled == NGX_CONF_UNSET) {
+        if (prev->rate.enabled != NGX_CONF_UNSET) {
+            conf->rate = prev->rate;
+
+        } else {
+            /* the documents' throttle:api: 60 a minute per client */
+            conf->rate.enabled = 1;
+            ngx_str_set(&conf->rate.group, "api");
+            conf->rate.limit = 60;
+            conf->rate.period = 60000;
+            conf->rate.key = NULL;
+        }
+    }
+
+    if (conf->rate.enabled && conf->rate.key == NULL) {
+        static ngx_str_t  remote_addr = ngx_string("$remote_addr");
+
+        conf->rate.key = static_cast<ngx_http_complex_value_t *>(
+            ngx_palloc(cf->pool, sizeof(ngx_http_complex_value_t)));
+        if (conf->rate.key == NULL) {
+            return static_cast<char *>(NGX_CONF_ERROR);
+        }
+        ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+        ccv.cf = cf;
+        ccv.value = &remote_addr;
+        ccv.complex_value = conf->rate.key;
+        if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+            return static_cast<char *>(NGX_CONF_ERROR);
+        }
+    }
 
     return NGX_CONF_OK;
 }
@@ -791,6 +1132,99 @@ ngx_http_analytics_track(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     clcf->handler = ngx_http_analytics_track_handler;
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * analytics_rate_limit off;
+ * analytics_rate_limit [group=name] [limit=N] [period=time] [key=value];
+ */
+static char *
+ngx_http_analytics_rate_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    auto                              *alcf = static_cast<ngx_http_analytics_loc_conf_t *>(conf);
+    ngx_str_t                         *value, arg;
+    ngx_int_t                          n;
+    ngx_uint_t                         i;
+    ngx_http_compile_complex_value_t   ccv;
+
+    (void) cmd;
+
+    if (alcf->rate.enabled != NGX_CONF_UNSET) {
+        return const_cast<char *>("is duplicate");
+    }
+
+    value = static_cast<ngx_str_t *>(cf->args->elts);
+
+    if (cf->args->nelts == 2 && ngx_strcmp(value[1].data, "off") == 0) {
+        alcf->rate.enabled = 0;
+        return NGX_CONF_OK;
+    }
+
+    alcf->rate.enabled = 1;
+    ngx_str_set(&alcf->rate.group, "api");
+    alcf->rate.limit = 60;
+    alcf->rate.period = 60000;
+    alcf->rate.key = NULL;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "group=", 6) == 0) {
+            alcf->rate.group.data = value[i].data + 6;
+            alcf->rate.group.len = value[i].len - 6;
+            if (alcf->rate.group.len == 0 || alcf->rate.group.len > 32) {
+                goto invalid;
+            }
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "limit=", 6) == 0) {
+            n = ngx_atoi(value[i].data + 6, value[i].len - 6);
+            if (n == NGX_ERROR || n < 1) {
+                goto invalid;
+            }
+            alcf->rate.limit = n;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "period=", 7) == 0) {
+            arg.data = value[i].data + 7;
+            arg.len = value[i].len - 7;
+            n = ngx_parse_time(&arg, 0);
+            if (n == NGX_ERROR || n < 1) {
+                goto invalid;
+            }
+            alcf->rate.period = n;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "key=", 4) == 0) {
+            arg.data = value[i].data + 4;
+            arg.len = value[i].len - 4;
+            alcf->rate.key = static_cast<ngx_http_complex_value_t *>(
+                ngx_palloc(cf->pool, sizeof(ngx_http_complex_value_t)));
+            if (alcf->rate.key == NULL) {
+                return static_cast<char *>(NGX_CONF_ERROR);
+            }
+            ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+            ccv.cf = cf;
+            ccv.value = &arg;
+            ccv.complex_value = alcf->rate.key;
+            if (arg.len == 0 || ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+                goto invalid;
+            }
+            continue;
+        }
+
+        goto invalid;
+    }
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid parameter \"%V\"", &value[i]);
+    return static_cast<char *>(NGX_CONF_ERROR);
 }
 
 

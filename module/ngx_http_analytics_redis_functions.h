@@ -1,42 +1,81 @@
 /*
  * The Redis 7 function library the module loads on every connect
- * (FUNCTION LOAD REPLACE). Each public request is one FCALL: every check
- * first, then the write, so a request either passes whole or changes nothing.
+ * (FUNCTION LOAD REPLACE). Each public request is one FCALL: the rate limit
+ * first, then the checks, then the write, so that one round trip answers it.
  * The library name carries a version so that hosts of a fleet running
  * different module versions never replace each other's functions.
  *
- * analytics_track_v1
+ * analytics_track_v2
  *   KEYS[1]  hash of tenant references (uuid, slug, numeric id) to
  *            "<id>:<active 0|1>:<public 0|1>", written by the aggregator
  *   KEYS[2]  the event stream
- *   ARGV[1]  the tenant reference as the client sent it
- *   ARGV[2..] the stream entry's field/value pairs
- *   returns {404} for an unknown, inactive or private tenant,
- *           {202, entry id} once the entry is in the stream
+ *   KEYS[3]  the rate-limit key (GCRA: the theoretical arrival time, in us)
+ *   ARGV[1]  "track" (limit, check, write) or "count" (limit only: the
+ *            request is answered without writing, an invalid body say)
+ *   ARGV[2]  limit: requests per period; 0 means no limit
+ *   ARGV[3]  period in milliseconds
+ *   ARGV[4]  the tenant reference as the client sent it
+ *   ARGV[5..] the stream entry's field/value pairs
+ *   returns {status, limit, remaining, retry_after_s[, entry id]} where
+ *   status is 429 (limited, nothing else done), 200 (counted), 404 (unknown,
+ *   inactive or private tenant) or 202 (the entry is in the stream)
+ *
+ * GCRA (as redis-cell does): one key per limited client, time from Redis
+ * itself so that hosts' clocks do not matter, a limit of N per period lets
+ * N through at once and then one every period/N.
  */
 #ifndef NGX_HTTP_ANALYTICS_REDIS_FUNCTIONS_H
 #define NGX_HTTP_ANALYTICS_REDIS_FUNCTIONS_H
 
-static const char ngx_http_analytics_redis_library[] = R"lua(#!lua name=analytics_v1
+static const char ngx_http_analytics_redis_library[] = R"lua(#!lua name=analytics_v2
+local function rate_limit(key, limit, period_ms)
+  if limit <= 0 then
+    return true, 0, 0
+  end
+  local time = redis.call('TIME')
+  local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
+  local interval = math.ceil(period_ms * 1000 / limit)
+  local capacity = interval * limit
+  local tat = tonumber(redis.call('GET', key)) or now
+  if tat < now then
+    tat = now
+  end
+  local new_tat = tat + interval
+  local allow_at = new_tat - capacity
+  if now < allow_at then
+    return false, 0, math.ceil((allow_at - now) / 1000000)
+  end
+  redis.call('SET', key, string.format('%d', new_tat), 'PX', math.ceil((new_tat - now) / 1000))
+  return true, math.floor((capacity - (new_tat - now)) / interval), 0
+end
+
 local function track(keys, args)
-  local tenant = redis.call('HGET', keys[1], args[1])
+  local limit = tonumber(args[2])
+  local allowed, remaining, retry_after = rate_limit(keys[3], limit, tonumber(args[3]))
+  if not allowed then
+    return {429, limit, 0, retry_after}
+  end
+  if args[1] == 'count' then
+    return {200, limit, remaining, 0}
+  end
+  local tenant = redis.call('HGET', keys[1], args[4])
   if not tenant then
-    return {404}
+    return {404, limit, remaining, 0}
   end
   local id, active, public = string.match(tenant, '^(%d+):([01]):([01])$')
   if id == nil or active ~= '1' or public ~= '1' then
-    return {404}
+    return {404, limit, remaining, 0}
   end
   local fields = {}
-  for i = 2, #args do
-    fields[i - 1] = args[i]
+  for i = 5, #args do
+    fields[i - 4] = args[i]
   end
   fields[#fields + 1] = 'tenant_id'
   fields[#fields + 1] = id
   local entry = redis.call('XADD', keys[2], '*', unpack(fields))
-  return {202, entry}
+  return {202, limit, remaining, 0, entry}
 end
-redis.register_function('analytics_track_v1', track)
+redis.register_function('analytics_track_v2', track)
 )lua";
 
 #endif
