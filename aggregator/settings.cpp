@@ -52,6 +52,10 @@ const std::map<std::string, Apply> &appliers()
          [](Settings &s, auto &k, auto &v) { s.database_pool_size = static_cast<int>(parse_number(k, v, 1, 1000)); }},
         {"ANALYTICS_CACHE_REFRESH_S",
          [](Settings &s, auto &k, auto &v) { s.cache_refresh = std::chrono::seconds(parse_number(k, v, 1, 86400)); }},
+        {"ANALYTICS_CLAIM_IDLE_MS",
+         [](Settings &s, auto &k, auto &v) { s.claim_idle = std::chrono::milliseconds(parse_number(k, v, 100, 86400000)); }},
+        {"ANALYTICS_MAINTENANCE_INTERVAL_MS",
+         [](Settings &s, auto &k, auto &v) { s.maintenance_interval = std::chrono::milliseconds(parse_number(k, v, 100, 3600000)); }},
         {"ANALYTICS_MAX_BODY_BYTES",
          [](Settings &s, auto &k, auto &v) { s.max_body_bytes = static_cast<size_t>(parse_number(k, v, 1024, 64 << 20)); }},
     };

@@ -29,6 +29,8 @@ struct Settings {
     int database_pool_size = 8;                       // ANALYTICS_DATABASE_POOL_SIZE
     std::chrono::seconds cache_refresh{60};           // ANALYTICS_CACHE_REFRESH_S
     size_t max_body_bytes = 1 << 20;                  // ANALYTICS_MAX_BODY_BYTES
+    std::chrono::milliseconds claim_idle{60000};      // ANALYTICS_CLAIM_IDLE_MS
+    std::chrono::milliseconds maintenance_interval{10000};  // ANALYTICS_MAINTENANCE_INTERVAL_MS
 
     // environment first, then the file if given (its keys override)
     static Settings load(const std::string &config_file);

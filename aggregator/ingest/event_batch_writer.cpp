@@ -61,6 +61,14 @@ bool is_json_object(std::string_view text)
     return parsed && json_is_object(parsed->get());
 }
 
+void keep_reject(postgres::Connection &db, const std::string &stream, const std::string &stream_id,
+                 const redisReply *fields, const std::string &problem)
+{
+    db.exec("INSERT INTO stream_rejects (stream, stream_id, fields, problem)"
+            " VALUES ($1, $2, $3::jsonb, $4) ON CONFLICT DO NOTHING",
+            {stream, stream_id, json::dump(fields_as_json(fields).get()), problem});
+}
+
 }  // namespace
 
 void EventBatchWriter::prepare(postgres::Connection &db)
@@ -138,14 +146,35 @@ BatchResult EventBatchWriter::write(postgres::Connection &db,
         result.duplicates = decoded - result.inserted;
     }
     for (size_t i = 0; i < rejects.size(); i++) {
-        db.exec("INSERT INTO stream_rejects (stream, stream_id, fields, problem)"
-                " VALUES ($1, $2, $3::jsonb, $4) ON CONFLICT DO NOTHING",
-                {stream_, rejects[i].first, json::dump(fields_as_json(reject_fields[i]).get()),
-                 rejects[i].second});
+        keep_reject(db, stream_, rejects[i].first, reject_fields[i], rejects[i].second);
     }
     result.rejected = rejects.size();
     tx.commit();
     return result;
+}
+
+BatchResult EventBatchWriter::write_each(postgres::Connection &db,
+                                         const std::vector<const redisReply *> &entries)
+{
+    BatchResult total;
+    for (const redisReply *entry : entries) {
+        try {
+            auto one = write(db, {entry});
+            total.inserted += one.inserted;
+            total.duplicates += one.duplicates;
+            total.rejected += one.rejected;
+        } catch (const postgres::Error &e) {
+            if (e.is_connection_failure() || !db.ok()) {
+                throw;
+            }
+            postgres::Transaction tx(db);
+            keep_reject(db, stream_, std::string(reply_text(entry->element[0])), entry->element[1],
+                        std::string("PostgreSQL refused the entry: ") + e.what());
+            tx.commit();
+            total.rejected++;
+        }
+    }
+    return total;
 }
 
 }  // namespace analytics::ingest

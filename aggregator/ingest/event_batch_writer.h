@@ -29,6 +29,11 @@ public:
     // entries: the [id, [field, value, ...]] elements of an XREADGROUP reply
     BatchResult write(postgres::Connection &db, const std::vector<const redisReply *> &entries);
 
+    // after write() failed on the data (not the connection): each entry in a
+    // transaction of its own, and an entry PostgreSQL refuses goes to
+    // stream_rejects with the error, so one bad entry never blocks the rest
+    BatchResult write_each(postgres::Connection &db, const std::vector<const redisReply *> &entries);
+
 private:
     std::string stream_;
 };

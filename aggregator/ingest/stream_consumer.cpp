@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <thread>
 
 namespace analytics::ingest {
@@ -37,7 +38,87 @@ std::vector<const redisReply *> entries_of(const redisReply *reply)
     return entries;
 }
 
+// "ms-seq" ids compare as pairs of numbers
+std::pair<unsigned long long, unsigned long long> id_parts(const std::string &id)
+{
+    auto dash = id.find('-');
+    if (dash == std::string::npos) return {std::stoull(id), 0};
+    return {std::stoull(id.substr(0, dash)), std::stoull(id.substr(dash + 1))};
+}
+
+// a field of a flat [name, value, name, value ...] RESP2 map
+const redisReply *map_field(const redisReply *map, std::string_view name)
+{
+    if (map == nullptr || map->type != REDIS_REPLY_ARRAY) return nullptr;
+    for (size_t i = 0; i + 1 < map->elements; i += 2) {
+        if (map->element[i]->type == REDIS_REPLY_STRING
+            && std::string_view(map->element[i]->str, map->element[i]->len) == name)
+        {
+            return map->element[i + 1];
+        }
+    }
+    return nullptr;
+}
+
 }  // namespace
+
+bool StreamConsumer::claim_abandoned(redis::Connection &redis)
+{
+    std::string cursor = "0-0";
+    bool any = false;
+    for (int round = 0; round < 100; round++) {
+        // JUSTID: the entries become ours without counting a delivery; our
+        // next read of our own pending list picks them up
+        auto reply = redis.checked({"XAUTOCLAIM", settings_.stream, settings_.consumer_group,
+                                    settings_.consumer_name, std::to_string(settings_.claim_idle.count()),
+                                    cursor, "COUNT", std::to_string(settings_.batch_size), "JUSTID"});
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2) break;
+        const redisReply *ids = reply->element[1];
+        if (ids->type == REDIS_REPLY_ARRAY && ids->elements > 0) {
+            counters_.claimed += ids->elements;
+            log::warn(fmt::format("claimed {} entries left pending over {} ms by another consumer",
+                                  ids->elements, settings_.claim_idle.count()));
+            any = true;
+        }
+        cursor.assign(reply->element[0]->str, reply->element[0]->len);
+        if (cursor == "0-0") break;
+    }
+    return any;
+}
+
+void StreamConsumer::trim_acknowledged(redis::Connection &redis)
+{
+    auto groups = redis.checked({"XINFO", "GROUPS", settings_.stream});
+    if (groups->type != REDIS_REPLY_ARRAY || groups->elements == 0) return;
+
+    std::optional<std::string> keep_from;   // the oldest id some group still needs
+    for (size_t i = 0; i < groups->elements; i++) {
+        const redisReply *group = groups->element[i];
+        const redisReply *name = map_field(group, "name");
+        const redisReply *pending = map_field(group, "pending");
+        const redisReply *delivered = map_field(group, "last-delivered-id");
+        if (name == nullptr || pending == nullptr || delivered == nullptr) return;
+
+        std::string needed(delivered->str, delivered->len);
+        if (pending->integer > 0) {
+            auto summary = redis.checked({"XPENDING", settings_.stream, std::string(name->str, name->len)});
+            if (summary->type != REDIS_REPLY_ARRAY || summary->elements < 2
+                || summary->element[1]->type != REDIS_REPLY_STRING)
+            {
+                return;
+            }
+            needed.assign(summary->element[1]->str, summary->element[1]->len);
+        }
+        if (!keep_from || id_parts(needed) < id_parts(*keep_from)) keep_from = needed;
+    }
+    if (!keep_from || *keep_from == "0-0") return;
+
+    // "~": whole macro nodes only, cheap; what stays is at most one node more
+    auto trimmed = redis.checked({"XTRIM", settings_.stream, "MINID", "~", *keep_from});
+    if (trimmed->type == REDIS_REPLY_INTEGER && trimmed->integer > 0) {
+        counters_.trims++;
+    }
+}
 
 void StreamConsumer::pause_after_failure(int &failures)
 {
@@ -61,6 +142,7 @@ void StreamConsumer::run()
     bool own_pending_checked = false;
     std::string pending_cursor = "0";
     int failures = 0;
+    auto next_maintenance = std::chrono::steady_clock::now();
 
     while (!stopping_) {
         try {
@@ -75,6 +157,15 @@ void StreamConsumer::run()
                 }
                 own_pending_checked = false;
                 pending_cursor = "0";
+            }
+
+            if (std::chrono::steady_clock::now() >= next_maintenance) {
+                next_maintenance = std::chrono::steady_clock::now() + settings_.maintenance_interval;
+                if (claim_abandoned(*redis)) {
+                    own_pending_checked = false;
+                    pending_cursor = "0";
+                }
+                trim_acknowledged(*redis);
             }
 
             // our own unacknowledged entries first (a crash, a failed batch), then new ones
@@ -110,7 +201,14 @@ void StreamConsumer::run()
                 db = std::make_unique<postgres::Connection>(settings_.database_url);
                 writer_.prepare(*db);
             }
-            auto result = writer_.write(*db, writable);
+            BatchResult result;
+            try {
+                result = writer_.write(*db, writable);
+            } catch (const postgres::Error &e) {
+                if (e.is_connection_failure() || !db->ok()) throw;
+                log::warn(std::string("a batch was refused, writing its entries one by one: ") + e.what());
+                result = writer_.write_each(*db, writable);
+            }
 
             std::vector<std::string> ack = {"XACK", settings_.stream, settings_.consumer_group};
             for (const redisReply *entry : entries) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "ingest/event_batch_writer.h"
+#include "redis/connection.h"
 #include "settings.h"
 
 #include <atomic>
@@ -19,6 +20,8 @@ struct ConsumerCounters {
     std::atomic<uint64_t> rejected{0};
     std::atomic<uint64_t> batches_committed{0};
     std::atomic<uint64_t> failures{0};
+    std::atomic<uint64_t> claimed{0};
+    std::atomic<uint64_t> trims{0};
 };
 
 class StreamConsumer {
@@ -34,6 +37,10 @@ public:
 
 private:
     void pause_after_failure(int &failures);
+    // takes over entries other consumers left pending too long; true when any
+    bool claim_abandoned(redis::Connection &redis);
+    // drops what every group of the stream has acknowledged
+    void trim_acknowledged(redis::Connection &redis);
 
     const Settings &settings_;
     const std::atomic<bool> &stopping_;

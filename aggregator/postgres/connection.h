@@ -21,7 +21,13 @@ public:
         : std::runtime_error(message), sqlstate_(std::move(sqlstate)) {}
     const std::string &sqlstate() const { return sqlstate_; }
     bool is_unique_violation() const { return sqlstate_ == "23505"; }
-    bool is_connection_failure() const { return sqlstate_.starts_with("08") || sqlstate_.empty(); }
+    // the connection, the server or its resources, not the data: worth retrying as is
+    bool is_connection_failure() const
+    {
+        return sqlstate_.empty() || sqlstate_.starts_with("08") || sqlstate_.starts_with("53")
+               || sqlstate_.starts_with("57") || sqlstate_.starts_with("58") || sqlstate_ == "40001"
+               || sqlstate_ == "40P01";
+    }
 
 private:
     std::string sqlstate_;

@@ -48,6 +48,8 @@ void register_health_routes(http::Router &router, Services &services)
         counter("analytics_stream_entries_rejected_total", "Undecodable entries kept in stream_rejects.", c.rejected);
         counter("analytics_batches_committed_total", "Batches committed and acknowledged.", c.batches_committed);
         counter("analytics_consumer_failures_total", "Consumer iterations that failed and were retried.", c.failures);
+        counter("analytics_stream_entries_claimed_total", "Entries taken over from consumers that left them pending.", c.claimed);
+        counter("analytics_stream_trims_total", "XTRIM calls that removed acknowledged entries.", c.trims);
         return http::Response{200, text, "text/plain; version=0.0.4", {}};
     });
 }

@@ -136,6 +136,30 @@ sub redis_raw {
     return $out;
 }
 
+# one command in RESP over a socket: arguments are bytes, nothing is quoted
+sub redis_resp {
+    my ($self, @args) = @_;
+    my $socket = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $self->{ports}{STACK_REDIS_PORT},
+                                       Proto => 'tcp', Timeout => 5) or die "redis: $!";
+    print $socket '*' . scalar(@args) . "\r\n" . join('', map { '$' . length($_) . "\r\n$_\r\n" } @args);
+    my $line = <$socket>;
+    if ($line =~ /^\$(\d+)/) {
+        read($socket, my $bulk, $1 + 2);
+        $line = substr($bulk, 0, $1);
+    }
+    close $socket;
+    $line =~ s/\r\n$//;
+    return $line;
+}
+
+# restarts the aggregator with extra ANALYTICS_* settings
+sub restart_aggregator {
+    my ($self, %env) = @_;
+    $self->stack('stop-aggregator') == 0 or die "aggregator did not stop";
+    local @ENV{keys %env} = values %env;
+    $self->stack('start-aggregator') == 0 or die "aggregator did not start";
+}
+
 sub wait_until {
     my ($self, $what, $seconds, $check) = @_;
     my $deadline = time + $seconds;
