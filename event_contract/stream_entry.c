@@ -4,19 +4,41 @@
 #include <string.h>
 
 void
-analytics_track_event_init(analytics_track_event *event,
-    const analytics_track_request *request, uint64_t received_at_ms,
-    const unsigned char random[10])
+analytics_outgoing_event_init(analytics_outgoing_event *event, const char *kind,
+    uint64_t received_at_ms, const unsigned char random[10])
 {
     memset(event, 0, sizeof(*event));
-    event->request = request;
+    event->kind = kind;
     analytics_event_id_v7(received_at_ms, random, event->id);
     snprintf(event->received_at, sizeof(event->received_at), "%llu",
              (unsigned long long) received_at_ms);
+}
+
+void
+analytics_outgoing_event_from_track(analytics_outgoing_event *event,
+    const analytics_track_request *request)
+{
+    event->tenant_ref = request->tenant_ref;
+    event->tenant_ref_len = request->tenant_ref_len;
+    event->type = request->type;
+    event->has_product_id = request->has_product_id;
     if (request->has_product_id) {
         snprintf(event->product_id, sizeof(event->product_id), "%lld",
                  (long long) request->product_id);
     }
+    event->metadata = request->metadata_json;
+    event->metadata_len = request->metadata_json_len;
+}
+
+void
+analytics_outgoing_event_from_conversion(analytics_outgoing_event *event,
+    const analytics_conversion_request *request)
+{
+    event->tenant_ref = request->tenant_slug;
+    event->tenant_ref_len = request->tenant_slug_len;
+    event->type = request->event;
+    event->metadata = request->metadata_json;
+    event->metadata_len = request->metadata_json_len;
 }
 
 void
@@ -32,26 +54,23 @@ analytics_stream_entry_add(analytics_stream_entry *entry, const char *name,
 }
 
 void
-analytics_track_event_encode(const analytics_track_event *event,
+analytics_outgoing_event_encode(const analytics_outgoing_event *event,
     analytics_stream_entry *entry)
 {
-    const analytics_track_request *request = event->request;
-
     entry->count = 0;
     analytics_stream_entry_add(entry, "v", ANALYTICS_STREAM_ENCODING_VERSION,
                                sizeof(ANALYTICS_STREAM_ENCODING_VERSION) - 1);
-    analytics_stream_entry_add(entry, "kind", "track", 5);
+    analytics_stream_entry_add(entry, "kind", event->kind, strlen(event->kind));
     analytics_stream_entry_add(entry, "id", event->id, ANALYTICS_UUID_TEXT_LEN);
     analytics_stream_entry_add(entry, "received_at", event->received_at,
                                strlen(event->received_at));
-    analytics_stream_entry_add(entry, "tenant_ref", request->tenant_ref, request->tenant_ref_len);
-    analytics_stream_entry_add(entry, "type", request->type, strlen(request->type));
-    if (request->has_product_id) {
+    analytics_stream_entry_add(entry, "tenant_ref", event->tenant_ref, event->tenant_ref_len);
+    analytics_stream_entry_add(entry, "type", event->type, strlen(event->type));
+    if (event->has_product_id) {
         analytics_stream_entry_add(entry, "product_id", event->product_id,
                                    strlen(event->product_id));
     }
-    analytics_stream_entry_add(entry, "metadata", request->metadata_json,
-                               request->metadata_json_len);
+    analytics_stream_entry_add(entry, "metadata", event->metadata, event->metadata_len);
     if (event->country != NULL && event->country_len > 0) {
         analytics_stream_entry_add(entry, "country", event->country, event->country_len);
     }

@@ -3,20 +3,23 @@
  * aggregator. Field/value pairs, values as text. Version "1".
  *
  *   v            encoding version, "1"
- *   kind         "track"
+ *   kind         "track" or "conversion"
  *   id           UUIDv7 given by the module
  *   received_at  Unix milliseconds when nginx received the request
- *   tenant_ref   the tenant as the client named it (uuid, slug or numeric id)
+ *   tenant_ref   the tenant as the client named it (uuid, slug or numeric id;
+ *                a conversion names it by slug)
  *   tenant_id    the numeric tenant id, appended by the Redis function after lookup
  *   type         the event type
  *   product_id   optional integer
- *   metadata     a JSON object as text
+ *   metadata     a JSON object as text; for a conversion: transaction_id,
+ *                value_minor, currency, event[, occurred_at]
  *   country      optional ISO 3166-1 alpha-2, from the configured variable
  */
 #ifndef ANALYTICS_STREAM_ENTRY_H
 #define ANALYTICS_STREAM_ENTRY_H
 
 #include "event_id.h"
+#include "conversion_request.h"
 #include "track_request.h"
 
 #include <stddef.h>
@@ -40,23 +43,29 @@ typedef struct {
     analytics_stream_field fields[ANALYTICS_STREAM_MAX_FIELDS];
 } analytics_stream_entry;
 
-/* what the module knows about an accepted track request, with text buffers
- * the entry points into */
+/* an accepted request on its way to the stream, with the text buffers the
+ * entry points into */
 typedef struct {
-    const analytics_track_request *request;
-    char                           id[ANALYTICS_UUID_TEXT_LEN + 1];
-    char                           received_at[24];
-    char                           product_id[24];
-    const char                    *country;     /* may be NULL */
-    size_t                         country_len;
-} analytics_track_event;
+    char        id[ANALYTICS_UUID_TEXT_LEN + 1];
+    char        received_at[24];
+    char        product_id[24];
+    const char *kind;
+    const char *tenant_ref;    size_t tenant_ref_len;
+    const char *type;
+    int         has_product_id;
+    const char *metadata;      size_t metadata_len;
+    const char *country;       size_t country_len;     /* country may be NULL */
+} analytics_outgoing_event;
 
-void analytics_track_event_init(analytics_track_event *event,
-    const analytics_track_request *request, uint64_t received_at_ms,
-    const unsigned char random[10]);
+void analytics_outgoing_event_init(analytics_outgoing_event *event, const char *kind,
+    uint64_t received_at_ms, const unsigned char random[10]);
+void analytics_outgoing_event_from_track(analytics_outgoing_event *event,
+    const analytics_track_request *request);
+void analytics_outgoing_event_from_conversion(analytics_outgoing_event *event,
+    const analytics_conversion_request *request);
 
-/* fills entry; it points into event and event->request */
-void analytics_track_event_encode(const analytics_track_event *event,
+/* fills entry; it points into event and what event points to */
+void analytics_outgoing_event_encode(const analytics_outgoing_event *event,
     analytics_stream_entry *entry);
 
 /* the decoded, checked form the aggregator writes */

@@ -6,6 +6,7 @@
 #include "ngx_http_analytics_nginx.h"
 #include "ngx_http_analytics_redis.h"
 
+#include "conversion_request.h"
 #include "json_text.h"
 #include "stream_entry.h"
 #include "track_request.h"
@@ -27,7 +28,8 @@ typedef struct {
 
 typedef enum {
     NGX_HTTP_ANALYTICS_ENDPOINT_NONE = 0,
-    NGX_HTTP_ANALYTICS_ENDPOINT_TRACK
+    NGX_HTTP_ANALYTICS_ENDPOINT_TRACK,
+    NGX_HTTP_ANALYTICS_ENDPOINT_CONVERSION
 } ngx_http_analytics_endpoint_e;
 
 
@@ -51,17 +53,30 @@ typedef struct {
 
 
 typedef struct {
+    ngx_uint_t                        endpoint;
     /* the answer decided before Redis, sent once the rate limit is counted */
     ngx_uint_t                        answer_status;
     ngx_str_t                         answer_body;
+    /* a conversion's transaction_id as JSON, echoed in its answer */
+    ngx_str_t                         transaction_json;
 } ngx_http_analytics_ctx_t;
 
 
-static ngx_int_t ngx_http_analytics_track_handler(ngx_http_request_t *r);
-static void ngx_http_analytics_track_body_handler(ngx_http_request_t *r);
-static ngx_int_t ngx_http_analytics_track_dispatch(ngx_http_request_t *r);
-static void ngx_http_analytics_track_reply(ngx_http_request_t *r,
+static ngx_int_t ngx_http_analytics_handler(ngx_http_request_t *r);
+static void ngx_http_analytics_body_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_analytics_track_dispatch(ngx_http_request_t *r,
+    ngx_http_analytics_ctx_t *ctx, ngx_str_t *body);
+static ngx_int_t ngx_http_analytics_conversion_dispatch(ngx_http_request_t *r,
+    ngx_http_analytics_ctx_t *ctx, ngx_str_t *body);
+static ngx_int_t ngx_http_analytics_ingest(ngx_http_request_t *r,
+    ngx_http_analytics_ctx_t *ctx, const char *lookup,
+    analytics_outgoing_event *event);
+static void ngx_http_analytics_reply(ngx_http_request_t *r,
     redisReply *reply);
+static ngx_int_t ngx_http_analytics_conversion_answer(ngx_http_request_t *r,
+    ngx_http_analytics_ctx_t *ctx, ngx_uint_t recorded);
+static void ngx_http_analytics_outgoing_init(ngx_http_request_t *r,
+    analytics_outgoing_event *event, const char *kind);
 static ngx_int_t ngx_http_analytics_body_text(ngx_http_request_t *r,
     ngx_str_t *body);
 static ngx_int_t ngx_http_analytics_country(ngx_http_request_t *r,
@@ -93,7 +108,7 @@ static char *ngx_http_analytics_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
 static char *ngx_http_analytics_redis(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_http_analytics_track(ngx_conf_t *cf, ngx_command_t *cmd,
+static char *ngx_http_analytics_endpoint(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_analytics_rate_limit(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -140,9 +155,16 @@ static ngx_command_t  ngx_http_analytics_commands[] = {
 
     { ngx_string("analytics_track"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
-      ngx_http_analytics_track,
+      ngx_http_analytics_endpoint,
       NGX_HTTP_LOC_CONF_OFFSET,
-      0,
+      NGX_HTTP_ANALYTICS_ENDPOINT_TRACK,
+      NULL },
+
+    { ngx_string("analytics_conversion"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_analytics_endpoint,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      NGX_HTTP_ANALYTICS_ENDPOINT_CONVERSION,
       NULL },
 
     { ngx_string("analytics_body_limit"),
@@ -233,7 +255,7 @@ static uint64_t  ngx_http_analytics_random_state;
 
 
 static ngx_int_t
-ngx_http_analytics_track_handler(ngx_http_request_t *r)
+ngx_http_analytics_handler(ngx_http_request_t *r)
 {
     ngx_int_t                       rc;
     ngx_http_analytics_loc_conf_t  *alcf;
@@ -281,7 +303,7 @@ ngx_http_analytics_track_handler(ngx_http_request_t *r)
 
         r->request_body_in_single_buf = 1;
 
-        rc = ngx_http_read_client_request_body(r, ngx_http_analytics_track_body_handler);
+        rc = ngx_http_read_client_request_body(r, ngx_http_analytics_body_handler);
         if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
             return rc;
         }
@@ -294,12 +316,40 @@ ngx_http_analytics_track_handler(ngx_http_request_t *r)
 
 
 static void
-ngx_http_analytics_track_body_handler(ngx_http_request_t *r)
+ngx_http_analytics_body_handler(ngx_http_request_t *r)
 {
-    ngx_int_t  rc;
+    ngx_int_t                       rc;
+    ngx_str_t                       body;
+    ngx_http_analytics_ctx_t       *ctx;
+    ngx_http_analytics_loc_conf_t  *alcf;
 
     try {
-        rc = ngx_http_analytics_track_dispatch(r);
+        alcf = static_cast<ngx_http_analytics_loc_conf_t *>(
+            ngx_http_get_module_loc_conf(r, ngx_http_analytics_module));
+
+        ctx = static_cast<ngx_http_analytics_ctx_t *>(
+            ngx_pcalloc(r->pool, sizeof(ngx_http_analytics_ctx_t)));
+        if (ctx == NULL) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
+        ctx->endpoint = alcf->endpoint;
+        ngx_http_set_ctx(r, ctx, ngx_http_analytics_module);
+
+        rc = ngx_http_analytics_body_text(r, &body);
+        if (rc == NGX_DECLINED) {
+            rc = ngx_http_analytics_too_large(r);
+
+        } else if (rc != NGX_OK) {
+            rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+
+        } else if (alcf->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_CONVERSION) {
+            rc = ngx_http_analytics_conversion_dispatch(r, ctx, &body);
+
+        } else {
+            rc = ngx_http_analytics_track_dispatch(r, ctx, &body);
+        }
+
     } catch (...) {
         rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -312,53 +362,25 @@ ngx_http_analytics_track_body_handler(ngx_http_request_t *r)
 
 
 /*
- * validates the body and queues the FCALL; returns NGX_DONE once queued,
+ * Validates a track body and queues the FCALL; returns NGX_DONE once queued,
  * otherwise the result of sending the answer. An invalid body is answered
  * after its request is counted against the rate limit, as the documents'
  * throttle middleware counts every request.
  */
 static ngx_int_t
-ngx_http_analytics_track_dispatch(ngx_http_request_t *r)
+ngx_http_analytics_track_dispatch(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
+    ngx_str_t *body)
 {
-    size_t                           n, len;
+    size_t                           len;
     ngx_int_t                        rc;
-    ngx_str_t                        body, country, rate_key;
-    ngx_time_t                      *tp;
-    u_char                          *p, limit_text[NGX_INT_T_LEN], period_text[NGX_INT_T_LEN];
+    u_char                          *p;
     char                             problem[256], errors_text[1024];
-    unsigned char                    random[10];
-    const char                      *argv[10 + 2 * ANALYTICS_STREAM_MAX_FIELDS];
-    size_t                           argvlen[10 + 2 * ANALYTICS_STREAM_MAX_FIELDS];
     analytics_body_status            status;
-    analytics_stream_entry           entry;
-    analytics_track_event            event;
     analytics_track_request          request;
+    analytics_outgoing_event         event;
     analytics_validation_errors      errors;
-    ngx_http_analytics_ctx_t        *ctx;
-    ngx_http_analytics_loc_conf_t   *alcf;
-    ngx_http_analytics_main_conf_t  *amcf;
 
-    alcf = static_cast<ngx_http_analytics_loc_conf_t *>(
-        ngx_http_get_module_loc_conf(r, ngx_http_analytics_module));
-    amcf = static_cast<ngx_http_analytics_main_conf_t *>(
-        ngx_http_get_module_main_conf(r, ngx_http_analytics_module));
-
-    ctx = static_cast<ngx_http_analytics_ctx_t *>(
-        ngx_pcalloc(r->pool, sizeof(ngx_http_analytics_ctx_t)));
-    if (ctx == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-    ngx_http_set_ctx(r, ctx, ngx_http_analytics_module);
-
-    rc = ngx_http_analytics_body_text(r, &body);
-    if (rc == NGX_DECLINED) {
-        return ngx_http_analytics_too_large(r);
-    }
-    if (rc != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    status = analytics_track_request_parse(reinterpret_cast<const char *>(body.data), body.len,
+    status = analytics_track_request_parse(reinterpret_cast<const char *>(body->data), body->len,
                                            &request, &errors, problem, sizeof(problem));
 
     switch (status) {
@@ -372,7 +394,7 @@ ngx_http_analytics_track_dispatch(ngx_http_request_t *r)
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
         ctx->answer_status = NGX_HTTP_BAD_REQUEST;
-        break;
+        return ngx_http_analytics_ingest(r, ctx, "any", NULL);
 
     case ANALYTICS_BODY_INVALID:
         analytics_track_request_free(&request);
@@ -385,26 +407,123 @@ ngx_http_analytics_track_dispatch(ngx_http_request_t *r)
         ctx->answer_body.data = p;
         ctx->answer_body.len = len;
         ctx->answer_status = NGX_HTTP_ANALYTICS_UNPROCESSABLE_ENTITY;
-        break;
+        return ngx_http_analytics_ingest(r, ctx, "any", NULL);
 
     default:
         analytics_track_request_free(&request);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (ctx->answer_status && !alcf->rate.enabled) {
+    ngx_http_analytics_outgoing_init(r, &event, "track");
+    analytics_outgoing_event_from_track(&event, &request);
+    rc = ngx_http_analytics_ingest(r, ctx, "any", &event);
+    analytics_track_request_free(&request);
+    return rc;
+}
+
+
+/*
+ * A conversion beacon is always answered 200 (or 429): "ok" once it is in
+ * the stream, "skipped" for a body that cannot be recorded or a tenant that
+ * is not there. A repeated transaction_id is counted once by the aggregator.
+ */
+static ngx_int_t
+ngx_http_analytics_conversion_dispatch(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
+    ngx_str_t *body)
+{
+    ngx_int_t                     rc;
+    const char                   *reason;
+    analytics_outgoing_event      event;
+    analytics_conversion_request  request;
+
+    rc = analytics_conversion_request_parse(reinterpret_cast<const char *>(body->data), body->len,
+                                            &request, &reason);
+
+    if (request.transaction_json != NULL) {
+        ctx->transaction_json.len = ngx_strlen(request.transaction_json);
+        ctx->transaction_json.data = static_cast<u_char *>(
+            ngx_pnalloc(r->pool, ctx->transaction_json.len));
+        if (ctx->transaction_json.data == NULL) {
+            analytics_conversion_request_free(&request);
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+        ngx_memcpy(ctx->transaction_json.data, request.transaction_json, ctx->transaction_json.len);
+    } else {
+        ngx_str_set(&ctx->transaction_json, "null");
+    }
+
+    if (rc != 0) {
+        analytics_conversion_request_free(&request);
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "analytics: conversion skipped: %s", reason);
+        if (ngx_http_analytics_conversion_answer(r, ctx, 0) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+        return ngx_http_analytics_ingest(r, ctx, "slug", NULL);
+    }
+
+    ngx_http_analytics_outgoing_init(r, &event, "conversion");
+    analytics_outgoing_event_from_conversion(&event, &request);
+    rc = ngx_http_analytics_ingest(r, ctx, "slug", &event);
+    analytics_conversion_request_free(&request);
+    return rc;
+}
+
+
+/* {"status":"ok"|"skipped","transaction_id":...} into ctx's answer */
+static ngx_int_t
+ngx_http_analytics_conversion_answer(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
+    ngx_uint_t recorded)
+{
+    u_char  *p;
+
+    p = static_cast<u_char *>(ngx_pnalloc(r->pool,
+        sizeof("{\"status\":\"skipped\",\"transaction_id\":}") + ctx->transaction_json.len));
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+    ctx->answer_status = NGX_HTTP_OK;
+    ctx->answer_body.data = p;
+    ctx->answer_body.len = ngx_sprintf(p, "{\"status\":\"%s\",\"transaction_id\":%V}",
+                                       recorded ? "ok" : "skipped", &ctx->transaction_json) - p;
+    return NGX_OK;
+}
+
+
+/*
+ * One FCALL: the rate limit, then (with an event) the tenant check and the
+ * XADD. Without an event only the limit is counted and ctx's answer is sent.
+ * Returns NGX_DONE once queued.
+ */
+static ngx_int_t
+ngx_http_analytics_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
+    const char *lookup, analytics_outgoing_event *event)
+{
+    size_t                           n;
+    ngx_int_t                        rc;
+    ngx_str_t                        rate_key;
+    u_char                           limit_text[NGX_INT_T_LEN], period_text[NGX_INT_T_LEN];
+    const char                      *argv[11 + 2 * ANALYTICS_STREAM_MAX_FIELDS];
+    size_t                           argvlen[11 + 2 * ANALYTICS_STREAM_MAX_FIELDS];
+    analytics_stream_entry           entry;
+    ngx_http_analytics_loc_conf_t   *alcf;
+    ngx_http_analytics_main_conf_t  *amcf;
+
+    alcf = static_cast<ngx_http_analytics_loc_conf_t *>(
+        ngx_http_get_module_loc_conf(r, ngx_http_analytics_module));
+    amcf = static_cast<ngx_http_analytics_main_conf_t *>(
+        ngx_http_get_module_main_conf(r, ngx_http_analytics_module));
+
+    if (event == NULL && !alcf->rate.enabled) {
         return ngx_http_analytics_send_json(r, ctx->answer_status, &ctx->answer_body);
     }
 
     if (ngx_http_analytics_rate_key(r, alcf, &rate_key) != NGX_OK) {
-        if (!ctx->answer_status) {
-            analytics_track_request_free(&request);
-        }
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     argv[0] = "FCALL";                     argvlen[0] = 5;
-    argv[1] = "analytics_track_v2";        argvlen[1] = 18;
+    argv[1] = "analytics_ingest_v3";       argvlen[1] = 19;
     argv[2] = "3";                         argvlen[2] = 1;
     argv[3] = reinterpret_cast<const char *>(amcf->tenants_key.data);
     argvlen[3] = amcf->tenants_key.len;
@@ -412,63 +531,60 @@ ngx_http_analytics_track_dispatch(ngx_http_request_t *r)
     argvlen[4] = amcf->stream.len;
     argv[5] = reinterpret_cast<const char *>(rate_key.data);
     argvlen[5] = rate_key.len;
-    argv[6] = ctx->answer_status ? "count" : "track";
+    argv[6] = event ? "write" : "count";
     argvlen[6] = 5;
     argv[7] = reinterpret_cast<const char *>(limit_text);
     argvlen[7] = ngx_sprintf(limit_text, "%ui", alcf->rate.enabled ? alcf->rate.limit : 0)
                  - limit_text;
     argv[8] = reinterpret_cast<const char *>(period_text);
     argvlen[8] = ngx_sprintf(period_text, "%M", alcf->rate.period) - period_text;
+    argv[9] = lookup;
+    argvlen[9] = ngx_strlen(lookup);
     n = 0;
 
-    if (ctx->answer_status) {
-        argv[9] = "";                      argvlen[9] = 0;
+    if (event == NULL) {
+        argv[10] = "";                     argvlen[10] = 0;
 
     } else {
-        ngx_http_analytics_event_random(random);
-        tp = ngx_timeofday();
-        analytics_track_event_init(&event, &request,
-                                   (uint64_t) tp->sec * 1000 + tp->msec, random);
-        if (ngx_http_analytics_country(r, alcf, &country) == NGX_OK) {
-            event.country = reinterpret_cast<const char *>(country.data);
-            event.country_len = country.len;
-        }
-        analytics_track_event_encode(&event, &entry);
-
-        argv[9] = request.tenant_ref;      argvlen[9] = request.tenant_ref_len;
+        analytics_outgoing_event_encode(event, &entry);
+        argv[10] = event->tenant_ref;      argvlen[10] = event->tenant_ref_len;
         for (n = 0; n < entry.count; n++) {
-            argv[10 + 2 * n] = entry.fields[n].name;
-            argvlen[10 + 2 * n] = ngx_strlen(entry.fields[n].name);
-            argv[11 + 2 * n] = entry.fields[n].value;
-            argvlen[11 + 2 * n] = entry.fields[n].value_len;
+            argv[11 + 2 * n] = entry.fields[n].name;
+            argvlen[11 + 2 * n] = ngx_strlen(entry.fields[n].name);
+            argv[12 + 2 * n] = entry.fields[n].value;
+            argvlen[12 + 2 * n] = entry.fields[n].value_len;
         }
     }
 
-    /* hiredis copies the command into its output buffer, so the parsed
-     * request can go now */
-    rc = ngx_http_analytics_redis_send(r, ngx_http_analytics_track_reply,
-                                       (int) (10 + 2 * n), argv, argvlen);
-    if (!ctx->answer_status) {
-        analytics_track_request_free(&request);
+    /* hiredis copies the command into its output buffer: what it points to
+     * may go as soon as this returns */
+    rc = ngx_http_analytics_redis_send(r, ngx_http_analytics_reply, (int) (11 + 2 * n),
+                                       argv, argvlen);
+    if (rc == NGX_OK) {
+        return NGX_DONE;
     }
 
-    if (rc != NGX_OK) {
-        /* an invalid body is answered anyway; the limit fails open */
-        if (ctx->answer_status) {
-            return ngx_http_analytics_send_json(r, ctx->answer_status, &ctx->answer_body);
-        }
-        return ngx_http_analytics_send_json(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                            &ngx_http_analytics_unavailable);
+    /* Redis is out of reach: what was decided is answered anyway (the limit
+     * fails open); an event cannot be accepted yet */
+    if (ctx->answer_status) {
+        return ngx_http_analytics_send_json(r, ctx->answer_status, &ctx->answer_body);
     }
-    return NGX_DONE;
+    if (ctx->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_CONVERSION) {
+        if (ngx_http_analytics_conversion_answer(r, ctx, 0) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+        return ngx_http_analytics_send_json(r, ctx->answer_status, &ctx->answer_body);
+    }
+    return ngx_http_analytics_send_json(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                        &ngx_http_analytics_unavailable);
 }
 
 
 static void
-ngx_http_analytics_track_reply(ngx_http_request_t *r, redisReply *reply)
+ngx_http_analytics_reply(ngx_http_request_t *r, redisReply *reply)
 {
     ngx_int_t                  answer, limit, remaining, retry_after;
-    ngx_uint_t                 i, status;
+    ngx_uint_t                 i, status, conversion;
     ngx_str_t                 *body, retry;
     ngx_connection_t          *c;
     ngx_http_analytics_ctx_t  *ctx;
@@ -478,10 +594,9 @@ ngx_http_analytics_track_reply(ngx_http_request_t *r, redisReply *reply)
     try {
         ctx = static_cast<ngx_http_analytics_ctx_t *>(
             ngx_http_get_module_ctx(r, ngx_http_analytics_module));
+        conversion = (ctx->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_CONVERSION);
 
-        status = NGX_HTTP_SERVICE_UNAVAILABLE;
-        body = &ngx_http_analytics_unavailable;
-
+        answer = 0;
         if (reply != NULL && reply->type == REDIS_REPLY_ARRAY && reply->elements >= 4) {
             for (i = 0; i < 4; i++) {
                 if (reply->element[i]->type != REDIS_REPLY_INTEGER) {
@@ -497,52 +612,74 @@ ngx_http_analytics_track_reply(ngx_http_request_t *r, redisReply *reply)
                 if (limit > 0
                     && ngx_http_analytics_rate_headers(r, limit, remaining, retry_after) != NGX_OK)
                 {
-                    ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-                    ngx_http_run_posted_requests(c);
-                    return;
+                    answer = -1;
                 }
-
-                switch (answer) {
-                case 429:
-                    status = NGX_HTTP_TOO_MANY_REQUESTS;
-                    body = &ngx_http_analytics_too_many;
-                    retry.data = static_cast<u_char *>(ngx_pnalloc(r->pool, NGX_INT_T_LEN));
-                    if (retry.data != NULL) {
-                        retry.len = ngx_sprintf(retry.data, "%i", ngx_max(retry_after, 1))
-                                    - retry.data;
-                        ngx_http_analytics_add_header(r, "Retry-After", &retry);
-                    }
-                    break;
-                case 200:
-                    if (ctx != NULL && ctx->answer_status) {
-                        status = ctx->answer_status;
-                        body = &ctx->answer_body;
-                    }
-                    break;
-                case 202:
-                    if (reply->elements == 5) {
-                        status = NGX_HTTP_ACCEPTED;
-                        body = &ngx_http_analytics_accepted;
-                    }
-                    break;
-                case 404:
-                    status = NGX_HTTP_NOT_FOUND;
-                    body = &ngx_http_analytics_tenant_not_found;
-                    break;
-                }
+            }
+            if (answer == 202 && reply->elements != 5) {
+                answer = 0;
             }
         }
 
-        if (status == NGX_HTTP_SERVICE_UNAVAILABLE) {
+        if (answer == 0) {
             if (reply != NULL && reply->type == REDIS_REPLY_ERROR) {
                 ngx_log_error(NGX_LOG_ERR, c->log, 0, "analytics: redis: %s", reply->str);
             } else if (reply != NULL) {
-                ngx_log_error(NGX_LOG_ERR, c->log, 0, "analytics: unexpected track reply");
+                ngx_log_error(NGX_LOG_ERR, c->log, 0, "analytics: unexpected ingest reply");
             }
-            /* an invalid body is answered anyway; the limit fails open */
-            if (ctx != NULL && ctx->answer_status) {
+        }
+
+        switch (answer) {
+
+        case -1:
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            ngx_http_run_posted_requests(c);
+            return;
+
+        case 429:
+            status = NGX_HTTP_TOO_MANY_REQUESTS;
+            body = &ngx_http_analytics_too_many;
+            retry.data = static_cast<u_char *>(ngx_pnalloc(r->pool, NGX_INT_T_LEN));
+            if (retry.data != NULL) {
+                retry.len = ngx_sprintf(retry.data, "%i", ngx_max(retry_after, 1)) - retry.data;
+                ngx_http_analytics_add_header(r, "Retry-After", &retry);
+            }
+            break;
+
+        case 202:
+            if (conversion) {
+                ngx_http_analytics_conversion_answer(r, ctx, 1);
                 status = ctx->answer_status;
                 body = &ctx->answer_body;
+            } else {
+                status = NGX_HTTP_ACCEPTED;
+                body = &ngx_http_analytics_accepted;
+            }
+            break;
+
+        case 404:
+            if (conversion) {
+                ngx_http_analytics_conversion_answer(r, ctx, 0);
+                status = ctx->answer_status;
+                body = &ctx->answer_body;
+            } else {
+                status = NGX_HTTP_NOT_FOUND;
+                body = &ngx_http_analytics_tenant_not_found;
+            }
+            break;
+
+        default:
+            /* 200 ("counted"), or Redis failed: what was decided is answered
+             * anyway; an event cannot be accepted now */
+            if (ctx->answer_status) {
+                status = ctx->answer_status;
+                body = &ctx->answer_body;
+            } else if (conversion) {
+                ngx_http_analytics_conversion_answer(r, ctx, 0);
+                status = ctx->answer_status;
+                body = &ctx->answer_body;
+            } else {
+                status = NGX_HTTP_SERVICE_UNAVAILABLE;
+                body = &ngx_http_analytics_unavailable;
             }
         }
 
@@ -554,6 +691,29 @@ ngx_http_analytics_track_reply(ngx_http_request_t *r, redisReply *reply)
 
     /* we resumed r from the Redis connection's event, not its own */
     ngx_http_run_posted_requests(c);
+}
+
+
+/* a new event's id, receive time and country */
+static void
+ngx_http_analytics_outgoing_init(ngx_http_request_t *r, analytics_outgoing_event *event,
+    const char *kind)
+{
+    ngx_str_t                       country;
+    ngx_time_t                     *tp;
+    unsigned char                   random[10];
+    ngx_http_analytics_loc_conf_t  *alcf;
+
+    alcf = static_cast<ngx_http_analytics_loc_conf_t *>(
+        ngx_http_get_module_loc_conf(r, ngx_http_analytics_module));
+
+    ngx_http_analytics_event_random(random);
+    tp = ngx_timeofday();
+    analytics_outgoing_event_init(event, kind, (uint64_t) tp->sec * 1000 + tp->msec, random);
+    if (ngx_http_analytics_country(r, alcf, &country) == NGX_OK) {
+        event->country = reinterpret_cast<const char *>(country.data);
+        event->country_len = country.len;
+    }
 }
 
 
@@ -1109,19 +1269,18 @@ ngx_http_analytics_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/* analytics_track, analytics_conversion: cmd->offset names the endpoint */
 static char *
-ngx_http_analytics_track(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+ngx_http_analytics_endpoint(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     auto                            *alcf = static_cast<ngx_http_analytics_loc_conf_t *>(conf);
     ngx_http_core_loc_conf_t        *clcf;
     ngx_http_analytics_main_conf_t  *amcf;
 
-    (void) cmd;
-
     if (alcf->endpoint != NGX_HTTP_ANALYTICS_ENDPOINT_NONE) {
         return const_cast<char *>("is duplicate");
     }
-    alcf->endpoint = NGX_HTTP_ANALYTICS_ENDPOINT_TRACK;
+    alcf->endpoint = cmd->offset;
 
     amcf = static_cast<ngx_http_analytics_main_conf_t *>(
         ngx_http_conf_get_module_main_conf(cf, ngx_http_analytics_module));
@@ -1129,7 +1288,7 @@ ngx_http_analytics_track(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     clcf = static_cast<ngx_http_core_loc_conf_t *>(
         ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module));
-    clcf->handler = ngx_http_analytics_track_handler;
+    clcf->handler = ngx_http_analytics_handler;
 
     return NGX_CONF_OK;
 }

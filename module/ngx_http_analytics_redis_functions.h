@@ -5,17 +5,20 @@
  * The library name carries a version so that hosts of a fleet running
  * different module versions never replace each other's functions.
  *
- * analytics_track_v2
- *   KEYS[1]  hash of tenant references (uuid, slug, numeric id) to
- *            "<id>:<active 0|1>:<public 0|1>", written by the aggregator
+ * analytics_ingest_v3
+ *   KEYS[1]  hash of tenant references to "<id>:<active 0|1>:<public 0|1>",
+ *            written by the aggregator; fields "id:<n>", "uuid:<uuid>" and
+ *            "slug:<slug>", so a slug of digits never meets an id
  *   KEYS[2]  the event stream
  *   KEYS[3]  the rate-limit key (GCRA: the theoretical arrival time, in us)
- *   ARGV[1]  "track" (limit, check, write) or "count" (limit only: the
+ *   ARGV[1]  "write" (limit, check, write) or "count" (limit only: the
  *            request is answered without writing, an invalid body say)
  *   ARGV[2]  limit: requests per period; 0 means no limit
  *   ARGV[3]  period in milliseconds
- *   ARGV[4]  the tenant reference as the client sent it
- *   ARGV[5..] the stream entry's field/value pairs
+ *   ARGV[4]  how to read the reference: "any" (uuid, numeric id, then slug)
+ *            or "slug"
+ *   ARGV[5]  the tenant reference as the client sent it
+ *   ARGV[6..] the stream entry's field/value pairs
  *   returns {status, limit, remaining, retry_after_s[, entry id]} where
  *   status is 429 (limited, nothing else done), 200 (counted), 404 (unknown,
  *   inactive or private tenant) or 202 (the entry is in the stream)
@@ -27,7 +30,7 @@
 #ifndef NGX_HTTP_ANALYTICS_REDIS_FUNCTIONS_H
 #define NGX_HTTP_ANALYTICS_REDIS_FUNCTIONS_H
 
-static const char ngx_http_analytics_redis_library[] = R"lua(#!lua name=analytics_v2
+static const char ngx_http_analytics_redis_library[] = R"lua(#!lua name=analytics_v3
 local function rate_limit(key, limit, period_ms)
   if limit <= 0 then
     return true, 0, 0
@@ -49,7 +52,23 @@ local function rate_limit(key, limit, period_ms)
   return true, math.floor((capacity - (new_tat - now)) / interval), 0
 end
 
-local function track(keys, args)
+local function find_tenant(hash, how, ref)
+  if how == 'slug' then
+    return redis.call('HGET', hash, 'slug:' .. ref)
+  end
+  if string.match(ref, '^%x%x%x%x%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%x%x%x%x%x%x%x%x$') then
+    return redis.call('HGET', hash, 'uuid:' .. string.lower(ref))
+  end
+  if string.match(ref, '^%d+$') then
+    local tenant = redis.call('HGET', hash, 'id:' .. ref)
+    if tenant then
+      return tenant
+    end
+  end
+  return redis.call('HGET', hash, 'slug:' .. ref)
+end
+
+local function ingest(keys, args)
   local limit = tonumber(args[2])
   local allowed, remaining, retry_after = rate_limit(keys[3], limit, tonumber(args[3]))
   if not allowed then
@@ -58,7 +77,7 @@ local function track(keys, args)
   if args[1] == 'count' then
     return {200, limit, remaining, 0}
   end
-  local tenant = redis.call('HGET', keys[1], args[4])
+  local tenant = find_tenant(keys[1], args[4], args[5])
   if not tenant then
     return {404, limit, remaining, 0}
   end
@@ -67,15 +86,15 @@ local function track(keys, args)
     return {404, limit, remaining, 0}
   end
   local fields = {}
-  for i = 5, #args do
-    fields[i - 4] = args[i]
+  for i = 6, #args do
+    fields[i - 5] = args[i]
   end
   fields[#fields + 1] = 'tenant_id'
   fields[#fields + 1] = id
   local entry = redis.call('XADD', keys[2], '*', unpack(fields))
   return {202, limit, remaining, 0, entry}
 end
-redis.register_function('analytics_track_v2', track)
+redis.register_function('analytics_ingest_v3', ingest)
 )lua";
 
 #endif

@@ -72,8 +72,8 @@ subtest 'tenants: create, read by any reference, list, conflicts, validation' =>
     like($t->{uuid}, qr/^[0-9a-f-]{36}$/, 'uuid');
     is_deeply([@$t{qw(slug name active public)}], ['mi-negocio', 'Mi Negocio', JSON::PP::true, JSON::PP::true], 'fields and defaults');
     is($stack->psql("SELECT slug, name, active, public FROM tenants WHERE id = $t->{id}"), 'mi-negocio|Mi Negocio|t|t', 'row');
-    is($stack->redis_raw('HGET', '{analytics}:tenants', 'mi-negocio'), "$t->{id}:1:1", 'mirrored for the module (slug)');
-    is($stack->redis_raw('HGET', '{analytics}:tenants', $t->{uuid}), "$t->{id}:1:1", 'mirrored for the module (uuid)');
+    is($stack->redis_raw('HGET', '{analytics}:tenants', 'slug:mi-negocio'), "$t->{id}:1:1", 'mirrored for the module (slug)');
+    is($stack->redis_raw('HGET', '{analytics}:tenants', "uuid:$t->{uuid}"), "$t->{id}:1:1", 'mirrored for the module (uuid)');
 
     for my $ref ($t->{id}, $t->{uuid}, 'mi-negocio') {
         is($stack->admin_request('GET', "$tenants/$ref")->{json}{id}, $t->{id}, "found by $ref");

@@ -34,10 +34,10 @@ void TenantCache::publish(const tenants::Tenant &tenant, const std::optional<std
     with_connection([&](redis::Connection &redis) {
         auto value = entry_value(tenant.id, tenant.active, tenant.is_public);
         if (previous_slug && *previous_slug != tenant.slug) {
-            redis.checked({"HDEL", kTenantsKey, *previous_slug});
+            redis.checked({"HDEL", kTenantsKey, "slug:" + *previous_slug});
         }
-        redis.checked({"HSET", kTenantsKey, std::to_string(tenant.id), value, tenant.uuid, value,
-                       tenant.slug, value});
+        redis.checked({"HSET", kTenantsKey, "id:" + std::to_string(tenant.id), value, "uuid:" + tenant.uuid,
+                       value, "slug:" + tenant.slug, value});
     });
 }
 
@@ -54,11 +54,11 @@ size_t TenantCache::rebuild(postgres::Connection &db)
             std::vector<std::string> args = {"HSET", staging};
             for (int i = start; i < std::min(result.rows(), start + kPerCommand); i++) {
                 auto value = entry_value(result.integer(i, 0), result.boolean(i, 3), result.boolean(i, 4));
-                args.emplace_back(result.text(i, 0));
+                args.push_back("id:" + std::string(result.text(i, 0)));
                 args.push_back(value);
-                args.emplace_back(result.text(i, 1));
+                args.push_back("uuid:" + std::string(result.text(i, 1)));
                 args.push_back(value);
-                args.emplace_back(result.text(i, 2));
+                args.push_back("slug:" + std::string(result.text(i, 2)));
                 args.push_back(value);
             }
             redis.checked(args);

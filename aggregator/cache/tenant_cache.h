@@ -1,5 +1,6 @@
 // Mirrors tenants into the Redis hash the module reads on every request:
-// {analytics}:tenants, field = uuid, slug or numeric id, value =
+// {analytics}:tenants, fields "id:<n>", "uuid:<uuid>" and "slug:<slug>"
+// (prefixed, so a slug of digits never meets an id), value
 // "<id>:<active 0|1>:<public 0|1>". Redis holds only what PostgreSQL can
 // rebuild; rebuild() swaps in a complete copy atomically.
 #pragma once

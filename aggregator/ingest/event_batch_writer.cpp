@@ -95,7 +95,8 @@ BatchResult EventBatchWriter::write(postgres::Connection &db,
         const char *problem = "fields are not string pairs";
         bool ok = to_stream_entry(fields, entry)
                   && analytics_stream_event_decode(&entry, &event, &problem) == 0;
-        if (ok && std::string_view(event.kind, event.kind_len) != "track") {
+        std::string_view kind(event.kind, event.kind_len);
+        if (ok && kind != "track" && kind != "conversion") {
             ok = false;
             problem = "unknown kind";
         }
@@ -140,8 +141,19 @@ BatchResult EventBatchWriter::write(postgres::Connection &db,
     postgres::Transaction tx(db);
     if (decoded > 0) {
         db.copy_in(std::string("COPY events_incoming (") + kEventColumns + ") FROM STDIN", copy_rows);
-        auto inserted = db.exec(std::string("INSERT INTO events (") + kEventColumns + ") SELECT "
-                                + kEventColumns + " FROM events_incoming ON CONFLICT DO NOTHING");
+        // a conversion's event row only with the first sighting of its transaction
+        auto inserted = db.exec(
+            std::string("WITH new_conversions AS ("
+                        " INSERT INTO conversions (tenant_id, transaction_id, event_id, received_at, occurred_at,"
+                        "  event, value_minor, currency)"
+                        " SELECT tenant_id, metadata->>'transaction_id', id, received_at,"
+                        "  coalesce((metadata->>'occurred_at')::timestamptz, received_at), type,"
+                        "  (metadata->>'value_minor')::bigint, metadata->>'currency'"
+                        " FROM events_incoming WHERE kind = 'conversion' AND metadata->>'transaction_id' IS NOT NULL"
+                        " ON CONFLICT DO NOTHING RETURNING event_id)"
+                        " INSERT INTO events (") + kEventColumns + ") SELECT " + kEventColumns
+            + " FROM events_incoming WHERE kind <> 'conversion' OR metadata->>'transaction_id' IS NULL"
+              " OR id IN (SELECT event_id FROM new_conversions) ON CONFLICT DO NOTHING");
         result.inserted = static_cast<size_t>(inserted.affected_rows());
         result.duplicates = decoded - result.inserted;
     }

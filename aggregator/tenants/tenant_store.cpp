@@ -1,9 +1,10 @@
 #include "tenants/tenant_store.h"
 #include "json.h"
 
+#include "conversion_request.h"
 #include "event_id.h"
 
-#include <regex>
+#include <algorithm>
 
 namespace analytics::tenants {
 namespace {
@@ -30,8 +31,7 @@ bool is_number(const std::string &text)
 
 bool is_valid_slug(const std::string &slug)
 {
-    static const std::regex pattern("^[a-z0-9]+(-[a-z0-9]+)*$");
-    return slug.size() >= 3 && slug.size() <= 64 && std::regex_match(slug, pattern);
+    return analytics_slug_is_valid(slug.data(), slug.size());
 }
 
 Tenant create(postgres::Connection &db, const std::string &slug, const std::string &name, bool active,

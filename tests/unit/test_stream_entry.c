@@ -16,7 +16,7 @@ test_encode_then_decode_keeps_every_field(void **state)
 {
     analytics_track_request request;
     analytics_validation_errors errors;
-    analytics_track_event event;
+    analytics_outgoing_event event;
     analytics_stream_entry entry;
     analytics_stream_event decoded;
     const char *problem = NULL;
@@ -27,10 +27,11 @@ test_encode_then_decode_keeps_every_field(void **state)
     assert_int_equal(analytics_track_request_parse(body, sizeof(body) - 1, &request, &errors, text,
                                                    sizeof(text)),
                      ANALYTICS_BODY_OK);
-    analytics_track_event_init(&event, &request, 1795426719878ULL, fixed_random);
+    analytics_outgoing_event_init(&event, "track", 1795426719878ULL, fixed_random);
+    analytics_outgoing_event_from_track(&event, &request);
     event.country = "HN";
     event.country_len = 2;
-    analytics_track_event_encode(&event, &entry);
+    analytics_outgoing_event_encode(&event, &entry);
 
     assert_int_equal(entry.count, 9);
     assert_string_equal(entry.fields[0].name, "v");

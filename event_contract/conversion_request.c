@@ -1,0 +1,223 @@
+#include "conversion_request.h"
+#include "event_time.h"
+#include "track_request.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int
+analytics_slug_is_valid(const char *text, size_t len)
+{
+    size_t i;
+
+    if (len < 3 || len > 64 || text[0] == '-' || text[len - 1] == '-') {
+        return 0;
+    }
+    for (i = 0; i < len; i++) {
+        if (text[i] == '-') {
+            if (text[i - 1] == '-') {
+                return 0;
+            }
+        } else if (!((text[i] >= 'a' && text[i] <= 'z') || (text[i] >= '0' && text[i] <= '9'))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int
+analytics_currency_exponent(const char code[3])
+{
+    static const char *const zero[] = {
+        "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF",
+        "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF", NULL
+    };
+    static const char *const three[] = {
+        "BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND", NULL
+    };
+    size_t i;
+
+    for (i = 0; zero[i] != NULL; i++) {
+        if (memcmp(zero[i], code, 3) == 0) return 0;
+    }
+    for (i = 0; three[i] != NULL; i++) {
+        if (memcmp(three[i], code, 3) == 0) return 3;
+    }
+    return 2;
+}
+
+static const char *
+analytics_conversion_event(const char *value, size_t len)
+{
+    size_t i;
+
+    for (i = 0; analytics_track_types[i] != NULL; i++) {
+        if (strlen(analytics_track_types[i]) == len && memcmp(analytics_track_types[i], value, len) == 0) {
+            return analytics_track_types[i];
+        }
+    }
+    return NULL;
+}
+
+int
+analytics_conversion_request_parse(const char *body, size_t len,
+    analytics_conversion_request *request, const char **reason)
+{
+    json_t       *root, *slug, *txn, *value, *currency, *event, *timestamp, *metadata;
+    json_error_t  error;
+    double        amount;
+    int           exponent;
+    char          occurred[ANALYTICS_RFC3339_MS_LEN + 1];
+
+    memset(request, 0, sizeof(*request));
+
+    root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &error);
+    if (root == NULL) {
+        *reason = "the body is not JSON";
+        return -1;
+    }
+    request->document = root;
+    if (!json_is_object(root)) {
+        *reason = "the body is not a JSON object";
+        return -1;
+    }
+
+    txn = json_object_get(root, "transaction_id");
+    if (json_is_string(txn) && json_string_length(txn) > 0) {
+        request->transaction_id = json_string_value(txn);
+        request->transaction_id_len = json_string_length(txn);
+    } else if (json_is_integer(txn)) {
+        /* a numeric id is kept as its decimal text */
+        json_object_set_new(root, "transaction_id", json_sprintf("%" JSON_INTEGER_FORMAT, json_integer_value(txn)));
+        txn = json_object_get(root, "transaction_id");
+        request->transaction_id = json_string_value(txn);
+        request->transaction_id_len = json_string_length(txn);
+    }
+    request->transaction_json = json_dumps(request->transaction_id ? txn : json_null(), JSON_ENCODE_ANY | JSON_COMPACT);
+    if (request->transaction_json == NULL) {
+        *reason = "out of memory";
+        return -1;
+    }
+    if (txn != NULL && !json_is_null(txn) && request->transaction_id == NULL) {
+        *reason = "transaction_id is not a string";
+        return -1;
+    }
+    if (request->transaction_id_len > ANALYTICS_TRANSACTION_ID_MAX_LEN) {
+        *reason = "transaction_id is longer than 128 characters";
+        return -1;
+    }
+
+    slug = json_object_get(root, "tenant_slug");
+    if (!json_is_string(slug) || json_string_length(slug) == 0) {
+        *reason = "tenant_slug is missing";
+        return -1;
+    }
+    if (!analytics_slug_is_valid(json_string_value(slug), json_string_length(slug))) {
+        *reason = "tenant_slug is not a slug";
+        return -1;
+    }
+    request->tenant_slug = json_string_value(slug);
+    request->tenant_slug_len = json_string_length(slug);
+
+    currency = json_object_get(root, "currency");
+    if (currency == NULL || json_is_null(currency)) {
+        memcpy(request->currency, "HNL", 4);
+    } else if (json_is_string(currency) && json_string_length(currency) == 3) {
+        const char *c = json_string_value(currency);
+        for (int i = 0; i < 3; i++) {
+            char u = (c[i] >= 'a' && c[i] <= 'z') ? (char) (c[i] - 32) : c[i];
+            if (u < 'A' || u > 'Z') {
+                *reason = "currency is not an ISO 4217 code";
+                return -1;
+            }
+            request->currency[i] = u;
+        }
+        request->currency[3] = '\0';
+    } else {
+        *reason = "currency is not an ISO 4217 code";
+        return -1;
+    }
+
+    value = json_object_get(root, "value");
+    if (value == NULL || json_is_null(value)) {
+        amount = 0.0;
+    } else if (json_is_number(value)) {
+        amount = json_number_value(value);
+    } else if (json_is_string(value) && json_string_length(value) > 0 && json_string_length(value) < 32) {
+        char *end;
+        amount = strtod(json_string_value(value), &end);
+        if (*end != '\0') {
+            *reason = "value is not a number";
+            return -1;
+        }
+    } else {
+        *reason = "value is not a number";
+        return -1;
+    }
+    exponent = analytics_currency_exponent(request->currency);
+    if (!isfinite(amount) || amount < 0 || amount > 1e13) {
+        *reason = "value is negative or too large";
+        return -1;
+    }
+    request->value_minor = (int64_t) llround(amount * pow(10, exponent));
+
+    event = json_object_get(root, "event");
+    if (event == NULL || json_is_null(event)) {
+        request->event = "purchase";
+    } else if (json_is_string(event)) {
+        request->event = analytics_conversion_event(json_string_value(event), json_string_length(event));
+    }
+    if (request->event == NULL) {
+        *reason = "event is not a known interaction type";
+        return -1;
+    }
+
+    timestamp = json_object_get(root, "timestamp");
+    if (timestamp != NULL && !json_is_null(timestamp)) {
+        if (!json_is_string(timestamp)
+            || analytics_time_parse_rfc3339(json_string_value(timestamp), json_string_length(timestamp),
+                                            &request->occurred_at_ms) != 0)
+        {
+            *reason = "timestamp is not ISO 8601";
+            return -1;
+        }
+        request->has_occurred_at = 1;
+    }
+
+    metadata = json_object();
+    if (metadata == NULL) {
+        *reason = "out of memory";
+        return -1;
+    }
+    json_object_set_new(metadata, "transaction_id",
+                        request->transaction_id ? json_stringn(request->transaction_id, request->transaction_id_len)
+                                                : json_null());
+    json_object_set_new(metadata, "value_minor", json_integer(request->value_minor));
+    json_object_set_new(metadata, "currency", json_string(request->currency));
+    json_object_set_new(metadata, "event", json_string(request->event));
+    if (request->has_occurred_at) {
+        analytics_time_format_rfc3339_ms(request->occurred_at_ms, occurred);
+        json_object_set_new(metadata, "occurred_at", json_string(occurred));
+    }
+    request->metadata_json = json_dumps(metadata, JSON_COMPACT);
+    json_decref(metadata);
+    if (request->metadata_json == NULL) {
+        *reason = "out of memory";
+        return -1;
+    }
+    request->metadata_json_len = strlen(request->metadata_json);
+    return 0;
+}
+
+void
+analytics_conversion_request_free(analytics_conversion_request *request)
+{
+    free(request->metadata_json);
+    free(request->transaction_json);
+    if (request->document != NULL) {
+        json_decref((json_t *) request->document);
+    }
+    memset(request, 0, sizeof(*request));
+}
