@@ -9,19 +9,54 @@ const char *const analytics_track_types[] = {
     "social_share", "conversion", "purchase", NULL
 };
 
+static const char *const analytics_interaction_types[] = {
+    "view", "whatsapp_click", "call_click", "maps_click", NULL
+};
+
+const analytics_event_rules analytics_track_rules = { analytics_track_types, 0 };
+const analytics_event_rules analytics_interaction_rules = { analytics_interaction_types, 1 };
+
 static const char *
-analytics_track_type_lookup(const char *value, size_t len)
+analytics_type_lookup(const char *const *types, const char *value, size_t len)
 {
     size_t i;
 
-    for (i = 0; analytics_track_types[i] != NULL; i++) {
-        if (strlen(analytics_track_types[i]) == len
-            && memcmp(analytics_track_types[i], value, len) == 0)
-        {
-            return analytics_track_types[i];
+    for (i = 0; types[i] != NULL; i++) {
+        if (strlen(types[i]) == len && memcmp(types[i], value, len) == 0) {
+            return types[i];
         }
     }
     return NULL;
+}
+
+/* an integer, or a string of digits (as Laravel's integer rule takes) */
+static int
+analytics_json_whole_number(json_t *value, json_int_t *out)
+{
+    const char *text;
+    size_t      i, len;
+    json_int_t  n = 0;
+
+    if (json_is_integer(value)) {
+        *out = json_integer_value(value);
+        return 1;
+    }
+    if (!json_is_string(value)) {
+        return 0;
+    }
+    text = json_string_value(value);
+    len = json_string_length(value);
+    if (len == 0 || len > 18) {
+        return 0;
+    }
+    for (i = 0; i < len; i++) {
+        if (text[i] < '0' || text[i] > '9') {
+            return 0;
+        }
+        n = n * 10 + (text[i] - '0');
+    }
+    *out = n;
+    return 1;
 }
 
 static int
@@ -39,15 +74,17 @@ analytics_json_is_blank(const char *body, size_t len)
 
 analytics_body_status
 analytics_track_request_parse(const char *body, size_t len,
-    analytics_track_request *request, analytics_validation_errors *errors,
-    char *problem_buf, size_t problem_size)
+    const analytics_event_rules *rules, analytics_track_request *request,
+    analytics_validation_errors *errors, char *problem_buf, size_t problem_size)
 {
     json_t       *root, *tenant, *type, *product, *metadata, *merged;
+    json_int_t    number;
     json_error_t  error;
     const char   *type_name;
 
     memset(request, 0, sizeof(*request));
     analytics_validation_errors_init(errors);
+    number = 0;
 
     if (analytics_json_is_blank(body, len)) {
         root = json_object();
@@ -73,6 +110,18 @@ analytics_track_request_parse(const char *body, size_t len,
         || (json_is_string(tenant) && json_string_length(tenant) == 0))
     {
         analytics_validation_errors_add(errors, "tenant_id", "The tenant id field is required.");
+    } else if (rules->tenant_is_integer) {
+        if (!analytics_json_whole_number(tenant, &number)) {
+            analytics_validation_errors_add(errors, "tenant_id",
+                                            "The tenant id field must be an integer.");
+        } else if (number < 1) {
+            analytics_validation_errors_add(errors, "tenant_id",
+                                            "The tenant id field must be at least 1.");
+        } else {
+            snprintf(request->tenant_text, sizeof(request->tenant_text), "%lld", (long long) number);
+            request->tenant_ref = request->tenant_text;
+            request->tenant_ref_len = strlen(request->tenant_text);
+        }
     } else if (!json_is_string(tenant)) {
         analytics_validation_errors_add(errors, "tenant_id", "The tenant id field must be a string.");
     } else if (json_string_length(tenant) > ANALYTICS_TENANT_REF_MAX_LEN) {
@@ -91,7 +140,8 @@ analytics_track_request_parse(const char *body, size_t len,
     } else if (!json_is_string(type)) {
         analytics_validation_errors_add(errors, "type", "The type field must be a string.");
     } else {
-        type_name = analytics_track_type_lookup(json_string_value(type), json_string_length(type));
+        type_name = analytics_type_lookup(rules->types, json_string_value(type),
+                                          json_string_length(type));
         if (type_name == NULL) {
             analytics_validation_errors_add(errors, "type", "The selected type is invalid.");
         }

@@ -1,7 +1,8 @@
 /*
- * POST /api/v1/analytics/track: the body's rules (SPEC.md, public-analytics-api).
- * Parsing is separate from validation so the same rules serve the module, the
- * fuzzer and the unit tests.
+ * The bodies of POST /api/v1/analytics/track and POST /api/v1/interactions
+ * (SPEC.md, public-analytics-api): a tenant, a type from a list, an optional
+ * product and metadata. The two differ in the tenant's JSON type and the list
+ * of types; analytics_event_rules holds the difference.
  */
 #ifndef ANALYTICS_TRACK_REQUEST_H
 #define ANALYTICS_TRACK_REQUEST_H
@@ -25,7 +26,19 @@ typedef enum {
 } analytics_body_status;
 
 typedef struct {
-    /* points into the parsed document, valid until analytics_track_request_free */
+    const char *const *types;           /* NULL-terminated */
+    int                tenant_is_integer;  /* else a string: uuid, slug or id */
+} analytics_event_rules;
+
+/* track: tenant_id a string; whatsapp_click, call, location_view, cart_add,
+ * social_share, conversion, purchase */
+extern const analytics_event_rules analytics_track_rules;
+/* interactions: tenant_id an integer; view, whatsapp_click, call_click, maps_click */
+extern const analytics_event_rules analytics_interaction_rules;
+
+typedef struct {
+    /* points into the parsed document (or tenant_text), valid until
+     * analytics_track_request_free */
     const char *tenant_ref;
     size_t      tenant_ref_len;
     const char *type;             /* one of analytics_track_types, static */
@@ -34,6 +47,7 @@ typedef struct {
     char       *metadata_json;    /* compact object text, product_id merged in; malloc'd */
     size_t      metadata_json_len;
     void       *document;         /* the parsed json_t, owned */
+    char        tenant_text[24];  /* an integer tenant_id as text */
 } analytics_track_request;
 
 extern const char *const analytics_track_types[];
@@ -45,8 +59,8 @@ extern const char *const analytics_track_types[];
  * An empty body counts as an empty object, as form frameworks do.
  */
 analytics_body_status analytics_track_request_parse(const char *body, size_t len,
-    analytics_track_request *request, analytics_validation_errors *errors,
-    char *problem_buf, size_t problem_size);
+    const analytics_event_rules *rules, analytics_track_request *request,
+    analytics_validation_errors *errors, char *problem_buf, size_t problem_size);
 
 void analytics_track_request_free(analytics_track_request *request);
 

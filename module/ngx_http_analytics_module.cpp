@@ -5,6 +5,7 @@
  */
 #include "ngx_http_analytics_nginx.h"
 #include "ngx_http_analytics_redis.h"
+#include "ngx_http_analytics_redis_functions.h"
 
 #include "conversion_request.h"
 #include "json_text.h"
@@ -29,7 +30,8 @@ typedef struct {
 typedef enum {
     NGX_HTTP_ANALYTICS_ENDPOINT_NONE = 0,
     NGX_HTTP_ANALYTICS_ENDPOINT_TRACK,
-    NGX_HTTP_ANALYTICS_ENDPOINT_CONVERSION
+    NGX_HTTP_ANALYTICS_ENDPOINT_CONVERSION,
+    NGX_HTTP_ANALYTICS_ENDPOINT_INTERACTIONS
 } ngx_http_analytics_endpoint_e;
 
 
@@ -40,6 +42,7 @@ typedef struct {
     ngx_uint_t                        limit;
     ngx_msec_t                        period;
     ngx_http_complex_value_t         *key;
+    ngx_flag_t                        per_tenant;   /* the body's tenant joins the key */
 } ngx_http_analytics_rate_limit_t;
 
 
@@ -59,12 +62,14 @@ typedef struct {
     ngx_str_t                         answer_body;
     /* a conversion's transaction_id as JSON, echoed in its answer */
     ngx_str_t                         transaction_json;
+    /* the body's tenant, for a per-tenant rate limit; empty when unknown */
+    ngx_str_t                         tenant;
 } ngx_http_analytics_ctx_t;
 
 
 static ngx_int_t ngx_http_analytics_handler(ngx_http_request_t *r);
 static void ngx_http_analytics_body_handler(ngx_http_request_t *r);
-static ngx_int_t ngx_http_analytics_track_dispatch(ngx_http_request_t *r,
+static ngx_int_t ngx_http_analytics_event_dispatch(ngx_http_request_t *r,
     ngx_http_analytics_ctx_t *ctx, ngx_str_t *body);
 static ngx_int_t ngx_http_analytics_conversion_dispatch(ngx_http_request_t *r,
     ngx_http_analytics_ctx_t *ctx, ngx_str_t *body);
@@ -95,7 +100,7 @@ static ngx_int_t ngx_http_analytics_add_header(ngx_http_request_t *r,
 static ngx_int_t ngx_http_analytics_rate_headers(ngx_http_request_t *r,
     ngx_int_t limit, ngx_int_t remaining, ngx_int_t retry_after);
 static ngx_int_t ngx_http_analytics_rate_key(ngx_http_request_t *r,
-    ngx_http_analytics_loc_conf_t *alcf, ngx_str_t *key);
+    ngx_http_analytics_loc_conf_t *alcf, ngx_str_t *tenant, ngx_str_t *key);
 static ngx_int_t ngx_http_analytics_cors_headers(ngx_http_request_t *r,
     ngx_uint_t preflight);
 static ngx_table_elt_t *ngx_http_analytics_request_header(ngx_http_request_t *r,
@@ -158,6 +163,13 @@ static ngx_command_t  ngx_http_analytics_commands[] = {
       ngx_http_analytics_endpoint,
       NGX_HTTP_LOC_CONF_OFFSET,
       NGX_HTTP_ANALYTICS_ENDPOINT_TRACK,
+      NULL },
+
+    { ngx_string("analytics_interactions"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_analytics_endpoint,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      NGX_HTTP_ANALYTICS_ENDPOINT_INTERACTIONS,
       NULL },
 
     { ngx_string("analytics_conversion"),
@@ -244,6 +256,10 @@ static ngx_str_t  ngx_http_analytics_method_not_allowed =
     ngx_string("{\"message\":\"Method not allowed: use POST.\","
                "\"errors\":{\"method\":[\"Only POST and OPTIONS are supported.\"]}}");
 
+static ngx_str_t  ngx_http_analytics_interaction_recorded =
+    ngx_string("{\"status\":\"success\"}");
+static ngx_str_t  ngx_http_analytics_interaction_accepted =
+    ngx_string("{\"status\":\"accepted\"}");
 static ngx_str_t  ngx_http_analytics_too_many =
     ngx_string("{\"message\":\"Too Many Attempts.\",\"errors\":{}}");
 
@@ -347,7 +363,7 @@ ngx_http_analytics_body_handler(ngx_http_request_t *r)
             rc = ngx_http_analytics_conversion_dispatch(r, ctx, &body);
 
         } else {
-            rc = ngx_http_analytics_track_dispatch(r, ctx, &body);
+            rc = ngx_http_analytics_event_dispatch(r, ctx, &body);
         }
 
     } catch (...) {
@@ -362,26 +378,43 @@ ngx_http_analytics_body_handler(ngx_http_request_t *r)
 
 
 /*
- * Validates a track body and queues the FCALL; returns NGX_DONE once queued,
- * otherwise the result of sending the answer. An invalid body is answered
- * after its request is counted against the rate limit, as the documents'
- * throttle middleware counts every request.
+ * Validates a track or interactions body and queues the FCALL; returns
+ * NGX_DONE once queued, otherwise the result of sending the answer. An
+ * invalid body is answered after its request is counted against the rate
+ * limit, as the documents' throttle middleware counts every request.
  */
 static ngx_int_t
-ngx_http_analytics_track_dispatch(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
+ngx_http_analytics_event_dispatch(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
     ngx_str_t *body)
 {
     size_t                           len;
     ngx_int_t                        rc;
     u_char                          *p;
     char                             problem[256], errors_text[1024];
+    ngx_uint_t                       interaction;
+    const char                      *lookup;
     analytics_body_status            status;
     analytics_track_request          request;
     analytics_outgoing_event         event;
     analytics_validation_errors      errors;
 
+    interaction = (ctx->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_INTERACTIONS);
+    lookup = interaction ? "id" : "any";
+
     status = analytics_track_request_parse(reinterpret_cast<const char *>(body->data), body->len,
+                                           interaction ? &analytics_interaction_rules
+                                                       : &analytics_track_rules,
                                            &request, &errors, problem, sizeof(problem));
+
+    if (request.tenant_ref != NULL) {
+        ctx->tenant.len = request.tenant_ref_len;
+        ctx->tenant.data = static_cast<u_char *>(ngx_pnalloc(r->pool, request.tenant_ref_len));
+        if (ctx->tenant.data == NULL) {
+            analytics_track_request_free(&request);
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+        ngx_memcpy(ctx->tenant.data, request.tenant_ref, request.tenant_ref_len);
+    }
 
     switch (status) {
 
@@ -394,7 +427,7 @@ ngx_http_analytics_track_dispatch(ngx_http_request_t *r, ngx_http_analytics_ctx_
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
         ctx->answer_status = NGX_HTTP_BAD_REQUEST;
-        return ngx_http_analytics_ingest(r, ctx, "any", NULL);
+        return ngx_http_analytics_ingest(r, ctx, lookup, NULL);
 
     case ANALYTICS_BODY_INVALID:
         analytics_track_request_free(&request);
@@ -407,16 +440,16 @@ ngx_http_analytics_track_dispatch(ngx_http_request_t *r, ngx_http_analytics_ctx_
         ctx->answer_body.data = p;
         ctx->answer_body.len = len;
         ctx->answer_status = NGX_HTTP_ANALYTICS_UNPROCESSABLE_ENTITY;
-        return ngx_http_analytics_ingest(r, ctx, "any", NULL);
+        return ngx_http_analytics_ingest(r, ctx, lookup, NULL);
 
     default:
         analytics_track_request_free(&request);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_http_analytics_outgoing_init(r, &event, "track");
+    ngx_http_analytics_outgoing_init(r, &event, interaction ? "interaction" : "track");
     analytics_outgoing_event_from_track(&event, &request);
-    rc = ngx_http_analytics_ingest(r, ctx, "any", &event);
+    rc = ngx_http_analytics_ingest(r, ctx, lookup, &event);
     analytics_track_request_free(&request);
     return rc;
 }
@@ -518,12 +551,13 @@ ngx_http_analytics_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
         return ngx_http_analytics_send_json(r, ctx->answer_status, &ctx->answer_body);
     }
 
-    if (ngx_http_analytics_rate_key(r, alcf, &rate_key) != NGX_OK) {
+    if (ngx_http_analytics_rate_key(r, alcf, &ctx->tenant, &rate_key) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     argv[0] = "FCALL";                     argvlen[0] = 5;
-    argv[1] = "analytics_ingest_v3";       argvlen[1] = 19;
+    argv[1] = ngx_http_analytics_ingest_function;
+    argvlen[1] = sizeof(ngx_http_analytics_ingest_function) - 1;
     argv[2] = "3";                         argvlen[2] = 1;
     argv[3] = reinterpret_cast<const char *>(amcf->tenants_key.data);
     argvlen[3] = amcf->tenants_key.len;
@@ -574,6 +608,10 @@ ngx_http_analytics_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
         return ngx_http_analytics_send_json(r, ctx->answer_status, &ctx->answer_body);
+    }
+    if (ctx->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_INTERACTIONS) {
+        return ngx_http_analytics_send_json(r, NGX_HTTP_ACCEPTED,
+                                            &ngx_http_analytics_interaction_accepted);
     }
     return ngx_http_analytics_send_json(r, NGX_HTTP_SERVICE_UNAVAILABLE,
                                         &ngx_http_analytics_unavailable);
@@ -646,7 +684,10 @@ ngx_http_analytics_reply(ngx_http_request_t *r, redisReply *reply)
             break;
 
         case 202:
-            if (conversion) {
+            if (ctx->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_INTERACTIONS) {
+                status = NGX_HTTP_CREATED;
+                body = &ngx_http_analytics_interaction_recorded;
+            } else if (conversion) {
                 ngx_http_analytics_conversion_answer(r, ctx, 1);
                 status = ctx->answer_status;
                 body = &ctx->answer_body;
@@ -657,7 +698,11 @@ ngx_http_analytics_reply(ngx_http_request_t *r, redisReply *reply)
             break;
 
         case 404:
-            if (conversion) {
+            /* no tenant enumeration: the same single call, a 202 */
+            if (ctx->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_INTERACTIONS) {
+                status = NGX_HTTP_ACCEPTED;
+                body = &ngx_http_analytics_interaction_accepted;
+            } else if (conversion) {
                 ngx_http_analytics_conversion_answer(r, ctx, 0);
                 status = ctx->answer_status;
                 body = &ctx->answer_body;
@@ -673,6 +718,9 @@ ngx_http_analytics_reply(ngx_http_request_t *r, redisReply *reply)
             if (ctx->answer_status) {
                 status = ctx->answer_status;
                 body = &ctx->answer_body;
+            } else if (ctx->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_INTERACTIONS) {
+                status = NGX_HTTP_ACCEPTED;
+                body = &ngx_http_analytics_interaction_accepted;
             } else if (conversion) {
                 ngx_http_analytics_conversion_answer(r, ctx, 0);
                 status = ctx->answer_status;
@@ -968,12 +1016,14 @@ ngx_http_analytics_rate_headers(ngx_http_request_t *r, ngx_int_t limit, ngx_int_
 }
 
 
-/* {analytics}:rate:<group>:<key value>; one hash tag with the other keys of
- * the call, as Redis Cluster requires of a function's keys */
+/* {analytics}:rate:<group>:<key value>[:<tenant>]; one hash tag with the
+ * other keys of the call, as Redis Cluster requires of a function's keys */
 static ngx_int_t
 ngx_http_analytics_rate_key(ngx_http_request_t *r, ngx_http_analytics_loc_conf_t *alcf,
-    ngx_str_t *key)
+    ngx_str_t *tenant, ngx_str_t *key)
 {
+    ngx_str_t  none = ngx_string("-");
+
     ngx_str_t  value;
 
     if (!alcf->rate.enabled) {
@@ -983,13 +1033,21 @@ ngx_http_analytics_rate_key(ngx_http_request_t *r, ngx_http_analytics_loc_conf_t
     if (ngx_http_complex_value(r, alcf->rate.key, &value) != NGX_OK) {
         return NGX_ERROR;
     }
+    if (tenant->len == 0) {
+        tenant = &none;
+    }
     key->data = static_cast<u_char *>(ngx_pnalloc(r->pool,
-        sizeof("{analytics}:rate::") - 1 + alcf->rate.group.len + value.len));
+        sizeof("{analytics}:rate:::") - 1 + alcf->rate.group.len + value.len + tenant->len));
     if (key->data == NULL) {
         return NGX_ERROR;
     }
-    key->len = ngx_sprintf(key->data, "{analytics}:rate:%V:%V", &alcf->rate.group, &value)
-               - key->data;
+    if (alcf->rate.per_tenant) {
+        key->len = ngx_sprintf(key->data, "{analytics}:rate:%V:%V:%V", &alcf->rate.group, &value,
+                               tenant) - key->data;
+    } else {
+        key->len = ngx_sprintf(key->data, "{analytics}:rate:%V:%V", &alcf->rate.group, &value)
+                   - key->data;
+    }
     return NGX_OK;
 }
 
@@ -1194,12 +1252,19 @@ ngx_http_analytics_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
             conf->rate = prev->rate;
 
         } else {
-            /* the documents' throttle:api: 60 a minute per client */
+            /* the documents' throttle:api, 60 a minute per client, and for
+             * interactions throttle:tenant-aware, per tenant and client */
             conf->rate.enabled = 1;
-            ngx_str_set(&conf->rate.group, "api");
             conf->rate.limit = 60;
             conf->rate.period = 60000;
             conf->rate.key = NULL;
+            if (conf->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_INTERACTIONS) {
+                ngx_str_set(&conf->rate.group, "tenant-aware");
+                conf->rate.per_tenant = 1;
+            } else {
+                ngx_str_set(&conf->rate.group, "api");
+                conf->rate.per_tenant = 0;
+            }
         }
     }
 
@@ -1325,6 +1390,7 @@ ngx_http_analytics_rate_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     alcf->rate.limit = 60;
     alcf->rate.period = 60000;
     alcf->rate.key = NULL;
+    alcf->rate.per_tenant = 0;
 
     for (i = 1; i < cf->args->nelts; i++) {
 
@@ -1354,6 +1420,11 @@ ngx_http_analytics_rate_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                 goto invalid;
             }
             alcf->rate.period = n;
+            continue;
+        }
+
+        if (value[i].len == 10 && ngx_strncmp(value[i].data, "per_tenant", 10) == 0) {
+            alcf->rate.per_tenant = 1;
             continue;
         }
 

@@ -5,7 +5,7 @@
  * The library name carries a version so that hosts of a fleet running
  * different module versions never replace each other's functions.
  *
- * analytics_ingest_v3
+ * analytics_ingest_v4
  *   KEYS[1]  hash of tenant references to "<id>:<active 0|1>:<public 0|1>",
  *            written by the aggregator; fields "id:<n>", "uuid:<uuid>" and
  *            "slug:<slug>", so a slug of digits never meets an id
@@ -15,8 +15,8 @@
  *            request is answered without writing, an invalid body say)
  *   ARGV[2]  limit: requests per period; 0 means no limit
  *   ARGV[3]  period in milliseconds
- *   ARGV[4]  how to read the reference: "any" (uuid, numeric id, then slug)
- *            or "slug"
+ *   ARGV[4]  how to read the reference: "any" (uuid, numeric id, then slug),
+ *            "slug" or "id"
  *   ARGV[5]  the tenant reference as the client sent it
  *   ARGV[6..] the stream entry's field/value pairs
  *   returns {status, limit, remaining, retry_after_s[, entry id]} where
@@ -30,7 +30,10 @@
 #ifndef NGX_HTTP_ANALYTICS_REDIS_FUNCTIONS_H
 #define NGX_HTTP_ANALYTICS_REDIS_FUNCTIONS_H
 
-static const char ngx_http_analytics_redis_library[] = R"lua(#!lua name=analytics_v3
+/* the name FCALL uses; it must match register_function below */
+static const char ngx_http_analytics_ingest_function[] = "analytics_ingest_v4";
+
+static const char ngx_http_analytics_redis_library[] = R"lua(#!lua name=analytics_v4
 local function rate_limit(key, limit, period_ms)
   if limit <= 0 then
     return true, 0, 0
@@ -53,8 +56,8 @@ local function rate_limit(key, limit, period_ms)
 end
 
 local function find_tenant(hash, how, ref)
-  if how == 'slug' then
-    return redis.call('HGET', hash, 'slug:' .. ref)
+  if how == 'slug' or how == 'id' then
+    return redis.call('HGET', hash, how .. ':' .. ref)
   end
   if string.match(ref, '^%x%x%x%x%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%x%x%x%x%x%x%x%x$') then
     return redis.call('HGET', hash, 'uuid:' .. string.lower(ref))
@@ -94,7 +97,7 @@ local function ingest(keys, args)
   local entry = redis.call('XADD', keys[2], '*', unpack(fields))
   return {202, limit, remaining, 0, entry}
 end
-redis.register_function('analytics_ingest_v3', ingest)
+redis.register_function('analytics_ingest_v4', ingest)
 )lua";
 
 #endif

@@ -96,7 +96,7 @@ BatchResult EventBatchWriter::write(postgres::Connection &db,
         bool ok = to_stream_entry(fields, entry)
                   && analytics_stream_event_decode(&entry, &event, &problem) == 0;
         std::string_view kind(event.kind, event.kind_len);
-        if (ok && kind != "track" && kind != "conversion") {
+        if (ok && kind != "track" && kind != "conversion" && kind != "interaction") {
             ok = false;
             problem = "unknown kind";
         }

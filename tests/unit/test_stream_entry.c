@@ -24,7 +24,7 @@ test_encode_then_decode_keeps_every_field(void **state)
     const char body[] = "{\"tenant_id\":\"demo\",\"type\":\"purchase\",\"product_id\":9,\"metadata\":{\"k\":\"v\"}}";
     (void) state;
 
-    assert_int_equal(analytics_track_request_parse(body, sizeof(body) - 1, &request, &errors, text,
+    assert_int_equal(analytics_track_request_parse(body, sizeof(body) - 1, &analytics_track_rules, &request, &errors, text,
                                                    sizeof(text)),
                      ANALYTICS_BODY_OK);
     analytics_outgoing_event_init(&event, "track", 1795426719878ULL, fixed_random);

@@ -14,7 +14,7 @@ static analytics_body_status
 parse(const char *body, analytics_track_request *request, analytics_validation_errors *errors,
       char *problem)
 {
-    return analytics_track_request_parse(body, strlen(body), request, errors, problem, 256);
+    return analytics_track_request_parse(body, strlen(body), &analytics_track_rules, request, errors, problem, 256);
 }
 
 static char rendered[2048];
@@ -191,9 +191,55 @@ test_nul_byte_inside_body_is_malformed(void **state)
     const char body[] = "{\"tenant_id\":\"de\0mo\",\"type\":\"call\"}";
     (void) state;
 
-    assert_int_equal(analytics_track_request_parse(body, sizeof(body) - 1, &request, &errors,
+    assert_int_equal(analytics_track_request_parse(body, sizeof(body) - 1, &analytics_track_rules, &request, &errors,
                                                    problem, sizeof(problem)),
                      ANALYTICS_BODY_MALFORMED);
+    analytics_track_request_free(&request);
+}
+
+static analytics_body_status
+parse_interaction(const char *body, analytics_track_request *request, analytics_validation_errors *errors)
+{
+    char problem[256];
+    return analytics_track_request_parse(body, strlen(body), &analytics_interaction_rules, request, errors,
+                                         problem, sizeof(problem));
+}
+
+static void
+test_interactions_take_an_integer_tenant_and_their_own_types(void **state)
+{
+    analytics_track_request request;
+    analytics_validation_errors errors;
+    (void) state;
+
+    assert_int_equal(parse_interaction("{\"tenant_id\":1,\"type\":\"view\"}", &request, &errors),
+                     ANALYTICS_BODY_OK);
+    assert_string_equal(request.tenant_ref, "1");
+    assert_int_equal(request.tenant_ref_len, 1);
+    assert_string_equal(request.type, "view");
+    analytics_track_request_free(&request);
+
+    assert_int_equal(parse_interaction("{\"tenant_id\":\"42\",\"type\":\"maps_click\",\"product_id\":7}",
+                                       &request, &errors), ANALYTICS_BODY_OK);
+    assert_string_equal(request.tenant_ref, "42");
+    assert_string_equal(request.metadata_json, "{\"product_id\":7}");
+    analytics_track_request_free(&request);
+
+    assert_int_equal(parse_interaction("{\"tenant_id\":\"demo\",\"type\":\"call\"}", &request, &errors),
+                     ANALYTICS_BODY_INVALID);
+    assert_int_equal(errors.count, 2);
+    assert_string_equal(errors.items[0].message, "The tenant id field must be an integer.");
+    assert_string_equal(errors.items[1].message, "The selected type is invalid.");
+    analytics_track_request_free(&request);
+
+    assert_int_equal(parse_interaction("{\"tenant_id\":0,\"type\":\"view\"}", &request, &errors),
+                     ANALYTICS_BODY_INVALID);
+    assert_string_equal(errors.items[0].message, "The tenant id field must be at least 1.");
+    analytics_track_request_free(&request);
+
+    assert_int_equal(parse_interaction("{\"tenant_id\":1.5,\"type\":\"view\"}", &request, &errors),
+                     ANALYTICS_BODY_INVALID);
+    assert_string_equal(errors.items[0].message, "The tenant id field must be an integer.");
     analytics_track_request_free(&request);
 }
 
@@ -210,6 +256,7 @@ main(void)
         cmocka_unit_test(test_non_positive_and_fractional_product_ids),
         cmocka_unit_test(test_malformed_and_non_object_bodies),
         cmocka_unit_test(test_nul_byte_inside_body_is_malformed),
+        cmocka_unit_test(test_interactions_take_an_integer_tenant_and_their_own_types),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
