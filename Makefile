@@ -12,7 +12,7 @@ ifeq ($(SANITIZE),1)
 endif
 export BUILD_DIR
 
-.PHONY: all deps build unit e2e test test-fast run start stop status bench clean
+.PHONY: all deps build unit e2e fuzz test test-fast run start stop status bench clean
 
 all: build
 
@@ -29,11 +29,29 @@ unit: build
 e2e: build
 	prove -I t/lib t/
 
-# every suite twice: as shipped, and under AddressSanitizer + UBSan
+# every suite twice, as shipped and under AddressSanitizer + UBSan, then the
+# request parsers under libFuzzer for a bounded time
 test: test-fast
 ifneq ($(SANITIZE),1)
 	$(MAKE) SANITIZE=1 test-fast
+	$(MAKE) fuzz
 endif
+
+FUZZ_SECONDS ?= 30
+FUZZ_SOURCES := $(wildcard event_contract/*.c) tests/fuzz/fuzz_request_parsers.c
+build-fuzz/fuzz_request_parsers: $(FUZZ_SOURCES) $(wildcard event_contract/*.h)
+	@mkdir -p build-fuzz
+	clang-14 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	  -Ievent_contract $(FUZZ_SOURCES) $$(pkg-config --cflags --libs jansson) -lm -o $@
+
+# the checked-in seeds are read, never written: new inputs go to a scratch folder
+fuzz: deps build-fuzz/fuzz_request_parsers
+	@rm -rf build-fuzz/corpus && mkdir -p build-fuzz/corpus
+	@build-fuzz/fuzz_request_parsers -max_total_time=$(FUZZ_SECONDS) -max_len=20000 -timeout=5 \
+	  -print_final_stats=1 build-fuzz/corpus tests/fuzz/corpus > build-fuzz/fuzz.log 2>&1 \
+	  || { tail -n 60 build-fuzz/fuzz.log; echo "fuzz: FAILED, see build-fuzz/fuzz.log"; exit 1; }
+	@tail -n 8 build-fuzz/fuzz.log
+	@echo "fuzz: $(FUZZ_SECONDS) s without a crash, leak or failed check"
 
 test-fast: unit e2e
 
@@ -53,4 +71,4 @@ bench: build
 	@bash bench/run.sh
 
 clean:
-	rm -rf build build-sanitize
+	rm -rf build build-sanitize build-fuzz

@@ -89,9 +89,15 @@ analytics_track_request_parse(const char *body, size_t len,
     if (analytics_json_is_blank(body, len)) {
         root = json_object();
     } else {
-        root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &error);
+        /* any value decodes, so that a scalar body gets the object message */
+        root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &error);
         if (root == NULL) {
-            snprintf(problem_buf, problem_size, "Malformed JSON body: %s.", error.text);
+            if (json_error_code(&error) == json_error_null_character) {
+                snprintf(problem_buf, problem_size,
+                         "Malformed JSON body: NUL characters (\\u0000) are not allowed.");
+            } else {
+                snprintf(problem_buf, problem_size, "Malformed JSON body: %s.", error.text);
+            }
             return ANALYTICS_BODY_MALFORMED;
         }
     }

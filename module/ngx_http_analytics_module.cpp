@@ -64,11 +64,18 @@ typedef struct {
     ngx_str_t                         transaction_json;
     /* the body's tenant, for a per-tenant rate limit; empty when unknown */
     ngx_str_t                         tenant;
+    /* the body as read so far, at most analytics_body_limit bytes */
+    u_char                           *body;
+    size_t                            body_len;
 } ngx_http_analytics_ctx_t;
 
 
 static ngx_int_t ngx_http_analytics_handler(ngx_http_request_t *r);
 static void ngx_http_analytics_body_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_analytics_collect_body(ngx_http_request_t *r,
+    ngx_http_analytics_ctx_t *ctx);
+static void ngx_http_analytics_dispatch(ngx_http_request_t *r,
+    ngx_http_analytics_ctx_t *ctx);
 static ngx_int_t ngx_http_analytics_event_dispatch(ngx_http_request_t *r,
     ngx_http_analytics_ctx_t *ctx, ngx_str_t *body);
 static ngx_int_t ngx_http_analytics_conversion_dispatch(ngx_http_request_t *r,
@@ -82,8 +89,6 @@ static ngx_int_t ngx_http_analytics_conversion_answer(ngx_http_request_t *r,
     ngx_http_analytics_ctx_t *ctx, ngx_uint_t recorded);
 static void ngx_http_analytics_outgoing_init(ngx_http_request_t *r,
     analytics_outgoing_event *event, const char *kind);
-static ngx_int_t ngx_http_analytics_body_text(ngx_http_request_t *r,
-    ngx_str_t *body);
 static ngx_int_t ngx_http_analytics_country(ngx_http_request_t *r,
     ngx_http_analytics_loc_conf_t *alcf, ngx_str_t *country);
 static void ngx_http_analytics_event_random(unsigned char random[10]);
@@ -274,6 +279,7 @@ static ngx_int_t
 ngx_http_analytics_handler(ngx_http_request_t *r)
 {
     ngx_int_t                       rc;
+    ngx_http_analytics_ctx_t       *ctx;
     ngx_http_analytics_loc_conf_t  *alcf;
 
     try {
@@ -317,7 +323,17 @@ ngx_http_analytics_handler(ngx_http_request_t *r)
             return ngx_http_analytics_too_large(r);
         }
 
-        r->request_body_in_single_buf = 1;
+        ctx = static_cast<ngx_http_analytics_ctx_t *>(
+            ngx_pcalloc(r->pool, sizeof(ngx_http_analytics_ctx_t)));
+        if (ctx == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+        ctx->endpoint = alcf->endpoint;
+        ngx_http_set_ctx(r, ctx, ngx_http_analytics_module);
+
+        /* we read the body ourselves into a buffer of at most the limit: no
+         * temporary file, and every 413 in the family's shape, chunked or not */
+        r->request_body_no_buffering = 1;
 
         rc = ngx_http_read_client_request_body(r, ngx_http_analytics_body_handler);
         if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
@@ -331,41 +347,132 @@ ngx_http_analytics_handler(ngx_http_request_t *r)
 }
 
 
+/*
+ * Runs when the first part of the body is in, and again (as the request's
+ * read handler) whenever more arrives, until the body is whole or too large.
+ */
 static void
 ngx_http_analytics_body_handler(ngx_http_request_t *r)
 {
-    ngx_int_t                       rc;
-    ngx_str_t                       body;
-    ngx_http_analytics_ctx_t       *ctx;
-    ngx_http_analytics_loc_conf_t  *alcf;
+    ngx_int_t                  rc;
+    ngx_http_analytics_ctx_t  *ctx;
 
     try {
-        alcf = static_cast<ngx_http_analytics_loc_conf_t *>(
-            ngx_http_get_module_loc_conf(r, ngx_http_analytics_module));
-
         ctx = static_cast<ngx_http_analytics_ctx_t *>(
-            ngx_pcalloc(r->pool, sizeof(ngx_http_analytics_ctx_t)));
-        if (ctx == NULL) {
-            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-            return;
+            ngx_http_get_module_ctx(r, ngx_http_analytics_module));
+
+        for ( ;; ) {
+            rc = ngx_http_analytics_collect_body(r, ctx);
+
+            if (rc == NGX_OK) {
+                r->read_event_handler = ngx_http_block_reading;
+                ngx_http_analytics_dispatch(r, ctx);
+                return;
+            }
+
+            if (rc == NGX_DECLINED) {
+                /* nginx closes the connection after the answer: the rest of
+                 * the body is never read */
+                r->read_event_handler = ngx_http_block_reading;
+                ngx_http_finalize_request(r, ngx_http_analytics_too_large(r));
+                return;
+            }
+
+            if (rc == NGX_ERROR) {
+                ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+                return;
+            }
+
+            rc = ngx_http_read_unbuffered_request_body(r);
+            if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+                ngx_http_finalize_request(r, rc);
+                return;
+            }
+            if (r->request_body->bufs == NULL) {
+                r->read_event_handler = ngx_http_analytics_body_handler;
+                return;
+            }
         }
-        ctx->endpoint = alcf->endpoint;
-        ngx_http_set_ctx(r, ctx, ngx_http_analytics_module);
 
-        rc = ngx_http_analytics_body_text(r, &body);
-        if (rc == NGX_DECLINED) {
-            rc = ngx_http_analytics_too_large(r);
+    } catch (...) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+    }
+}
 
-        } else if (rc != NGX_OK) {
-            rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
 
-        } else if (alcf->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_CONVERSION) {
+/* moves what nginx read into ctx's buffer: NGX_OK when the body is whole,
+ * NGX_AGAIN for more, NGX_DECLINED when over analytics_body_limit */
+static ngx_int_t
+ngx_http_analytics_collect_body(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx)
+{
+    size_t                          size;
+    ngx_buf_t                      *b;
+    ngx_uint_t                      last;
+    ngx_chain_t                    *cl;
+    ngx_http_analytics_loc_conf_t  *alcf;
+
+    alcf = static_cast<ngx_http_analytics_loc_conf_t *>(
+        ngx_http_get_module_loc_conf(r, ngx_http_analytics_module));
+
+    if (r->request_body == NULL) {
+        return NGX_OK;
+    }
+
+    last = 0;
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        b = cl->buf;
+        if (b->in_file) {
+            return NGX_ERROR;   /* unbuffered bodies stay in memory */
+        }
+        size = b->last - b->pos;
+        if (ctx->body_len + size > alcf->body_limit) {
+            return NGX_DECLINED;
+        }
+        if (size > 0) {
+            if (ctx->body == NULL) {
+                /* the announced length when known, else room for the limit */
+                ctx->body = static_cast<u_char *>(ngx_pnalloc(r->pool,
+                    r->headers_in.chunked ? alcf->body_limit
+                                          : (size_t) r->headers_in.content_length_n));
+                if (ctx->body == NULL) {
+                    return NGX_ERROR;
+                }
+            }
+            ngx_memcpy(ctx->body + ctx->body_len, b->pos, size);
+            ctx->body_len += size;
+            b->pos = b->last;
+        }
+        if (b->last_buf) {
+            last = 1;
+        }
+    }
+    r->request_body->bufs = NULL;
+    /* nginx 1.22 says 0 for the length of a chunked body: its end is the
+     * buffer marked last */
+    if (last
+        || (!r->headers_in.chunked && (off_t) ctx->body_len >= r->headers_in.content_length_n))
+    {
+        return NGX_OK;
+    }
+    return NGX_AGAIN;
+}
+
+
+static void
+ngx_http_analytics_dispatch(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx)
+{
+    ngx_int_t  rc;
+    ngx_str_t  body;
+
+    body.data = ctx->body;
+    body.len = ctx->body_len;
+
+    try {
+        if (ctx->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_CONVERSION) {
             rc = ngx_http_analytics_conversion_dispatch(r, ctx, &body);
-
         } else {
             rc = ngx_http_analytics_event_dispatch(r, ctx, &body);
         }
-
     } catch (...) {
         rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -762,68 +869,6 @@ ngx_http_analytics_outgoing_init(ngx_http_request_t *r, analytics_outgoing_event
         event->country = reinterpret_cast<const char *>(country.data);
         event->country_len = country.len;
     }
-}
-
-
-/* the whole body as one piece of memory; NGX_DECLINED when over the limit
- * (a chunked body announces no length up front) */
-static ngx_int_t
-ngx_http_analytics_body_text(ngx_http_request_t *r, ngx_str_t *body)
-{
-    off_t                           total;
-    u_char                         *p;
-    ssize_t                         n;
-    ngx_buf_t                      *b;
-    ngx_chain_t                    *cl;
-    ngx_http_analytics_loc_conf_t  *alcf;
-
-    alcf = static_cast<ngx_http_analytics_loc_conf_t *>(
-        ngx_http_get_module_loc_conf(r, ngx_http_analytics_module));
-
-    body->len = 0;
-    body->data = NULL;
-
-    if (r->request_body == NULL || r->request_body->bufs == NULL) {
-        return NGX_OK;
-    }
-
-    total = 0;
-    for (cl = r->request_body->bufs; cl; cl = cl->next) {
-        total += ngx_buf_size(cl->buf);
-    }
-    if (total > (off_t) alcf->body_limit) {
-        return NGX_DECLINED;
-    }
-
-    cl = r->request_body->bufs;
-    if (cl->next == NULL && !cl->buf->in_file) {
-        body->data = cl->buf->pos;
-        body->len = cl->buf->last - cl->buf->pos;
-        return NGX_OK;
-    }
-
-    p = static_cast<u_char *>(ngx_pnalloc(r->pool, (size_t) total + 1));
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-    body->data = p;
-
-    for ( /* void */ ; cl; cl = cl->next) {
-        b = cl->buf;
-        if (b->in_file) {
-            /* only when client_body_buffer_size is below analytics_body_limit;
-             * bounded by the limit and served from the page cache */
-            n = ngx_read_file(b->file, p, (size_t) (b->file_last - b->file_pos), b->file_pos);
-            if (n != b->file_last - b->file_pos) {
-                return NGX_ERROR;
-            }
-            p += n;
-        } else {
-            p = ngx_cpymem(p, b->pos, b->last - b->pos);
-        }
-    }
-    body->len = p - body->data;
-    return NGX_OK;
 }
 
 
@@ -1241,9 +1286,19 @@ ngx_http_analytics_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     auto  *prev = static_cast<ngx_http_analytics_loc_conf_t *>(parent);
     auto  *conf = static_cast<ngx_http_analytics_loc_conf_t *>(child);
 
+    ngx_http_core_loc_conf_t          *clcf;
     ngx_http_compile_complex_value_t   ccv;
 
     ngx_conf_merge_size_value(conf->body_limit, prev->body_limit, 16384);
+
+    if (conf->endpoint != NGX_HTTP_ANALYTICS_ENDPOINT_NONE) {
+        /* analytics_body_limit is checked by us, so that a body too large
+         * gets the family's JSON and not nginx's page; the core module is
+         * merged before us, so this is the location's final value */
+        clcf = static_cast<ngx_http_core_loc_conf_t *>(
+            ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module));
+        clcf->client_max_body_size = 0;
+    }
     ngx_conf_merge_ptr_value(conf->country, prev->country, NULL);
     ngx_conf_merge_ptr_value(conf->cors_origins, prev->cors_origins, NULL);
 

@@ -36,7 +36,7 @@ subtest 'a limit of 3 a minute: three accepted with counting headers, then 429' 
 
 subtest 'invalid requests count too, and are still answered in their shape' => sub {
     my $r = $stack->request('POST', $limited, { type => 'call' }, { 'X-Client' => 'carol' });
-    is($r->{status}, 422, '422');
+    is($r->{status}, 422, 'status 422');
     is($r->{headers}{'x-ratelimit-remaining'}, 2, 'counted');
     $r = $stack->request('POST', $limited, '{', { 'X-Client' => 'carol', 'Content-Type' => 'application/json' });
     is($r->{status}, 400, 'malformed: 400');
@@ -59,7 +59,7 @@ subtest 'the limit holds across nginx hosts sharing one Redis' => sub {
     open my $fh, '>', "$dir/nginx2/nginx.conf" or die $!;
     print $fh $conf;
     close $fh;
-    is(system("nginx -p $dir/nginx2 -c $dir/nginx2/nginx.conf -e $dir/nginx2/error.log"), 0, 'a second nginx host');
+    is(system(Analytics::Stack::nginx_command() . " -p $dir/nginx2 -c $dir/nginx2/nginx.conf -e $dir/nginx2/error.log"), 0, 'a second nginx host');
     $stack->wait_until('the second host', 10, sub { -s "$dir/nginx2/nginx.pid" });
     my $second = HTTP::Tiny->new(timeout => 10);
     my @statuses;

@@ -54,7 +54,7 @@ subtest 'invalid bodies are 422' => sub {
     );
     for my $case (@cases) {
         my $r = $stack->request('POST', $path, $case->[0]);
-        is($r->{status}, 422, '422');
+        is($r->{status}, 422, 'status 422');
         is($r->{content}, $case->[1], 'body');
     }
 };

@@ -58,6 +58,13 @@ sub stack {
     return $status;
 }
 
+# how to start an nginx of our own: under the sanitizer build, libasan must be
+# preloaded into the stock binary (as scripts/local_stack.sh does)
+sub nginx_command {
+    my $preload = $ENV{STACK_NGINX_PRELOAD};
+    return $preload ? "env LD_PRELOAD=$preload ASAN_OPTIONS=\${ASAN_OPTIONS:-detect_leaks=0} nginx" : 'nginx';
+}
+
 sub slurp {
     my ($path) = @_;
     open my $fh, '<', $path or die "$path: $!";
@@ -102,6 +109,24 @@ sub raw_request {
     my $socket = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $self->http_port, Proto => 'tcp',
                                        Timeout => 10) or die "connect: $!";
     print $socket $bytes;
+    shutdown($socket, 1);
+    local $/;
+    my $answer = <$socket>;
+    close $socket;
+    return $answer // '';
+}
+
+# a raw exchange written in parts with a pause between them, as a slow client
+# or a fragmenting network delivers a body
+sub raw_request_in_parts {
+    my ($self, @parts) = @_;
+    my $socket = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $self->http_port, Proto => 'tcp',
+                                       Timeout => 10) or die "connect: $!";
+    $socket->autoflush(1);
+    for my $part (@parts) {
+        print $socket $part;
+        sleep 0.2;
+    }
     shutdown($socket, 1);
     local $/;
     my $answer = <$socket>;
