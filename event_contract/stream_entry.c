@@ -130,7 +130,8 @@ analytics_stream_event_decode(const analytics_stream_entry *entry,
 {
     const analytics_stream_field *field;
     const char                   *text, *missing;
-    size_t                        len;
+    size_t                        len, i;
+    char                          c;
 
     memset(event, 0, sizeof(*event));
 
@@ -184,6 +185,22 @@ analytics_stream_event_decode(const analytics_stream_entry *entry,
     if (field != NULL) {
         event->country = field->value;
         event->country_len = field->value_len;
+    }
+
+    field = analytics_stream_entry_find(entry, "visitor");
+    if (field != NULL) {
+        for (i = 0; i < field->value_len; i++) {
+            c = field->value[i];
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+                break;
+            }
+        }
+        if (field->value_len != 40 || i != 40) {
+            *problem = "visitor is not a key";
+            return -1;
+        }
+        event->visitor = field->value;
+        event->visitor_len = field->value_len;
     }
 
     return 0;

@@ -14,6 +14,8 @@
  *   metadata     a JSON object as text; for a conversion: transaction_id,
  *                value_minor, currency, event[, occurred_at]
  *   country      optional ISO 3166-1 alpha-2, from the configured variable
+ *   visitor      the day's visitor key (40 hex digits), appended by the Redis
+ *                function; the client's address itself never enters the stream
  */
 #ifndef ANALYTICS_STREAM_ENTRY_H
 #define ANALYTICS_STREAM_ENTRY_H
@@ -76,6 +78,7 @@ typedef struct {
     const char *type;          size_t type_len;
     const char *metadata;      size_t metadata_len;
     const char *country;       size_t country_len;   /* len 0 when absent */
+    const char *visitor;       size_t visitor_len;   /* len 0 when absent */
     int64_t     tenant_id;
     int64_t     received_at_ms;
     int         has_product_id;

@@ -24,6 +24,7 @@ typedef struct {
     ngx_flag_t                        endpoints_used;
     ngx_str_t                         stream;
     ngx_str_t                         tenants_key;
+    ngx_str_t                         salts_key;
 } ngx_http_analytics_main_conf_t;
 
 
@@ -89,6 +90,8 @@ static ngx_int_t ngx_http_analytics_conversion_answer(ngx_http_request_t *r,
     ngx_http_analytics_ctx_t *ctx, ngx_uint_t recorded);
 static void ngx_http_analytics_outgoing_init(ngx_http_request_t *r,
     analytics_outgoing_event *event, const char *kind);
+static ngx_int_t ngx_http_analytics_visitor_source(ngx_http_request_t *r,
+    ngx_str_t *source);
 static ngx_int_t ngx_http_analytics_country(ngx_http_request_t *r,
     ngx_http_analytics_loc_conf_t *alcf, ngx_str_t *country);
 static void ngx_http_analytics_event_random(unsigned char random[10]);
@@ -643,8 +646,11 @@ ngx_http_analytics_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
     ngx_int_t                        rc;
     ngx_str_t                        rate_key;
     u_char                           limit_text[NGX_INT_T_LEN], period_text[NGX_INT_T_LEN];
-    const char                      *argv[11 + 2 * ANALYTICS_STREAM_MAX_FIELDS];
-    size_t                           argvlen[11 + 2 * ANALYTICS_STREAM_MAX_FIELDS];
+    ngx_str_t                        visitor;
+    u_char                           salt[32];
+    unsigned char                    random[20];   /* two draws of 10 bytes */
+    const char                      *argv[14 + 2 * ANALYTICS_STREAM_MAX_FIELDS];
+    size_t                           argvlen[14 + 2 * ANALYTICS_STREAM_MAX_FIELDS];
     analytics_stream_entry           entry;
     ngx_http_analytics_loc_conf_t   *alcf;
     ngx_http_analytics_main_conf_t  *amcf;
@@ -665,41 +671,56 @@ ngx_http_analytics_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
     argv[0] = "FCALL";                     argvlen[0] = 5;
     argv[1] = ngx_http_analytics_ingest_function;
     argvlen[1] = sizeof(ngx_http_analytics_ingest_function) - 1;
-    argv[2] = "3";                         argvlen[2] = 1;
+    argv[2] = "4";                         argvlen[2] = 1;
     argv[3] = reinterpret_cast<const char *>(amcf->tenants_key.data);
     argvlen[3] = amcf->tenants_key.len;
     argv[4] = reinterpret_cast<const char *>(amcf->stream.data);
     argvlen[4] = amcf->stream.len;
     argv[5] = reinterpret_cast<const char *>(rate_key.data);
     argvlen[5] = rate_key.len;
-    argv[6] = event ? "write" : "count";
-    argvlen[6] = 5;
-    argv[7] = reinterpret_cast<const char *>(limit_text);
-    argvlen[7] = ngx_sprintf(limit_text, "%ui", alcf->rate.enabled ? alcf->rate.limit : 0)
+    argv[6] = reinterpret_cast<const char *>(amcf->salts_key.data);
+    argvlen[6] = amcf->salts_key.len;
+    argv[7] = event ? "write" : "count";
+    argvlen[7] = 5;
+    argv[8] = reinterpret_cast<const char *>(limit_text);
+    argvlen[8] = ngx_sprintf(limit_text, "%ui", alcf->rate.enabled ? alcf->rate.limit : 0)
                  - limit_text;
-    argv[8] = reinterpret_cast<const char *>(period_text);
-    argvlen[8] = ngx_sprintf(period_text, "%M", alcf->rate.period) - period_text;
-    argv[9] = lookup;
-    argvlen[9] = ngx_strlen(lookup);
+    argv[9] = reinterpret_cast<const char *>(period_text);
+    argvlen[9] = ngx_sprintf(period_text, "%M", alcf->rate.period) - period_text;
+    argv[10] = lookup;
+    argvlen[10] = ngx_strlen(lookup);
     n = 0;
 
     if (event == NULL) {
-        argv[10] = "";                     argvlen[10] = 0;
+        argv[11] = "";                     argvlen[11] = 0;
+        argv[12] = "";                     argvlen[12] = 0;
+        argv[13] = "";                     argvlen[13] = 0;
 
     } else {
+        if (ngx_http_analytics_visitor_source(r, &visitor) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+        ngx_http_analytics_event_random(random);
+        ngx_http_analytics_event_random(random + 10);
+        ngx_hex_dump(salt, random, sizeof(salt) / 2);
+
         analytics_outgoing_event_encode(event, &entry);
-        argv[10] = event->tenant_ref;      argvlen[10] = event->tenant_ref_len;
+        argv[11] = event->tenant_ref;      argvlen[11] = event->tenant_ref_len;
+        argv[12] = reinterpret_cast<const char *>(visitor.data);
+        argvlen[12] = visitor.len;
+        argv[13] = reinterpret_cast<const char *>(salt);
+        argvlen[13] = sizeof(salt);
         for (n = 0; n < entry.count; n++) {
-            argv[11 + 2 * n] = entry.fields[n].name;
-            argvlen[11 + 2 * n] = ngx_strlen(entry.fields[n].name);
-            argv[12 + 2 * n] = entry.fields[n].value;
-            argvlen[12 + 2 * n] = entry.fields[n].value_len;
+            argv[14 + 2 * n] = entry.fields[n].name;
+            argvlen[14 + 2 * n] = ngx_strlen(entry.fields[n].name);
+            argv[15 + 2 * n] = entry.fields[n].value;
+            argvlen[15 + 2 * n] = entry.fields[n].value_len;
         }
     }
 
     /* hiredis copies the command into its output buffer: what it points to
      * may go as soon as this returns */
-    rc = ngx_http_analytics_redis_send(r, ngx_http_analytics_reply, (int) (11 + 2 * n),
+    rc = ngx_http_analytics_redis_send(r, ngx_http_analytics_reply, (int) (14 + 2 * n),
                                        argv, argvlen);
     if (rc == NGX_OK) {
         return NGX_DONE;
@@ -846,6 +867,27 @@ ngx_http_analytics_reply(ngx_http_request_t *r, redisReply *reply)
 
     /* we resumed r from the Redis connection's event, not its own */
     ngx_http_run_posted_requests(c);
+}
+
+
+/* "<client address>\n<user agent>": hashed with the day's salt in Redis */
+static ngx_int_t
+ngx_http_analytics_visitor_source(ngx_http_request_t *r, ngx_str_t *source)
+{
+    ngx_str_t  *address, agent;
+
+    address = &r->connection->addr_text;
+    if (r->headers_in.user_agent != NULL) {
+        agent = r->headers_in.user_agent->value;
+    } else {
+        ngx_str_null(&agent);
+    }
+    source->data = static_cast<u_char *>(ngx_pnalloc(r->pool, address->len + 1 + agent.len));
+    if (source->data == NULL) {
+        return NGX_ERROR;
+    }
+    source->len = ngx_sprintf(source->data, "%V\n%V", address, &agent) - source->data;
+    return NGX_OK;
 }
 
 
@@ -1237,6 +1279,7 @@ ngx_http_analytics_init_main_conf(ngx_conf_t *cf, void *conf)
         ngx_str_set(&amcf->stream, "{analytics}:events");
     }
     ngx_str_set(&amcf->tenants_key, "{analytics}:tenants");
+    ngx_str_set(&amcf->salts_key, "{analytics}:visitor-salts");
 
     if (amcf->redis.max_pending == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,

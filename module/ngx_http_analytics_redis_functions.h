@@ -5,12 +5,13 @@
  * The library name carries a version so that hosts of a fleet running
  * different module versions never replace each other's functions.
  *
- * analytics_ingest_v4
+ * analytics_ingest_v5
  *   KEYS[1]  hash of tenant references to "<id>:<active 0|1>:<public 0|1>",
  *            written by the aggregator; fields "id:<n>", "uuid:<uuid>" and
  *            "slug:<slug>", so a slug of digits never meets an id
  *   KEYS[2]  the event stream
  *   KEYS[3]  the rate-limit key (GCRA: the theoretical arrival time, in us)
+ *   KEYS[4]  hash of visitor salts, field = UTC day number, one field at a time
  *   ARGV[1]  "write" (limit, check, write) or "count" (limit only: the
  *            request is answered without writing, an invalid body say)
  *   ARGV[2]  limit: requests per period; 0 means no limit
@@ -18,10 +19,18 @@
  *   ARGV[4]  how to read the reference: "any" (uuid, numeric id, then slug),
  *            "slug" or "id"
  *   ARGV[5]  the tenant reference as the client sent it
- *   ARGV[6..] the stream entry's field/value pairs
+ *   ARGV[6]  what identifies a visitor for the day ("<ip>\n<user agent>"),
+ *            or "" for none; hashed here, never stored
+ *   ARGV[7]  a random salt, kept only if the day has none yet
+ *   ARGV[8..] the stream entry's field/value pairs
  *   returns {status, limit, remaining, retry_after_s[, entry id]} where
  *   status is 429 (limited, nothing else done), 200 (counted), 404 (unknown,
  *   inactive or private tenant) or 202 (the entry is in the stream)
+ *
+ * The visitor key is sha1(day's salt, tenant, ip, user agent): stable for a
+ * visitor within a UTC day, unlinkable across days once the old salt is gone
+ * (privacy-first analytics do the same). Functions replicate their effects,
+ * so the raw address reaches neither the AOF nor a replica.
  *
  * GCRA (as redis-cell does): one key per limited client, time from Redis
  * itself so that hosts' clocks do not matter, a limit of N per period lets
@@ -31,15 +40,13 @@
 #define NGX_HTTP_ANALYTICS_REDIS_FUNCTIONS_H
 
 /* the name FCALL uses; it must match register_function below */
-static const char ngx_http_analytics_ingest_function[] = "analytics_ingest_v4";
+static const char ngx_http_analytics_ingest_function[] = "analytics_ingest_v5";
 
-static const char ngx_http_analytics_redis_library[] = R"lua(#!lua name=analytics_v4
-local function rate_limit(key, limit, period_ms)
+static const char ngx_http_analytics_redis_library[] = R"lua(#!lua name=analytics_v5
+local function rate_limit(key, limit, period_ms, now)
   if limit <= 0 then
     return true, 0, 0
   end
-  local time = redis.call('TIME')
-  local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
   local interval = math.ceil(period_ms * 1000 / limit)
   local capacity = interval * limit
   local tat = tonumber(redis.call('GET', key)) or now
@@ -71,9 +78,23 @@ local function find_tenant(hash, how, ref)
   return redis.call('HGET', hash, 'slug:' .. ref)
 end
 
+local function visitor_key(salts, source, candidate, tenant_id, now)
+  local day = tostring(math.floor(now / 86400000000))
+  local salt = redis.call('HGET', salts, day)
+  if not salt then
+    -- a new day: yesterday's salt goes, and with it any way back
+    redis.call('DEL', salts)
+    redis.call('HSET', salts, day, candidate)
+    salt = candidate
+  end
+  return redis.sha1hex(salt .. '\n' .. tenant_id .. '\n' .. source)
+end
+
 local function ingest(keys, args)
+  local time = redis.call('TIME')
+  local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
   local limit = tonumber(args[2])
-  local allowed, remaining, retry_after = rate_limit(keys[3], limit, tonumber(args[3]))
+  local allowed, remaining, retry_after = rate_limit(keys[3], limit, tonumber(args[3]), now)
   if not allowed then
     return {429, limit, 0, retry_after}
   end
@@ -89,15 +110,19 @@ local function ingest(keys, args)
     return {404, limit, remaining, 0}
   end
   local fields = {}
-  for i = 6, #args do
-    fields[i - 5] = args[i]
+  for i = 8, #args do
+    fields[i - 7] = args[i]
   end
   fields[#fields + 1] = 'tenant_id'
   fields[#fields + 1] = id
+  if args[6] ~= '' then
+    fields[#fields + 1] = 'visitor'
+    fields[#fields + 1] = visitor_key(keys[4], args[6], args[7], id, now)
+  end
   local entry = redis.call('XADD', keys[2], '*', unpack(fields))
   return {202, limit, remaining, 0, entry}
 end
-redis.register_function('analytics_ingest_v4', ingest)
+redis.register_function('analytics_ingest_v5', ingest)
 )lua";
 
 #endif

@@ -10,7 +10,7 @@ namespace analytics::ingest {
 namespace {
 
 constexpr const char *kEventColumns =
-    "tenant_id, id, received_at, kind, type, product_id, metadata, country, stream_id";
+    "tenant_id, id, received_at, kind, type, product_id, metadata, country, visitor_key, stream_id";
 
 std::string_view reply_text(const redisReply *reply)
 {
@@ -129,6 +129,12 @@ BatchResult EventBatchWriter::write(postgres::Connection &db,
         copy_rows += '\t';
         if (event.country_len == 2) {
             postgres::append_copy_field(copy_rows, {event.country, 2});
+        } else {
+            copy_rows += "\\N";
+        }
+        copy_rows += '\t';
+        if (event.visitor_len > 0) {
+            postgres::append_copy_field(copy_rows, {event.visitor, event.visitor_len});
         } else {
             copy_rows += "\\N";
         }

@@ -92,6 +92,17 @@ test_decode_names_what_is_wrong(void **state)
     assert_int_equal(analytics_stream_event_decode(&entry, &decoded, &problem), 0);
     assert_int_equal(decoded.has_product_id, 0);
     assert_int_equal(decoded.country_len, 0);
+    assert_int_equal(decoded.visitor_len, 0);
+
+    analytics_stream_entry_add(&entry, "visitor", "127.0.0.1", 9);
+    assert_int_equal(analytics_stream_event_decode(&entry, &decoded, &problem), -1);
+    assert_string_equal(problem, "visitor is not a key");
+
+    entry.fields[entry.count - 1].value = "0123456789abcdef0123456789abcdef01234567";
+    entry.fields[entry.count - 1].value_len = 40;
+    assert_int_equal(analytics_stream_event_decode(&entry, &decoded, &problem), 0);
+    assert_int_equal(decoded.visitor_len, 40);
+    assert_memory_equal(decoded.visitor, "0123456789abcdef0123456789abcdef01234567", 40);
 }
 
 int
