@@ -2,7 +2,7 @@
 // management API. Commands: serve (default), migrate, token create,
 // cache rebuild.
 #include "auth/tokens.h"
-#include "cache/tenant_cache.h"
+#include "cache/module_cache.h"
 #include "http/server.h"
 #include "ingest/stream_consumer.h"
 #include "log.h"
@@ -125,15 +125,16 @@ int serve(const Settings &settings)
     }
 
     postgres::Pool pool(settings.database_url, static_cast<size_t>(settings.database_pool_size));
-    cache::TenantCache tenant_cache(redis::Address::parse(settings.redis_url));
+    cache::ModuleCache module_cache(redis::Address::parse(settings.redis_url));
     ingest::ConsumerCounters counters;
     std::atomic<bool> stopping{false};
 
-    routes::Services services{settings, pool, tenant_cache, counters};
+    routes::Services services{settings, pool, module_cache, counters};
     http::Router router;
     routes::register_health_routes(router, services);
     routes::register_tenant_routes(router, services);
     routes::register_token_routes(router, services);
+    routes::register_product_routes(router, services);
 
     http::ServerLimits limits;
     limits.threads = static_cast<unsigned>(settings.http_threads);
@@ -151,7 +152,7 @@ int serve(const Settings &settings)
             if (std::chrono::steady_clock::now() >= next) {
                 try {
                     auto db = pool.borrow();
-                    tenant_cache.rebuild(*db);
+                    module_cache.rebuild(*db);
                     next = std::chrono::steady_clock::now() + settings.cache_refresh;
                 } catch (const std::exception &e) {
                     log::warn(std::string("cache rebuild failed, retrying: ") + e.what());
@@ -172,7 +173,7 @@ int serve(const Settings &settings)
             log::info("SIGHUP: rebuilding caches");
             try {
                 auto db = pool.borrow();
-                tenant_cache.rebuild(*db);
+                module_cache.rebuild(*db);
             } catch (const std::exception &e) {
                 log::warn(std::string("cache rebuild failed: ") + e.what());
             }
@@ -215,7 +216,7 @@ int run(int argc, char **argv)
     if (command == "token" && sub == "create") return token_create(settings, line);
     if (command == "cache" && sub == "rebuild") {
         postgres::Connection db(settings.database_url);
-        cache::TenantCache cache(redis::Address::parse(settings.redis_url));
+        cache::ModuleCache cache(redis::Address::parse(settings.redis_url));
         std::cout << "cached " << cache.rebuild(db) << " tenant(s)\n";
         return 0;
     }

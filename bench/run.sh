@@ -21,7 +21,9 @@ trap cleanup EXIT
 bash "$root/scripts/local_stack.sh" start "$dir" >/dev/null
 
 base=http://127.0.0.1:$STACK_HTTP_PORT
-track_body='{"tenant_id":"demo","type":"whatsapp_click","product_id":101,"metadata":{"source":"catalog_page","campaign":"bench"}}'
+product_id=$(curl -sf -H "Authorization: Bearer $(cat "$dir/admin-token")" -H 'Content-Type: application/json' \
+  -d '{"name":"Bench product"}' "$base/api/v1/admin/tenants/demo/products" | jq -r .id)
+track_body='{"tenant_id":"demo","type":"whatsapp_click","product_id":'$product_id',"metadata":{"source":"catalog_page","campaign":"bench"}}'
 
 run_wrk() {  # name url body
   local line

@@ -25,6 +25,7 @@ typedef struct {
     ngx_str_t                         stream;
     ngx_str_t                         tenants_key;
     ngx_str_t                         salts_key;
+    ngx_str_t                         products_key;
 } ngx_http_analytics_main_conf_t;
 
 
@@ -268,6 +269,9 @@ static ngx_str_t  ngx_http_analytics_interaction_recorded =
     ngx_string("{\"status\":\"success\"}");
 static ngx_str_t  ngx_http_analytics_interaction_accepted =
     ngx_string("{\"status\":\"accepted\"}");
+static ngx_str_t  ngx_http_analytics_unknown_product =
+    ngx_string("{\"message\":\"The selected product id is invalid.\","
+               "\"errors\":{\"product_id\":[\"The selected product id is invalid.\"]}}");
 static ngx_str_t  ngx_http_analytics_too_many =
     ngx_string("{\"message\":\"Too Many Attempts.\",\"errors\":{}}");
 
@@ -649,8 +653,8 @@ ngx_http_analytics_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
     ngx_str_t                        visitor;
     u_char                           salt[32];
     unsigned char                    random[20];   /* two draws of 10 bytes */
-    const char                      *argv[14 + 2 * ANALYTICS_STREAM_MAX_FIELDS];
-    size_t                           argvlen[14 + 2 * ANALYTICS_STREAM_MAX_FIELDS];
+    const char                      *argv[16 + 2 * ANALYTICS_STREAM_MAX_FIELDS];
+    size_t                           argvlen[16 + 2 * ANALYTICS_STREAM_MAX_FIELDS];
     analytics_stream_entry           entry;
     ngx_http_analytics_loc_conf_t   *alcf;
     ngx_http_analytics_main_conf_t  *amcf;
@@ -671,7 +675,7 @@ ngx_http_analytics_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
     argv[0] = "FCALL";                     argvlen[0] = 5;
     argv[1] = ngx_http_analytics_ingest_function;
     argvlen[1] = sizeof(ngx_http_analytics_ingest_function) - 1;
-    argv[2] = "4";                         argvlen[2] = 1;
+    argv[2] = "5";                         argvlen[2] = 1;
     argv[3] = reinterpret_cast<const char *>(amcf->tenants_key.data);
     argvlen[3] = amcf->tenants_key.len;
     argv[4] = reinterpret_cast<const char *>(amcf->stream.data);
@@ -680,21 +684,24 @@ ngx_http_analytics_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
     argvlen[5] = rate_key.len;
     argv[6] = reinterpret_cast<const char *>(amcf->salts_key.data);
     argvlen[6] = amcf->salts_key.len;
-    argv[7] = event ? "write" : "count";
-    argvlen[7] = 5;
-    argv[8] = reinterpret_cast<const char *>(limit_text);
-    argvlen[8] = ngx_sprintf(limit_text, "%ui", alcf->rate.enabled ? alcf->rate.limit : 0)
+    argv[7] = reinterpret_cast<const char *>(amcf->products_key.data);
+    argvlen[7] = amcf->products_key.len;
+    argv[8] = event ? "write" : "count";
+    argvlen[8] = 5;
+    argv[9] = reinterpret_cast<const char *>(limit_text);
+    argvlen[9] = ngx_sprintf(limit_text, "%ui", alcf->rate.enabled ? alcf->rate.limit : 0)
                  - limit_text;
-    argv[9] = reinterpret_cast<const char *>(period_text);
-    argvlen[9] = ngx_sprintf(period_text, "%M", alcf->rate.period) - period_text;
-    argv[10] = lookup;
-    argvlen[10] = ngx_strlen(lookup);
+    argv[10] = reinterpret_cast<const char *>(period_text);
+    argvlen[10] = ngx_sprintf(period_text, "%M", alcf->rate.period) - period_text;
+    argv[11] = lookup;
+    argvlen[11] = ngx_strlen(lookup);
     n = 0;
 
     if (event == NULL) {
-        argv[11] = "";                     argvlen[11] = 0;
         argv[12] = "";                     argvlen[12] = 0;
         argv[13] = "";                     argvlen[13] = 0;
+        argv[14] = "";                     argvlen[14] = 0;
+        argv[15] = "";                     argvlen[15] = 0;
 
     } else {
         if (ngx_http_analytics_visitor_source(r, &visitor) != NGX_OK) {
@@ -705,22 +712,31 @@ ngx_http_analytics_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
         ngx_hex_dump(salt, random, sizeof(salt) / 2);
 
         analytics_outgoing_event_encode(event, &entry);
-        argv[11] = event->tenant_ref;      argvlen[11] = event->tenant_ref_len;
-        argv[12] = reinterpret_cast<const char *>(visitor.data);
-        argvlen[12] = visitor.len;
-        argv[13] = reinterpret_cast<const char *>(salt);
-        argvlen[13] = sizeof(salt);
+        argv[12] = event->tenant_ref;      argvlen[12] = event->tenant_ref_len;
+        argv[13] = reinterpret_cast<const char *>(visitor.data);
+        argvlen[13] = visitor.len;
+        argv[14] = reinterpret_cast<const char *>(salt);
+        argvlen[14] = sizeof(salt);
+        /* the documents require a tracked product to exist; interactions
+         * only carry theirs */
+        if (event->has_product_id && ctx->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_TRACK) {
+            argv[15] = event->product_id;
+            argvlen[15] = ngx_strlen(event->product_id);
+        } else {
+            argv[15] = "";
+            argvlen[15] = 0;
+        }
         for (n = 0; n < entry.count; n++) {
-            argv[14 + 2 * n] = entry.fields[n].name;
-            argvlen[14 + 2 * n] = ngx_strlen(entry.fields[n].name);
-            argv[15 + 2 * n] = entry.fields[n].value;
-            argvlen[15 + 2 * n] = entry.fields[n].value_len;
+            argv[16 + 2 * n] = entry.fields[n].name;
+            argvlen[16 + 2 * n] = ngx_strlen(entry.fields[n].name);
+            argv[17 + 2 * n] = entry.fields[n].value;
+            argvlen[17 + 2 * n] = entry.fields[n].value_len;
         }
     }
 
     /* hiredis copies the command into its output buffer: what it points to
      * may go as soon as this returns */
-    rc = ngx_http_analytics_redis_send(r, ngx_http_analytics_reply, (int) (14 + 2 * n),
+    rc = ngx_http_analytics_redis_send(r, ngx_http_analytics_reply, (int) (16 + 2 * n),
                                        argv, argvlen);
     if (rc == NGX_OK) {
         return NGX_DONE;
@@ -823,6 +839,11 @@ ngx_http_analytics_reply(ngx_http_request_t *r, redisReply *reply)
                 status = NGX_HTTP_ACCEPTED;
                 body = &ngx_http_analytics_accepted;
             }
+            break;
+
+        case 422:
+            status = NGX_HTTP_ANALYTICS_UNPROCESSABLE_ENTITY;
+            body = &ngx_http_analytics_unknown_product;
             break;
 
         case 404:
@@ -1280,6 +1301,7 @@ ngx_http_analytics_init_main_conf(ngx_conf_t *cf, void *conf)
     }
     ngx_str_set(&amcf->tenants_key, "{analytics}:tenants");
     ngx_str_set(&amcf->salts_key, "{analytics}:visitor-salts");
+    ngx_str_set(&amcf->products_key, "{analytics}:products");
 
     if (amcf->redis.max_pending == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,

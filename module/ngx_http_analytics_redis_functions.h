@@ -5,13 +5,14 @@
  * The library name carries a version so that hosts of a fleet running
  * different module versions never replace each other's functions.
  *
- * analytics_ingest_v5
+ * analytics_ingest_v6
  *   KEYS[1]  hash of tenant references to "<id>:<active 0|1>:<public 0|1>",
  *            written by the aggregator; fields "id:<n>", "uuid:<uuid>" and
  *            "slug:<slug>", so a slug of digits never meets an id
  *   KEYS[2]  the event stream
  *   KEYS[3]  the rate-limit key (GCRA: the theoretical arrival time, in us)
  *   KEYS[4]  hash of visitor salts, field = UTC day number, one field at a time
+ *   KEYS[5]  set of "<tenant id>:<product id>", written by the aggregator
  *   ARGV[1]  "write" (limit, check, write) or "count" (limit only: the
  *            request is answered without writing, an invalid body say)
  *   ARGV[2]  limit: requests per period; 0 means no limit
@@ -22,10 +23,12 @@
  *   ARGV[6]  what identifies a visitor for the day ("<ip>\n<user agent>"),
  *            or "" for none; hashed here, never stored
  *   ARGV[7]  a random salt, kept only if the day has none yet
- *   ARGV[8..] the stream entry's field/value pairs
+ *   ARGV[8]  a product id that must exist for the tenant, or ""
+ *   ARGV[9..] the stream entry's field/value pairs
  *   returns {status, limit, remaining, retry_after_s[, entry id]} where
  *   status is 429 (limited, nothing else done), 200 (counted), 404 (unknown,
- *   inactive or private tenant) or 202 (the entry is in the stream)
+ *   inactive or private tenant), 422 (no such product for the tenant) or
+ *   202 (the entry is in the stream)
  *
  * The visitor key is sha1(day's salt, tenant, ip, user agent): stable for a
  * visitor within a UTC day, unlinkable across days once the old salt is gone
@@ -40,9 +43,9 @@
 #define NGX_HTTP_ANALYTICS_REDIS_FUNCTIONS_H
 
 /* the name FCALL uses; it must match register_function below */
-static const char ngx_http_analytics_ingest_function[] = "analytics_ingest_v5";
+static const char ngx_http_analytics_ingest_function[] = "analytics_ingest_v6";
 
-static const char ngx_http_analytics_redis_library[] = R"lua(#!lua name=analytics_v5
+static const char ngx_http_analytics_redis_library[] = R"lua(#!lua name=analytics_v6
 local function rate_limit(key, limit, period_ms, now)
   if limit <= 0 then
     return true, 0, 0
@@ -109,9 +112,12 @@ local function ingest(keys, args)
   if id == nil or active ~= '1' or public ~= '1' then
     return {404, limit, remaining, 0}
   end
+  if args[8] ~= '' and redis.call('SISMEMBER', keys[5], id .. ':' .. args[8]) == 0 then
+    return {422, limit, remaining, 0}
+  end
   local fields = {}
-  for i = 8, #args do
-    fields[i - 7] = args[i]
+  for i = 9, #args do
+    fields[i - 8] = args[i]
   end
   fields[#fields + 1] = 'tenant_id'
   fields[#fields + 1] = id
@@ -122,7 +128,7 @@ local function ingest(keys, args)
   local entry = redis.call('XADD', keys[2], '*', unpack(fields))
   return {202, limit, remaining, 0, entry}
 end
-redis.register_function('analytics_ingest_v5', ingest)
+redis.register_function('analytics_ingest_v6', ingest)
 )lua";
 
 #endif

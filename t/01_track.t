@@ -15,9 +15,13 @@ my $not_found = '{"success":false,"message":"Tenant not found or not available"}
 
 sub events_count { $stack->psql('SELECT count(*) FROM events') }
 
+my $product = $stack->admin_request('POST', '/api/v1/admin/tenants/demo/products', { name => 'Catalog item', sku => 'cat-1' });
+is($product->{status}, 201, 'a product of the demo tenant');
+my $product_id = $product->{json}{id};
+
 subtest 'a valid event is answered 202 and becomes exactly one row' => sub {
     my $r = $stack->request('POST', $track,
-        { tenant_id => 'demo', type => 'whatsapp_click', product_id => 101,
+        { tenant_id => 'demo', type => 'whatsapp_click', product_id => $product_id,
           metadata => { source => 'catalog_page', nested => { a => [1, 2] } } },
         { 'X-Country' => 'hn' });
     is($r->{status}, 202, 'status');
@@ -26,8 +30,8 @@ subtest 'a valid event is answered 202 and becomes exactly one row' => sub {
 
     $stack->wait_until('the event row', 10, sub { events_count() == 1 });
     is($stack->psql("SELECT tenant_id, kind, type, product_id, metadata::text, country FROM events"),
-       "$demo->{id}|track|whatsapp_click|101|"
-       . '{"nested": {"a": [1, 2]}, "source": "catalog_page", "product_id": 101}|HN',
+       "$demo->{id}|track|whatsapp_click|$product_id|"
+       . qq({"nested": {"a": [1, 2]}, "source": "catalog_page", "product_id": $product_id}|HN),
        'row fields');
     like($stack->psql("SELECT id FROM events"), qr/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
          'a UUIDv7 id');
@@ -37,6 +41,24 @@ subtest 'a valid event is answered 202 and becomes exactly one row' => sub {
     is($stack->redis('XLEN', '{analytics}:events'), '(integer) 1', 'one stream entry');
     is($stack->redis('XPENDING', '{analytics}:events', 'aggregator'), "1) (integer) 0\n2) (nil)\n3) (nil)\n4) (nil)",
        'nothing left pending');
+};
+
+subtest 'a product_id must exist for the tenant' => sub {
+    my $expected = '{"message":"The selected product id is invalid.","errors":{"product_id":["The selected product id is invalid."]}}';
+    my $r = $stack->request('POST', $track, { tenant_id => 'demo', type => 'cart_add', product_id => 999999 });
+    is($r->{status}, 422, 'unknown product: 422');
+    is($r->{content}, $expected, 'unknown product: body');
+
+    my $elsewhere = $stack->create_tenant(slug => 'elsewhere', name => 'Elsewhere');
+    my $theirs = $stack->admin_request('POST', "/api/v1/admin/tenants/$elsewhere->{id}/products", { name => 'Theirs' })->{json};
+    $r = $stack->request('POST', $track, { tenant_id => 'demo', type => 'cart_add', product_id => $theirs->{id} });
+    is($r->{status}, 422, "another tenant's product: 422");
+
+    is($stack->admin_request('DELETE', "/api/v1/admin/tenants/elsewhere/products/$theirs->{id}")->{status}, 204, 'deleted');
+    $r = $stack->request('POST', $track, { tenant_id => 'elsewhere', type => 'cart_add', product_id => $theirs->{id} });
+    is($r->{status}, 422, 'a deleted product: 422');
+    sleep 0.5;
+    is($stack->psql("SELECT count(*) FROM events WHERE type = 'cart_add'"), 0, 'nothing stored');
 };
 
 subtest 'the tenant may be named by slug, uuid or numeric id' => sub {

@@ -112,6 +112,37 @@ subtest 'tenants: create, read by any reference, list, conflicts, validation' =>
     is($stack->admin_request('GET', "$tenants?offset=-1")->{status}, 400, 'negative offset');
 };
 
+subtest 'products: a tenant manages its own, and no other' => sub {
+    my $own = $stack->admin_request('POST', '/api/v1/admin/tokens',
+        { tenant_id => 'demo', subject => 'catalog-sync', scopes => ['manage'] })->{json}{token};
+    my $path = '/api/v1/admin/tenants/demo/products';
+    my $r = $stack->request('POST', $path, { name => 'Coffee 1 lb', sku => 'cof-1' }, { Authorization => "Bearer $own" });
+    is($r->{status}, 201, "the tenant's manage token creates a product");
+    my $product = $r->{json};
+    is_deeply([@$product{qw(tenant_id name sku)}], [$stack->demo->{id}, 'Coffee 1 lb', 'cof-1'], 'fields');
+    is($stack->redis_raw('SISMEMBER', '{analytics}:products', "$stack->{demo}{id}:$product->{id}"), 1, 'mirrored for the module');
+
+    is($stack->request('POST', $path, { name => 'Again', sku => 'cof-1' }, { Authorization => "Bearer $own" })->{status},
+       409, 'sku taken: 409');
+    is($stack->request('POST', $path, { sku => 'x' }, { Authorization => "Bearer $own" })->{content},
+       error_body(400, 'Bad Request', 'name must be a string of 1 to 200 characters'), 'name required');
+
+    $r = $stack->request('GET', "$path/$product->{id}", undef, { Authorization => "Bearer $own" });
+    is($r->{json}{name}, 'Coffee 1 lb', 'read back');
+    $r = $stack->request('GET', "$path?limit=10", undef, { Authorization => "Bearer $own" });
+    is_deeply([$r->{json}{count}, $r->{json}{total}], [1, 1], 'listed');
+
+    my $stranger = $stack->create_tenant(slug => 'stranger-shop', name => 'Stranger');
+    $r = $stack->request('GET', "/api/v1/admin/tenants/stranger-shop/products", undef, { Authorization => "Bearer $own" });
+    is($r->{status}, 404, "another tenant's products: 404, not 403");
+    is($r->{content}, error_body(404, 'Not Found', 'Tenant not found'), 'body');
+    my $events_token = $stack->admin_request('POST', '/api/v1/admin/tokens',
+        { tenant_id => 'demo', subject => 'beacon', scopes => ['events:write'] })->{json}{token};
+    is($stack->request('GET', $path, undef, { Authorization => "Bearer $events_token" })->{status}, 403,
+       'without the manage scope: 403');
+    is($stack->admin_request('GET', "$path/999999")->{status}, 404, 'unknown product: 404');
+};
+
 subtest 'the Redis mirror is rebuilt from PostgreSQL' => sub {
     $stack->redis('DEL', '{analytics}:tenants');
     is($stack->request('POST', '/api/v1/analytics/track', { tenant_id => 'demo', type => 'call' })->{status}, 404,
@@ -122,6 +153,10 @@ subtest 'the Redis mirror is rebuilt from PostgreSQL' => sub {
     ok($stack->wait_until('the rebuild', 10, sub {
         $stack->request('POST', '/api/v1/analytics/track', { tenant_id => 'demo', type => 'call' })->{status} == 202 }),
        'SIGHUP rebuilds the cache');
+    $stack->redis('DEL', '{analytics}:products');
+    kill 'HUP', $pid;
+    ok($stack->wait_until('the products', 10, sub { $stack->redis_raw('SCARD', '{analytics}:products') == 1 }),
+       'products are rebuilt too');
 };
 
 subtest 'unknown routes and methods' => sub {

@@ -1,7 +1,7 @@
 // What route handlers share: the database pool, the Redis caches, counters.
 #pragma once
 
-#include "cache/tenant_cache.h"
+#include "cache/module_cache.h"
 #include "http/router.h"
 #include "ingest/stream_consumer.h"
 #include "postgres/connection.h"
@@ -12,12 +12,13 @@ namespace analytics::routes {
 struct Services {
     const Settings &settings;
     postgres::Pool &db;
-    cache::TenantCache &tenant_cache;
+    cache::ModuleCache &module_cache;
     ingest::ConsumerCounters &counters;
 };
 
 void register_health_routes(http::Router &router, Services &services);
 void register_tenant_routes(http::Router &router, Services &services);
 void register_token_routes(http::Router &router, Services &services);
+void register_product_routes(http::Router &router, Services &services);
 
 }  // namespace analytics::routes

@@ -65,7 +65,7 @@ http::Response tenant_response(int status, const tenants::Tenant &tenant)
 void mirror(Services &services, const tenants::Tenant &tenant, const std::optional<std::string> &previous_slug)
 {
     try {
-        services.tenant_cache.publish(tenant, previous_slug);
+        services.module_cache.publish(tenant, previous_slug);
     } catch (const std::exception &e) {
         log::warn("tenant " + std::to_string(tenant.id) + " not mirrored to Redis yet: " + e.what());
     }

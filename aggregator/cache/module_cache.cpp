@@ -1,0 +1,107 @@
+#include "cache/module_cache.h"
+
+#include <algorithm>
+
+namespace analytics::cache {
+namespace {
+
+std::string entry_value(long long id, bool active, bool is_public)
+{
+    return std::to_string(id) + (active ? ":1" : ":0") + (is_public ? ":1" : ":0");
+}
+
+}  // namespace
+
+redis::Connection &ModuleCache::connection()
+{
+    if (!connection_ || connection_->broken()) {
+        connection_ = std::make_unique<redis::Connection>(address_, std::chrono::seconds(2));
+    }
+    return *connection_;
+}
+
+template <typename Fn> auto ModuleCache::with_connection(Fn fn)
+{
+    std::lock_guard lock(mutex_);
+    try {
+        return fn(connection());
+    } catch (const redis::Error &) {
+        connection_.reset();
+        throw;
+    }
+}
+
+void ModuleCache::publish(const tenants::Tenant &tenant, const std::optional<std::string> &previous_slug)
+{
+    with_connection([&](redis::Connection &redis) {
+        auto value = entry_value(tenant.id, tenant.active, tenant.is_public);
+        if (previous_slug && *previous_slug != tenant.slug) {
+            redis.checked({"HDEL", kTenantsKey, "slug:" + *previous_slug});
+        }
+        redis.checked({"HSET", kTenantsKey, "id:" + std::to_string(tenant.id), value, "uuid:" + tenant.uuid,
+                       value, "slug:" + tenant.slug, value});
+    });
+}
+
+void ModuleCache::publish_product(long long tenant_id, long long product_id)
+{
+    with_connection([&](redis::Connection &redis) {
+        redis.checked({"SADD", kProductsKey, std::to_string(tenant_id) + ":" + std::to_string(product_id)});
+    });
+}
+
+void ModuleCache::forget_product(long long tenant_id, long long product_id)
+{
+    with_connection([&](redis::Connection &redis) {
+        redis.checked({"SREM", kProductsKey, std::to_string(tenant_id) + ":" + std::to_string(product_id)});
+    });
+}
+
+size_t ModuleCache::rebuild(postgres::Connection &db)
+{
+    auto tenants = db.exec("SELECT id, uuid, slug, active, public FROM tenants");
+    auto products = db.exec("SELECT tenant_id || ':' || id FROM products");
+
+    std::vector<std::string> tenant_fields;
+    for (int i = 0; i < tenants.rows(); i++) {
+        auto value = entry_value(tenants.integer(i, 0), tenants.boolean(i, 3), tenants.boolean(i, 4));
+        for (auto prefix : {"id:", "uuid:", "slug:"}) {
+            int column = prefix[0] == 'i' ? 0 : prefix[0] == 'u' ? 1 : 2;
+            tenant_fields.push_back(prefix + std::string(tenants.text(i, column)));
+            tenant_fields.push_back(value);
+        }
+    }
+    std::vector<std::string> product_members;
+    for (int i = 0; i < products.rows(); i++) {
+        product_members.emplace_back(products.text(i, 0));
+    }
+
+    with_connection([&](redis::Connection &redis) {
+        swap_in(redis, kTenantsKey, "HSET", tenant_fields, 2);
+        swap_in(redis, kProductsKey, "SADD", product_members, 1);
+    });
+    return static_cast<size_t>(tenants.rows());
+}
+
+// builds key's new content aside under the same hash tag, then renames it
+// over key: readers never see a half-built copy
+void ModuleCache::swap_in(redis::Connection &redis, const std::string &key, const std::string &command,
+                          const std::vector<std::string> &items, size_t per_item)
+{
+    constexpr size_t kItemsPerCommand = 500;
+    std::string staging = key + ":rebuild";
+    redis.checked({"DEL", staging});
+    for (size_t start = 0; start < items.size(); start += kItemsPerCommand * per_item) {
+        std::vector<std::string> args = {command, staging};
+        size_t end = std::min(items.size(), start + kItemsPerCommand * per_item);
+        args.insert(args.end(), items.begin() + static_cast<long>(start), items.begin() + static_cast<long>(end));
+        redis.checked(args);
+    }
+    if (items.empty()) {
+        redis.checked({"DEL", key});
+    } else {
+        redis.checked({"RENAME", staging, key});
+    }
+}
+
+}  // namespace analytics::cache

@@ -1,0 +1,49 @@
+// The Redis caches the module reads on every request, mirrored from
+// PostgreSQL. Tenants: the hash
+// {analytics}:tenants, fields "id:<n>", "uuid:<uuid>" and "slug:<slug>"
+// (prefixed, so a slug of digits never meets an id), value
+// "<id>:<active 0|1>:<public 0|1>". Products: the set {analytics}:products
+// of "<tenant id>:<product id>". Redis holds only what PostgreSQL can
+// rebuild; rebuild() swaps in complete copies atomically.
+#pragma once
+
+#include "postgres/connection.h"
+#include "redis/connection.h"
+#include "tenants/tenant_store.h"
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace analytics::cache {
+
+inline constexpr const char *kTenantsKey = "{analytics}:tenants";
+inline constexpr const char *kProductsKey = "{analytics}:products";
+
+class ModuleCache {
+public:
+    explicit ModuleCache(redis::Address address) : address_(std::move(address)) {}
+    ModuleCache(const ModuleCache &) = delete;
+    ModuleCache &operator=(const ModuleCache &) = delete;
+
+    // after a create or update; previous_slug is dropped when the slug changed
+    void publish(const tenants::Tenant &tenant, const std::optional<std::string> &previous_slug);
+    void publish_product(long long tenant_id, long long product_id);
+    void forget_product(long long tenant_id, long long product_id);
+    // every tenant and product from PostgreSQL; returns how many tenants
+    size_t rebuild(postgres::Connection &db);
+
+private:
+    redis::Connection &connection();
+    static void swap_in(redis::Connection &redis, const std::string &key, const std::string &command,
+                        const std::vector<std::string> &items, size_t per_item);
+    template <typename Fn> auto with_connection(Fn fn);
+
+    redis::Address address_;
+    std::mutex mutex_;
+    std::unique_ptr<redis::Connection> connection_;
+};
+
+}  // namespace analytics::cache

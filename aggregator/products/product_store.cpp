@@ -1,0 +1,65 @@
+#include "products/product_store.h"
+#include "json.h"
+
+namespace analytics::products {
+namespace {
+
+constexpr const char *kColumns =
+    "id, tenant_id, name, sku,"
+    " to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+
+Product row(const postgres::Result &result, int i)
+{
+    return Product{result.integer(i, 0), result.integer(i, 1), std::string(result.text(i, 2)),
+                   result.optional_text(i, 3), std::string(result.text(i, 4))};
+}
+
+}  // namespace
+
+Product create(postgres::Connection &db, long long tenant_id, const std::string &name,
+               const std::optional<std::string> &sku)
+{
+    auto result = db.exec(std::string("INSERT INTO products (tenant_id, name, sku) VALUES ($1, $2, $3) RETURNING ")
+                              + kColumns,
+                          {std::to_string(tenant_id), name, sku});
+    return row(result, 0);
+}
+
+std::optional<Product> find(postgres::Connection &db, long long tenant_id, long long id)
+{
+    auto result = db.exec(std::string("SELECT ") + kColumns + " FROM products WHERE tenant_id = $1 AND id = $2",
+                          {std::to_string(tenant_id), std::to_string(id)});
+    if (result.rows() == 0) return std::nullopt;
+    return row(result, 0);
+}
+
+std::vector<Product> list(postgres::Connection &db, long long tenant_id, long long offset, long long limit,
+                          long long &total)
+{
+    total = db.exec("SELECT count(*) FROM products WHERE tenant_id = $1", {std::to_string(tenant_id)}).integer(0, 0);
+    auto result = db.exec(std::string("SELECT ") + kColumns
+                              + " FROM products WHERE tenant_id = $1 ORDER BY id OFFSET $2 LIMIT $3",
+                          {std::to_string(tenant_id), std::to_string(offset), std::to_string(limit)});
+    std::vector<Product> found;
+    for (int i = 0; i < result.rows(); i++) found.push_back(row(result, i));
+    return found;
+}
+
+bool remove(postgres::Connection &db, long long tenant_id, long long id)
+{
+    return db.exec("DELETE FROM products WHERE tenant_id = $1 AND id = $2",
+                   {std::to_string(tenant_id), std::to_string(id)}).affected_rows() == 1;
+}
+
+json_t *to_json(const Product &product)
+{
+    json_t *object = json_object();
+    json_object_set_new(object, "id", json_integer(product.id));
+    json_object_set_new(object, "tenant_id", json_integer(product.tenant_id));
+    json_object_set_new(object, "name", json::string(product.name));
+    json_object_set_new(object, "sku", product.sku ? json::string(*product.sku) : json_null());
+    json_object_set_new(object, "createdAt", json::string(product.created_at));
+    return object;
+}
+
+}  // namespace analytics::products

@@ -1,0 +1,31 @@
+// Products in PostgreSQL, always read and written within one tenant.
+#pragma once
+
+#include "postgres/connection.h"
+
+#include <jansson.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace analytics::products {
+
+struct Product {
+    long long id = 0;
+    long long tenant_id = 0;
+    std::string name;
+    std::optional<std::string> sku;
+    std::string created_at;
+};
+
+Product create(postgres::Connection &db, long long tenant_id, const std::string &name,
+               const std::optional<std::string> &sku);
+std::optional<Product> find(postgres::Connection &db, long long tenant_id, long long id);
+std::vector<Product> list(postgres::Connection &db, long long tenant_id, long long offset, long long limit,
+                          long long &total);
+bool remove(postgres::Connection &db, long long tenant_id, long long id);
+
+json_t *to_json(const Product &product);
+
+}  // namespace analytics::products

@@ -1,0 +1,124 @@
+// /api/v1/admin/tenants/{tenant}/products: the products a tenant sells, which
+// the track endpoint checks product_id against (admin scope, or the tenant's
+// own token with the manage scope; another tenant's token gets 404).
+#include "json.h"
+#include "log.h"
+#include "products/product_store.h"
+#include "routes/authorization.h"
+#include "routes/request_body.h"
+#include "routes/services.h"
+#include "tenants/tenant_store.h"
+
+#include <charconv>
+
+namespace analytics::routes {
+namespace {
+
+// the tenant the path names, if this principal may manage it
+std::variant<tenants::Tenant, http::Response> managed_tenant(postgres::Connection &db, http::Request &request)
+{
+    auto auth = authorize(db, request, "manage");
+    if (auto *denied = std::get_if<http::Response>(&auth)) return *denied;
+    const auto &principal = std::get<auth::Principal>(auth);
+    auto tenant = tenants::find(db, request.path_params["tenant"]);
+    if (!tenant || (principal.tenant_id && *principal.tenant_id != tenant->id)) {
+        return http::error_response(404, "Tenant not found");
+    }
+    return *tenant;
+}
+
+std::optional<long long> product_id_of(const std::string &text)
+{
+    long long id = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (ec != std::errc() || end != text.data() + text.size() || id < 1) return std::nullopt;
+    return id;
+}
+
+void mirror(const std::function<void()> &write, const std::string &what)
+{
+    try {
+        write();
+    } catch (const std::exception &e) {
+        log::warn(what + " not mirrored to Redis yet: " + e.what());
+    }
+}
+
+}  // namespace
+
+void register_product_routes(http::Router &router, Services &services)
+{
+    router.add("POST", "/api/v1/admin/tenants/{tenant}/products", [&services](http::Request &request) {
+        auto db = services.db.borrow();
+        auto tenant = managed_tenant(*db, request);
+        if (auto *denied = std::get_if<http::Response>(&tenant)) return *denied;
+        auto parsed = json_object_body(request);
+        if (auto *bad = std::get_if<http::Response>(&parsed)) return *bad;
+        json_t *body = std::get<json::Value>(parsed).get();
+
+        json_t *name = json_object_get(body, "name");
+        if (!json_is_string(name) || json_string_length(name) == 0 || json_string_length(name) > 200) {
+            return http::error_response(400, "name must be a string of 1 to 200 characters");
+        }
+        json_t *sku = json_object_get(body, "sku");
+        std::optional<std::string> sku_text;
+        if (sku && !json_is_null(sku)) {
+            if (!json_is_string(sku) || json_string_length(sku) == 0 || json_string_length(sku) > 100) {
+                return http::error_response(400, "sku must be a string of 1 to 100 characters");
+            }
+            sku_text = json_string_value(sku);
+        }
+        try {
+            auto product = products::create(*db, std::get<tenants::Tenant>(tenant).id, json_string_value(name), sku_text);
+            mirror([&] { services.module_cache.publish_product(product.tenant_id, product.id); },
+                   "product " + std::to_string(product.id));
+            return json_response(201, json::take(products::to_json(product)));
+        } catch (const postgres::Error &e) {
+            if (e.is_unique_violation()) {
+                return http::error_response(409, "A product with sku " + *sku_text + " exists already");
+            }
+            throw;
+        }
+    });
+
+    router.add("GET", "/api/v1/admin/tenants/{tenant}/products", [&services](http::Request &request) {
+        auto db = services.db.borrow();
+        auto tenant = managed_tenant(*db, request);
+        if (auto *denied = std::get_if<http::Response>(&tenant)) return *denied;
+        auto page = page_of(request, 1000);
+        if (auto *bad = std::get_if<http::Response>(&page)) return *bad;
+        long long total = 0;
+        auto found = products::list(*db, std::get<tenants::Tenant>(tenant).id, std::get<Page>(page).offset,
+                                    std::get<Page>(page).limit, total);
+        auto data = json::take(json_array());
+        for (const auto &product : found) json_array_append_new(data.get(), products::to_json(product));
+        auto out = json::take(json_object());
+        json_object_set_new(out.get(), "count", json_integer(static_cast<json_int_t>(found.size())));
+        json_object_set_new(out.get(), "total", json_integer(total));
+        json_object_set(out.get(), "data", data.get());
+        return json_response(200, std::move(out));
+    });
+
+    router.add("GET", "/api/v1/admin/tenants/{tenant}/products/{id}", [&services](http::Request &request) {
+        auto db = services.db.borrow();
+        auto tenant = managed_tenant(*db, request);
+        if (auto *denied = std::get_if<http::Response>(&tenant)) return *denied;
+        auto id = product_id_of(request.path_params["id"]);
+        auto product = id ? products::find(*db, std::get<tenants::Tenant>(tenant).id, *id) : std::nullopt;
+        if (!product) return http::error_response(404, "Product not found");
+        return json_response(200, json::take(products::to_json(*product)));
+    });
+
+    router.add("DELETE", "/api/v1/admin/tenants/{tenant}/products/{id}", [&services](http::Request &request) {
+        auto db = services.db.borrow();
+        auto tenant = managed_tenant(*db, request);
+        if (auto *denied = std::get_if<http::Response>(&tenant)) return *denied;
+        auto id = product_id_of(request.path_params["id"]);
+        long long tenant_id = std::get<tenants::Tenant>(tenant).id;
+        if (!id || !products::remove(*db, tenant_id, *id)) return http::error_response(404, "Product not found");
+        mirror([&] { services.module_cache.forget_product(tenant_id, *id); }, "product " + std::to_string(*id));
+        return http::Response{204, "", "application/json", {}};
+    });
+}
+
+}  // namespace analytics::routes
