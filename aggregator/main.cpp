@@ -135,6 +135,7 @@ int serve(const Settings &settings)
     routes::register_tenant_routes(router, services);
     routes::register_token_routes(router, services);
     routes::register_product_routes(router, services);
+    routes::register_order_routes(router, services);
 
     http::ServerLimits limits;
     limits.threads = static_cast<unsigned>(settings.http_threads);

@@ -9,6 +9,7 @@
 
 #include "conversion_request.h"
 #include "json_text.h"
+#include "order_mark_request.h"
 #include "stream_entry.h"
 #include "track_request.h"
 
@@ -26,6 +27,8 @@ typedef struct {
     ngx_str_t                         tenants_key;
     ngx_str_t                         salts_key;
     ngx_str_t                         products_key;
+    ngx_str_t                         orders_key;
+    ngx_str_t                         orders_tracked_key;
 } ngx_http_analytics_main_conf_t;
 
 
@@ -33,7 +36,8 @@ typedef enum {
     NGX_HTTP_ANALYTICS_ENDPOINT_NONE = 0,
     NGX_HTTP_ANALYTICS_ENDPOINT_TRACK,
     NGX_HTTP_ANALYTICS_ENDPOINT_CONVERSION,
-    NGX_HTTP_ANALYTICS_ENDPOINT_INTERACTIONS
+    NGX_HTTP_ANALYTICS_ENDPOINT_INTERACTIONS,
+    NGX_HTTP_ANALYTICS_ENDPOINT_MARK_PURCHASE
 } ngx_http_analytics_endpoint_e;
 
 
@@ -82,6 +86,15 @@ static ngx_int_t ngx_http_analytics_event_dispatch(ngx_http_request_t *r,
     ngx_http_analytics_ctx_t *ctx, ngx_str_t *body);
 static ngx_int_t ngx_http_analytics_conversion_dispatch(ngx_http_request_t *r,
     ngx_http_analytics_ctx_t *ctx, ngx_str_t *body);
+static ngx_int_t ngx_http_analytics_mark_purchase_dispatch(ngx_http_request_t *r,
+    ngx_http_analytics_ctx_t *ctx, ngx_str_t *body);
+static ngx_uint_t ngx_http_analytics_fcall_head(ngx_http_request_t *r,
+    const char *function, ngx_str_t *extra_keys, ngx_uint_t n_extra,
+    const char *action, const char *lookup, ngx_str_t *rate_key,
+    u_char *limit_text, u_char *period_text, const char **argv, size_t *argvlen);
+static ngx_int_t ngx_http_analytics_mark_answer(ngx_http_request_t *r,
+    redisReply *reply, ngx_str_t *body);
+static void ngx_http_analytics_retry_after(ngx_http_request_t *r, ngx_int_t seconds);
 static ngx_int_t ngx_http_analytics_ingest(ngx_http_request_t *r,
     ngx_http_analytics_ctx_t *ctx, const char *lookup,
     analytics_outgoing_event *event);
@@ -181,6 +194,13 @@ static ngx_command_t  ngx_http_analytics_commands[] = {
       NGX_HTTP_ANALYTICS_ENDPOINT_INTERACTIONS,
       NULL },
 
+    { ngx_string("analytics_mark_purchase_tracked"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_analytics_endpoint,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      NGX_HTTP_ANALYTICS_ENDPOINT_MARK_PURCHASE,
+      NULL },
+
     { ngx_string("analytics_conversion"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_analytics_endpoint,
@@ -272,6 +292,12 @@ static ngx_str_t  ngx_http_analytics_interaction_accepted =
 static ngx_str_t  ngx_http_analytics_unknown_product =
     ngx_string("{\"message\":\"The selected product id is invalid.\","
                "\"errors\":{\"product_id\":[\"The selected product id is invalid.\"]}}");
+static ngx_str_t  ngx_http_analytics_order_not_found =
+    ngx_string("{\"error\":true,\"message\":\"Order not found.\"}");
+static ngx_str_t  ngx_http_analytics_services_too_many =
+    ngx_string("{\"error\":true,\"message\":\"Too Many Attempts.\"}");
+static ngx_str_t  ngx_http_analytics_services_unavailable =
+    ngx_string("{\"error\":true,\"message\":\"Service temporarily unavailable\"}");
 static ngx_str_t  ngx_http_analytics_too_many =
     ngx_string("{\"message\":\"Too Many Attempts.\",\"errors\":{}}");
 
@@ -477,6 +503,8 @@ ngx_http_analytics_dispatch(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx
     try {
         if (ctx->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_CONVERSION) {
             rc = ngx_http_analytics_conversion_dispatch(r, ctx, &body);
+        } else if (ctx->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_MARK_PURCHASE) {
+            rc = ngx_http_analytics_mark_purchase_dispatch(r, ctx, &body);
         } else {
             rc = ngx_http_analytics_event_dispatch(r, ctx, &body);
         }
@@ -648,6 +676,7 @@ ngx_http_analytics_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
 {
     size_t                           n;
     ngx_int_t                        rc;
+    ngx_uint_t                       head;
     ngx_str_t                        rate_key;
     u_char                           limit_text[NGX_INT_T_LEN], period_text[NGX_INT_T_LEN];
     ngx_str_t                        visitor;
@@ -672,36 +701,17 @@ ngx_http_analytics_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    argv[0] = "FCALL";                     argvlen[0] = 5;
-    argv[1] = ngx_http_analytics_ingest_function;
-    argvlen[1] = sizeof(ngx_http_analytics_ingest_function) - 1;
-    argv[2] = "5";                         argvlen[2] = 1;
-    argv[3] = reinterpret_cast<const char *>(amcf->tenants_key.data);
-    argvlen[3] = amcf->tenants_key.len;
-    argv[4] = reinterpret_cast<const char *>(amcf->stream.data);
-    argvlen[4] = amcf->stream.len;
-    argv[5] = reinterpret_cast<const char *>(rate_key.data);
-    argvlen[5] = rate_key.len;
-    argv[6] = reinterpret_cast<const char *>(amcf->salts_key.data);
-    argvlen[6] = amcf->salts_key.len;
-    argv[7] = reinterpret_cast<const char *>(amcf->products_key.data);
-    argvlen[7] = amcf->products_key.len;
-    argv[8] = event ? "write" : "count";
-    argvlen[8] = 5;
-    argv[9] = reinterpret_cast<const char *>(limit_text);
-    argvlen[9] = ngx_sprintf(limit_text, "%ui", alcf->rate.enabled ? alcf->rate.limit : 0)
-                 - limit_text;
-    argv[10] = reinterpret_cast<const char *>(period_text);
-    argvlen[10] = ngx_sprintf(period_text, "%M", alcf->rate.period) - period_text;
-    argv[11] = lookup;
-    argvlen[11] = ngx_strlen(lookup);
+    head = ngx_http_analytics_fcall_head(r, ngx_http_analytics_ingest_function,
+                                         &amcf->products_key, 1, event ? "write" : "count",
+                                         lookup, &rate_key, limit_text, period_text, argv, argvlen);
     n = 0;
 
     if (event == NULL) {
-        argv[12] = "";                     argvlen[12] = 0;
-        argv[13] = "";                     argvlen[13] = 0;
-        argv[14] = "";                     argvlen[14] = 0;
-        argv[15] = "";                     argvlen[15] = 0;
+        for (n = head; n < head + 4; n++) {
+            argv[n] = "";
+            argvlen[n] = 0;
+        }
+        n = 0;
 
     } else {
         if (ngx_http_analytics_visitor_source(r, &visitor) != NGX_OK) {
@@ -712,31 +722,31 @@ ngx_http_analytics_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
         ngx_hex_dump(salt, random, sizeof(salt) / 2);
 
         analytics_outgoing_event_encode(event, &entry);
-        argv[12] = event->tenant_ref;      argvlen[12] = event->tenant_ref_len;
-        argv[13] = reinterpret_cast<const char *>(visitor.data);
-        argvlen[13] = visitor.len;
-        argv[14] = reinterpret_cast<const char *>(salt);
-        argvlen[14] = sizeof(salt);
+        argv[head] = event->tenant_ref;    argvlen[head] = event->tenant_ref_len;
+        argv[head + 1] = reinterpret_cast<const char *>(visitor.data);
+        argvlen[head + 1] = visitor.len;
+        argv[head + 2] = reinterpret_cast<const char *>(salt);
+        argvlen[head + 2] = sizeof(salt);
         /* the documents require a tracked product to exist; interactions
          * only carry theirs */
         if (event->has_product_id && ctx->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_TRACK) {
-            argv[15] = event->product_id;
-            argvlen[15] = ngx_strlen(event->product_id);
+            argv[head + 3] = event->product_id;
+            argvlen[head + 3] = ngx_strlen(event->product_id);
         } else {
-            argv[15] = "";
-            argvlen[15] = 0;
+            argv[head + 3] = "";
+            argvlen[head + 3] = 0;
         }
         for (n = 0; n < entry.count; n++) {
-            argv[16 + 2 * n] = entry.fields[n].name;
-            argvlen[16 + 2 * n] = ngx_strlen(entry.fields[n].name);
-            argv[17 + 2 * n] = entry.fields[n].value;
-            argvlen[17 + 2 * n] = entry.fields[n].value_len;
+            argv[head + 4 + 2 * n] = entry.fields[n].name;
+            argvlen[head + 4 + 2 * n] = ngx_strlen(entry.fields[n].name);
+            argv[head + 5 + 2 * n] = entry.fields[n].value;
+            argvlen[head + 5 + 2 * n] = entry.fields[n].value_len;
         }
     }
 
     /* hiredis copies the command into its output buffer: what it points to
      * may go as soon as this returns */
-    rc = ngx_http_analytics_redis_send(r, ngx_http_analytics_reply, (int) (16 + 2 * n),
+    rc = ngx_http_analytics_redis_send(r, ngx_http_analytics_reply, (int) (head + 4 + 2 * n),
                                        argv, argvlen);
     if (rc == NGX_OK) {
         return NGX_DONE;
@@ -762,12 +772,194 @@ ngx_http_analytics_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
 }
 
 
+/*
+ * FCALL <function> <n> tenants stream rate salts <extra keys> <action>
+ * <limit> <period> <lookup>: the head every call shares. Returns the index
+ * of the next argument.
+ */
+static ngx_uint_t
+ngx_http_analytics_fcall_head(ngx_http_request_t *r, const char *function,
+    ngx_str_t *extra_keys, ngx_uint_t n_extra, const char *action, const char *lookup,
+    ngx_str_t *rate_key, u_char *limit_text, u_char *period_text, const char **argv,
+    size_t *argvlen)
+{
+    ngx_uint_t                       i, n;
+    ngx_str_t                       *keys[4];
+    ngx_http_analytics_loc_conf_t   *alcf;
+    ngx_http_analytics_main_conf_t  *amcf;
+
+    alcf = static_cast<ngx_http_analytics_loc_conf_t *>(
+        ngx_http_get_module_loc_conf(r, ngx_http_analytics_module));
+    amcf = static_cast<ngx_http_analytics_main_conf_t *>(
+        ngx_http_get_module_main_conf(r, ngx_http_analytics_module));
+
+    argv[0] = "FCALL";
+    argvlen[0] = 5;
+    argv[1] = function;
+    argvlen[1] = ngx_strlen(function);
+    argv[2] = n_extra == 1 ? "5" : "6";
+    argvlen[2] = 1;
+
+    keys[0] = &amcf->tenants_key;
+    keys[1] = &amcf->stream;
+    keys[2] = rate_key;
+    keys[3] = &amcf->salts_key;
+    n = 3;
+    for (i = 0; i < 4 + n_extra; i++, n++) {
+        ngx_str_t *key = i < 4 ? keys[i] : &extra_keys[i - 4];
+        argv[n] = reinterpret_cast<const char *>(key->data);
+        argvlen[n] = key->len;
+    }
+
+    argv[n] = action;
+    argvlen[n++] = ngx_strlen(action);
+    argv[n] = reinterpret_cast<const char *>(limit_text);
+    argvlen[n++] = ngx_sprintf(limit_text, "%ui", alcf->rate.enabled ? alcf->rate.limit : 0)
+                   - limit_text;
+    argv[n] = reinterpret_cast<const char *>(period_text);
+    argvlen[n++] = ngx_sprintf(period_text, "%M", alcf->rate.period) - period_text;
+    argv[n] = lookup;
+    argvlen[n++] = ngx_strlen(lookup);
+    return n;
+}
+
+
+/*
+ * mark-purchase-tracked: one FCALL finds the website's order, marks a paid
+ * one for its first caller only, and hands the mark to the stream.
+ */
+static ngx_int_t
+ngx_http_analytics_mark_purchase_dispatch(ngx_http_request_t *r,
+    ngx_http_analytics_ctx_t *ctx, ngx_str_t *body)
+{
+    size_t                           len, n;
+    ngx_int_t                        rc;
+    ngx_uint_t                       head;
+    ngx_str_t                        rate_key, extra[2], metadata;
+    u_char                          *p, limit_text[NGX_INT_T_LEN], period_text[NGX_INT_T_LEN];
+    char                             problem[256], errors_text[1024];
+    const char                      *argv[14 + 2 * ANALYTICS_STREAM_MAX_FIELDS];
+    size_t                           argvlen[14 + 2 * ANALYTICS_STREAM_MAX_FIELDS];
+    analytics_body_status            status;
+    analytics_stream_entry           entry;
+    analytics_outgoing_event         event;
+    analytics_validation_errors      errors;
+    analytics_order_mark_request     request;
+    ngx_http_analytics_loc_conf_t   *alcf;
+    ngx_http_analytics_main_conf_t  *amcf;
+
+    alcf = static_cast<ngx_http_analytics_loc_conf_t *>(
+        ngx_http_get_module_loc_conf(r, ngx_http_analytics_module));
+    amcf = static_cast<ngx_http_analytics_main_conf_t *>(
+        ngx_http_get_module_main_conf(r, ngx_http_analytics_module));
+
+    status = analytics_order_mark_request_parse(reinterpret_cast<const char *>(body->data),
+                                                body->len, &request, &errors, problem,
+                                                sizeof(problem));
+    if (status != ANALYTICS_BODY_OK) {
+        if (status == ANALYTICS_BODY_INVALID) {
+            len = analytics_validation_errors_render(&errors, errors_text, sizeof(errors_text));
+            ctx->answer_status = NGX_HTTP_ANALYTICS_UNPROCESSABLE_ENTITY;
+        } else {
+            analytics_json_text  out;
+
+            analytics_json_text_init(&out, errors_text, sizeof(errors_text));
+            analytics_json_text_raw(&out, "{\"error\":true,\"message\":");
+            analytics_json_text_string(&out, problem);
+            analytics_json_text_raw(&out, "}");
+            len = ngx_min(analytics_json_text_finish(&out), sizeof(errors_text) - 1);
+            ctx->answer_status = NGX_HTTP_BAD_REQUEST;
+        }
+        analytics_order_mark_request_free(&request);
+        p = static_cast<u_char *>(ngx_pnalloc(r->pool, len));
+        if (p == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+        ngx_memcpy(p, errors_text, len);
+        ctx->answer_body.data = p;
+        ctx->answer_body.len = len;
+        return ngx_http_analytics_ingest(r, ctx, "any", NULL);
+    }
+
+    /* the order session's characters need no JSON escaping */
+    metadata.data = static_cast<u_char *>(ngx_pnalloc(r->pool,
+        sizeof("{\"order_session\":\"\"}") + request.order_session_len));
+    if (metadata.data == NULL || ngx_http_analytics_rate_key(r, alcf, &ctx->tenant, &rate_key) != NGX_OK) {
+        analytics_order_mark_request_free(&request);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    metadata.len = ngx_sprintf(metadata.data, "{\"order_session\":\"%*s\"}",
+                               request.order_session_len, request.order_session) - metadata.data;
+
+    ngx_http_analytics_outgoing_init(r, &event, "order_tracked");
+    event.tenant_ref = request.website_ref;
+    event.tenant_ref_len = request.website_ref_len;
+    event.type = "purchase_tracked";
+    event.metadata = reinterpret_cast<const char *>(metadata.data);
+    event.metadata_len = metadata.len;
+    analytics_outgoing_event_encode(&event, &entry);
+
+    extra[0] = amcf->orders_key;
+    extra[1] = amcf->orders_tracked_key;
+    head = ngx_http_analytics_fcall_head(r, ngx_http_analytics_mark_order_function, extra, 2,
+                                         request.mark ? "write" : "count", "any", &rate_key,
+                                         limit_text, period_text, argv, argvlen);
+    argv[head] = request.website_ref;         argvlen[head] = request.website_ref_len;
+    argv[head + 1] = request.order_session;   argvlen[head + 1] = request.order_session_len;
+    for (n = 0; n < entry.count; n++) {
+        argv[head + 2 + 2 * n] = entry.fields[n].name;
+        argvlen[head + 2 + 2 * n] = ngx_strlen(entry.fields[n].name);
+        argv[head + 3 + 2 * n] = entry.fields[n].value;
+        argvlen[head + 3 + 2 * n] = entry.fields[n].value_len;
+    }
+
+    rc = ngx_http_analytics_redis_send(r, ngx_http_analytics_reply, (int) (head + 2 + 2 * n),
+                                       argv, argvlen);
+    analytics_order_mark_request_free(&request);
+
+    if (rc != NGX_OK) {
+        return ngx_http_analytics_send_json(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                            &ngx_http_analytics_services_unavailable);
+    }
+    return NGX_DONE;
+}
+
+
+/* {"error":false,"already_tracked":...,"payment_status":...,"purchase":...}
+ * from the function's answer */
+static ngx_int_t
+ngx_http_analytics_mark_answer(ngx_http_request_t *r, redisReply *reply, ngx_str_t *body)
+{
+    u_char  *p;
+
+    if (reply->elements != 7 || reply->element[4]->type != REDIS_REPLY_INTEGER
+        || reply->element[5]->type != REDIS_REPLY_STRING
+        || reply->element[6]->type != REDIS_REPLY_STRING)
+    {
+        return NGX_ERROR;
+    }
+    p = static_cast<u_char *>(ngx_pnalloc(r->pool,
+        sizeof("{\"error\":false,\"already_tracked\":false,\"payment_status\":\"\",\"purchase\":}")
+        + reply->element[5]->len + reply->element[6]->len));
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+    body->data = p;
+    body->len = ngx_sprintf(p, "{\"error\":false,\"already_tracked\":%s,\"payment_status\":\"%*s\","
+                               "\"purchase\":%*s}",
+                            reply->element[4]->integer ? "true" : "false",
+                            reply->element[5]->len, reply->element[5]->str,
+                            reply->element[6]->len, reply->element[6]->str) - p;
+    return NGX_OK;
+}
+
+
 static void
 ngx_http_analytics_reply(ngx_http_request_t *r, redisReply *reply)
 {
     ngx_int_t                  answer, limit, remaining, retry_after;
     ngx_uint_t                 i, status, conversion;
-    ngx_str_t                 *body, retry;
+    ngx_str_t                 *body;
     ngx_connection_t          *c;
     ngx_http_analytics_ctx_t  *ctx;
 
@@ -779,6 +971,7 @@ ngx_http_analytics_reply(ngx_http_request_t *r, redisReply *reply)
         conversion = (ctx->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_CONVERSION);
 
         answer = 0;
+        retry_after = 1;
         if (reply != NULL && reply->type == REDIS_REPLY_ARRAY && reply->elements >= 4) {
             for (i = 0; i < 4; i++) {
                 if (reply->element[i]->type != REDIS_REPLY_INTEGER) {
@@ -810,6 +1003,35 @@ ngx_http_analytics_reply(ngx_http_request_t *r, redisReply *reply)
             }
         }
 
+        if (ctx->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_MARK_PURCHASE && !ctx->answer_status) {
+            switch (answer) {
+            case 200:
+                if (ngx_http_analytics_mark_answer(r, reply, &ctx->answer_body) == NGX_OK) {
+                    ngx_http_analytics_finish(r, NGX_HTTP_OK, &ctx->answer_body);
+                } else {
+                    ngx_http_analytics_finish(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                              &ngx_http_analytics_services_unavailable);
+                }
+                break;
+            case 404:
+                ngx_http_analytics_finish(r, NGX_HTTP_NOT_FOUND, &ngx_http_analytics_order_not_found);
+                break;
+            case 429:
+                ngx_http_analytics_retry_after(r, retry_after);
+                ngx_http_analytics_finish(r, NGX_HTTP_TOO_MANY_REQUESTS,
+                                          &ngx_http_analytics_services_too_many);
+                break;
+            case -1:
+                ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+                break;
+            default:
+                ngx_http_analytics_finish(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                          &ngx_http_analytics_services_unavailable);
+            }
+            ngx_http_run_posted_requests(c);
+            return;
+        }
+
         switch (answer) {
 
         case -1:
@@ -819,12 +1041,9 @@ ngx_http_analytics_reply(ngx_http_request_t *r, redisReply *reply)
 
         case 429:
             status = NGX_HTTP_TOO_MANY_REQUESTS;
-            body = &ngx_http_analytics_too_many;
-            retry.data = static_cast<u_char *>(ngx_pnalloc(r->pool, NGX_INT_T_LEN));
-            if (retry.data != NULL) {
-                retry.len = ngx_sprintf(retry.data, "%i", ngx_max(retry_after, 1)) - retry.data;
-                ngx_http_analytics_add_header(r, "Retry-After", &retry);
-            }
+            body = ctx->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_MARK_PURCHASE
+                   ? &ngx_http_analytics_services_too_many : &ngx_http_analytics_too_many;
+            ngx_http_analytics_retry_after(r, retry_after);
             break;
 
         case 202:
@@ -909,6 +1128,20 @@ ngx_http_analytics_visitor_source(ngx_http_request_t *r, ngx_str_t *source)
     }
     source->len = ngx_sprintf(source->data, "%V\n%V", address, &agent) - source->data;
     return NGX_OK;
+}
+
+
+/* Retry-After in whole seconds, never 0 */
+static void
+ngx_http_analytics_retry_after(ngx_http_request_t *r, ngx_int_t seconds)
+{
+    ngx_str_t  retry;
+
+    retry.data = static_cast<u_char *>(ngx_pnalloc(r->pool, NGX_INT_T_LEN));
+    if (retry.data != NULL) {
+        retry.len = ngx_sprintf(retry.data, "%i", ngx_max(seconds, 1)) - retry.data;
+        ngx_http_analytics_add_header(r, "Retry-After", &retry);
+    }
 }
 
 
@@ -1302,6 +1535,8 @@ ngx_http_analytics_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_str_set(&amcf->tenants_key, "{analytics}:tenants");
     ngx_str_set(&amcf->salts_key, "{analytics}:visitor-salts");
     ngx_str_set(&amcf->products_key, "{analytics}:products");
+    ngx_str_set(&amcf->orders_key, "{analytics}:orders");
+    ngx_str_set(&amcf->orders_tracked_key, "{analytics}:orders-tracked");
 
     if (amcf->redis.max_pending == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,

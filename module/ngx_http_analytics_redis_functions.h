@@ -5,7 +5,7 @@
  * The library name carries a version so that hosts of a fleet running
  * different module versions never replace each other's functions.
  *
- * analytics_ingest_v6
+ * analytics_ingest_v7
  *   KEYS[1]  hash of tenant references to "<id>:<active 0|1>:<public 0|1>",
  *            written by the aggregator; fields "id:<n>", "uuid:<uuid>" and
  *            "slug:<slug>", so a slug of digits never meets an id
@@ -30,6 +30,16 @@
  *   inactive or private tenant), 422 (no such product for the tenant) or
  *   202 (the entry is in the stream)
  *
+ * analytics_mark_order_v7 (mark-purchase-tracked)
+ *   KEYS[1..3] as above; KEYS[4] the hash of visitor salts (unused);
+ *   KEYS[5]  hash "<tenant id>:<order session>" -> "<payment status>\n<purchase JSON>"
+ *   KEYS[6]  hash of the orders tracked so far, same fields
+ *   ARGV[1..4] as above ("write" marks, "count" only reads), ARGV[5] the website
+ *   reference, ARGV[6] the order session, ARGV[7..] the stream entry of the mark
+ *   returns {429|404, limit, remaining, retry_after} or
+ *           {200, limit, remaining, 0, already tracked 0|1, payment status, purchase JSON}
+ *   Only a paid order is marked, and only its first caller sees 0.
+ *
  * The visitor key is sha1(day's salt, tenant, ip, user agent): stable for a
  * visitor within a UTC day, unlinkable across days once the old salt is gone
  * (privacy-first analytics do the same). Functions replicate their effects,
@@ -42,10 +52,11 @@
 #ifndef NGX_HTTP_ANALYTICS_REDIS_FUNCTIONS_H
 #define NGX_HTTP_ANALYTICS_REDIS_FUNCTIONS_H
 
-/* the name FCALL uses; it must match register_function below */
-static const char ngx_http_analytics_ingest_function[] = "analytics_ingest_v6";
+/* the names FCALL uses; they must match register_function below */
+static const char ngx_http_analytics_ingest_function[] = "analytics_ingest_v7";
+static const char ngx_http_analytics_mark_order_function[] = "analytics_mark_order_v7";
 
-static const char ngx_http_analytics_redis_library[] = R"lua(#!lua name=analytics_v6
+static const char ngx_http_analytics_redis_library[] = R"lua(#!lua name=analytics_v7
 local function rate_limit(key, limit, period_ms, now)
   if limit <= 0 then
     return true, 0, 0
@@ -128,7 +139,46 @@ local function ingest(keys, args)
   local entry = redis.call('XADD', keys[2], '*', unpack(fields))
   return {202, limit, remaining, 0, entry}
 end
-redis.register_function('analytics_ingest_v6', ingest)
+redis.register_function('analytics_ingest_v7', ingest)
+
+local function mark_order(keys, args)
+  local time = redis.call('TIME')
+  local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
+  local limit = tonumber(args[2])
+  local allowed, remaining, retry_after = rate_limit(keys[3], limit, tonumber(args[3]), now)
+  if not allowed then
+    return {429, limit, 0, retry_after}
+  end
+  local tenant = find_tenant(keys[1], args[4], args[5])
+  local id, active, public
+  if tenant then
+    id, active, public = string.match(tenant, '^(%d+):([01]):([01])$')
+  end
+  if id == nil or active ~= '1' or public ~= '1' then
+    return {404, limit, remaining, 0}
+  end
+  local field = id .. ':' .. args[6]
+  local order = redis.call('HGET', keys[5], field)
+  if not order then
+    return {404, limit, remaining, 0}
+  end
+  local newline = string.find(order, '\n', 1, true)
+  local status = string.sub(order, 1, newline - 1)
+  local purchase = string.sub(order, newline + 1)
+  local already = redis.call('HEXISTS', keys[6], field)
+  if args[1] == 'write' and already == 0 and status == 'paid' then
+    redis.call('HSET', keys[6], field, '1')
+    local fields = {}
+    for i = 7, #args do
+      fields[i - 6] = args[i]
+    end
+    fields[#fields + 1] = 'tenant_id'
+    fields[#fields + 1] = id
+    redis.call('XADD', keys[2], '*', unpack(fields))
+  end
+  return {200, limit, remaining, 0, already, status, purchase}
+end
+redis.register_function('analytics_mark_order_v7', mark_order)
 )lua";
 
 #endif

@@ -57,10 +57,21 @@ void ModuleCache::forget_product(long long tenant_id, long long product_id)
     });
 }
 
+void ModuleCache::publish_order(long long tenant_id, const std::string &order_session,
+                                const std::string &payment_status, const std::string &purchase_json)
+{
+    with_connection([&](redis::Connection &redis) {
+        redis.checked({"HSET", kOrdersKey, std::to_string(tenant_id) + ":" + order_session,
+                       payment_status + "\n" + purchase_json});
+    });
+}
+
 size_t ModuleCache::rebuild(postgres::Connection &db)
 {
     auto tenants = db.exec("SELECT id, uuid, slug, active, public FROM tenants");
     auto products = db.exec("SELECT tenant_id || ':' || id FROM products");
+    auto orders = db.exec("SELECT tenant_id || ':' || order_session, payment_status || E'\\n' || purchase_json,"
+                          " tracked_at IS NOT NULL FROM orders");
 
     std::vector<std::string> tenant_fields;
     for (int i = 0; i < tenants.rows(); i++) {
@@ -76,9 +87,30 @@ size_t ModuleCache::rebuild(postgres::Connection &db)
         product_members.emplace_back(products.text(i, 0));
     }
 
+    std::vector<std::string> order_fields, tracked_fields;
+    for (int i = 0; i < orders.rows(); i++) {
+        order_fields.emplace_back(orders.text(i, 0));
+        order_fields.emplace_back(orders.text(i, 1));
+        if (orders.boolean(i, 2)) {
+            tracked_fields.emplace_back(orders.text(i, 0));
+            tracked_fields.emplace_back("1");
+        }
+    }
+
     with_connection([&](redis::Connection &redis) {
         swap_in(redis, kTenantsKey, "HSET", tenant_fields, 2);
         swap_in(redis, kProductsKey, "SADD", product_members, 1);
+        swap_in(redis, kOrdersKey, "HSET", order_fields, 2);
+        // marks are only ever added: one the module made whose event is still
+        // on its way to PostgreSQL must not be lost, or a second caller
+        // would see already_tracked false
+        for (size_t start = 0; start < tracked_fields.size(); start += 1000) {
+            std::vector<std::string> args = {"HSET", kOrdersTrackedKey};
+            size_t end = std::min(tracked_fields.size(), start + 1000);
+            args.insert(args.end(), tracked_fields.begin() + static_cast<long>(start),
+                        tracked_fields.begin() + static_cast<long>(end));
+            redis.checked(args);
+        }
     });
     return static_cast<size_t>(tenants.rows());
 }

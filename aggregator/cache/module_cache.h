@@ -21,6 +21,10 @@ namespace analytics::cache {
 
 inline constexpr const char *kTenantsKey = "{analytics}:tenants";
 inline constexpr const char *kProductsKey = "{analytics}:products";
+// field "<tenant id>:<order session>", value "<payment status>\n<purchase JSON>"
+inline constexpr const char *kOrdersKey = "{analytics}:orders";
+// field "<tenant id>:<order session>" once tracked; written by the module
+inline constexpr const char *kOrdersTrackedKey = "{analytics}:orders-tracked";
 
 class ModuleCache {
 public:
@@ -32,6 +36,8 @@ public:
     void publish(const tenants::Tenant &tenant, const std::optional<std::string> &previous_slug);
     void publish_product(long long tenant_id, long long product_id);
     void forget_product(long long tenant_id, long long product_id);
+    void publish_order(long long tenant_id, const std::string &order_session, const std::string &payment_status,
+                       const std::string &purchase_json);
     // every tenant and product from PostgreSQL; returns how many tenants
     size_t rebuild(postgres::Connection &db);
 

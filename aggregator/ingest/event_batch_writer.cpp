@@ -96,7 +96,9 @@ BatchResult EventBatchWriter::write(postgres::Connection &db,
         bool ok = to_stream_entry(fields, entry)
                   && analytics_stream_event_decode(&entry, &event, &problem) == 0;
         std::string_view kind(event.kind, event.kind_len);
-        if (ok && kind != "track" && kind != "conversion" && kind != "interaction") {
+        if (ok && kind != "track" && kind != "conversion" && kind != "interaction"
+            && kind != "order_tracked")
+        {
             ok = false;
             problem = "unknown kind";
         }
@@ -162,6 +164,10 @@ BatchResult EventBatchWriter::write(postgres::Connection &db,
               " OR id IN (SELECT event_id FROM new_conversions) ON CONFLICT DO NOTHING");
         result.inserted = static_cast<size_t>(inserted.affected_rows());
         result.duplicates = decoded - result.inserted;
+        // the first mark of an order, as the module granted it
+        db.exec("UPDATE orders o SET tracked_at = i.received_at FROM events_incoming i"
+                " WHERE i.kind = 'order_tracked' AND o.tenant_id = i.tenant_id"
+                " AND o.order_session = i.metadata->>'order_session' AND o.tracked_at IS NULL");
     }
     for (size_t i = 0; i < rejects.size(); i++) {
         keep_reject(db, stream_, rejects[i].first, reject_fields[i], rejects[i].second);

@@ -16,4 +16,16 @@ Authorized authorize(postgres::Connection &db, const http::Request &request, con
     return *principal;
 }
 
+std::variant<tenants::Tenant, http::Response> managed_tenant(postgres::Connection &db, http::Request &request)
+{
+    auto auth = authorize(db, request, "manage");
+    if (auto *denied = std::get_if<http::Response>(&auth)) return *denied;
+    const auto &principal = std::get<auth::Principal>(auth);
+    auto tenant = tenants::find(db, request.path_params["tenant"]);
+    if (!tenant || (principal.tenant_id && *principal.tenant_id != tenant->id)) {
+        return http::error_response(404, "Tenant not found");
+    }
+    return *tenant;
+}
+
 }  // namespace analytics::routes

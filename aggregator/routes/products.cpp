@@ -14,19 +14,6 @@
 namespace analytics::routes {
 namespace {
 
-// the tenant the path names, if this principal may manage it
-std::variant<tenants::Tenant, http::Response> managed_tenant(postgres::Connection &db, http::Request &request)
-{
-    auto auth = authorize(db, request, "manage");
-    if (auto *denied = std::get_if<http::Response>(&auth)) return *denied;
-    const auto &principal = std::get<auth::Principal>(auth);
-    auto tenant = tenants::find(db, request.path_params["tenant"]);
-    if (!tenant || (principal.tenant_id && *principal.tenant_id != tenant->id)) {
-        return http::error_response(404, "Tenant not found");
-    }
-    return *tenant;
-}
-
 std::optional<long long> product_id_of(const std::string &text)
 {
     long long id = 0;

@@ -20,5 +20,6 @@ void register_health_routes(http::Router &router, Services &services);
 void register_tenant_routes(http::Router &router, Services &services);
 void register_token_routes(http::Router &router, Services &services);
 void register_product_routes(http::Router &router, Services &services);
+void register_order_routes(http::Router &router, Services &services);
 
 }  // namespace analytics::routes
