@@ -104,23 +104,42 @@ local function visitor_key(salts, source, candidate, tenant_id, now)
   return redis.sha1hex(salt .. '\n' .. tenant_id .. '\n' .. source)
 end
 
-local function ingest(keys, args)
+-- the time, then the rate limit: nil and the 429 reply when it is exhausted
+local function admit(keys, args)
   local time = redis.call('TIME')
   local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
   local limit = tonumber(args[2])
   local allowed, remaining, retry_after = rate_limit(keys[3], limit, tonumber(args[3]), now)
   if not allowed then
-    return {429, limit, 0, retry_after}
+    return nil, {429, limit, 0, retry_after}
   end
-  if args[1] == 'count' then
-    return {200, limit, remaining, 0}
-  end
-  local tenant = find_tenant(keys[1], args[4], args[5])
+  return {now = now, limit = limit, remaining = remaining}
+end
+
+-- the id of an active, public tenant, or nil
+local function public_tenant(hash, how, ref)
+  local tenant = find_tenant(hash, how, ref)
   if not tenant then
-    return {404, limit, remaining, 0}
+    return nil
   end
   local id, active, public = string.match(tenant, '^(%d+):([01]):([01])$')
   if id == nil or active ~= '1' or public ~= '1' then
+    return nil
+  end
+  return id
+end
+
+local function ingest(keys, args)
+  local call, limited = admit(keys, args)
+  if not call then
+    return limited
+  end
+  local now, limit, remaining = call.now, call.limit, call.remaining
+  if args[1] == 'count' then
+    return {200, limit, remaining, 0}
+  end
+  local id = public_tenant(keys[1], args[4], args[5])
+  if not id then
     return {404, limit, remaining, 0}
   end
   if args[8] ~= '' and redis.call('SISMEMBER', keys[5], id .. ':' .. args[8]) == 0 then
@@ -142,19 +161,13 @@ end
 redis.register_function('analytics_ingest_v7', ingest)
 
 local function mark_order(keys, args)
-  local time = redis.call('TIME')
-  local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
-  local limit = tonumber(args[2])
-  local allowed, remaining, retry_after = rate_limit(keys[3], limit, tonumber(args[3]), now)
-  if not allowed then
-    return {429, limit, 0, retry_after}
+  local call, limited = admit(keys, args)
+  if not call then
+    return limited
   end
-  local tenant = find_tenant(keys[1], args[4], args[5])
-  local id, active, public
-  if tenant then
-    id, active, public = string.match(tenant, '^(%d+):([01]):([01])$')
-  end
-  if id == nil or active ~= '1' or public ~= '1' then
+  local limit, remaining = call.limit, call.remaining
+  local id = public_tenant(keys[1], args[4], args[5])
+  if not id then
     return {404, limit, remaining, 0}
   end
   local field = id .. ':' .. args[6]

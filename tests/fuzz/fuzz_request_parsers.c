@@ -5,6 +5,7 @@
  */
 #include "conversion_request.h"
 #include "event_time.h"
+#include "order_mark_request.h"
 #include "stream_entry.h"
 #include "track_request.h"
 
@@ -73,6 +74,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         round_trip(&event);
     }
     analytics_conversion_request_free(&conversion);
+
+    {
+        analytics_order_mark_request mark;
+        if (analytics_order_mark_request_parse((const char *) data, size, &mark, &errors, problem,
+                                               sizeof(problem)) == ANALYTICS_BODY_OK)
+        {
+            check(analytics_order_session_is_valid(mark.order_session, mark.order_session_len));
+            check(mark.website_ref_len > 0);
+        }
+        analytics_order_mark_request_free(&mark);
+    }
 
     analytics_time_parse_rfc3339((const char *) data, size, &ms);
     return 0;
