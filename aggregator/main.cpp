@@ -119,9 +119,23 @@ int serve(const Settings &settings)
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
 
-    {
-        postgres::Connection db(settings.database_url);
-        apply_migrations(db, settings.sql_dir);
+    // PostgreSQL may come up after us (a host's boot, a failover): wait for
+    // it rather than exit, and stay stoppable meanwhile
+    for (;;) {
+        try {
+            postgres::Connection db(settings.database_url);
+            apply_migrations(db, settings.sql_dir);
+            break;
+        } catch (const postgres::Error &e) {
+            if (!e.is_connection_failure()) throw;
+            log::warn(std::string("PostgreSQL is not reachable yet, retrying in 2 s: ") + e.what());
+            timespec wait{2, 0};
+            int received = sigtimedwait(&signals, nullptr, &wait);
+            if (received == SIGTERM || received == SIGINT) {
+                log::info("stopped before PostgreSQL was reachable");
+                return 0;
+            }
+        }
     }
 
     postgres::Pool pool(settings.database_url, static_cast<size_t>(settings.database_pool_size));

@@ -52,5 +52,34 @@ ok($stack->wait_until('the redelivery to be acknowledged', 30, sub {
     ($entries_read // 0) == $n }), 'every redelivered entry counted as a duplicate');
 is($stack->psql('SELECT count(*) FROM events'), $n, "still exactly $n rows after redelivery");
 
+subtest 'an aggregator started while PostgreSQL is down waits for it' => sub {
+    is($stack->stack('stop-aggregator'), 0, 'aggregator stopped');
+    is($stack->stack('stop-postgres'), 0, 'PostgreSQL stopped');
+    my $dir = $stack->dir;
+    my $ports = Analytics::Stack::slurp("$dir/ports");
+    my %port = $ports =~ /^(\w+)=(\d+)$/mg;
+    my $build = $ENV{BUILD_DIR} // 'build';
+    my $pid = fork // die $!;
+    if ($pid == 0) {
+        $ENV{ANALYTICS_DATABASE_URL} = "postgresql://postgres\@127.0.0.1:$port{PG_PORT}/analytics";
+        $ENV{ANALYTICS_REDIS_URL} = "redis://127.0.0.1:$port{REDIS_PORT}";
+        $ENV{ANALYTICS_LISTEN} = "127.0.0.1:$port{AGGREGATOR_PORT}";
+        open STDERR, '>>', "$dir/aggregator.log" or die $!;
+        exec("$build/aggregator", 'serve') or die "exec: $!";
+    }
+    open my $fh, '>', "$dir/aggregator.pid" or die $!;
+    print $fh "$pid\n";
+    close $fh;
+    ok($stack->wait_until('the waiting message', 10, sub {
+        Analytics::Stack::slurp("$dir/aggregator.log") =~ /PostgreSQL is not reachable yet, retrying in 2 s/ }),
+       'it says it waits');
+    ok(kill(0, $pid), 'and keeps running');
+    is($stack->stack('start-postgres'), 0, 'PostgreSQL started');
+    ok($stack->wait_until('readiness', 20, sub { $stack->request('GET', '/readyz')->{status} == 200 }), 'then it is ready');
+    is($stack->request('POST', $track, { tenant_id => 'demo', type => 'purchase' })->{status}, 202, 'an event');
+    ok($stack->wait_until('its row', 15,
+        sub { $stack->psql("SELECT count(*) FROM events WHERE type = 'purchase'") == 1 }), 'is stored');
+};
+
 $stack->finish;
 done_testing;
