@@ -104,6 +104,22 @@ local function visitor_key(salts, source, candidate, tenant_id, now)
   return redis.sha1hex(salt .. '\n' .. tenant_id .. '\n' .. source)
 end
 
+-- XADDs the entry the module sent from args[first] on, with the resolved
+-- tenant and the visitor key when there is one; returns the entry id
+local function append_event(stream, args, first, tenant_id, visitor)
+  local fields = {}
+  for i = first, #args do
+    fields[i - first + 1] = args[i]
+  end
+  fields[#fields + 1] = 'tenant_id'
+  fields[#fields + 1] = tenant_id
+  if visitor then
+    fields[#fields + 1] = 'visitor'
+    fields[#fields + 1] = visitor
+  end
+  return redis.call('XADD', stream, '*', unpack(fields))
+end
+
 -- the time, then the rate limit: nil and the 429 reply when it is exhausted
 local function admit(keys, args)
   local time = redis.call('TIME')
@@ -145,17 +161,11 @@ local function ingest(keys, args)
   if args[8] ~= '' and redis.call('SISMEMBER', keys[5], id .. ':' .. args[8]) == 0 then
     return {422, limit, remaining, 0}
   end
-  local fields = {}
-  for i = 9, #args do
-    fields[i - 8] = args[i]
-  end
-  fields[#fields + 1] = 'tenant_id'
-  fields[#fields + 1] = id
+  local visitor = nil
   if args[6] ~= '' then
-    fields[#fields + 1] = 'visitor'
-    fields[#fields + 1] = visitor_key(keys[4], args[6], args[7], id, now)
+    visitor = visitor_key(keys[4], args[6], args[7], id, now)
   end
-  local entry = redis.call('XADD', keys[2], '*', unpack(fields))
+  local entry = append_event(keys[2], args, 9, id, visitor)
   return {202, limit, remaining, 0, entry}
 end
 redis.register_function('analytics_ingest_v7', ingest)
@@ -181,13 +191,7 @@ local function mark_order(keys, args)
   local already = redis.call('HEXISTS', keys[6], field)
   if args[1] == 'write' and already == 0 and status == 'paid' then
     redis.call('HSET', keys[6], field, '1')
-    local fields = {}
-    for i = 7, #args do
-      fields[i - 6] = args[i]
-    end
-    fields[#fields + 1] = 'tenant_id'
-    fields[#fields + 1] = id
-    redis.call('XADD', keys[2], '*', unpack(fields))
+    append_event(keys[2], args, 7, id, nil)
   end
   return {200, limit, remaining, 0, already, status, purchase}
 end

@@ -104,13 +104,7 @@ size_t ModuleCache::rebuild(postgres::Connection &db)
         // marks are only ever added: one the module made whose event is still
         // on its way to PostgreSQL must not be lost, or a second caller
         // would see already_tracked false
-        for (size_t start = 0; start < tracked_fields.size(); start += 1000) {
-            std::vector<std::string> args = {"HSET", kOrdersTrackedKey};
-            size_t end = std::min(tracked_fields.size(), start + 1000);
-            args.insert(args.end(), tracked_fields.begin() + static_cast<long>(start),
-                        tracked_fields.begin() + static_cast<long>(end));
-            redis.checked(args);
-        }
+        add_in_chunks(redis, kOrdersTrackedKey, "HSET", tracked_fields, 2);
     });
     return static_cast<size_t>(tenants.rows());
 }
@@ -120,19 +114,26 @@ size_t ModuleCache::rebuild(postgres::Connection &db)
 void ModuleCache::swap_in(redis::Connection &redis, const std::string &key, const std::string &command,
                           const std::vector<std::string> &items, size_t per_item)
 {
-    constexpr size_t kItemsPerCommand = 500;
     std::string staging = key + ":rebuild";
     redis.checked({"DEL", staging});
-    for (size_t start = 0; start < items.size(); start += kItemsPerCommand * per_item) {
-        std::vector<std::string> args = {command, staging};
-        size_t end = std::min(items.size(), start + kItemsPerCommand * per_item);
-        args.insert(args.end(), items.begin() + static_cast<long>(start), items.begin() + static_cast<long>(end));
-        redis.checked(args);
-    }
+    add_in_chunks(redis, staging, command, items, per_item);
     if (items.empty()) {
         redis.checked({"DEL", key});
     } else {
         redis.checked({"RENAME", staging, key});
+    }
+}
+
+// command key item... in commands of at most 500 items (per_item arguments each)
+void ModuleCache::add_in_chunks(redis::Connection &redis, const std::string &key, const std::string &command,
+                                const std::vector<std::string> &items, size_t per_item)
+{
+    constexpr size_t kItemsPerCommand = 500;
+    for (size_t start = 0; start < items.size(); start += kItemsPerCommand * per_item) {
+        std::vector<std::string> args = {command, key};
+        size_t end = std::min(items.size(), start + kItemsPerCommand * per_item);
+        args.insert(args.end(), items.begin() + static_cast<long>(start), items.begin() + static_cast<long>(end));
+        redis.checked(args);
     }
 }
 

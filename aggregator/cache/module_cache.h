@@ -43,6 +43,8 @@ public:
 
 private:
     redis::Connection &connection();
+    static void add_in_chunks(redis::Connection &redis, const std::string &key, const std::string &command,
+                              const std::vector<std::string> &items, size_t per_item);
     static void swap_in(redis::Connection &redis, const std::string &key, const std::string &command,
                         const std::vector<std::string> &items, size_t per_item);
     template <typename Fn> auto with_connection(Fn fn);

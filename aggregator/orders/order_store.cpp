@@ -6,7 +6,7 @@ namespace {
 
 constexpr const char *kColumns =
     "tenant_id, order_session, payment_status, purchase_json,"
-    " to_char(tracked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+    " rfc3339(tracked_at)";
 
 Order row(const postgres::Result &result, int i)
 {

@@ -6,7 +6,7 @@ namespace {
 
 constexpr const char *kColumns =
     "id, tenant_id, name, sku,"
-    " to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+    " rfc3339(created_at)";
 
 Product row(const postgres::Result &result, int i)
 {

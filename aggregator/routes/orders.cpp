@@ -2,7 +2,6 @@
 // backend registers so that mark-purchase-tracked can answer for them
 // (manage scope on the own tenant, or admin).
 #include "json.h"
-#include "log.h"
 #include "orders/order_store.h"
 #include "routes/authorization.h"
 #include "routes/request_body.h"
@@ -40,11 +39,9 @@ void register_order_routes(http::Router &router, Services &services)
 
         long long tenant_id = std::get<tenants::Tenant>(tenant).id;
         auto order = orders::upsert(*db, tenant_id, session, json_string_value(status), *purchase);
-        try {
+        mirror_or_warn("order " + session, [&] {
             services.module_cache.publish_order(tenant_id, session, order.payment_status, order.purchase_json);
-        } catch (const std::exception &e) {
-            log::warn("order " + session + " not mirrored to Redis yet: " + e.what());
-        }
+        });
         return json_response(order.created ? 201 : 200, json::take(orders::to_json(order)));
     });
 

@@ -2,7 +2,6 @@
 // the track endpoint checks product_id against (admin scope, or the tenant's
 // own token with the manage scope; another tenant's token gets 404).
 #include "json.h"
-#include "log.h"
 #include "products/product_store.h"
 #include "routes/authorization.h"
 #include "routes/request_body.h"
@@ -20,15 +19,6 @@ std::optional<long long> product_id_of(const std::string &text)
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
     if (ec != std::errc() || end != text.data() + text.size() || id < 1) return std::nullopt;
     return id;
-}
-
-void mirror(const std::function<void()> &write, const std::string &what)
-{
-    try {
-        write();
-    } catch (const std::exception &e) {
-        log::warn(what + " not mirrored to Redis yet: " + e.what());
-    }
 }
 
 }  // namespace
@@ -57,8 +47,8 @@ void register_product_routes(http::Router &router, Services &services)
         }
         try {
             auto product = products::create(*db, std::get<tenants::Tenant>(tenant).id, json_string_value(name), sku_text);
-            mirror([&] { services.module_cache.publish_product(product.tenant_id, product.id); },
-                   "product " + std::to_string(product.id));
+            mirror_or_warn("product " + std::to_string(product.id),
+                           [&] { services.module_cache.publish_product(product.tenant_id, product.id); });
             return json_response(201, json::take(products::to_json(product)));
         } catch (const postgres::Error &e) {
             if (e.is_unique_violation()) {
@@ -103,7 +93,8 @@ void register_product_routes(http::Router &router, Services &services)
         auto id = product_id_of(request.path_params["id"]);
         long long tenant_id = std::get<tenants::Tenant>(tenant).id;
         if (!id || !products::remove(*db, tenant_id, *id)) return http::error_response(404, "Product not found");
-        mirror([&] { services.module_cache.forget_product(tenant_id, *id); }, "product " + std::to_string(*id));
+        mirror_or_warn("product " + std::to_string(*id),
+                       [&] { services.module_cache.forget_product(tenant_id, *id); });
         return http::Response{204, "", "application/json", {}};
     });
 }

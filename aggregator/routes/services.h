@@ -7,6 +7,9 @@
 #include "postgres/connection.h"
 #include "settings.h"
 
+#include <functional>
+#include <string>
+
 namespace analytics::routes {
 
 struct Services {
@@ -15,6 +18,10 @@ struct Services {
     cache::ModuleCache &module_cache;
     ingest::ConsumerCounters &counters;
 };
+
+// runs a write to the Redis mirror; a failure is logged, not answered: the
+// change is in PostgreSQL and the periodic rebuild repairs the mirror
+void mirror_or_warn(const std::string &what, const std::function<void()> &write);
 
 void register_health_routes(http::Router &router, Services &services);
 void register_tenant_routes(http::Router &router, Services &services);

@@ -1,7 +1,6 @@
 // /api/v1/admin/tenants: create, list, read and change tenants (admin scope).
 // Every change is mirrored to the Redis hash the module reads.
 #include "json.h"
-#include "log.h"
 #include "routes/authorization.h"
 #include "routes/request_body.h"
 #include "routes/services.h"
@@ -60,17 +59,6 @@ http::Response tenant_response(int status, const tenants::Tenant &tenant)
     return json_response(status, json::take(tenants::to_json(tenant)));
 }
 
-// the module must see the change; PostgreSQL stays the source of truth and
-// the periodic rebuild repairs a mirror that failed here
-void mirror(Services &services, const tenants::Tenant &tenant, const std::optional<std::string> &previous_slug)
-{
-    try {
-        services.module_cache.publish(tenant, previous_slug);
-    } catch (const std::exception &e) {
-        log::warn("tenant " + std::to_string(tenant.id) + " not mirrored to Redis yet: " + e.what());
-    }
-}
-
 }  // namespace
 
 void register_tenant_routes(http::Router &router, Services &services)
@@ -87,7 +75,8 @@ void register_tenant_routes(http::Router &router, Services &services)
         try {
             auto tenant = tenants::create(*db, *changes.slug, *changes.name, changes.active.value_or(true),
                                           changes.is_public.value_or(true));
-            mirror(services, tenant, std::nullopt);
+            mirror_or_warn("tenant " + std::to_string(tenant.id),
+                           [&] { services.module_cache.publish(tenant, std::nullopt); });
             return tenant_response(201, tenant);
         } catch (const postgres::Error &e) {
             if (e.is_unique_violation()) {
@@ -137,7 +126,8 @@ void register_tenant_routes(http::Router &router, Services &services)
         try {
             auto after = tenants::update(*db, before->id, changes);
             if (!after) return http::error_response(404, "Tenant not found");
-            mirror(services, *after, before->slug);
+            mirror_or_warn("tenant " + std::to_string(after->id),
+                           [&] { services.module_cache.publish(*after, before->slug); });
             return tenant_response(200, *after);
         } catch (const postgres::Error &e) {
             if (e.is_unique_violation()) {

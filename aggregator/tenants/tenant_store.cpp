@@ -11,8 +11,8 @@ namespace {
 
 constexpr const char *kColumns =
     "id, uuid, slug, name, active, public,"
-    " to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
-    " to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+    " rfc3339(created_at),"
+    " rfc3339(updated_at)";
 
 Tenant row(const postgres::Result &result, int i)
 {
