@@ -120,16 +120,18 @@ local function append_event(stream, args, first, tenant_id, visitor)
   return redis.call('XADD', stream, '*', unpack(fields))
 end
 
--- the time, then the rate limit: nil and the 429 reply when it is exhausted
+-- the time, then the rate limit: the time, the limit and what remains of
+-- it, and the 429 reply as a fourth value when the limit is exhausted
+-- (values, not a table: this runs for every request)
 local function admit(keys, args)
   local time = redis.call('TIME')
   local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
   local limit = tonumber(args[2])
   local allowed, remaining, retry_after = rate_limit(keys[3], limit, tonumber(args[3]), now)
   if not allowed then
-    return nil, {429, limit, 0, retry_after}
+    return now, limit, 0, {429, limit, 0, retry_after}
   end
-  return {now = now, limit = limit, remaining = remaining}
+  return now, limit, remaining, nil
 end
 
 -- the id of an active, public tenant, or nil
@@ -146,11 +148,10 @@ local function public_tenant(hash, how, ref)
 end
 
 local function ingest(keys, args)
-  local call, limited = admit(keys, args)
-  if not call then
-    return limited
+  local now, limit, remaining, refusal = admit(keys, args)
+  if refusal then
+    return refusal
   end
-  local now, limit, remaining = call.now, call.limit, call.remaining
   if args[1] == 'count' then
     return {200, limit, remaining, 0}
   end
@@ -171,11 +172,10 @@ end
 redis.register_function('analytics_ingest_v7', ingest)
 
 local function mark_order(keys, args)
-  local call, limited = admit(keys, args)
-  if not call then
-    return limited
+  local now, limit, remaining, refusal = admit(keys, args)
+  if refusal then
+    return refusal
   end
-  local limit, remaining = call.limit, call.remaining
   local id = public_tenant(keys[1], args[4], args[5])
   if not id then
     return {404, limit, remaining, 0}
