@@ -42,7 +42,7 @@ FUZZ_SOURCES := $(wildcard event_contract/*.c) tests/fuzz/fuzz_request_parsers.c
 build-fuzz/fuzz_request_parsers: $(FUZZ_SOURCES) $(wildcard event_contract/*.h)
 	@mkdir -p build-fuzz
 	clang-14 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	  -Ievent_contract $(FUZZ_SOURCES) $$(pkg-config --cflags --libs jansson) -lm -o $@
+	  -Ievent_contract $(FUZZ_SOURCES) $$(pkg-config --cflags --libs jansson liburiparser) -lm -o $@
 
 # the checked-in seeds are read, never written: new inputs go to a scratch folder
 fuzz: deps build-fuzz/fuzz_request_parsers

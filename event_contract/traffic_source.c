@@ -63,6 +63,7 @@ typedef struct {
     char               host[ANALYTICS_HOST_MAX_LEN + 1];  /* lower case, no "www." */
 } analytics_parsed_url;
 
+static size_t analytics_utf8_sequence(const unsigned char *text, size_t len);
 static void analytics_copy_text(char *to, size_t size, const char *from, size_t len);
 static int analytics_parse_url(const char *text, size_t len, analytics_parsed_url *url);
 static void analytics_free_url(analytics_parsed_url *url);
@@ -70,14 +71,73 @@ static const char *analytics_query_value(const analytics_parsed_url *url, const 
 static const analytics_known_site *analytics_known_host(const char *host);
 static const char *analytics_canonical_source(const char *value);
 
+/* the length of the valid UTF-8 sequence at text (of len bytes), or 0 */
+static size_t
+analytics_utf8_sequence(const unsigned char *text, size_t len)
+{
+    size_t  need, i;
+
+    if (text[0] < 0x80) {
+        return 1;
+    }
+    if (text[0] >= 0xc2 && text[0] <= 0xdf) {
+        need = 2;
+    } else if (text[0] >= 0xe0 && text[0] <= 0xef) {
+        need = 3;
+    } else if (text[0] >= 0xf0 && text[0] <= 0xf4) {
+        need = 4;
+    } else {
+        return 0;
+    }
+    if (len < need) {
+        return 0;
+    }
+    for (i = 1; i < need; i++) {
+        if ((text[i] & 0xc0) != 0x80) {
+            return 0;
+        }
+    }
+    /* overlong, surrogate and beyond-U+10FFFF forms */
+    if ((text[0] == 0xe0 && text[1] < 0xa0) || (text[0] == 0xed && text[1] > 0x9f)
+        || (text[0] == 0xf0 && text[1] < 0x90) || (text[0] == 0xf4 && text[1] > 0x8f))
+    {
+        return 0;
+    }
+    return need;
+}
+
+/* decoded query values may hold any byte: what is copied is valid UTF-8
+ * without NUL or control characters (an invalid byte becomes '?'), cut at a
+ * character boundary */
 static void
 analytics_copy_text(char *to, size_t size, const char *from, size_t len)
 {
-    size_t  n;
+    const unsigned char  *in;
+    size_t                used, n, i;
 
-    n = len < size - 1 ? len : size - 1;
-    memcpy(to, from, n);
-    to[n] = '\0';
+    in = (const unsigned char *) from;
+    used = 0;
+    for (i = 0; i < len; i += n) {
+        n = analytics_utf8_sequence(in + i, len - i);
+        if (n == 0 || (n == 1 && in[i] < 0x20) || in[i] == 0x7f) {
+            if (in[i] == '\0') {
+                n = 1;
+                continue;
+            }
+            if (used + 1 > size - 1) {
+                break;
+            }
+            to[used++] = '?';
+            n = 1;
+            continue;
+        }
+        if (used + n > size - 1) {
+            break;
+        }
+        memcpy(to + used, in + i, n);
+        used += n;
+    }
+    to[used] = '\0';
 }
 
 /* 0 when text is an absolute URL (with a host), -1 when not, -2 out of memory */

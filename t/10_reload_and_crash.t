@@ -80,6 +80,11 @@ subtest 'the aggregator is killed with SIGKILL under load and started again' => 
     is($stack->psql("SELECT count(DISTINCT (metadata->>'client', metadata->>'i')) FROM events WHERE metadata->>'load' = 'crash'"),
        600, 'each event once');
     is((split /\n/, $stack->redis_raw('XPENDING', '{analytics}:events', 'aggregator'))[0], 0, 'nothing left pending');
+    is($stack->psql("SELECT sum(events) FROM rollup_events_hourly"), $stack->psql("SELECT count(*) FROM events"),
+       'the rollup counts every event once');
+    is($stack->psql("SELECT sum(credit_micros) FROM rollup_attributed_hourly"),
+       $stack->psql("SELECT count(*) * 1000000 FROM events WHERE kind <> 'interaction'"),
+       'each event attributed exactly once');
 };
 
 $stack->finish;

@@ -1,4 +1,7 @@
+#include "ingest/attribution_step.h"
 #include "ingest/event_batch_writer.h"
+#include "ingest/interaction_rows.h"
+#include "ingest/rollups.h"
 #include "json.h"
 
 #include "event_time.h"
@@ -54,11 +57,12 @@ json::Value fields_as_json(const redisReply *fields)
     return object;
 }
 
-// NULL for text that is not a JSON object: one bad entry must not fail the COPY
-bool is_json_object(std::string_view text)
+// nullopt for text that is not a JSON object: one bad entry must not fail the COPY
+std::optional<json::Value> json_object_of(std::string_view text)
 {
     auto parsed = json::parse(text);
-    return parsed && json_is_object(parsed->get());
+    if (!parsed || !json_is_object(parsed->get())) return std::nullopt;
+    return parsed;
 }
 
 void keep_reject(postgres::Connection &db, const std::string &stream, const std::string &stream_id,
@@ -75,6 +79,14 @@ void EventBatchWriter::prepare(postgres::Connection &db)
 {
     db.exec("CREATE TEMP TABLE IF NOT EXISTS events_incoming"
             " (LIKE events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
+    // the events of this batch that were not stored before: what the
+    // interactions, attributions and rollups count
+    db.exec("CREATE TEMP TABLE IF NOT EXISTS events_fresh"
+            " (tenant_id bigint NOT NULL, id uuid NOT NULL) ON COMMIT DELETE ROWS");
+    db.exec("CREATE TEMP TABLE IF NOT EXISTS interactions_incoming"
+            " (LIKE interactions INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
+    db.exec("CREATE TEMP TABLE IF NOT EXISTS attributions_incoming"
+            " (LIKE attributions INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
 }
 
 BatchResult EventBatchWriter::write(postgres::Connection &db,
@@ -82,6 +94,7 @@ BatchResult EventBatchWriter::write(postgres::Connection &db,
 {
     BatchResult result;
     std::string copy_rows;
+    std::string interaction_rows;
     std::vector<std::pair<std::string, std::string>> rejects;  // stream id, problem
     std::vector<const redisReply *> reject_fields;
     size_t decoded = 0;
@@ -102,7 +115,8 @@ BatchResult EventBatchWriter::write(postgres::Connection &db,
             ok = false;
             problem = "unknown kind";
         }
-        if (ok && !is_json_object({event.metadata, event.metadata_len})) {
+        std::optional<json::Value> metadata;
+        if (ok && !(metadata = json_object_of({event.metadata, event.metadata_len}))) {
             ok = false;
             problem = "metadata is not a JSON object";
         }
@@ -115,34 +129,24 @@ BatchResult EventBatchWriter::write(postgres::Connection &db,
         char received_at[ANALYTICS_RFC3339_MS_LEN + 1];
         analytics_time_format_rfc3339_ms(event.received_at_ms, received_at);
 
-        copy_rows += std::to_string(event.tenant_id);
-        copy_rows += '\t';
-        postgres::append_copy_field(copy_rows, {event.id, event.id_len});
-        copy_rows += '\t';
-        copy_rows += received_at;
-        copy_rows += '\t';
-        postgres::append_copy_field(copy_rows, {event.kind, event.kind_len});
-        copy_rows += '\t';
-        postgres::append_copy_field(copy_rows, {event.type, event.type_len});
-        copy_rows += '\t';
-        copy_rows += event.has_product_id ? std::to_string(event.product_id) : "\\N";
-        copy_rows += '\t';
-        postgres::append_copy_field(copy_rows, {event.metadata, event.metadata_len});
-        copy_rows += '\t';
-        if (event.country_len == 2) {
-            postgres::append_copy_field(copy_rows, {event.country, 2});
+        postgres::CopyRow row(copy_rows);
+        row.number(event.tenant_id)
+            .text({event.id, event.id_len})
+            .text(received_at)
+            .text({event.kind, event.kind_len})
+            .text({event.type, event.type_len});
+        if (event.has_product_id) {
+            row.number(event.product_id);
         } else {
-            copy_rows += "\\N";
+            row.null();
         }
-        copy_rows += '\t';
-        if (event.visitor_len > 0) {
-            postgres::append_copy_field(copy_rows, {event.visitor, event.visitor_len});
-        } else {
-            copy_rows += "\\N";
+        row.text({event.metadata, event.metadata_len})
+            .text_or_null(event.country_len == 2 ? std::string_view(event.country, 2) : "")
+            .text_or_null({event.visitor, event.visitor_len})
+            .text(stream_id);
+        if (kind == "interaction") {
+            append_interaction_row(interaction_rows, event, metadata->get());
         }
-        copy_rows += '\t';
-        postgres::append_copy_field(copy_rows, stream_id);
-        copy_rows += '\n';
         decoded++;
     }
 
@@ -155,15 +159,30 @@ BatchResult EventBatchWriter::write(postgres::Connection &db,
                         " INSERT INTO conversions (tenant_id, transaction_id, event_id, received_at, occurred_at,"
                         "  event, value_minor, currency)"
                         " SELECT tenant_id, metadata->>'transaction_id', id, received_at,"
-                        "  coalesce((metadata->>'occurred_at')::timestamptz, received_at), type,"
-                        "  (metadata->>'value_minor')::bigint, metadata->>'currency'"
+                        "  event_occurred_at(kind, metadata, received_at), type,"
+                        "  event_value_minor(kind, metadata), event_currency(kind, metadata)"
                         " FROM events_incoming WHERE kind = 'conversion' AND metadata->>'transaction_id' IS NOT NULL"
-                        " ON CONFLICT DO NOTHING RETURNING event_id)"
-                        " INSERT INTO events (") + kEventColumns + ") SELECT " + kEventColumns
+                        " ON CONFLICT DO NOTHING RETURNING event_id),"
+                        " inserted AS (INSERT INTO events (") + kEventColumns + ") SELECT " + kEventColumns
             + " FROM events_incoming WHERE kind <> 'conversion' OR metadata->>'transaction_id' IS NULL"
-              " OR id IN (SELECT event_id FROM new_conversions) ON CONFLICT DO NOTHING");
+              " OR id IN (SELECT event_id FROM new_conversions) ON CONFLICT DO NOTHING RETURNING tenant_id, id)"
+              " INSERT INTO events_fresh SELECT tenant_id, id FROM inserted");
         result.inserted = static_cast<size_t>(inserted.affected_rows());
         result.duplicates = decoded - result.inserted;
+
+        if (!interaction_rows.empty()) {
+            db.copy_in(std::string("COPY interactions_incoming (") + kInteractionColumns + ") FROM STDIN",
+                       interaction_rows);
+            result.interactions = static_cast<size_t>(
+                db.exec(std::string("INSERT INTO interactions (") + kInteractionColumns + ") SELECT "
+                        + kInteractionColumns + " FROM interactions_incoming i WHERE EXISTS"
+                        " (SELECT 1 FROM events_fresh f WHERE f.tenant_id = i.tenant_id AND f.id = i.event_id)"
+                        " ON CONFLICT DO NOTHING")
+                    .affected_rows());
+        }
+        result.attributed = stage_attributions(db);
+        roll_up_batch(db);
+
         // the first mark of an order, as the module granted it
         db.exec("UPDATE orders o SET tracked_at = i.received_at FROM events_incoming i"
                 " WHERE i.kind = 'order_tracked' AND o.tenant_id = i.tenant_id"
@@ -187,6 +206,8 @@ BatchResult EventBatchWriter::write_each(postgres::Connection &db,
             total.inserted += one.inserted;
             total.duplicates += one.duplicates;
             total.rejected += one.rejected;
+            total.interactions += one.interactions;
+            total.attributed += one.attributed;
         } catch (const postgres::Error &e) {
             if (e.is_connection_failure() || !db.ok()) {
                 throw;

@@ -1,7 +1,9 @@
 // Writes one batch of stream entries to PostgreSQL in one transaction: COPY
 // into a session staging table, then INSERT ... ON CONFLICT DO NOTHING into
-// events, so a redelivered entry changes nothing. Entries that cannot be
-// decoded go to stream_rejects in the same transaction.
+// events, so a redelivered entry changes nothing. The same transaction
+// classifies interactions, attributes the other events over them and
+// updates the rollups, for the events it inserted only. Entries that cannot
+// be decoded go to stream_rejects in the same transaction.
 #pragma once
 
 #include "postgres/connection.h"
@@ -17,6 +19,8 @@ struct BatchResult {
     size_t inserted = 0;    // new rows in events
     size_t duplicates = 0;  // already there (a redelivery)
     size_t rejected = 0;    // undecodable, kept in stream_rejects
+    size_t interactions = 0;  // new rows in interactions
+    size_t attributed = 0;    // shares of new events given to touches (or Direct)
 };
 
 class EventBatchWriter {

@@ -127,4 +127,31 @@ private:
 // a value in COPY text format: backslash, tab, newline and carriage return escaped
 void append_copy_field(std::string &out, std::string_view value);
 
+// one row of COPY text appended to out, fields in column order; the row
+// ends when the object goes
+class CopyRow {
+public:
+    explicit CopyRow(std::string &out) : out_(out) {}
+    CopyRow(const CopyRow &) = delete;
+    CopyRow &operator=(const CopyRow &) = delete;
+    ~CopyRow() { out_ += '\n'; }
+
+    CopyRow &text(std::string_view value) { next(); append_copy_field(out_, value); return *this; }
+    // empty text is NULL
+    CopyRow &text_or_null(std::string_view value) { return value.empty() ? null() : text(value); }
+    CopyRow &number(long long value) { next(); out_ += std::to_string(value); return *this; }
+    CopyRow &boolean(bool value) { next(); out_ += value ? 't' : 'f'; return *this; }
+    CopyRow &null() { next(); out_ += "\\N"; return *this; }
+
+private:
+    void next()
+    {
+        if (!first_) out_ += '\t';
+        first_ = false;
+    }
+
+    std::string &out_;
+    bool first_ = true;
+};
+
 }  // namespace analytics::postgres

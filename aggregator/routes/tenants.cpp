@@ -6,6 +6,8 @@
 #include "routes/services.h"
 #include "tenants/tenant_store.h"
 
+#include "credit_split.h"
+
 namespace analytics::routes {
 namespace {
 
@@ -16,6 +18,8 @@ std::optional<http::Response> read_changes(json_t *body, tenants::TenantChanges 
     json_t *name = json_object_get(body, "name");
     json_t *active = json_object_get(body, "active");
     json_t *is_public = json_object_get(body, "public");
+    json_t *model = json_object_get(body, "attributionModel");
+    json_t *lookback = json_object_get(body, "attributionLookbackDays");
 
     if (slug) {
         if (!json_is_string(slug) || !tenants::is_valid_slug(json_string_value(slug))) {
@@ -40,6 +44,20 @@ std::optional<http::Response> read_changes(json_t *body, tenants::TenantChanges 
     if (is_public) {
         if (!json_is_boolean(is_public)) return http::error_response(400, "public must be a boolean");
         changes.is_public = json_is_true(is_public);
+    }
+    if (model) {
+        analytics_attribution_model parsed;
+        if (!json_is_string(model) || analytics_attribution_model_parse(json_string_value(model), &parsed) != 0) {
+            return http::error_response(400, "attributionModel must be one of last_non_direct, first_touch, linear,"
+                                             " position_based, time_decay");
+        }
+        changes.attribution_model = json_string_value(model);
+    }
+    if (lookback) {
+        if (!json_is_integer(lookback) || json_integer_value(lookback) < 1 || json_integer_value(lookback) > 365) {
+            return http::error_response(400, "attributionLookbackDays must be an integer from 1 to 365");
+        }
+        changes.attribution_lookback_days = static_cast<int>(json_integer_value(lookback));
     }
     return std::nullopt;
 }
@@ -73,8 +91,7 @@ void register_tenant_routes(http::Router &router, Services &services)
         const auto &changes = std::get<tenants::TenantChanges>(parsed);
 
         try {
-            auto tenant = tenants::create(*db, *changes.slug, *changes.name, changes.active.value_or(true),
-                                          changes.is_public.value_or(true));
+            auto tenant = tenants::create(*db, changes);
             mirror_or_warn("tenant " + std::to_string(tenant.id),
                            [&] { services.module_cache.publish(tenant, std::nullopt); });
             return tenant_response(201, tenant);

@@ -10,7 +10,7 @@ namespace analytics::tenants {
 namespace {
 
 constexpr const char *kColumns =
-    "id, uuid, slug, name, active, public,"
+    "id, uuid, slug, name, active, public, attribution_model, attribution_lookback_days,"
     " rfc3339(created_at),"
     " rfc3339(updated_at)";
 
@@ -18,7 +18,20 @@ Tenant row(const postgres::Result &result, int i)
 {
     return Tenant{result.integer(i, 0), std::string(result.text(i, 1)), std::string(result.text(i, 2)),
                   std::string(result.text(i, 3)), result.boolean(i, 4), result.boolean(i, 5),
-                  std::string(result.text(i, 6)), std::string(result.text(i, 7))};
+                  std::string(result.text(i, 6)), static_cast<int>(result.integer(i, 7)),
+                  std::string(result.text(i, 8)), std::string(result.text(i, 9))};
+}
+
+postgres::Param flag(const std::optional<bool> &value)
+{
+    if (!value) return std::nullopt;
+    return std::string(*value ? "true" : "false");
+}
+
+postgres::Param number_param(const std::optional<int> &value)
+{
+    if (!value) return std::nullopt;
+    return std::to_string(*value);
 }
 
 bool is_number(const std::string &text)
@@ -34,12 +47,14 @@ bool is_valid_slug(const std::string &slug)
     return analytics_slug_is_valid(slug.data(), slug.size());
 }
 
-Tenant create(postgres::Connection &db, const std::string &slug, const std::string &name, bool active,
-              bool is_public)
+Tenant create(postgres::Connection &db, const TenantChanges &changes)
 {
-    auto result = db.exec(std::string("INSERT INTO tenants (slug, name, active, public) VALUES ($1, $2, $3, $4)"
-                                      " RETURNING ") + kColumns,
-                          {slug, name, active ? "true" : "false", is_public ? "true" : "false"});
+    auto result = db.exec(std::string("INSERT INTO tenants (slug, name, active, public, attribution_model,"
+                                      " attribution_lookback_days) VALUES ($1, $2, coalesce($3::boolean, true),"
+                                      " coalesce($4::boolean, true), coalesce($5, 'last_non_direct'),"
+                                      " coalesce($6::integer, 30)) RETURNING ") + kColumns,
+                          {changes.slug, changes.name, flag(changes.active), flag(changes.is_public),
+                           changes.attribution_model, number_param(changes.attribution_lookback_days)});
     return row(result, 0);
 }
 
@@ -72,15 +87,14 @@ std::vector<Tenant> list(postgres::Connection &db, long long offset, long long l
 
 std::optional<Tenant> update(postgres::Connection &db, long long id, const TenantChanges &changes)
 {
-    auto flag = [](const std::optional<bool> &value) -> postgres::Param {
-        if (!value) return std::nullopt;
-        return std::string(*value ? "true" : "false");
-    };
     auto result = db.exec(std::string("UPDATE tenants SET slug = coalesce($2, slug), name = coalesce($3, name),"
                                       " active = coalesce($4::boolean, active), public = coalesce($5::boolean, public),"
+                                      " attribution_model = coalesce($6, attribution_model),"
+                                      " attribution_lookback_days = coalesce($7::integer, attribution_lookback_days),"
                                       " updated_at = now() WHERE id = $1 RETURNING ") + kColumns,
                           {std::to_string(id), changes.slug, changes.name, flag(changes.active),
-                           flag(changes.is_public)});
+                           flag(changes.is_public), changes.attribution_model,
+                           number_param(changes.attribution_lookback_days)});
     if (result.rows() == 0) return std::nullopt;
     return row(result, 0);
 }
@@ -94,6 +108,8 @@ json_t *to_json(const Tenant &tenant)
     json_object_set_new(object, "name", json::string(tenant.name));
     json_object_set_new(object, "active", json_boolean(tenant.active));
     json_object_set_new(object, "public", json_boolean(tenant.is_public));
+    json_object_set_new(object, "attributionModel", json::string(tenant.attribution_model));
+    json_object_set_new(object, "attributionLookbackDays", json_integer(tenant.attribution_lookback_days));
     json_object_set_new(object, "createdAt", json::string(tenant.created_at));
     json_object_set_new(object, "updatedAt", json::string(tenant.updated_at));
     return object;

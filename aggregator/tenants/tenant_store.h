@@ -19,6 +19,8 @@ struct Tenant {
     std::string name;
     bool active = true;
     bool is_public = true;
+    std::string attribution_model = "last_non_direct";
+    int attribution_lookback_days = 30;
     std::string created_at;
     std::string updated_at;
 };
@@ -28,10 +30,12 @@ struct TenantChanges {
     std::optional<std::string> name;
     std::optional<bool> active;
     std::optional<bool> is_public;
+    std::optional<std::string> attribution_model;     // checked: a name analytics_attribution_model_parse knows
+    std::optional<int> attribution_lookback_days;     // checked: 1..365
 };
 
-Tenant create(postgres::Connection &db, const std::string &slug, const std::string &name, bool active,
-              bool is_public);
+// changes.slug and changes.name are set; what else is absent takes the default
+Tenant create(postgres::Connection &db, const TenantChanges &changes);
 // by numeric id, uuid or slug
 std::optional<Tenant> find(postgres::Connection &db, const std::string &reference);
 std::vector<Tenant> list(postgres::Connection &db, long long offset, long long limit, long long &total);

@@ -8,6 +8,7 @@
 #include "order_mark_request.h"
 #include "stream_entry.h"
 #include "track_request.h"
+#include "traffic_source.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -87,5 +88,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     analytics_time_parse_rfc3339((const char *) data, size, &ms);
+
+    {
+        /* the input split at its first newline: landing URL, then referrer */
+        analytics_traffic_source source;
+        const uint8_t *newline = memchr(data, '\n', size);
+        size_t landing_len = newline ? (size_t) (newline - data) : size;
+        const char *referrer = newline ? (const char *) newline + 1 : NULL;
+        size_t referrer_len = newline ? size - landing_len - 1 : 0;
+        if (analytics_traffic_source_classify((const char *) data, landing_len, referrer, referrer_len,
+                                              &source) == 0)
+        {
+            check(source.source[0] != '\0' && source.medium[0] != '\0');
+            check(strlen(source.source) <= ANALYTICS_SOURCE_MAX_LEN);
+            check(strlen(source.campaign) <= ANALYTICS_CAMPAIGN_MAX_LEN);
+        }
+    }
     return 0;
 }

@@ -120,6 +120,14 @@ test_long_values_are_cut_to_their_buffers(void **state)
     assert_int_equal(strlen(out.campaign), ANALYTICS_CAMPAIGN_MAX_LEN);
 }
 
+static void
+test_decoded_bytes_become_valid_text(void **state)
+{
+    (void) state;
+    expect("https://shop.example/?utm_source=caf%C3%A9&utm_campaign=%FFa%C3%0Ab%00c", NULL,
+           "caf\xc3\xa9", "(not set)", "?a??b");
+}
+
 int
 main(void)
 {
@@ -130,6 +138,7 @@ main(void)
         cmocka_unit_test(test_referrers),
         cmocka_unit_test(test_direct),
         cmocka_unit_test(test_long_values_are_cut_to_their_buffers),
+        cmocka_unit_test(test_decoded_bytes_become_valid_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

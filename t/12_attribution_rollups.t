@@ -1,0 +1,123 @@
+# Interactions get their source classified, other events are attributed over
+# the visitor's interactions by the tenant's model, and the hourly rollups
+# count each event once, redeliveries included.
+use strict;
+use warnings;
+use lib 't/lib';
+use Test::More;
+use JSON::PP;
+use Analytics::Stack;
+
+my $stack = Analytics::Stack->new;
+my $demo = $stack->demo;
+
+sub interaction {
+    my ($tenant, $visitor, $metadata) = @_;
+    my $r = $stack->request('POST', '/api/v1/interactions', { tenant_id => $tenant->{id}, type => 'view',
+                                                              metadata => $metadata }, { 'User-Agent' => $visitor });
+    is($r->{status}, 201, "interaction of $visitor recorded");
+}
+
+sub wait_rows {
+    my ($what, $sql, $expected) = @_;
+    $stack->wait_until($what, 15, sub { $stack->psql($sql) eq $expected }) or diag $stack->psql($sql);
+}
+
+subtest 'the attribution model is a setting of the tenant' => sub {
+    my $r = $stack->admin_request('PATCH', "/api/v1/admin/tenants/$demo->{id}", { attributionModel => 'linearish' });
+    is($r->{status}, 400, 'an unknown model is refused');
+    is($r->{json}{message}, 'attributionModel must be one of last_non_direct, first_touch, linear, position_based, time_decay',
+       'with the models named');
+    $r = $stack->admin_request('PATCH', "/api/v1/admin/tenants/$demo->{id}", { attributionLookbackDays => 0 });
+    is($r->{status}, 400, 'a lookback of 0 days is refused');
+    $r = $stack->admin_request('GET', "/api/v1/admin/tenants/$demo->{id}");
+    is($r->{json}{attributionModel}, 'last_non_direct', 'last non-direct touch by default');
+    is($r->{json}{attributionLookbackDays}, 30, '30 days by default');
+};
+
+subtest 'linear: 40.00 after a Google and a Facebook touch gives 20.00 to each' => sub {
+    my $shop = $stack->create_tenant(slug => 'linear-shop', name => 'Linear', attributionModel => 'linear');
+    is($shop->{attributionModel}, 'linear', 'model set at creation');
+    interaction($shop, 'visitor-a', { url => 'https://shop.example/?utm_source=google&utm_medium=cpc&utm_campaign=spring' });
+    interaction($shop, 'visitor-a', { url => 'https://shop.example/landing', referrer => 'https://l.facebook.com/l.php' });
+    wait_rows('two interactions', "SELECT count(*) FROM interactions WHERE tenant_id = $shop->{id}", 2);
+    is($stack->psql("SELECT source, medium, campaign, direct, landing_page FROM interactions"
+                    . " WHERE tenant_id = $shop->{id} ORDER BY occurred_at"),
+       "Google|cpc|spring|f|https://shop.example/?utm_source=google&utm_medium=cpc&utm_campaign=spring\n"
+       . "Facebook|social||f|https://shop.example/landing", 'sources classified');
+
+    my $r = $stack->request('POST', '/api/v1/analytics/conversion',
+                            { tenant_slug => 'linear-shop', transaction_id => 'T-1', value => 40, currency => 'USD' },
+                            { 'User-Agent' => 'visitor-a' });
+    is($r->{content}, '{"status":"ok","transaction_id":"T-1"}', 'conversion accepted');
+    wait_rows('the attribution', "SELECT count(*) FROM attributions WHERE tenant_id = $shop->{id}", 2);
+    is($stack->psql("SELECT source, medium, campaign, event_type, credit_micros, value_minor, currency, model"
+                    . " FROM attributions WHERE tenant_id = $shop->{id} ORDER BY source"),
+       "Facebook|social||purchase|500000|2000|USD|linear\nGoogle|cpc|spring|purchase|500000|2000|USD|linear",
+       'half each');
+    is($stack->psql("SELECT source, medium, campaign, event_type, credit_micros, value_minor, currency"
+                    . " FROM rollup_attributed_hourly WHERE tenant_id = $shop->{id} ORDER BY source"),
+       "Facebook|social||purchase|500000|2000|USD\nGoogle|cpc|spring|purchase|500000|2000|USD",
+       'and so in the rollup');
+    is($stack->psql("SELECT source, medium, campaign, interactions FROM rollup_interactions_hourly"
+                    . " WHERE tenant_id = $shop->{id} ORDER BY source"),
+       "Facebook|social||1\nGoogle|cpc|spring|1", 'interactions rolled up by source');
+    is($stack->psql("SELECT event_type, events, value_minor, currency FROM rollup_events_hourly"
+                    . " WHERE tenant_id = $shop->{id} ORDER BY event_type"),
+       "purchase|1|4000|USD\nview|2|0|", 'events rolled up by type');
+
+    $r = $stack->request('POST', '/api/v1/analytics/conversion',
+                         { tenant_slug => 'linear-shop', transaction_id => 'T-1', value => 40, currency => 'USD' },
+                         { 'User-Agent' => 'visitor-a' });
+    is($r->{content}, '{"status":"ok","transaction_id":"T-1"}', 'the repeated transaction is answered the same');
+    interaction($shop, 'visitor-z', {});
+    wait_rows('a later event', "SELECT count(*) FROM interactions WHERE tenant_id = $shop->{id}", 3);
+    is($stack->psql("SELECT sum(value_minor) FROM rollup_attributed_hourly WHERE tenant_id = $shop->{id}"), 4000,
+       'and counted once');
+};
+
+subtest 'last non-direct touch: a later direct visit does not take the credit' => sub {
+    interaction($demo, 'visitor-b', { url => 'https://shop.example/p?gclid=abc' });
+    interaction($demo, 'visitor-b', { url => 'https://shop.example/p' });
+    wait_rows('two interactions', "SELECT count(*) FROM interactions WHERE tenant_id = $demo->{id}", 2);
+    my $r = $stack->request('POST', '/api/v1/analytics/track', { tenant_id => 'demo', type => 'cart_add' },
+                            { 'User-Agent' => 'visitor-b' });
+    is($r->{status}, 202, 'cart_add accepted');
+    $r = $stack->request('POST', '/api/v1/analytics/track', { tenant_id => 'demo', type => 'whatsapp_click' },
+                         { 'User-Agent' => 'visitor-c' });
+    is($r->{status}, 202, 'a visitor without touches');
+    wait_rows('two attributions', "SELECT count(*) FROM attributions WHERE tenant_id = $demo->{id}", 2);
+    is($stack->psql("SELECT event_type, source, medium, credit_micros, touch_event_id IS NULL FROM attributions"
+                    . " WHERE tenant_id = $demo->{id} ORDER BY event_type"),
+       "cart_add|Google|cpc|1000000|f\nwhatsapp_click|Direct|(none)|1000000|t", 'Google takes the cart, Direct the rest');
+};
+
+subtest 'a redelivered interaction changes nothing' => sub {
+    my ($id, $ms, $visitor, $metadata) = split /\|/, $stack->psql(
+        "SELECT id, (extract(epoch FROM received_at) * 1000)::bigint, visitor_key, metadata::text FROM events"
+        . " WHERE tenant_id = $demo->{id} AND kind = 'interaction' ORDER BY received_at LIMIT 1");
+    my $before = $stack->psql("SELECT string_agg(source || ':' || interactions, ',' ORDER BY source)"
+                              . " FROM rollup_interactions_hourly WHERE tenant_id = $demo->{id}");
+    $stack->redis('XADD', '{analytics}:events', '*', v => 1, kind => 'interaction', id => $id, received_at => $ms,
+                  tenant_ref => $demo->{id}, tenant_id => $demo->{id}, type => 'view', metadata => $metadata,
+                  visitor => $visitor);
+    interaction($demo, 'visitor-marker', {});
+    wait_rows('the marker behind it', "SELECT count(*) FROM interactions WHERE tenant_id = $demo->{id}", 3);
+    is($stack->psql("SELECT string_agg(source || ':' || interactions, ',' ORDER BY source)"
+                    . " FROM rollup_interactions_hourly WHERE tenant_id = $demo->{id}"),
+       $before =~ s/Direct:1/Direct:2/r, 'only the marker was counted');
+    is($stack->psql("SELECT count(*) FROM events WHERE id = '$id'"), 1, 'one row');
+};
+
+subtest 'the rollups agree with the raw rows' => sub {
+    is($stack->psql("SELECT sum(events) FROM rollup_events_hourly"), $stack->psql("SELECT count(*) FROM events"),
+       'every event counted once');
+    is($stack->psql("SELECT sum(interactions) FROM rollup_interactions_hourly"),
+       $stack->psql("SELECT count(*) FROM interactions"), 'every interaction counted once');
+    is($stack->psql("SELECT sum(credit_micros) FROM rollup_attributed_hourly"),
+       $stack->psql("SELECT count(*) * 1000000 FROM events WHERE kind <> 'interaction'"),
+       'every other event attributed exactly once');
+};
+
+$stack->finish;
+done_testing;
