@@ -160,18 +160,32 @@ int serve(const Settings &settings)
     ingest::StreamConsumer consumer(settings, stopping, counters);
     std::thread consumer_thread([&consumer] { consumer.run(); });
 
-    // Redis may have restarted empty: the module must find every tenant again
-    std::thread cache_thread([&] {
-        auto next = std::chrono::steady_clock::now();
+    // Redis may have restarted empty: the module must find every tenant
+    // again; and next months' event partitions are made before they are needed
+    std::thread housekeeping_thread([&] {
+        auto next_cache = std::chrono::steady_clock::now();
+        auto next_partitions = std::chrono::steady_clock::now();
         while (!stopping) {
-            if (std::chrono::steady_clock::now() >= next) {
+            auto now = std::chrono::steady_clock::now();
+            if (now >= next_cache) {
                 try {
                     auto db = pool.borrow();
                     module_cache.rebuild(*db);
-                    next = std::chrono::steady_clock::now() + settings.cache_refresh;
+                    next_cache = now + settings.cache_refresh;
                 } catch (const std::exception &e) {
                     log::warn(std::string("cache rebuild failed, retrying: ") + e.what());
-                    next = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+                    next_cache = now + std::chrono::seconds(1);
+                }
+            }
+            if (now >= next_partitions) {
+                try {
+                    auto db = pool.borrow();
+                    auto made = db->exec("SELECT make_event_partitions(2)").integer(0, 0);
+                    if (made > 0) log::info("made " + std::to_string(made) + " event partition(s) ahead");
+                    next_partitions = now + std::chrono::hours(1);
+                } catch (const std::exception &e) {
+                    log::warn(std::string("making event partitions failed, retrying: ") + e.what());
+                    next_partitions = now + std::chrono::minutes(1);
                 }
             }
             std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -201,7 +215,7 @@ int serve(const Settings &settings)
     server.stop();
     stopping = true;
     consumer_thread.join();   // the batch in hand is committed and acknowledged first
-    cache_thread.join();
+    housekeeping_thread.join();
     log::info("stopped");
     return 0;
 }

@@ -119,5 +119,21 @@ subtest 'the rollups agree with the raw rows' => sub {
        'every other event attributed exactly once');
 };
 
+subtest 'events land in monthly partitions made ahead' => sub {
+    is($stack->psql("SELECT count(*) FROM pg_inherits WHERE inhparent = 'events'::regclass"), 4,
+       'this month, the next two and the default');
+    is($stack->psql("SELECT DISTINCT tableoid::regclass FROM events"),
+       $stack->psql("SELECT 'events_' || to_char(now() AT TIME ZONE 'UTC', 'YYYY_MM')"), 'events are in this month\'s');
+    $stack->psql("INSERT INTO events (tenant_id, id, received_at, kind, type, stream_id)"
+                 . " VALUES ($demo->{id}, gen_random_uuid(), now() + interval '5 months', 'track', 'call', '0-1')");
+    is($stack->psql("SELECT count(*) FROM events_default"), 1, 'a row far ahead waits in the default partition');
+    is($stack->psql("SELECT make_event_partitions(6)"), 4, 'four more months made');
+    is($stack->psql("SELECT count(*) FROM events_default"), 0, 'the row moved out of the default');
+    is($stack->psql("SELECT tableoid::regclass FROM events WHERE received_at > now() + interval '4 months'"),
+       $stack->psql("SELECT 'events_' || to_char((now() + interval '5 months') AT TIME ZONE 'UTC', 'YYYY_MM')"),
+       'into its month');
+    is($stack->psql("SELECT make_event_partitions(6)"), 0, 'making them again makes nothing');
+};
+
 $stack->finish;
 done_testing;
