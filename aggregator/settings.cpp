@@ -56,6 +56,9 @@ const std::map<std::string, Apply> &appliers()
          [](Settings &s, auto &k, auto &v) { s.claim_idle = std::chrono::milliseconds(parse_number(k, v, 100, 86400000)); }},
         {"ANALYTICS_MAINTENANCE_INTERVAL_MS",
          [](Settings &s, auto &k, auto &v) { s.maintenance_interval = std::chrono::milliseconds(parse_number(k, v, 100, 3600000)); }},
+        {"ANALYTICS_MAX_DELIVERIES",
+         [](Settings &s, auto &k, auto &v) { s.max_deliveries = static_cast<int>(parse_number(k, v, 1, 1000)); }},
+        {"ANALYTICS_DEAD_LETTER_STREAM", [](Settings &s, auto &, auto &v) { s.dead_letter_stream = v; }},
         {"ANALYTICS_MAX_BODY_BYTES",
          [](Settings &s, auto &k, auto &v) { s.max_body_bytes = static_cast<size_t>(parse_number(k, v, 1024, 64 << 20)); }},
     };
@@ -114,6 +117,9 @@ Settings Settings::load(const std::string &config_file)
         gethostname(host, sizeof(host) - 1);
         // stable across restarts, distinct for two aggregators on one host
         settings.consumer_name = std::string(host) + ":" + std::to_string(settings.listen_port);
+    }
+    if (settings.dead_letter_stream.empty()) {
+        settings.dead_letter_stream = settings.stream + ":dead";   // the same hash tag, the same cluster slot
     }
     return settings;
 }

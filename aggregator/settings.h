@@ -31,6 +31,8 @@ struct Settings {
     size_t max_body_bytes = 1 << 20;                  // ANALYTICS_MAX_BODY_BYTES
     std::chrono::milliseconds claim_idle{60000};      // ANALYTICS_CLAIM_IDLE_MS
     std::chrono::milliseconds maintenance_interval{10000};  // ANALYTICS_MAINTENANCE_INTERVAL_MS
+    int max_deliveries = 5;                           // ANALYTICS_MAX_DELIVERIES: then the dead-letter stream
+    std::string dead_letter_stream;                   // ANALYTICS_DEAD_LETTER_STREAM (default: <stream>:dead)
 
     // environment first, then the file if given (its keys override)
     static Settings load(const std::string &config_file);

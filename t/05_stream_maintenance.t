@@ -52,6 +52,35 @@ subtest 'entries a dead consumer left pending are claimed and written' => sub {
     like($stack->request('GET', '/metrics')->{content}, qr/^analytics_stream_entries_claimed_total 3$/m, 'counted as claimed');
 };
 
+subtest 'an entry delivered too often goes to the dead-letter stream and the trash' => sub {
+    is($stack->stack('stop-aggregator'), 0, 'aggregator stopped');
+    post_events(1, 'social_share');
+    my ($poison) = $stack->redis_raw('XREADGROUP', 'GROUP', 'aggregator', 'crasher', 'COUNT', '10',
+                                     'STREAMS', $stream, '>') =~ /(\d+-\d+)/;
+    ok($poison, 'read by a consumer that (we pretend) crashed on it');
+    $stack->redis_raw('XCLAIM', $stream, 'aggregator', 'crasher', '0', $poison, 'RETRYCOUNT', '6');
+    post_events(1, 'whatsapp_click');
+    $stack->redis_raw('XREADGROUP', 'GROUP', 'aggregator', 'crasher', 'COUNT', '10', 'STREAMS', $stream, '>');
+    is(pending(), 2, 'two pending: one delivered six times, one once');
+
+    $stack->restart_aggregator(ANALYTICS_CONSUMER_NAME => 'crasher', ANALYTICS_MAINTENANCE_INTERVAL_MS => 200,
+                               ANALYTICS_CLAIM_IDLE_MS => 500);
+    ok($stack->wait_until('the trashed entry', 20,
+        sub { $stack->psql("SELECT count(*) FROM stream_rejects WHERE stream_id = '$poison'") == 1 }), 'in the trash');
+    like($stack->psql("SELECT problem || '|' || (fields->>'type') FROM stream_rejects WHERE stream_id = '$poison'"),
+         qr/^delivered [67] times without being committed; moved to \{analytics\}:events:dead\|social_share$/,
+         'with the reason and the fields');
+    ok($stack->wait_until('the healthy entry', 20,
+        sub { $stack->psql("SELECT count(*) FROM events WHERE type = 'whatsapp_click'") == 1 }), 'the other is written');
+    is($stack->psql("SELECT count(*) FROM events WHERE type = 'social_share'"), 0, 'the dead one is not');
+    is($stack->redis_raw('XLEN', "$stream:dead"), 1, 'one entry in the dead-letter stream');
+    like($stack->redis_raw('XRANGE', "$stream:dead", '-', '+'), qr/dead_letter_of\n\Q$poison\E\ndeliveries\n[67]\n.*social_share/s,
+         'naming the original and its deliveries, with its fields');
+    ok($stack->wait_until('nothing pending', 10, sub { pending() == 0 }), 'both acknowledged');
+    like($stack->request('GET', '/metrics')->{content}, qr/^analytics_stream_entries_dead_lettered_total 1$/m,
+         'counted');
+};
+
 subtest 'an entry PostgreSQL refuses is set aside; its batch is written' => sub {
     is($stack->stack('stop-aggregator'), 0, 'aggregator stopped');
     # decodes, but its type is not UTF-8, which PostgreSQL refuses
@@ -63,7 +92,8 @@ subtest 'an entry PostgreSQL refuses is set aside; its batch is written' => sub 
     $stack->restart_aggregator(ANALYTICS_MAINTENANCE_INTERVAL_MS => 200, ANALYTICS_CLAIM_IDLE_MS => 500);
     ok($stack->wait_until('the good rows', 20,
         sub { $stack->psql("SELECT count(*) FROM events WHERE type = 'conversion'") == 2 }), 'the rest of the batch');
-    is($stack->psql("SELECT stream_id, problem LIKE 'PostgreSQL refused the entry: %invalid byte sequence%' FROM stream_rejects"),
+    is($stack->psql("SELECT stream_id, problem LIKE 'PostgreSQL refused the entry: %invalid byte sequence%' FROM stream_rejects"
+                    . " WHERE problem NOT LIKE 'delivered %'"),
        "$id|t", 'kept in stream_rejects with the reason');
     ok($stack->wait_until('nothing pending', 10, sub { pending() == 0 }), 'all acknowledged');
 };

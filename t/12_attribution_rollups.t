@@ -117,6 +117,13 @@ subtest 'the rollups agree with the raw rows' => sub {
     is($stack->psql("SELECT sum(credit_micros) FROM rollup_attributed_hourly"),
        $stack->psql("SELECT count(*) * 1000000 FROM events WHERE kind <> 'interaction'"),
        'every other event attributed exactly once');
+    my $metrics = $stack->request('GET', '/metrics')->{content};
+    my ($batches) = $metrics =~ /^analytics_batches_committed_total (\d+)$/m;
+    ok($batches > 0, "$batches batches committed");
+    like($metrics, qr/^analytics_batch_seconds_bucket\{le="\+Inf"\} $batches$/m, 'each in the latency histogram');
+    like($metrics, qr/^analytics_batch_seconds_count $batches$/m, 'counted once');
+    like($metrics, qr/^analytics_consumer_lag_seconds\{stream="\{analytics\}:events"\} 0$/m, 'caught up: no lag');
+    like($metrics, qr/^analytics_interactions_written_total 6$/m, 'six interactions written');
 };
 
 subtest 'events land in monthly partitions made ahead' => sub {

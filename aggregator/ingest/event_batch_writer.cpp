@@ -196,6 +196,11 @@ BatchResult EventBatchWriter::write(postgres::Connection &db,
     return result;
 }
 
+void EventBatchWriter::trash(postgres::Connection &db, const redisReply *entry, const std::string &problem)
+{
+    keep_reject(db, stream_, std::string(reply_text(entry->element[0])), entry->element[1], problem);
+}
+
 BatchResult EventBatchWriter::write_each(postgres::Connection &db,
                                          const std::vector<const redisReply *> &entries)
 {
@@ -213,8 +218,7 @@ BatchResult EventBatchWriter::write_each(postgres::Connection &db,
                 throw;
             }
             postgres::Transaction tx(db);
-            keep_reject(db, stream_, std::string(reply_text(entry->element[0])), entry->element[1],
-                        std::string("PostgreSQL refused the entry: ") + e.what());
+            trash(db, entry, std::string("PostgreSQL refused the entry: ") + e.what());
             tx.commit();
             total.rejected++;
         }

@@ -38,6 +38,10 @@ public:
     // stream_rejects with the error, so one bad entry never blocks the rest
     BatchResult write_each(postgres::Connection &db, const std::vector<const redisReply *> &entries);
 
+    // keeps an entry in stream_rejects (the trash) with its problem, in the
+    // caller's transaction; a second time changes nothing
+    void trash(postgres::Connection &db, const redisReply *entry, const std::string &problem);
+
 private:
     std::string stream_;
 };

@@ -6,6 +6,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -60,7 +61,76 @@ const redisReply *map_field(const redisReply *map, std::string_view name)
     return nullptr;
 }
 
+long long now_ms()
+{
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string text_of(const redisReply *reply)
+{
+    return {reply->str, reply->len};
+}
+
 }  // namespace
+
+void ConsumerCounters::observe_batch_latency(std::chrono::microseconds latency)
+{
+    batch_latency_sum_us += static_cast<uint64_t>(latency.count());
+    for (size_t i = 0; i < kBatchLatencyBoundsMs.size(); i++) {
+        if (static_cast<uint64_t>(latency.count()) <= kBatchLatencyBoundsMs[i] * 1000) {
+            batch_latency_buckets[i]++;
+            return;
+        }
+    }
+    // beyond the last bound: counted only in +Inf, which is batches_committed
+}
+
+std::vector<const redisReply *> StreamConsumer::dead_letter_overdelivered(
+    redis::Connection &redis, postgres::Connection &db, const std::vector<const redisReply *> &entries)
+{
+    if (entries.empty()) return entries;
+    auto pending = redis.checked({"XPENDING", settings_.stream, settings_.consumer_group,
+                                  text_of(entries.front()->element[0]), text_of(entries.back()->element[0]),
+                                  std::to_string(settings_.batch_size), settings_.consumer_name});
+    std::map<std::string, long long> deliveries;
+    for (size_t i = 0; pending->type == REDIS_REPLY_ARRAY && i < pending->elements; i++) {
+        const redisReply *item = pending->element[i];
+        if (item->type == REDIS_REPLY_ARRAY && item->elements == 4) {
+            deliveries[text_of(item->element[0])] = item->element[3]->integer;
+        }
+    }
+
+    std::vector<const redisReply *> keep;
+    for (const redisReply *entry : entries) {
+        std::string id = text_of(entry->element[0]);
+        auto found = deliveries.find(id);
+        if (found == deliveries.end()) continue;   // no longer ours: acknowledged, or claimed by another
+        long long count = found->second;
+        if (count <= settings_.max_deliveries) {
+            keep.push_back(entry);
+            continue;
+        }
+        std::string problem = fmt::format("delivered {} times without being committed; moved to {}", count,
+                                          settings_.dead_letter_stream);
+        {
+            postgres::Transaction tx(db);
+            writer_.trash(db, entry, problem);
+            tx.commit();
+        }
+        std::vector<std::string> add = {"XADD", settings_.dead_letter_stream, "*", "dead_letter_of", id,
+                                        "deliveries", std::to_string(count)};
+        for (size_t i = 0; i + 1 < entry->element[1]->elements; i += 2) {
+            add.push_back(text_of(entry->element[1]->element[i]));
+            add.push_back(text_of(entry->element[1]->element[i + 1]));
+        }
+        redis.checked(add);
+        redis.checked({"XACK", settings_.stream, settings_.consumer_group, id});
+        counters_.dead_lettered++;
+        log::error(fmt::format("entry {}: {}", id, problem));
+    }
+    return keep;
+}
 
 bool StreamConsumer::claim_abandoned(redis::Connection &redis)
 {
@@ -98,6 +168,13 @@ void StreamConsumer::trim_acknowledged(redis::Connection &redis)
         const redisReply *pending = map_field(group, "pending");
         const redisReply *delivered = map_field(group, "last-delivered-id");
         if (name == nullptr || pending == nullptr || delivered == nullptr) return;
+
+        const redisReply *lag = map_field(group, "lag");
+        if (lag != nullptr && lag->type == REDIS_REPLY_INTEGER
+            && std::string_view(name->str, name->len) == settings_.consumer_group)
+        {
+            counters_.lag_entries = lag->integer;
+        }
 
         std::string needed(delivered->str, delivered->len);
         if (pending->integer > 0) {
@@ -144,6 +221,12 @@ void StreamConsumer::run()
     int failures = 0;
     auto next_maintenance = std::chrono::steady_clock::now();
 
+    // the batch in hand: read, not yet committed and acknowledged
+    redis::Reply held_reply(nullptr, freeReplyObject);
+    std::vector<const redisReply *> held;     // the entries with fields, to write
+    std::vector<std::string> held_ids;        // every entry read, to acknowledge
+    bool held_from_own_pending = false;
+
     while (!stopping_) {
         try {
             if (!redis) {
@@ -168,85 +251,101 @@ void StreamConsumer::run()
                 trim_acknowledged(*redis);
             }
 
-            // our own unacknowledged entries first (a crash, a failed batch), then new ones
-            std::vector<std::string> read = {"XREADGROUP", "GROUP", settings_.consumer_group,
-                                             settings_.consumer_name, "COUNT",
-                                             std::to_string(settings_.batch_size)};
-            if (own_pending_checked) {
-                read.insert(read.end(), {"BLOCK", std::to_string(settings_.batch_wait.count()),
-                                         "STREAMS", settings_.stream, ">"});
-            } else {
-                read.insert(read.end(), {"STREAMS", settings_.stream, pending_cursor});
-            }
-            auto reply = redis->checked(read);
-            auto entries = entries_of(reply.get());
-
-            if (entries.empty()) {
-                own_pending_checked = true;
-                failures = 0;
-                continue;
-            }
-            counters_.entries_read += entries.size();
-
-            // entries trimmed away while pending come back with no fields: nothing to write
-            std::vector<const redisReply *> writable;
-            for (const redisReply *entry : entries) {
-                if (entry->element[1]->type == REDIS_REPLY_ARRAY) {
-                    writable.push_back(entry);
+            if (held_ids.empty()) {
+                // our own unacknowledged entries first (a crash, a claim), then new ones
+                std::vector<std::string> read = {"XREADGROUP", "GROUP", settings_.consumer_group,
+                                                 settings_.consumer_name, "COUNT",
+                                                 std::to_string(settings_.batch_size)};
+                if (own_pending_checked) {
+                    read.insert(read.end(), {"BLOCK", std::to_string(settings_.batch_wait.count()),
+                                             "STREAMS", settings_.stream, ">"});
+                } else {
+                    read.insert(read.end(), {"STREAMS", settings_.stream, pending_cursor});
                 }
+                auto reply = redis->checked(read);
+                auto entries = entries_of(reply.get());
+                if (entries.empty()) {
+                    own_pending_checked = true;
+                    counters_.lag_ms = 0;
+                    failures = 0;
+                    continue;
+                }
+                counters_.entries_read += entries.size();
+                held_from_own_pending = !own_pending_checked;
+                if (held_from_own_pending) pending_cursor = text_of(entries.back()->element[0]);
+                // entries trimmed away while pending come back with no fields: nothing to write
+                for (const redisReply *entry : entries) {
+                    held_ids.push_back(text_of(entry->element[0]));
+                    if (entry->element[1]->type == REDIS_REPLY_ARRAY) held.push_back(entry);
+                }
+                held_reply = std::move(reply);
             }
+
             // connected only now, so that with the database down the batch
             // sits read-but-unacknowledged in our pending list
             if (!db) {
                 db = std::make_unique<postgres::Connection>(settings_.database_url);
                 writer_.prepare(*db);
             }
+            if (held_from_own_pending) {
+                held = dead_letter_overdelivered(*redis, *db, held);
+                held_from_own_pending = false;
+            }
+
+            auto started = std::chrono::steady_clock::now();
             BatchResult result;
             try {
-                result = writer_.write(*db, writable);
+                result = writer_.write(*db, held);
             } catch (const postgres::Error &e) {
                 if (e.is_connection_failure() || !db->ok()) throw;
                 log::warn(std::string("a batch was refused, writing its entries one by one: ") + e.what());
-                result = writer_.write_each(*db, writable);
+                result = writer_.write_each(*db, held);
             }
 
             std::vector<std::string> ack = {"XACK", settings_.stream, settings_.consumer_group};
-            for (const redisReply *entry : entries) {
-                ack.emplace_back(entry->element[0]->str, entry->element[0]->len);
-            }
+            ack.insert(ack.end(), held_ids.begin(), held_ids.end());
             redis->checked(ack);
 
-            if (!own_pending_checked) {
-                pending_cursor.assign(entries.back()->element[0]->str, entries.back()->element[0]->len);
-            }
+            counters_.observe_batch_latency(std::chrono::duration_cast<std::chrono::microseconds>(
+                std::chrono::steady_clock::now() - started));
+            counters_.lag_ms = std::max(0LL, now_ms() - static_cast<long long>(id_parts(held_ids.back()).first));
             counters_.events_written += result.inserted;
             counters_.duplicates += result.duplicates;
             counters_.rejected += result.rejected;
+            counters_.interactions += result.interactions;
+            counters_.attributed += result.attributed;
             counters_.batches_committed++;
             if (result.rejected > 0) {
-                log::warn(fmt::format("{} stream entries could not be decoded; kept in stream_rejects",
+                log::warn(fmt::format("{} stream entries could not be stored; kept in stream_rejects",
                                       result.rejected));
             }
+            held.clear();
+            held_ids.clear();
+            held_reply.reset();
             failures = 0;
 
         } catch (const redis::Error &e) {
+            // the batch in hand stays: it is written (again, harmlessly) and
+            // acknowledged over the next connection
             log::error(std::string("consumer: ") + e.what());
             redis.reset();
             pause_after_failure(failures);
         } catch (const postgres::Error &e) {
             log::error(std::string("consumer: ") + e.what());
-            // a broken connection is replaced; either way the batch stays
-            // pending and is read again from our pending list
+            // a broken connection is replaced; the batch in hand is written
+            // again when the database answers
             if (!db || !db->ok() || e.is_connection_failure()) {
                 db.reset();
             }
-            own_pending_checked = false;
-            pending_cursor = "0";
             pause_after_failure(failures);
         } catch (const std::exception &e) {
+            // anything else: start over from our pending list
             log::error(std::string("consumer: ") + e.what());
             db.reset();
             redis.reset();
+            held.clear();
+            held_ids.clear();
+            held_reply.reset();
             pause_after_failure(failures);
         }
     }

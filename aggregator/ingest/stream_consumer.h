@@ -1,27 +1,48 @@
 // Reads the event stream with a consumer group and writes each batch to
-// PostgreSQL before acknowledging it. The group's pending list is the retry
-// queue: after any failure the consumer re-reads its own pending entries
-// first, so nothing is acknowledged that is not committed.
+// PostgreSQL before acknowledging it. A batch the database could not take
+// is held and written again until it can; the group's pending list is the
+// retry queue across restarts: a (re)started consumer reads its own pending
+// entries first, so nothing is acknowledged that is not committed. An entry
+// delivered max_deliveries times without being committed (it crashed or
+// stalled every consumer that took it) goes to the dead-letter stream and
+// the trash instead of blocking the rest.
 #pragma once
 
 #include "ingest/event_batch_writer.h"
 #include "redis/connection.h"
 #include "settings.h"
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 
 namespace analytics::ingest {
+
+// batch latency histogram bounds, milliseconds (Prometheus "le")
+inline constexpr std::array<uint64_t, 10> kBatchLatencyBoundsMs = {5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000};
 
 struct ConsumerCounters {
     std::atomic<uint64_t> entries_read{0};
     std::atomic<uint64_t> events_written{0};
     std::atomic<uint64_t> duplicates{0};
     std::atomic<uint64_t> rejected{0};
+    std::atomic<uint64_t> dead_lettered{0};
+    std::atomic<uint64_t> interactions{0};
+    std::atomic<uint64_t> attributed{0};
     std::atomic<uint64_t> batches_committed{0};
     std::atomic<uint64_t> failures{0};
     std::atomic<uint64_t> claimed{0};
     std::atomic<uint64_t> trims{0};
+    // write and acknowledge, per committed batch
+    std::array<std::atomic<uint64_t>, kBatchLatencyBoundsMs.size()> batch_latency_buckets{};
+    std::atomic<uint64_t> batch_latency_sum_us{0};
+    // how far behind the stream's head: milliseconds between the newest
+    // committed entry's id and its commit (0 when a read finds nothing new),
+    // and entries not yet delivered to the group (XINFO GROUPS lag)
+    std::atomic<int64_t> lag_ms{0};
+    std::atomic<int64_t> lag_entries{0};
+
+    void observe_batch_latency(std::chrono::microseconds latency);
 };
 
 class StreamConsumer {
@@ -39,8 +60,13 @@ private:
     void pause_after_failure(int &failures);
     // takes over entries other consumers left pending too long; true when any
     bool claim_abandoned(redis::Connection &redis);
-    // drops what every group of the stream has acknowledged
+    // drops what every group of the stream has acknowledged; notes the lag
     void trim_acknowledged(redis::Connection &redis);
+    // of entries read from our own pending list: those delivered too often
+    // go to the trash (committed first) and the dead-letter stream, and are
+    // acknowledged; returns the others
+    std::vector<const redisReply *> dead_letter_overdelivered(redis::Connection &redis, postgres::Connection &db,
+                                                              const std::vector<const redisReply *> &entries);
 
     const Settings &settings_;
     const std::atomic<bool> &stopping_;

@@ -50,6 +50,34 @@ void register_health_routes(http::Router &router, Services &services)
         counter("analytics_consumer_failures_total", "Consumer iterations that failed and were retried.", c.failures);
         counter("analytics_stream_entries_claimed_total", "Entries taken over from consumers that left them pending.", c.claimed);
         counter("analytics_stream_trims_total", "XTRIM calls that removed acknowledged entries.", c.trims);
+        counter("analytics_stream_entries_dead_lettered_total",
+                "Entries delivered too often without being committed, moved to the dead-letter stream.",
+                c.dead_lettered);
+        counter("analytics_interactions_written_total", "Interactions inserted, with their source classified.",
+                c.interactions);
+        counter("analytics_attribution_shares_total", "Shares of events attributed to touches or Direct.",
+                c.attributed);
+
+        const std::string stream = services.settings.stream;
+        text += "# HELP analytics_batch_seconds Time to write and acknowledge one batch.\n"
+                "# TYPE analytics_batch_seconds histogram\n";
+        uint64_t cumulative = 0;
+        for (size_t i = 0; i < ingest::kBatchLatencyBoundsMs.size(); i++) {
+            cumulative += c.batch_latency_buckets[i];
+            text += fmt::format("analytics_batch_seconds_bucket{{le=\"{}\"}} {}\n",
+                                static_cast<double>(ingest::kBatchLatencyBoundsMs[i]) / 1000, cumulative);
+        }
+        text += fmt::format("analytics_batch_seconds_bucket{{le=\"+Inf\"}} {}\n", c.batches_committed.load());
+        text += fmt::format("analytics_batch_seconds_sum {}\n", static_cast<double>(c.batch_latency_sum_us) / 1e6);
+        text += fmt::format("analytics_batch_seconds_count {}\n", c.batches_committed.load());
+        text += fmt::format("# HELP analytics_consumer_lag_seconds Age of the newest committed entry when it was committed;"
+                            " 0 when caught up.\n# TYPE analytics_consumer_lag_seconds gauge\n"
+                            "analytics_consumer_lag_seconds{{stream=\"{}\"}} {}\n",
+                            stream, static_cast<double>(c.lag_ms) / 1000);
+        text += fmt::format("# HELP analytics_consumer_lag_entries Entries of the stream not yet delivered to the group.\n"
+                            "# TYPE analytics_consumer_lag_entries gauge\n"
+                            "analytics_consumer_lag_entries{{stream=\"{}\"}} {}\n",
+                            stream, c.lag_entries.load());
         return http::Response{200, text, "text/plain; version=0.0.4", {}};
     });
 }
