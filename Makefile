@@ -67,8 +67,12 @@ stop:
 status:
 	@bash scripts/local_stack.sh status $(STACK_DIR)
 
+# the collector's figures, the aggregator's, then one flat results.json
 bench: build
 	@bash bench/run.sh
+	@bash bench/ingest.sh
+	@jq -s add bench/out/collector.json bench/out/ingest.json > bench/out/results.json
+	@echo "bench: bench/out/results.json"
 
 clean:
 	rm -rf build build-sanitize build-fuzz

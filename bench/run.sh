@@ -69,5 +69,5 @@ jq -n \
      connections: $connections,
      worker_rss_before_kb: $before, worker_rss_after_kb: $after,
      worker_rss_growth_kb: ($after - $before)
-   }' > "$out/results.json"
-cat "$out/results.json"
+   }' > "$out/collector.json"
+cat "$out/collector.json"

@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Writes stream entries in the module's encoding (event_contract/stream_entry.h)
+as RESP XADD commands on stdout, for `redis-cli --pipe`: a mix of interactions
+with tagged landing URLs (half), track events (four in ten) and conversions
+with a value (one in ten), over a pool of visitors so attribution finds touches.
+
+  stream_load.py --count N --tenant-id ID [--rate PER_SECOND] [--stream KEY]
+
+With --rate, entries are written in slices of 1/20 s and stamped with the
+time they are written, so (ingested_at - received_at) is the consumer's lag.
+"""
+import argparse
+import json
+import os
+import random
+import sys
+import time
+import uuid
+
+SOURCES = [
+    "https://shop.example/?utm_source=google&utm_medium=cpc&utm_campaign=spring",
+    "https://shop.example/?gclid=abc",
+    "https://shop.example/?fbclid=xyz",
+    "https://shop.example/landing?utm_source=newsletter&utm_medium=email",
+    "https://shop.example/",
+]
+REFERRERS = ["", "https://www.google.com/", "https://l.facebook.com/", "https://blog.example.org/"]
+TRACK_TYPES = ["cart_add", "whatsapp_click", "call", "location_view"]
+
+
+def uuid7(ms):
+    raw = bytearray(ms.to_bytes(6, "big") + os.urandom(10))
+    raw[6] = (raw[6] & 0x0F) | 0x70
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    return str(uuid.UUID(bytes=bytes(raw)))
+
+
+def resp(args):
+    out = [b"*%d\r\n" % len(args)]
+    for a in args:
+        b = a if isinstance(a, bytes) else str(a).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(b), b))
+    return b"".join(out)
+
+
+def entry(stream, tenant_id, n, ms, rng, visitors):
+    visitor = visitors[rng.randrange(len(visitors))]
+    roll = rng.random()
+    if roll < 0.5:
+        kind, etype = "interaction", "view"
+        metadata = {"url": SOURCES[rng.randrange(len(SOURCES))]}
+        referrer = REFERRERS[rng.randrange(len(REFERRERS))]
+        if referrer:
+            metadata["referrer"] = referrer
+    elif roll < 0.9:
+        kind, etype = "track", TRACK_TYPES[rng.randrange(len(TRACK_TYPES))]
+        metadata = {"n": n}
+    else:
+        kind, etype = "conversion", "purchase"
+        metadata = {"transaction_id": "bench-%d-%d" % (ms, n), "value_minor": rng.randrange(100, 100000),
+                    "currency": "USD", "event": "purchase"}
+    return resp(["XADD", stream, "*", "v", "1", "kind", kind, "id", uuid7(ms), "received_at", ms,
+                 "tenant_ref", tenant_id, "type", etype, "metadata", json.dumps(metadata, separators=(",", ":")),
+                 "tenant_id", tenant_id, "visitor", visitor])
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, required=True)
+    parser.add_argument("--tenant-id", required=True)
+    parser.add_argument("--rate", type=int, default=0)
+    parser.add_argument("--stream", default="{analytics}:events")
+    args = parser.parse_args()
+    rng = random.Random(42)
+    visitors = ["%040x" % rng.getrandbits(160) for _ in range(5000)]
+    out = sys.stdout.buffer
+    slice_size = max(1, args.rate // 20) if args.rate else 5000
+    started = time.monotonic()
+    written = 0
+    while written < args.count:
+        if args.rate:
+            due = started + written / args.rate
+            delay = due - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+        ms = int(time.time() * 1000)
+        n = min(slice_size, args.count - written)
+        out.write(b"".join(entry(args.stream, args.tenant_id, written + i, ms, rng, visitors) for i in range(n)))
+        out.flush()
+        written += n
+
+
+if __name__ == "__main__":
+    main()
