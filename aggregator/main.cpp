@@ -150,6 +150,8 @@ int serve(const Settings &settings)
     routes::register_token_routes(router, services);
     routes::register_product_routes(router, services);
     routes::register_order_routes(router, services);
+    routes::register_funnel_stage_routes(router, services);
+    routes::register_funnel_report_routes(router, services);
 
     http::ServerLimits limits;
     limits.threads = static_cast<unsigned>(settings.http_threads);
@@ -157,8 +159,15 @@ int serve(const Settings &settings)
     http::Server server(router, limits);
     server.start(settings.listen_host, settings.listen_port);
 
-    ingest::StreamConsumer consumer(settings, stopping, counters);
-    std::thread consumer_thread([&consumer] { consumer.run(); });
+    // the first consumer has the configured name, the others "<name>#2" and
+    // so on: stable across restarts, so each finds its own pending entries
+    std::vector<std::unique_ptr<ingest::StreamConsumer>> consumers;
+    std::vector<std::thread> consumer_threads;
+    for (int i = 0; i < settings.consumers; i++) {
+        std::string name = settings.consumer_name + (i == 0 ? "" : "#" + std::to_string(i + 1));
+        consumers.push_back(std::make_unique<ingest::StreamConsumer>(settings, name, stopping, counters));
+        consumer_threads.emplace_back([&consumer = *consumers.back()] { consumer.run(); });
+    }
 
     // Redis may have restarted empty: the module must find every tenant
     // again; and next months' event partitions are made before they are needed
@@ -193,7 +202,8 @@ int serve(const Settings &settings)
     });
 
     log::info("aggregator listening on " + settings.listen_host + ":" + std::to_string(settings.listen_port)
-              + ", consuming " + settings.stream + " as " + settings.consumer_group + "/" + settings.consumer_name);
+              + ", consuming " + settings.stream + " as " + settings.consumer_group + "/" + settings.consumer_name
+              + (settings.consumers > 1 ? " and " + std::to_string(settings.consumers - 1) + " more" : ""));
 
     for (;;) {
         int received = 0;
@@ -214,7 +224,7 @@ int serve(const Settings &settings)
 
     server.stop();
     stopping = true;
-    consumer_thread.join();   // the batch in hand is committed and acknowledged first
+    for (auto &thread : consumer_threads) thread.join();   // each batch in hand is committed and acknowledged first
     housekeeping_thread.join();
     log::info("stopped");
     return 0;

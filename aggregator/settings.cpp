@@ -41,6 +41,8 @@ const std::map<std::string, Apply> &appliers()
         {"ANALYTICS_STREAM", [](Settings &s, auto &, auto &v) { s.stream = v; }},
         {"ANALYTICS_CONSUMER_GROUP", [](Settings &s, auto &, auto &v) { s.consumer_group = v; }},
         {"ANALYTICS_CONSUMER_NAME", [](Settings &s, auto &, auto &v) { s.consumer_name = v; }},
+        {"ANALYTICS_CONSUMERS",
+         [](Settings &s, auto &k, auto &v) { s.consumers = static_cast<int>(parse_number(k, v, 1, 64)); }},
         {"ANALYTICS_BATCH_SIZE",
          [](Settings &s, auto &k, auto &v) { s.batch_size = static_cast<int>(parse_number(k, v, 1, 100000)); }},
         {"ANALYTICS_BATCH_WAIT_MS",

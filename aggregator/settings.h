@@ -22,6 +22,7 @@ struct Settings {
     std::string stream = "{analytics}:events";        // ANALYTICS_STREAM
     std::string consumer_group = "aggregator";        // ANALYTICS_CONSUMER_GROUP
     std::string consumer_name;                        // ANALYTICS_CONSUMER_NAME (default: host:listen port)
+    int consumers = 2;                                // ANALYTICS_CONSUMERS: threads, each its own consumer and connection
     int batch_size = 1000;                            // ANALYTICS_BATCH_SIZE
     std::chrono::milliseconds batch_wait{200};        // ANALYTICS_BATCH_WAIT_MS
     std::string sql_dir;                              // ANALYTICS_SQL_DIR

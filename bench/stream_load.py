@@ -72,7 +72,8 @@ def main():
     parser.add_argument("--stream", default="{analytics}:events")
     args = parser.parse_args()
     rng = random.Random(42)
-    visitors = ["%040x" % rng.getrandbits(160) for _ in range(5000)]
+    # about five interactions per visitor: the visitor key lives one day
+    visitors = ["%040x" % rng.getrandbits(160) for _ in range(max(5000, args.count // 10))]
     out = sys.stdout.buffer
     slice_size = max(1, args.rate // 20) if args.rate else 5000
     started = time.monotonic()

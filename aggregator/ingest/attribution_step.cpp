@@ -3,134 +3,208 @@
 #include "credit_split.h"
 #include "event_time.h"
 
+#include <algorithm>
 #include <charconv>
+#include <map>
+#include <set>
 #include <string>
-#include <vector>
 
 namespace analytics::ingest {
 namespace {
 
-// one row per (event, touch), touches oldest first; an event without a
-// touch has one row with the touch columns NULL
-const std::string kEventsAndTouches =
-    "SELECT e.tenant_id, e.id, e.type, (extract(epoch FROM o.at) * 1000)::bigint,"
-    "  coalesce(e.country, ''), event_currency(e.kind, e.metadata), event_value_minor(e.kind, e.metadata),"
-    "  coalesce(t.attribution_model, 'last_non_direct'),"
-    "  touch.event_id, (extract(epoch FROM touch.occurred_at) * 1000)::bigint,"
-    "  touch.source, touch.medium, touch.campaign, touch.direct"
-    " FROM events_incoming e"
-    " JOIN events_fresh f ON f.tenant_id = e.tenant_id AND f.id = e.id"
-    " CROSS JOIN LATERAL (SELECT event_occurred_at(e.kind, e.metadata, e.received_at) AS at) o"
-    " LEFT JOIN tenants t ON t.id = e.tenant_id"
-    " LEFT JOIN LATERAL ("
-    "   SELECT i.event_id, i.occurred_at, i.source, i.medium, i.campaign, i.direct FROM interactions i"
-    "   WHERE e.visitor_key IS NOT NULL AND i.tenant_id = e.tenant_id AND i.visitor_key = e.visitor_key"
-    "     AND i.occurred_at <= o.at"
-    "     AND i.occurred_at > o.at - make_interval(days => coalesce(t.attribution_lookback_days, 30))"
-    "   ORDER BY i.occurred_at DESC, i.event_id DESC LIMIT $1) touch ON true"
-    " WHERE e.kind <> 'interaction'"
-    " ORDER BY e.tenant_id, e.id, touch.occurred_at, touch.event_id";
+constexpr int64_t kDayMs = 24LL * 3600 * 1000;
 
-constexpr int kTenant = 0, kEvent = 1, kType = 2, kOccurredMs = 3, kCountry = 4, kCurrency = 5, kValue = 6,
-              kModel = 7, kTouch = 8, kTouchMs = 9, kSource = 10, kMedium = 11, kCampaign = 12, kDirect = 13;
-
-struct Touch {
-    int row;    // in the result, for its text columns
-    analytics_touch timing;
+struct TenantModel {
+    analytics_attribution_model model = ANALYTICS_MODEL_LAST_NON_DIRECT;
+    int64_t lookback_ms = 30 * kDayMs;
 };
 
-long long number(const postgres::Result &result, int row, int column)
+struct TouchRow {
+    int64_t at_ms;
+    bool direct;
+    std::string event_id, source, medium, campaign;
+};
+
+using VisitorKey = std::pair<int64_t, std::string>;   // tenant, visitor key
+
+std::string timestamp(int64_t unix_ms)
+{
+    char text[ANALYTICS_RFC3339_MS_LEN + 1];
+    analytics_time_format_rfc3339_ms(unix_ms, text);
+    return text;
+}
+
+long long number(std::string_view text)
 {
     long long value = 0;
-    auto text = result.text(row, column);
     std::from_chars(text.data(), text.data() + text.size(), value);
     return value;
 }
 
-void append_share(std::string &rows, const postgres::Result &result, int event_row, const Touch *touch,
-                  int position, const char *model, const analytics_credit_share &share)
+// elements without quotes: numbers, hex visitor keys and RFC 3339 times
+// hold no character an array literal would need escaped
+void append_element(std::string &array, std::string_view element)
 {
-    char occurred_at[ANALYTICS_RFC3339_MS_LEN + 1];
-    analytics_time_format_rfc3339_ms(number(result, event_row, kOccurredMs), occurred_at);
+    array += array.size() > 1 ? "," : "";
+    array += element;
+}
 
+std::map<int64_t, TenantModel> models_of(postgres::Connection &db, const std::vector<const IncomingEvent *> &events)
+{
+    std::set<int64_t> ids;
+    for (const auto *event : events) ids.insert(event->fields.tenant_id);
+    std::string array = "{";
+    for (int64_t id : ids) append_element(array, std::to_string(id));
+    array += "}";
+
+    std::map<int64_t, TenantModel> models;
+    auto result = db.exec("SELECT id, attribution_model, attribution_lookback_days FROM tenants"
+                          " WHERE id = ANY($1::bigint[])", {array});
+    for (int row = 0; row < result.rows(); row++) {
+        TenantModel model;
+        std::string name(result.text(row, 1));
+        if (analytics_attribution_model_parse(name.c_str(), &model.model) != 0) {
+            model.model = ANALYTICS_MODEL_LAST_NON_DIRECT;
+        }
+        model.lookback_ms = result.integer(row, 2) * kDayMs;
+        models[result.integer(row, 0)] = model;
+    }
+    return models;
+}
+
+// every touch of the batch's visitors that some event of theirs can reach,
+// oldest first
+std::map<VisitorKey, std::vector<TouchRow>> touches_of(postgres::Connection &db,
+                                                       const std::vector<const IncomingEvent *> &events,
+                                                       const std::map<int64_t, TenantModel> &models)
+{
+    std::map<VisitorKey, std::pair<int64_t, int64_t>> windows;   // from (exclusive), to (inclusive)
+    for (const auto *event : events) {
+        if (event->visitor().empty()) continue;
+        auto model = models.find(event->fields.tenant_id);
+        int64_t lookback = model != models.end() ? model->second.lookback_ms : TenantModel{}.lookback_ms;
+        VisitorKey key{event->fields.tenant_id, std::string(event->visitor())};
+        auto [window, fresh] = windows.try_emplace(key, event->occurred_ms - lookback, event->occurred_ms);
+        if (!fresh) {
+            window->second.first = std::min(window->second.first, event->occurred_ms - lookback);
+            window->second.second = std::max(window->second.second, event->occurred_ms);
+        }
+    }
+
+    std::map<VisitorKey, std::vector<TouchRow>> touches;
+    if (windows.empty()) return touches;
+    std::string tenants = "{", visitors = "{", froms = "{", tos = "{";
+    for (const auto &[key, window] : windows) {
+        append_element(tenants, std::to_string(key.first));
+        append_element(visitors, key.second);
+        append_element(froms, timestamp(window.first));
+        append_element(tos, timestamp(window.second));
+    }
+    tenants += "}";
+    visitors += "}";
+    froms += "}";
+    tos += "}";
+
+    auto result = db.exec(
+        "SELECT i.tenant_id, i.visitor_key, (extract(epoch FROM i.occurred_at) * 1000)::bigint, i.direct,"
+        "  i.event_id, i.source, i.medium, i.campaign"
+        " FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::timestamptz[]) AS w (tenant_id, visitor_key, from_at, to_at)"
+        " JOIN interactions i ON i.tenant_id = w.tenant_id AND i.visitor_key = w.visitor_key"
+        "  AND i.occurred_at > w.from_at AND i.occurred_at <= w.to_at"
+        " ORDER BY i.tenant_id, i.visitor_key, i.occurred_at, i.event_id",
+        {tenants, visitors, froms, tos});
+    for (int row = 0; row < result.rows(); row++) {
+        touches[{result.integer(row, 0), std::string(result.text(row, 1))}].push_back(
+            TouchRow{number(result.text(row, 2)), result.boolean(row, 3), std::string(result.text(row, 4)),
+                     std::string(result.text(row, 5)), std::string(result.text(row, 6)),
+                     std::string(result.text(row, 7))});
+    }
+    return touches;
+}
+
+void append_share(std::string &rows, const IncomingEvent &event, int position, const TouchRow *touch,
+                  const char *model, const analytics_credit_share &share)
+{
     postgres::CopyRow row(rows);
-    row.text(result.text(event_row, kTenant)).text(result.text(event_row, kEvent)).number(position);
+    row.number(event.fields.tenant_id).text(event.id()).number(position);
     if (touch) {
-        row.text(result.text(touch->row, kTouch));
+        row.text(touch->event_id);
     } else {
         row.null();
     }
-    row.text(occurred_at)
-        .text(result.text(event_row, kType))
+    row.text(timestamp(event.occurred_ms))
+        .text(event.type())
         .text(model)
-        .text(touch ? result.text(touch->row, kSource) : "Direct")
-        .text(touch ? result.text(touch->row, kMedium) : "(none)")
-        .text(touch ? result.text(touch->row, kCampaign) : "")
-        .text(result.text(event_row, kCountry))
-        .text(result.text(event_row, kCurrency))
+        .text(touch ? std::string_view(touch->source) : "Direct")
+        .text(touch ? std::string_view(touch->medium) : "(none)")
+        .text(touch ? std::string_view(touch->campaign) : "")
+        .text(event.country())
+        .text(event.currency)
         .number(share.credit)
         .number(share.value);
 }
 
 }  // namespace
 
-size_t stage_attributions(postgres::Connection &db)
+size_t attribute_events(postgres::Connection &db, const std::vector<const IncomingEvent *> &events,
+                        RollupAccumulator &rollups)
 {
-    auto result = db.exec(kEventsAndTouches, {std::to_string(ANALYTICS_MAX_TOUCHES)});
+    if (events.empty()) return 0;
+    auto models = models_of(db, events);
+    auto touches = touches_of(db, events, models);
+
     std::string rows;
-    size_t staged = 0;
-    std::vector<Touch> touches;
+    size_t written = 0;
     std::vector<analytics_touch> timings;
     std::vector<analytics_credit_share> shares(ANALYTICS_MAX_TOUCHES);
 
-    for (int first = 0; first < result.rows();) {
-        int last = first;
-        while (last + 1 < result.rows() && result.text(last + 1, kEvent) == result.text(first, kEvent)
-               && result.text(last + 1, kTenant) == result.text(first, kTenant))
-        {
-            last++;
-        }
+    for (const auto *event : events) {
+        auto found_model = models.find(event->fields.tenant_id);
+        TenantModel model = found_model != models.end() ? found_model->second : TenantModel{};
+        const char *model_name = analytics_attribution_model_name(model.model);
+        analytics_credit_share whole{ANALYTICS_CREDIT_WHOLE, event->value_minor};
 
-        analytics_attribution_model model = ANALYTICS_MODEL_LAST_NON_DIRECT;
-        std::string model_name(result.text(first, kModel));
-        if (analytics_attribution_model_parse(model_name.c_str(), &model) != 0) {
-            model = ANALYTICS_MODEL_LAST_NON_DIRECT;
-        }
-        const char *model_text = analytics_attribution_model_name(model);
-        long long value = number(result, first, kValue);
-        analytics_credit_share whole{ANALYTICS_CREDIT_WHOLE, value < 0 ? 0 : value};
-
-        touches.clear();
-        timings.clear();
-        for (int row = first; row <= last; row++) {
-            if (result.is_null(row, kTouch)) continue;
-            touches.push_back({row, {number(result, row, kTouchMs), result.boolean(row, kDirect)}});
-            timings.push_back(touches.back().timing);
-        }
-
-        if (touches.empty()
-            || analytics_credit_split(model, timings.data(), timings.size(), number(result, first, kOccurredMs),
-                                      whole.value, shares.data()) != 0)
-        {
-            append_share(rows, result, first, nullptr, 0, model_text, whole);
-            staged++;
-        } else {
-            for (size_t i = 0; i < touches.size(); i++) {
-                if (shares[i].credit == 0 && shares[i].value == 0) continue;   // a touch the model gave nothing
-                append_share(rows, result, first, &touches[i], static_cast<int>(i), model_text, shares[i]);
-                staged++;
+        // the touches in (occurred - lookback, occurred], the latest ones when too many
+        const TouchRow *first = nullptr;
+        size_t count = 0;
+        if (!event->visitor().empty()) {
+            auto path = touches.find({event->fields.tenant_id, std::string(event->visitor())});
+            if (path != touches.end()) {
+                const auto &all = path->second;
+                auto begin = std::upper_bound(all.begin(), all.end(), event->occurred_ms - model.lookback_ms,
+                                              [](int64_t at, const TouchRow &t) { return at < t.at_ms; });
+                auto end = std::upper_bound(all.begin(), all.end(), event->occurred_ms,
+                                            [](int64_t at, const TouchRow &t) { return at < t.at_ms; });
+                if (end - begin > ANALYTICS_MAX_TOUCHES) begin = end - ANALYTICS_MAX_TOUCHES;
+                count = static_cast<size_t>(end - begin);
+                first = count > 0 ? &*begin : nullptr;
             }
         }
-        first = last + 1;
+
+        timings.clear();
+        for (size_t i = 0; i < count; i++) timings.push_back({first[i].at_ms, first[i].direct});
+        if (count == 0
+            || analytics_credit_split(model.model, timings.data(), count, event->occurred_ms, whole.value,
+                                      shares.data()) != 0)
+        {
+            append_share(rows, *event, 0, nullptr, model_name, whole);
+            rollups.add_share(*event, "Direct", "(none)", "", whole.credit, whole.value);
+            written++;
+            continue;
+        }
+        for (size_t i = 0; i < count; i++) {
+            if (shares[i].credit == 0 && shares[i].value == 0) continue;   // a touch the model gave nothing
+            append_share(rows, *event, static_cast<int>(i), &first[i], model_name, shares[i]);
+            rollups.add_share(*event, first[i].source, first[i].medium, first[i].campaign, shares[i].credit,
+                              shares[i].value);
+            written++;
+        }
     }
 
-    if (!rows.empty()) {
-        db.copy_in("COPY attributions_incoming (tenant_id, event_id, position, touch_event_id, occurred_at,"
-                   " event_type, model, source, medium, campaign, country, currency, credit_micros, value_minor)"
-                   " FROM STDIN",
-                   rows);
-    }
-    return staged;
+    db.copy_in("COPY attributions (tenant_id, event_id, position, touch_event_id, occurred_at, event_type, model,"
+               " source, medium, campaign, country, currency, credit_micros, value_minor) FROM STDIN",
+               rows);
+    return written;
 }
 
 }  // namespace analytics::ingest

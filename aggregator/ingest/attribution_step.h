@@ -1,16 +1,20 @@
-// Attribution at ingest: every event the batch inserted (interactions
-// aside) is split over its visitor's touches in the tenant's lookback
-// window by the tenant's model, and the shares are staged in
-// attributions_incoming for the rollups. An event no touch explains goes
+// Attribution at ingest: each event a batch inserted (interactions aside)
+// is split over its visitor's touches in the tenant's lookback window by the
+// tenant's model, the batch's own interactions included. The shares go to
+// the attributions table and the rollups; an event no touch explains goes
 // wholly to Direct.
 #pragma once
 
+#include "ingest/incoming_event.h"
+#include "ingest/rollups.h"
 #include "postgres/connection.h"
+
+#include <vector>
 
 namespace analytics::ingest {
 
-// reads events_incoming, events_fresh and interactions (this batch's
-// included); returns the number of shares staged
-size_t stage_attributions(postgres::Connection &db);
+// returns the number of shares written
+size_t attribute_events(postgres::Connection &db, const std::vector<const IncomingEvent *> &events,
+                        RollupAccumulator &rollups);
 
 }  // namespace analytics::ingest

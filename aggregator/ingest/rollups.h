@@ -1,16 +1,46 @@
-// The hourly rollups reports read, brought up to date in the ingest
-// transaction from the staging tables: only events this batch inserted
-// (events_fresh) are counted, so a redelivered entry adds nothing. Upserts
-// run in key order, so that two aggregators touching the same rows wait
-// for each other instead of deadlocking.
+// The hourly rollups reports read, summed in memory over the events a
+// batch inserted and written in the same transaction: staged by COPY, then
+// upserted in key order, so that two aggregators touching the same rows
+// wait for each other instead of deadlocking. Hours are UTC.
 #pragma once
 
+#include "ingest/incoming_event.h"
 #include "postgres/connection.h"
+
+#include <map>
+#include <string>
+#include <tuple>
 
 namespace analytics::ingest {
 
-// rollup_events_hourly, rollup_interactions_hourly, and the staged
-// attributions into attributions and rollup_attributed_hourly
-void roll_up_batch(postgres::Connection &db);
+class RollupAccumulator {
+public:
+    // once per connection: the staging tables live in the session
+    static void prepare(postgres::Connection &db);
+
+    void add_event(const IncomingEvent &event);
+    void add_interaction(const IncomingEvent &event);
+    void add_share(const IncomingEvent &event, std::string_view source, std::string_view medium,
+                   std::string_view campaign, int64_t credit_micros, int64_t value_minor);
+
+    void write(postgres::Connection &db) const;
+
+private:
+    struct Sums {
+        int64_t count = 0;   // events, interactions, or credit in millionths
+        int64_t value_minor = 0;
+    };
+    // tenant, hour, event type, country, currency
+    using EventKey = std::tuple<int64_t, int64_t, std::string, std::string, std::string>;
+    // tenant, hour, source, medium, campaign, country
+    using InteractionKey = std::tuple<int64_t, int64_t, std::string, std::string, std::string, std::string>;
+    // tenant, hour, event type, source, medium, campaign, country, currency
+    using AttributedKey = std::tuple<int64_t, int64_t, std::string, std::string, std::string, std::string,
+                                     std::string, std::string>;
+
+    std::map<EventKey, Sums> events_;
+    std::map<InteractionKey, Sums> interactions_;
+    std::map<AttributedKey, Sums> attributed_;
+};
 
 }  // namespace analytics::ingest

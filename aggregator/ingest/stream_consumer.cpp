@@ -92,7 +92,7 @@ std::vector<const redisReply *> StreamConsumer::dead_letter_overdelivered(
     if (entries.empty()) return entries;
     auto pending = redis.checked({"XPENDING", settings_.stream, settings_.consumer_group,
                                   text_of(entries.front()->element[0]), text_of(entries.back()->element[0]),
-                                  std::to_string(settings_.batch_size), settings_.consumer_name});
+                                  std::to_string(settings_.batch_size), name_});
     std::map<std::string, long long> deliveries;
     for (size_t i = 0; pending->type == REDIS_REPLY_ARRAY && i < pending->elements; i++) {
         const redisReply *item = pending->element[i];
@@ -140,7 +140,7 @@ bool StreamConsumer::claim_abandoned(redis::Connection &redis)
         // JUSTID: the entries become ours without counting a delivery; our
         // next read of our own pending list picks them up
         auto reply = redis.checked({"XAUTOCLAIM", settings_.stream, settings_.consumer_group,
-                                    settings_.consumer_name, std::to_string(settings_.claim_idle.count()),
+                                    name_, std::to_string(settings_.claim_idle.count()),
                                     cursor, "COUNT", std::to_string(settings_.batch_size), "JUSTID"});
         if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2) break;
         const redisReply *ids = reply->element[1];
@@ -254,7 +254,7 @@ void StreamConsumer::run()
             if (held_ids.empty()) {
                 // our own unacknowledged entries first (a crash, a claim), then new ones
                 std::vector<std::string> read = {"XREADGROUP", "GROUP", settings_.consumer_group,
-                                                 settings_.consumer_name, "COUNT",
+                                                 name_, "COUNT",
                                                  std::to_string(settings_.batch_size)};
                 if (own_pending_checked) {
                     read.insert(read.end(), {"BLOCK", std::to_string(settings_.batch_wait.count()),

@@ -47,9 +47,11 @@ struct ConsumerCounters {
 
 class StreamConsumer {
 public:
-    StreamConsumer(const Settings &settings, const std::atomic<bool> &stopping,
+    // name: this consumer's name in the group, stable across restarts
+    StreamConsumer(const Settings &settings, std::string name, const std::atomic<bool> &stopping,
                    ConsumerCounters &counters)
-        : settings_(settings), stopping_(stopping), counters_(counters), writer_(settings.stream) {}
+        : settings_(settings), name_(std::move(name)), stopping_(stopping), counters_(counters),
+          writer_(settings.stream) {}
     StreamConsumer(const StreamConsumer &) = delete;
     StreamConsumer &operator=(const StreamConsumer &) = delete;
 
@@ -69,6 +71,7 @@ private:
                                                               const std::vector<const redisReply *> &entries);
 
     const Settings &settings_;
+    const std::string name_;
     const std::atomic<bool> &stopping_;
     ConsumerCounters &counters_;
     EventBatchWriter writer_;

@@ -1,0 +1,72 @@
+#include "ingest/copy_rows.h"
+#include "postgres/connection.h"
+
+#include "event_time.h"
+
+namespace analytics::ingest {
+namespace {
+
+struct Timestamp {
+    explicit Timestamp(int64_t unix_ms) { analytics_time_format_rfc3339_ms(unix_ms, text); }
+    char text[ANALYTICS_RFC3339_MS_LEN + 1];
+};
+
+}  // namespace
+
+const char *const kEventColumns =
+    "tenant_id, id, received_at, kind, type, product_id, metadata, country, visitor_key, stream_id";
+const char *const kConversionColumns =
+    "tenant_id, transaction_id, event_id, received_at, occurred_at, event, value_minor, currency";
+const char *const kInteractionColumns =
+    "tenant_id, event_id, occurred_at, visitor_key, kind, source, medium, campaign, direct, wmkt_id,"
+    " campaign_slug, country, landing_page, referrer";
+
+void append_event_row(std::string &rows, const IncomingEvent &event)
+{
+    postgres::CopyRow row(rows);
+    row.number(event.fields.tenant_id)
+        .text(event.id())
+        .text(Timestamp(event.fields.received_at_ms).text)
+        .text(event.kind())
+        .text(event.type());
+    if (event.fields.has_product_id) {
+        row.number(event.fields.product_id);
+    } else {
+        row.null();
+    }
+    row.text(event.metadata()).text_or_null(event.country()).text_or_null(event.visitor()).text(event.stream_id);
+}
+
+void append_conversion_row(std::string &rows, const IncomingEvent &event)
+{
+    postgres::CopyRow(rows)
+        .number(event.fields.tenant_id)
+        .text(event.transaction_id)
+        .text(event.id())
+        .text(Timestamp(event.fields.received_at_ms).text)
+        .text(Timestamp(event.occurred_ms).text)
+        .text(event.type())
+        .number(event.value_minor)
+        .text(event.currency);
+}
+
+void append_interaction_row(std::string &rows, const IncomingEvent &event)
+{
+    postgres::CopyRow(rows)
+        .number(event.fields.tenant_id)
+        .text(event.id())
+        .text(Timestamp(event.occurred_ms).text)
+        .text_or_null(event.visitor())
+        .text(event.type())
+        .text(event.source.source)
+        .text(event.source.medium)
+        .text(event.source.campaign)
+        .boolean(event.source.direct)
+        .text_or_null(event.source.wmkt_id)
+        .text_or_null(event.source.campaign_slug)
+        .text(event.country())
+        .text_or_null(event.landing_page)
+        .text_or_null(event.referrer);
+}
+
+}  // namespace analytics::ingest

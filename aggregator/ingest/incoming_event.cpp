@@ -1,0 +1,99 @@
+#include "ingest/incoming_event.h"
+#include "json.h"
+
+#include "event_time.h"
+
+namespace analytics::ingest {
+namespace {
+
+constexpr size_t kMaxUrlLength = 2048;   // longer URLs are kept cut, not refused
+
+// the fields of one entry as the contract's plain pairs; names point into
+// the reply, whose strings hiredis NUL-terminates
+bool to_stream_entry(const redisReply *fields, analytics_stream_entry &entry)
+{
+    entry.count = 0;
+    if (fields == nullptr || fields->type != REDIS_REPLY_ARRAY || fields->elements % 2 != 0) {
+        return false;
+    }
+    for (size_t i = 0; i + 1 < fields->elements; i += 2) {
+        if (fields->element[i]->type != REDIS_REPLY_STRING || fields->element[i + 1]->type != REDIS_REPLY_STRING) {
+            return false;
+        }
+        analytics_stream_entry_add(&entry, fields->element[i]->str, fields->element[i + 1]->str,
+                                   fields->element[i + 1]->len);
+    }
+    return true;
+}
+
+std::string_view first_string(json_t *object, std::initializer_list<const char *> keys)
+{
+    for (const char *key : keys) {
+        json_t *value = json_object_get(object, key);
+        if (json_is_string(value) && json_string_length(value) > 0) {
+            return {json_string_value(value), json_string_length(value)};
+        }
+    }
+    return {};
+}
+
+// cut at a character boundary: the text is valid UTF-8 (jansson checked it)
+std::string cut_url(std::string_view text)
+{
+    if (text.size() <= kMaxUrlLength) return std::string(text);
+    size_t end = kMaxUrlLength;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xc0) == 0x80) end--;
+    return std::string(text.substr(0, end));
+}
+
+}  // namespace
+
+std::optional<IncomingEvent> decode_incoming(const redisReply *item, std::string &problem)
+{
+    IncomingEvent incoming;
+    incoming.stream_id = {item->element[0]->str, item->element[0]->len};
+
+    analytics_stream_entry entry;
+    const char *reason = "fields are not string pairs";
+    if (!to_stream_entry(item->element[1], entry)
+        || analytics_stream_event_decode(&entry, &incoming.fields, &reason) != 0)
+    {
+        problem = reason;
+        return std::nullopt;
+    }
+    auto kind = incoming.kind();
+    if (kind != "track" && kind != "conversion" && kind != "interaction" && kind != "order_tracked") {
+        problem = "unknown kind";
+        return std::nullopt;
+    }
+    auto metadata = json::parse(incoming.metadata());
+    if (!metadata || !json_is_object(metadata->get())) {
+        problem = "metadata is not a JSON object";
+        return std::nullopt;
+    }
+    json_t *object = metadata->get();
+    incoming.occurred_ms = incoming.fields.received_at_ms;
+
+    if (kind == "conversion") {
+        std::string_view occurred = first_string(object, {"occurred_at"});
+        int64_t ms = 0;
+        if (!occurred.empty() && analytics_time_parse_rfc3339(occurred.data(), occurred.size(), &ms) == 0) {
+            incoming.occurred_ms = ms;
+        }
+        json_t *value = json_object_get(object, "value_minor");
+        if (json_is_integer(value) && json_integer_value(value) >= 0) incoming.value_minor = json_integer_value(value);
+        incoming.currency = first_string(object, {"currency"});
+        incoming.transaction_id = first_string(object, {"transaction_id"});
+    } else if (kind == "order_tracked") {
+        incoming.order_session = first_string(object, {"order_session"});
+    } else if (kind == "interaction") {
+        incoming.is_interaction = true;
+        incoming.landing_page = cut_url(first_string(object, {"url", "page_url", "landing_page"}));
+        incoming.referrer = cut_url(first_string(object, {"referrer", "referer"}));
+        analytics_traffic_source_classify(incoming.landing_page.data(), incoming.landing_page.size(),
+                                          incoming.referrer.data(), incoming.referrer.size(), &incoming.source);
+    }
+    return incoming;
+}
+
+}  // namespace analytics::ingest

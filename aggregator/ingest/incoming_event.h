@@ -1,0 +1,47 @@
+// One stream entry decoded and checked, with what the tables need computed
+// once: when it happened, its value, and for an interaction its source.
+// Views point into the XREADGROUP reply, which must outlive the event.
+#pragma once
+
+#include "stream_entry.h"
+#include "traffic_source.h"
+
+#include <hiredis/hiredis.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace analytics::ingest {
+
+struct IncomingEvent {
+    analytics_stream_event fields;   // as the module encoded them
+    std::string_view stream_id;
+    int64_t occurred_ms = 0;         // a conversion's own timestamp, else received_at
+    bool is_interaction = false;
+
+    // a conversion's money and transaction, from the module's metadata
+    int64_t value_minor = 0;
+    std::string currency;
+    std::string transaction_id;
+    // an order mark's session
+    std::string order_session;
+    // an interaction's classification and where it landed from
+    analytics_traffic_source source{};
+    std::string landing_page;
+    std::string referrer;
+
+    std::string_view id() const { return {fields.id, fields.id_len}; }
+    std::string_view kind() const { return {fields.kind, fields.kind_len}; }
+    std::string_view type() const { return {fields.type, fields.type_len}; }
+    std::string_view country() const { return fields.country_len == 2 ? std::string_view(fields.country, 2) : ""; }
+    std::string_view visitor() const { return {fields.visitor, fields.visitor_len}; }
+    std::string_view metadata() const { return {fields.metadata, fields.metadata_len}; }
+};
+
+// item: an [id, [field, value, ...]] element of an XREADGROUP reply. On
+// failure returns nullopt with problem naming what is wrong.
+std::optional<IncomingEvent> decode_incoming(const redisReply *item, std::string &problem);
+
+}  // namespace analytics::ingest
