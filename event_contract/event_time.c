@@ -18,7 +18,7 @@ analytics_days_from_civil(int64_t y, unsigned m, unsigned d)
     return era * 146097 + (int64_t) doe - 719468;
 }
 
-static void
+void
 analytics_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 {
     int64_t  era;

@@ -24,8 +24,9 @@ void analytics_time_format_rfc3339_ms(int64_t unix_ms, char out[ANALYTICS_RFC333
  */
 int analytics_time_parse_rfc3339(const char *text, size_t len, int64_t *unix_ms);
 
-/* days since 1970-01-01 of a proleptic Gregorian date */
+/* days since 1970-01-01 of a proleptic Gregorian date, and back */
 int64_t analytics_days_from_civil(int64_t year, unsigned month, unsigned day);
+void analytics_civil_from_days(int64_t days, int64_t *year, unsigned *month, unsigned *day);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,213 @@
+// GET /api/v1/reports/funnel (funnel-report-api): per source, medium or
+// campaign, the interactions ("clicks") and each funnel stage's events as
+// the tenant's attribution model credits them, read from the hourly
+// rollups only. Errors in the document's shape: {"status":"error","message"}.
+#include "auth/tokens.h"
+#include "funnels/funnel_store.h"
+#include "json.h"
+#include "routes/request_body.h"
+#include "routes/services.h"
+#include "tenants/tenant_store.h"
+
+#include "date_range.h"
+#include "event_time.h"
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <map>
+
+namespace analytics::routes {
+namespace {
+
+constexpr long long kMaxLimit = 100;
+
+http::Response report_error(int status, const std::string &message)
+{
+    auto body = json::take(json_object());
+    json_object_set_new(body.get(), "status", json_string("error"));
+    json_object_set_new(body.get(), "message", json::string(message));
+    return json_response(status, std::move(body));
+}
+
+std::optional<long long> whole_number(const std::string &text)
+{
+    long long value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+    return value;
+}
+
+std::string timestamp(int64_t unix_ms)
+{
+    char text[ANALYTICS_RFC3339_MS_LEN + 1];
+    analytics_time_format_rfc3339_ms(unix_ms, text);
+    return text;
+}
+
+// a count in millionths as the report shows it: whole numbers as integers,
+// a share of a conversion to two decimals
+json_t *credit_json(long long micros)
+{
+    if (micros % 1000000 == 0) return json_integer(micros / 1000000);
+    return json_real(std::round(static_cast<double>(micros) / 10000.0) / 100.0);
+}
+
+struct Row {
+    long long clicks = 0;
+    std::vector<long long> stage_micros;
+    long long total_micros = 0;
+};
+
+struct Query {
+    long long tenant_id = 0;
+    std::string dimension;      // "Source", "Medium" or "Campaign"
+    analytics_date_range range{};
+    std::string country;        // upper case, "" for every country
+    long long skip = 0;
+    long long limit = kMaxLimit;
+};
+
+// the parameters, or the 400 naming the first one wrong
+std::variant<Query, http::Response> query_of(const http::Request &request)
+{
+    for (const char *name : {"account_id", "report_type", "date_range"}) {
+        auto found = request.query.find(name);
+        if (found == request.query.end() || found->second.empty()) {
+            return report_error(400, std::string("Missing required parameter: ") + name);
+        }
+    }
+    Query query;
+    query.dimension = request.query.at("report_type");
+    if (query.dimension != "Source" && query.dimension != "Medium" && query.dimension != "Campaign") {
+        return report_error(400, "Invalid parameter: report_type must be Source, Medium or Campaign");
+    }
+    const std::string &range = request.query.at("date_range");
+    auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch()).count();
+    if (analytics_date_range_parse(range.data(), range.size(), now_ms, &query.range) != 0) {
+        return report_error(400, "Invalid parameter: date_range must be YYYYMMDD,YYYYMMDD (start not after end)"
+                                 " or one of today, yesterday, this_week, last_week, this_month, last_month,"
+                                 " last_7_days, last_30_days, this_year");
+    }
+    if (auto found = request.query.find("skip"); found != request.query.end()) {
+        auto skip = whole_number(found->second);
+        if (!skip || *skip < 0) return report_error(400, "Invalid parameter: skip must be a whole number of at least 0");
+        query.skip = *skip;
+    }
+    if (auto found = request.query.find("limit"); found != request.query.end()) {
+        auto limit = whole_number(found->second);
+        if (!limit || *limit < 1 || *limit > kMaxLimit) {
+            return report_error(400, "Invalid parameter: limit must be a whole number from 1 to 100");
+        }
+        query.limit = *limit;
+    }
+    if (auto found = request.query.find("country"); found != request.query.end()) {
+        const std::string &country = found->second;
+        if (country.size() != 2 || !std::isalpha(static_cast<unsigned char>(country[0]))
+            || !std::isalpha(static_cast<unsigned char>(country[1])))
+        {
+            return report_error(400, "Invalid parameter: country must be an ISO 3166-1 alpha-2 code");
+        }
+        for (char c : country) query.country += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    return query;
+}
+
+std::string column_of(const std::string &dimension)
+{
+    if (dimension == "Source") return "source";
+    if (dimension == "Medium") return "medium";
+    return "campaign";
+}
+
+}  // namespace
+
+void register_funnel_report_routes(http::Router &router, Services &services)
+{
+    router.add("GET", "/api/v1/reports/funnel", [&services](http::Request &request) {
+        auto db = services.db.borrow();
+        auto principal = auth::authenticate(*db, request.header("authorization"));
+        if (!principal) {
+            auto response = report_error(401, "Unauthenticated");
+            response.headers.emplace_back("WWW-Authenticate", "Bearer");
+            return response;
+        }
+        if (!principal->has_scope("reports:read")) {
+            return report_error(403, "This token lacks the reports:read scope");
+        }
+        auto parsed = query_of(request);
+        if (auto *bad = std::get_if<http::Response>(&parsed)) return *bad;
+        auto &query = std::get<Query>(parsed);
+
+        auto tenant = tenants::find(*db, request.query.at("account_id"));
+        if (!tenant || (principal->tenant_id && *principal->tenant_id != tenant->id)) {
+            return report_error(404, "Account not found");
+        }
+        bool configured = false;
+        auto stages = funnels::stages_of(*db, tenant->id, configured);
+
+        std::string column = column_of(query.dimension);
+        std::vector<postgres::Param> params = {std::to_string(tenant->id), timestamp(query.range.from_ms),
+                                               timestamp(query.range.to_ms), query.country};
+        std::map<std::string, Row> rows;
+        auto blank = [&stages] { Row row; row.stage_micros.assign(stages.size(), 0); return row; };
+        auto row_of = [&](std::string_view key) -> Row & {
+            std::string name = key.empty() ? "(not set)" : std::string(key);
+            auto [found, fresh] = rows.try_emplace(name, blank());
+            return found->second;
+        };
+
+        auto clicks = db->exec("SELECT " + column + ", sum(interactions)::bigint FROM rollup_interactions_hourly"
+                               " WHERE tenant_id = $1 AND hour >= $2 AND hour < $3 AND ($4 = '' OR country = $4)"
+                               " GROUP BY 1", params);
+        for (int i = 0; i < clicks.rows(); i++) row_of(clicks.text(i, 0)).clicks = clicks.integer(i, 1);
+
+        std::map<std::string, std::vector<size_t>> stages_of_type;
+        std::string types = "{";
+        for (size_t s = 0; s < stages.size(); s++) {
+            for (const auto &type : stages[s].event_types) {
+                if (stages_of_type[type].empty()) types += (types.size() > 1 ? ",\"" : "\"") + type + "\"";
+                stages_of_type[type].push_back(s);
+            }
+        }
+        params.push_back(types + "}");
+        auto credited = db->exec("SELECT " + column + ", event_type, sum(credit_micros)::bigint"
+                                 " FROM rollup_attributed_hourly"
+                                 " WHERE tenant_id = $1 AND hour >= $2 AND hour < $3 AND ($4 = '' OR country = $4)"
+                                 " AND event_type = ANY($5::text[]) GROUP BY 1, 2", params);
+        for (int i = 0; i < credited.rows(); i++) {
+            Row &row = row_of(credited.text(i, 0));
+            long long micros = credited.integer(i, 2);
+            for (size_t s : stages_of_type[std::string(credited.text(i, 1))]) row.stage_micros[s] += micros;
+            row.total_micros += micros;
+        }
+
+        std::vector<std::pair<std::string, const Row *>> ordered;
+        for (const auto &[name, row] : rows) ordered.emplace_back(name, &row);
+        // the busiest first; names break ties, so pages are stable
+        std::stable_sort(ordered.begin(), ordered.end(), [](const auto &a, const auto &b) {
+            if (a.second->clicks != b.second->clicks) return a.second->clicks > b.second->clicks;
+            return a.second->total_micros > b.second->total_micros;
+        });
+
+        auto data = json::take(json_array());
+        for (long long i = query.skip; i < static_cast<long long>(ordered.size()) && i < query.skip + query.limit; i++) {
+            const auto &[name, row] = ordered[static_cast<size_t>(i)];
+            json_t *item = json_object();
+            json_object_set_new(item, query.dimension.c_str(), json::string(name));
+            json_object_set_new(item, "clicks", json_integer(row->clicks));
+            for (size_t s = 0; s < stages.size(); s++) {
+                json_object_set_new(item, stages[s].name.c_str(), credit_json(row->stage_micros[s]));
+            }
+            json_array_append_new(data.get(), item);
+        }
+        auto body = json::take(json_object());
+        json_object_set_new(body.get(), "status", json_string("ok"));
+        json_object_set(body.get(), "data", data.get());
+        return json_response(200, std::move(body));
+    });
+}
+
+}  // namespace analytics::routes

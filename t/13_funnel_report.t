@@ -1,0 +1,200 @@
+# The funnel report over a generated data set: interactions from four
+# sources, events attributed by a linear model, expected numbers computed
+# here from the raw data set (not from the rollups), for each report type,
+# a country filter, pages and every error the document shows.
+use strict;
+use warnings;
+use lib 't/lib';
+use Test::More;
+use JSON::PP;
+use POSIX qw(strftime);
+use Analytics::Stack;
+
+my $stack = Analytics::Stack->new;
+my $shop = $stack->create_tenant(slug => 'funnel-shop', name => 'Funnel', attributionModel => 'linear');
+my $other = $stack->create_tenant(slug => 'other-shop', name => 'Other');
+
+sub token {
+    my ($tenant, @scopes) = @_;
+    my $r = $stack->admin_request('POST', '/api/v1/admin/tokens', { tenant_id => $tenant, subject => 'reports', scopes => [@scopes] });
+    die "no token: $r->{content}" unless $r->{status} == 201;
+    return $r->{json}{token};
+}
+my $reader = token('funnel-shop', 'reports:read');
+
+sub report {
+    my ($query, $token) = @_;
+    return $stack->request('GET', "/api/v1/reports/funnel?$query", undef,
+                           defined $token ? { Authorization => "Bearer $token" } : {});
+}
+
+# source, medium, campaign of each kind of touch, and the metadata that makes it
+my %touch = (
+    google   => [ 'Google', 'cpc', 'brand', { url => 'https://shop.example/?utm_source=google&utm_medium=cpc&utm_campaign=brand' } ],
+    facebook => [ 'Facebook', 'social', '(not set)', { url => 'https://shop.example/', referrer => 'https://www.facebook.com/' } ],
+    blog     => [ 'Referrer', 'referral', '(not set)', { url => 'https://shop.example/', referrer => 'https://blog.example.org/a' } ],
+    direct   => [ 'Direct', '(none)', '(not set)', { url => 'https://shop.example/' } ],
+);
+my @kinds = sort keys %touch;
+srand(7);
+my (@visitors, $interactions);
+for my $n (1 .. 14) {
+    my $visitor = { agent => "funnel-visitor-$n", country => $n % 2 ? 'ES' : '', touches => [], events => [] };
+    push @{ $visitor->{touches} }, $kinds[int rand @kinds] for 1 .. int(rand 4);   # 0 to 3 touches
+    push @{ $visitor->{events} }, (qw(cart_add whatsapp_click purchase))[int rand 3] for 1 .. 1 + int(rand 3);
+    $interactions += @{ $visitor->{touches} };
+    push @visitors, $visitor;
+}
+
+subtest 'the data set goes in through the public endpoints' => sub {
+    for my $v (@visitors) {
+        my %headers = ('User-Agent' => $v->{agent}, $v->{country} ? ('X-Country' => $v->{country}) : ());
+        for my $t (@{ $v->{touches} }) {
+            my $r = $stack->request('POST', '/api/v1/interactions', { tenant_id => $shop->{id}, type => 'view',
+                                                                      metadata => $touch{$t}[3] }, \%headers);
+            die "interaction: $r->{status}" unless $r->{status} == 201;
+        }
+    }
+    ok($stack->wait_until('the interactions', 20,
+        sub { $stack->psql("SELECT count(*) FROM interactions WHERE tenant_id = $shop->{id}") == $interactions }),
+       "$interactions interactions stored");
+    my ($events, $n) = (0, 0);
+    for my $v (@visitors) {
+        my %headers = ('User-Agent' => $v->{agent}, $v->{country} ? ('X-Country' => $v->{country}) : ());
+        for my $e (@{ $v->{events} }) {
+            my $r = $e eq 'purchase'
+                ? $stack->request('POST', '/api/v1/analytics/conversion',
+                                  { tenant_slug => 'funnel-shop', transaction_id => 'F-' . ++$n, value => 10 }, \%headers)
+                : $stack->request('POST', '/api/v1/analytics/track', { tenant_id => 'funnel-shop', type => $e }, \%headers);
+            die "event: $r->{status}" unless $r->{status} == 200 || $r->{status} == 202;
+            $events++;
+        }
+    }
+    ok($stack->wait_until('the events', 20,
+        sub { $stack->psql("SELECT count(*) FROM events WHERE tenant_id = $shop->{id} AND kind <> 'interaction'") == $events }),
+       "$events events stored");
+};
+
+# the report computed from the data set: clicks count touches, and a linear
+# model gives each of a visitor's touches 1/n of each of its events
+sub expected {
+    my ($dimension, $country) = @_;
+    my $index = { Source => 0, Medium => 1, Campaign => 2 }->{$dimension};
+    my %stage_of = (purchase => 'conversions', whatsapp_click => 'microconversions', cart_add => 'add-to-cart');
+    my %rows;
+    for my $v (@visitors) {
+        next if $country && $v->{country} ne $country;
+        my @names = map { $touch{$_}[$index] } @{ $v->{touches} };
+        $rows{$_}{clicks}++ for @names;
+        my @credited = @names ? @names : ($dimension eq 'Campaign' ? '(not set)' : { Source => 'Direct', Medium => '(none)' }->{$dimension});
+        for my $e (@{ $v->{events} }) {
+            $rows{$_}{ $stage_of{$e} } += 1 / @credited for @credited;
+        }
+    }
+    my @rows;
+    for my $name (keys %rows) {
+        my $r = $rows{$name};
+        my $total = 0;
+        $total += $r->{$_} // 0 for qw(conversions microconversions add-to-cart);
+        push @rows, { $dimension => $name, clicks => $r->{clicks} // 0,
+                      map({ $_ => 0 + sprintf('%.2f', $r->{$_} // 0) } qw(conversions microconversions add-to-cart)),
+                      checkout => 0, _total => $total };
+    }
+    @rows = sort { $b->{clicks} <=> $a->{clicks} or $b->{_total} <=> $a->{_total} or $a->{$dimension} cmp $b->{$dimension} } @rows;
+    delete $_->{_total} for @rows;
+    return \@rows;
+}
+
+sub numbers_of { [ map { my %r = %$_; $r{$_} = 0 + $r{$_} for grep { $_ ne 'Source' && $_ ne 'Medium' && $_ ne 'Campaign' } keys %r; \%r } @{ $_[0] } ] }
+
+subtest 'each report type matches the data set' => sub {
+    for my $dimension (qw(Source Medium Campaign)) {
+        my $r = report("account_id=funnel-shop&report_type=$dimension&date_range=today", $reader);
+        is($r->{status}, 200, "$dimension: 200");
+        is($r->{json}{status}, 'ok', "$dimension: ok");
+        is_deeply(numbers_of($r->{json}{data}), expected($dimension), "$dimension: every row") or diag explain $r->{json}{data};
+    }
+    my $r = report("account_id=$shop->{id}&report_type=Source&date_range=today", $reader);
+    like($r->{content}, qr/^\{"status":"ok","data":\[\{"Source":"[^"]+","clicks":\d+,"conversions":[\d.]+,"microconversions":[\d.]+,"add-to-cart":[\d.]+,"checkout":0\}/,
+         'the document\'s key order; the account by its numeric id');
+};
+
+subtest 'the country filter, date ranges and pages' => sub {
+    my $r = report('account_id=funnel-shop&report_type=Source&date_range=today&country=es', $reader);
+    is_deeply(numbers_of($r->{json}{data}), expected('Source', 'ES'), 'country=es: Spanish visitors only');
+    my $today = strftime('%Y%m%d', gmtime);
+    $r = report("account_id=funnel-shop&report_type=Source&date_range=$today,$today", $reader);
+    is_deeply(numbers_of($r->{json}{data}), expected('Source'), 'an explicit range of today');
+    $r = report('account_id=funnel-shop&report_type=Source&date_range=yesterday', $reader);
+    is($r->{content}, '{"status":"ok","data":[]}', 'nothing yesterday');
+    my $all = expected('Source');
+    $r = report('account_id=funnel-shop&report_type=Source&date_range=last_7_days&skip=1&limit=2', $reader);
+    is_deeply(numbers_of($r->{json}{data}), [ @$all[1 .. ($#$all < 2 ? $#$all : 2)] ], 'skip 1, limit 2');
+    $r = report('account_id=funnel-shop&report_type=Source&date_range=this_month&skip=50', $reader);
+    is($r->{content}, '{"status":"ok","data":[]}', 'a skip past the end is an empty page');
+};
+
+subtest 'configured stages replace the document\'s' => sub {
+    my $r = $stack->admin_request('PUT', "/api/v1/admin/tenants/funnel-shop/funnel-stages",
+                                  { stages => [ { name => 'engaged', eventTypes => ['whatsapp_click', 'cart_add'] },
+                                                { name => 'bought', eventTypes => ['purchase'] } ] });
+    is($r->{status}, 200, 'stages set');
+    is($r->{content}, '{"configured":true,"data":[{"name":"engaged","eventTypes":["whatsapp_click","cart_add"]},'
+                      . '{"name":"bought","eventTypes":["purchase"]}]}', 'and answered');
+    $r = report('account_id=funnel-shop&report_type=Medium&date_range=today', $reader);
+    my %expected = map { $_->{Medium} => $_ } @{ expected('Medium') };
+    for my $row (@{ $r->{json}{data} }) {
+        my $e = $expected{ $row->{Medium} };
+        is_deeply([ sort keys %$row ], [ 'Medium', 'bought', 'clicks', 'engaged' ], "$row->{Medium}: the configured columns");
+        is(sprintf('%.2f', $row->{engaged}), sprintf('%.2f', $e->{microconversions} + $e->{'add-to-cart'}), "$row->{Medium}: engaged");
+        is(0 + $row->{bought}, $e->{conversions}, "$row->{Medium}: bought");
+    }
+    for my $bad ([ { stages => [ { name => 'clicks', eventTypes => ['x'] } ] }, 'stages[0].name must be' ],
+                 [ { stages => [ { name => 'a', eventTypes => [] } ] }, 'stages[0].eventTypes must be an array of 1 to 50' ],
+                 [ { stages => [ { name => 'a', eventTypes => ['x'] }, { name => 'a', eventTypes => ['y'] } ] }, 'stages[1].name repeats' ],
+                 [ { stages => 'all' }, 'stages must be an array' ]) {
+        $r = $stack->admin_request('PUT', "/api/v1/admin/tenants/funnel-shop/funnel-stages", $bad->[0]);
+        is($r->{status}, 400, "400: $bad->[1]");
+        like($r->{json}{message}, qr/^\Q$bad->[1]\E/, 'with the reason');
+    }
+    $r = $stack->request('GET', "/api/v1/admin/tenants/funnel-shop/funnel-stages", undef,
+                         { Authorization => 'Bearer ' . token('other-shop', 'manage') });
+    is($r->{status}, 404, "another tenant's token: 404");
+    $r = $stack->admin_request('PUT', "/api/v1/admin/tenants/funnel-shop/funnel-stages", { stages => [] });
+    is($r->{json}{configured}, JSON::PP::false, 'an empty list goes back to the defaults');
+    is($r->{json}{data}[0]{name}, 'conversions', 'the document\'s first stage');
+};
+
+subtest 'errors in the document\'s shape' => sub {
+    my $r = report('account_id=funnel-shop&report_type=Source&date_range=today');
+    is($r->{status}, 401, 'no token: 401');
+    is($r->{content}, '{"status":"error","message":"Unauthenticated"}', 'the document\'s body');
+    is(report('account_id=funnel-shop&report_type=Source&date_range=today', 'ak_' . ('0' x 64))->{status}, 401,
+       'an unknown token: 401');
+    $r = report('account_id=funnel-shop&report_type=Source&date_range=today', token('funnel-shop', 'events:write'));
+    is($r->{status}, 403, 'without reports:read: 403');
+    is($r->{content}, '{"status":"error","message":"This token lacks the reports:read scope"}', 'body');
+    $r = report('account_id=other-shop&report_type=Source&date_range=today', $reader);
+    is($r->{status}, 404, "another tenant's account: 404");
+    is($r->{content}, '{"status":"error","message":"Account not found"}', 'body');
+    my @cases = (
+        [ 'report_type=Source&date_range=today', 'Missing required parameter: account_id' ],
+        [ 'account_id=funnel-shop&date_range=today', 'Missing required parameter: report_type' ],
+        [ 'account_id=funnel-shop&report_type=Source', 'Missing required parameter: date_range' ],
+        [ 'account_id=funnel-shop&report_type=source&date_range=today', 'Invalid parameter: report_type must be Source, Medium or Campaign' ],
+        [ 'account_id=funnel-shop&report_type=Source&date_range=20230630,20230601', 'Invalid parameter: date_range must be YYYYMMDD,YYYYMMDD (start not after end) or one of today, yesterday, this_week, last_week, this_month, last_month, last_7_days, last_30_days, this_year' ],
+        [ 'account_id=funnel-shop&report_type=Source&date_range=today&limit=0', 'Invalid parameter: limit must be a whole number from 1 to 100' ],
+        [ 'account_id=funnel-shop&report_type=Source&date_range=today&limit=101', 'Invalid parameter: limit must be a whole number from 1 to 100' ],
+        [ 'account_id=funnel-shop&report_type=Source&date_range=today&skip=-1', 'Invalid parameter: skip must be a whole number of at least 0' ],
+        [ 'account_id=funnel-shop&report_type=Source&date_range=today&country=spain', 'Invalid parameter: country must be an ISO 3166-1 alpha-2 code' ],
+    );
+    for my $case (@cases) {
+        $r = report($case->[0], $reader);
+        is($r->{status}, 400, "400: $case->[1]");
+        is($r->{content}, qq({"status":"error","message":"$case->[1]"}), 'body');
+    }
+    is(report('account_id=funnel-shop&report_type=Source&date_range=today&limit=100', $reader)->{status}, 200, 'limit 100 is allowed');
+};
+
+$stack->finish;
+done_testing;
