@@ -73,19 +73,13 @@ analytics_json_is_blank(const char *body, size_t len)
 }
 
 analytics_body_status
-analytics_track_request_parse(const char *body, size_t len,
-    const analytics_event_rules *rules, analytics_track_request *request,
-    analytics_validation_errors *errors, char *problem_buf, size_t problem_size)
+analytics_json_object_load(const char *body, size_t len, void **root_out, char *problem_buf,
+    size_t problem_size)
 {
-    json_t       *root, *tenant, *type, *product, *metadata, *merged;
-    json_int_t    number;
+    json_t       *root;
     json_error_t  error;
-    const char   *type_name;
 
-    memset(request, 0, sizeof(*request));
-    analytics_validation_errors_init(errors);
-    number = 0;
-
+    *root_out = NULL;
     if (analytics_json_is_blank(body, len)) {
         root = json_object();
     } else {
@@ -104,11 +98,33 @@ analytics_track_request_parse(const char *body, size_t len,
     if (root == NULL) {
         return ANALYTICS_BODY_NO_MEMORY;
     }
-    request->document = root;
-
+    *root_out = root;
     if (!json_is_object(root)) {
         snprintf(problem_buf, problem_size, "The request body must be a JSON object.");
         return ANALYTICS_BODY_MALFORMED;
+    }
+    return ANALYTICS_BODY_OK;
+}
+
+analytics_body_status
+analytics_track_request_parse(const char *body, size_t len,
+    const analytics_event_rules *rules, analytics_track_request *request,
+    analytics_validation_errors *errors, char *problem_buf, size_t problem_size)
+{
+    json_t                *root, *tenant, *type, *product, *metadata, *merged;
+    json_int_t             number;
+    const char            *type_name;
+    analytics_body_status  status;
+
+    memset(request, 0, sizeof(*request));
+    analytics_validation_errors_init(errors);
+    number = 0;
+
+    root = NULL;
+    status = analytics_json_object_load(body, len, (void **) &root, problem_buf, problem_size);
+    request->document = root;
+    if (status != ANALYTICS_BODY_OK) {
+        return status;
     }
 
     tenant = json_object_get(root, "tenant_id");

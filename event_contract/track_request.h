@@ -64,6 +64,15 @@ analytics_body_status analytics_track_request_parse(const char *body, size_t len
 
 void analytics_track_request_free(analytics_track_request *request);
 
+/*
+ * Loads body as the JSON object the request parsers read (duplicate keys
+ * refused): an empty body is an empty object; not JSON, or not an object,
+ * is ANALYTICS_BODY_MALFORMED with problem set. *root (a json_t) is set
+ * whenever a value was loaded, for the caller to release.
+ */
+analytics_body_status analytics_json_object_load(const char *body, size_t len, void **root,
+    char *problem_buf, size_t problem_size);
+
 #ifdef __cplusplus
 }
 #endif

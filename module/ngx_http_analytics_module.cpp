@@ -7,6 +7,7 @@
 #include "ngx_http_analytics_redis.h"
 #include "ngx_http_analytics_redis_functions.h"
 
+#include "collect_request.h"
 #include "conversion_request.h"
 #include "json_text.h"
 #include "order_mark_request.h"
@@ -37,7 +38,8 @@ typedef enum {
     NGX_HTTP_ANALYTICS_ENDPOINT_TRACK,
     NGX_HTTP_ANALYTICS_ENDPOINT_CONVERSION,
     NGX_HTTP_ANALYTICS_ENDPOINT_INTERACTIONS,
-    NGX_HTTP_ANALYTICS_ENDPOINT_MARK_PURCHASE
+    NGX_HTTP_ANALYTICS_ENDPOINT_MARK_PURCHASE,
+    NGX_HTTP_ANALYTICS_ENDPOINT_COLLECT
 } ngx_http_analytics_endpoint_e;
 
 
@@ -63,6 +65,8 @@ typedef struct {
 
 typedef struct {
     ngx_uint_t                        endpoint;
+    /* a GET of the tracker's pixel: answered with the GIF once accepted */
+    ngx_uint_t                        gif;
     /* the answer decided before Redis, sent once the rate limit is counted */
     ngx_uint_t                        answer_status;
     ngx_str_t                         answer_body;
@@ -109,6 +113,8 @@ static ngx_int_t ngx_http_analytics_visitor_source(ngx_http_request_t *r,
 static ngx_int_t ngx_http_analytics_country(ngx_http_request_t *r,
     ngx_http_analytics_loc_conf_t *alcf, ngx_str_t *country);
 static void ngx_http_analytics_event_random(unsigned char random[10]);
+static ngx_int_t ngx_http_analytics_pixel(ngx_http_request_t *r);
+static ngx_int_t ngx_http_analytics_send_gif(ngx_http_request_t *r);
 static ngx_int_t ngx_http_analytics_send_json(ngx_http_request_t *r,
     ngx_uint_t status, ngx_str_t *body);
 static void ngx_http_analytics_finish(ngx_http_request_t *r, ngx_uint_t status,
@@ -199,6 +205,13 @@ static ngx_command_t  ngx_http_analytics_commands[] = {
       ngx_http_analytics_endpoint,
       NGX_HTTP_LOC_CONF_OFFSET,
       NGX_HTTP_ANALYTICS_ENDPOINT_MARK_PURCHASE,
+      NULL },
+
+    { ngx_string("analytics_collect"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_analytics_endpoint,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      NGX_HTTP_ANALYTICS_ENDPOINT_COLLECT,
       NULL },
 
     { ngx_string("analytics_conversion"),
@@ -303,6 +316,15 @@ static ngx_str_t  ngx_http_analytics_too_many =
 
 static ngx_str_t  ngx_http_analytics_json_type = ngx_string("application/json");
 static ngx_str_t  ngx_http_analytics_allowed_methods = ngx_string("POST, OPTIONS");
+static ngx_str_t  ngx_http_analytics_collect_methods = ngx_string("GET, POST, OPTIONS");
+static ngx_str_t  ngx_http_analytics_gif_type = ngx_string("image/gif");
+
+/* the smallest transparent 1x1 GIF */
+static u_char  ngx_http_analytics_gif[] = {
+    'G', 'I', 'F', '8', '9', 'a', 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0xff, 0xff, 0xff, 0x21, 0xf9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2c, 0x00, 0x00, 0x00, 0x00,
+    0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b
+};
 
 /* per worker; seeded from the kernel so hosts with equal pids never collide */
 static uint64_t  ngx_http_analytics_random_state;
@@ -332,6 +354,13 @@ ngx_http_analytics_handler(ngx_http_request_t *r)
             return ngx_http_send_header(r);
         }
 
+        alcf = static_cast<ngx_http_analytics_loc_conf_t *>(
+            ngx_http_get_module_loc_conf(r, ngx_http_analytics_module));
+
+        if (r->method == NGX_HTTP_GET && alcf->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_COLLECT) {
+            return ngx_http_analytics_pixel(r);
+        }
+
         if (r->method != NGX_HTTP_POST) {
             rc = ngx_http_discard_request_body(r);
             if (rc != NGX_OK) {
@@ -343,9 +372,6 @@ ngx_http_analytics_handler(ngx_http_request_t *r)
             return ngx_http_analytics_send_json(r, NGX_HTTP_NOT_ALLOWED,
                                                 &ngx_http_analytics_method_not_allowed);
         }
-
-        alcf = static_cast<ngx_http_analytics_loc_conf_t *>(
-            ngx_http_get_module_loc_conf(r, ngx_http_analytics_module));
 
         /* refuse before reading a byte of a body announced too large */
         if (r->headers_in.content_length_n > (off_t) alcf->body_limit) {
@@ -377,6 +403,34 @@ ngx_http_analytics_handler(ngx_http_request_t *r)
     } catch (...) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
+}
+
+
+/* GET /collect.gif: the hit is in the query string, there is no body */
+static ngx_int_t
+ngx_http_analytics_pixel(ngx_http_request_t *r)
+{
+    ngx_int_t                  rc;
+    ngx_http_analytics_ctx_t  *ctx;
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+    ctx = static_cast<ngx_http_analytics_ctx_t *>(ngx_pcalloc(r->pool, sizeof(ngx_http_analytics_ctx_t)));
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    ctx->endpoint = NGX_HTTP_ANALYTICS_ENDPOINT_COLLECT;
+    ctx->gif = 1;
+    ctx->body = r->args.data;
+    ctx->body_len = r->args.len;
+    ngx_http_set_ctx(r, ctx, ngx_http_analytics_module);
+
+    /* the request is finalized here or by the Redis reply, as a POST is */
+    r->main->count++;
+    ngx_http_analytics_dispatch(r, ctx);
+    return NGX_DONE;
 }
 
 
@@ -543,10 +597,18 @@ ngx_http_analytics_event_dispatch(ngx_http_request_t *r, ngx_http_analytics_ctx_
     interaction = (ctx->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_INTERACTIONS);
     lookup = interaction ? "id" : "any";
 
-    status = analytics_track_request_parse(reinterpret_cast<const char *>(body->data), body->len,
-                                           interaction ? &analytics_interaction_rules
-                                                       : &analytics_track_rules,
-                                           &request, &errors, problem, sizeof(problem));
+    if (ctx->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_COLLECT) {
+        status = ctx->gif
+                 ? analytics_collect_query_parse(reinterpret_cast<const char *>(body->data), body->len,
+                                                 &request, &errors, problem, sizeof(problem))
+                 : analytics_collect_request_parse(reinterpret_cast<const char *>(body->data), body->len,
+                                                   &request, &errors, problem, sizeof(problem));
+    } else {
+        status = analytics_track_request_parse(reinterpret_cast<const char *>(body->data), body->len,
+                                               interaction ? &analytics_interaction_rules
+                                                           : &analytics_track_rules,
+                                               &request, &errors, problem, sizeof(problem));
+    }
 
     if (request.tenant_ref != NULL) {
         ctx->tenant.len = request.tenant_ref_len;
@@ -589,7 +651,9 @@ ngx_http_analytics_event_dispatch(ngx_http_request_t *r, ngx_http_analytics_ctx_
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_http_analytics_outgoing_init(r, &event, interaction ? "interaction" : "track");
+    /* every hit of the tracker is an interaction, its source classified later */
+    ngx_http_analytics_outgoing_init(r, &event,
+        interaction || ctx->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_COLLECT ? "interaction" : "track");
     analytics_outgoing_event_from_track(&event, &request);
     rc = ngx_http_analytics_ingest(r, ctx, lookup, &event);
     analytics_track_request_free(&request);
@@ -1047,6 +1111,11 @@ ngx_http_analytics_reply(ngx_http_request_t *r, redisReply *reply)
             break;
 
         case 202:
+            if (ctx->gif) {
+                ngx_http_finalize_request(r, ngx_http_analytics_send_gif(r));
+                ngx_http_run_posted_requests(c);
+                return;
+            }
             if (ctx->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_INTERACTIONS) {
                 status = NGX_HTTP_CREATED;
                 body = &ngx_http_analytics_interaction_recorded;
@@ -1216,6 +1285,46 @@ ngx_http_analytics_event_random(unsigned char random[10])
 }
 
 
+/* the tracker's pixel: never cached, so every view is a hit */
+static ngx_int_t
+ngx_http_analytics_send_gif(ngx_http_request_t *r)
+{
+    static ngx_str_t  no_store = ngx_string("no-store");
+    ngx_int_t         rc;
+    ngx_buf_t        *b;
+    ngx_chain_t       out;
+
+    r->headers_out.status = NGX_HTTP_OK;
+    r->headers_out.content_type = ngx_http_analytics_gif_type;
+    r->headers_out.content_type_len = ngx_http_analytics_gif_type.len;
+    r->headers_out.content_length_n = sizeof(ngx_http_analytics_gif);
+    if (ngx_http_analytics_add_header(r, "Cache-Control", &no_store) != NGX_OK
+        || ngx_http_analytics_cors_headers(r, 0) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    rc = ngx_http_send_header(r);
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b = static_cast<ngx_buf_t *>(ngx_calloc_buf(r->pool));
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+    b->pos = ngx_http_analytics_gif;
+    b->last = ngx_http_analytics_gif + sizeof(ngx_http_analytics_gif);
+    b->memory = 1;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+    return ngx_http_output_filter(r, &out);
+}
+
+
 static ngx_int_t
 ngx_http_analytics_send_json(ngx_http_request_t *r, ngx_uint_t status, ngx_str_t *body)
 {
@@ -1313,7 +1422,15 @@ ngx_http_analytics_too_large(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_analytics_set_allow(ngx_http_request_t *r)
 {
-    return ngx_http_analytics_add_header(r, "Allow", &ngx_http_analytics_allowed_methods);
+    ngx_http_analytics_loc_conf_t  *alcf;
+
+    alcf = static_cast<ngx_http_analytics_loc_conf_t *>(
+        ngx_http_get_module_loc_conf(r, ngx_http_analytics_module));
+
+    return ngx_http_analytics_add_header(r, "Allow",
+                                         alcf->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_COLLECT
+                                         ? &ngx_http_analytics_collect_methods
+                                         : &ngx_http_analytics_allowed_methods);
 }
 
 

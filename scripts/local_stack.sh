@@ -151,6 +151,7 @@ write_nginx_conf() {
       -e "s|@REDIS_PORT@|$REDIS_PORT|" \
       -e "s|@AGGREGATOR_PORT@|$AGGREGATOR_PORT|" \
       -e "s|@HTTP_PORT@|$HTTP_PORT|" \
+      -e "s|@ROOT@|$root|g" \
       "$root/config/nginx/local.conf.in" > "$dir/nginx/nginx.conf"
 }
 

@@ -3,6 +3,7 @@
  * bytes, parsing never crashes or leaks, and an accepted body survives the
  * stream encoding round trip unchanged.
  */
+#include "collect_request.h"
 #include "conversion_request.h"
 #include "event_time.h"
 #include "order_mark_request.h"
@@ -88,6 +89,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     analytics_time_parse_rfc3339((const char *) data, size, &ms);
+
+    for (i = 0; i < 2; i++) {
+        analytics_body_status status = i == 0
+            ? analytics_collect_request_parse((const char *) data, size, &request, &errors, problem, sizeof(problem))
+            : analytics_collect_query_parse((const char *) data, size, &request, &errors, problem, sizeof(problem));
+        if (status == ANALYTICS_BODY_OK) {
+            check(request.tenant_ref_len > 0 && request.metadata_json != NULL);
+            analytics_outgoing_event_init(&event, "interaction", 1795426719878ULL, random);
+            analytics_outgoing_event_from_track(&event, &request);
+            round_trip(&event);
+        } else if (status == ANALYTICS_BODY_INVALID) {
+            check(errors.count > 0);
+        }
+        analytics_track_request_free(&request);
+    }
 
     {
         /* the input split at its first newline: landing URL, then referrer */

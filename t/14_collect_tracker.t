@@ -1,0 +1,117 @@
+# The page tracker: POST /collect (text/plain JSON, as sendBeacon sends it),
+# GET /collect.gif, t.js itself, and t.js in a real headless Chromium on a
+# page of another origin, down to classified interactions in PostgreSQL.
+use strict;
+use warnings;
+use lib 't/lib';
+use Test::More;
+use File::Temp qw(tempdir);
+use IO::Compress::Gzip qw(gzip);
+use Analytics::Stack;
+
+my $stack = Analytics::Stack->new;
+my $accepted = '{"success":true,"message":"Event accepted for processing"}';
+
+sub interactions { $stack->psql("SELECT count(*) FROM interactions") }
+
+subtest 'POST /collect: a page view and a custom event' => sub {
+    my $r = $stack->request('POST', '/collect',
+        '{"tenant":"demo","url":"https://shop.example/?utm_source=google&utm_medium=cpc&utm_campaign=winter","referrer":"https://www.google.com/"}',
+        { 'Content-Type' => 'text/plain;charset=UTF-8', Origin => 'https://customer.example' });
+    is($r->{status}, 202, 'status 202');
+    is($r->{content}, $accepted, 'body');
+    is($r->{headers}{'access-control-allow-origin'}, '*', 'any origin may post');
+    $r = $stack->request('POST', '/collect', { tenant => 'demo', url => 'https://shop.example/p/1', name => 'signup',
+                                               props => { plan => 'pro' }, trackerId => 'user-7' });
+    is($r->{status}, 202, 'a custom event: 202');
+    $stack->wait_until('two interactions', 10, sub { interactions() == 2 });
+    is($stack->psql("SELECT e.type, i.source, i.medium, i.campaign, e.metadata->>'trackerId' FROM events e"
+                    . " JOIN interactions i ON i.event_id = e.id ORDER BY e.received_at"),
+       "pageview|Google|cpc|winter|\nsignup|Direct|(none)||user-7", 'stored as classified interactions');
+};
+
+subtest 'GET /collect.gif' => sub {
+    my $r = $stack->request('GET', '/collect.gif?t=demo&u=https%3A%2F%2Fshop.example%2F%3Ffbclid%3Dx&r=&n=view_item&p=%7B%22sku%22%3A%22A1%22%7D&cb=123');
+    is($r->{status}, 200, 'status 200');
+    is($r->{headers}{'content-type'}, 'image/gif', 'a GIF');
+    is(length $r->{content}, 43, 'of 43 bytes');
+    is(substr($r->{content}, 0, 6), 'GIF89a', 'GIF89a');
+    is($r->{headers}{'cache-control'}, 'no-store', 'never cached');
+    $stack->wait_until('the pixel hit', 10, sub { interactions() == 3 });
+    is($stack->psql("SELECT e.type, i.source, e.metadata->'props'->>'sku' FROM events e JOIN interactions i ON i.event_id = e.id"
+                    . " WHERE e.type = 'view_item'"), 'view_item|Facebook|A1', 'stored');
+};
+
+subtest 'bad hits get the family\'s errors' => sub {
+    my $r = $stack->request('POST', '/collect', '{"tenant":"demo"}');
+    is($r->{status}, 422, 'no url: 422');
+    is($r->{content}, '{"message":"The url field is required.","errors":{"url":["The url field is required."]}}', 'body');
+    $r = $stack->request('GET', '/collect.gif?t=demo&u=javascript:alert(1)');
+    is($r->{status}, 422, 'a pixel with a bad url: 422');
+    is($r->{content}, '{"message":"The url field must be a valid URL.","errors":{"url":["The url field must be a valid URL."]}}', 'body');
+    $r = $stack->request('POST', '/collect', '{"tenant":');
+    is($r->{status}, 400, 'malformed JSON: 400');
+    $r = $stack->request('POST', '/collect', { tenant => 'nobody-here', url => 'https://a.example/' });
+    is($r->{status}, 404, 'an unknown tenant: 404');
+    is($r->{content}, '{"success":false,"message":"Tenant not found or not available"}', 'body');
+    $r = $stack->request('PUT', '/collect', '{}');
+    is($r->{status}, 405, 'PUT: 405');
+    is($r->{headers}{allow}, 'GET, POST, OPTIONS', 'Allow names GET too');
+    $r = $stack->request('POST', '/collect', '{"tenant":"demo","url":"https://a.example/' . ('x' x 9000) . '"}');
+    is($r->{status}, 413, 'over the 8k limit: 413');
+    sleep 1;
+    is(interactions(), 3, 'none of them stored');
+};
+
+subtest 't.js is served small' => sub {
+    my $r = $stack->request('GET', '/t.js');
+    is($r->{status}, 200, 'status 200');
+    like($r->{headers}{'content-type'}, qr{^application/javascript}, 'JavaScript');
+    like($r->{content}, qr/sendBeacon/, 'the tracker');
+    gzip(\$r->{content} => \my $zipped, -Level => 9) or die;
+    cmp_ok(length $zipped, '<', 2048, 'under 2 KB gzipped (' . length($zipped) . ' bytes)');
+    $r = $stack->request('GET', '/t.js', undef, { 'Accept-Encoding' => 'gzip' });
+    is($r->{headers}{'content-encoding'}, 'gzip', 'and sent gzipped');
+};
+
+subtest 't.js in headless Chromium, from a page of another origin' => sub {
+    my $chromium = '/usr/bin/chromium';
+    ok(-x $chromium, 'Chromium is installed (scripts/install_deps.sh)') or return;
+    my $pages = tempdir(CLEANUP => 1);
+    my $page_port = Analytics::Stack::free_port();
+    my $collector = $stack->base_url;
+    open my $fh, '>', "$pages/shop.html" or die;
+    print $fh <<"HTML";
+<!doctype html><html><head><title>A customer's shop</title>
+<script>window.analytics = { q: [['track', ['newsletter_signup', { list: 'weekly' }]]] };</script>
+<script async src="$collector/t.js" data-tenant="demo"></script></head>
+<body><script>setTimeout(function () { history.pushState({}, '', '/shop.html?step=2'); }, 300);</script></body></html>
+HTML
+    close $fh;
+    my $server = fork // die;
+    if (!$server) {
+        chdir $pages;
+        open STDOUT, '>', '/dev/null';
+        open STDERR, '>', '/dev/null';
+        exec 'python3', '-m', 'http.server', $page_port, '--bind', '127.0.0.1';
+    }
+    $stack->wait_until('the page server', 10, sub { IO::Socket::INET->new(PeerAddr => "127.0.0.1:$page_port") });
+    my $before = interactions();
+    my $profile = tempdir(CLEANUP => 1);
+    my $url = "http://127.0.0.1:$page_port/shop.html?utm_source=newsletter&utm_medium=email&utm_campaign=browser";
+    my $dom = `timeout 60 $chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking --disable-component-update --disable-sync --user-data-dir=$profile --virtual-time-budget=3000 --dump-dom '$url' 2>/dev/null`;
+    like($dom, qr/A customer's shop/, 'Chromium loaded the page');
+    ok($stack->wait_until('three hits', 15, sub { interactions() == $before + 3 }), 'three hits arrived');
+    is($stack->psql("SELECT e.type || '|' || i.source || '|' || i.medium || '|' || i.campaign || '|' || (e.metadata->>'url')"
+                    . " FROM events e JOIN interactions i ON i.event_id = e.id WHERE e.received_at > now() - interval '1 minute'"
+                    . " AND e.metadata->>'url' LIKE 'http://127.0.0.1:$page_port/%' ORDER BY e.type, e.metadata->>'url'"),
+       join("\n", "newsletter_signup|newsletter|email|browser|$url",
+                  "pageview|Direct|(none)||http://127.0.0.1:$page_port/shop.html?step=2",
+                  "pageview|newsletter|email|browser|$url"),
+       'the landing page view, the queued custom event, and the history navigation');
+    kill 'TERM', $server;
+    waitpid $server, 0;
+};
+
+$stack->finish;
+done_testing;
