@@ -7,6 +7,7 @@
 #include "ngx_http_analytics_redis.h"
 #include "ngx_http_analytics_redis_functions.h"
 
+#include "cluster_slot.h"
 #include "collect_request.h"
 #include "conversion_request.h"
 #include "json_text.h"
@@ -1654,6 +1655,17 @@ ngx_http_analytics_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_str_set(&amcf->products_key, "{analytics}:products");
     ngx_str_set(&amcf->orders_key, "{analytics}:orders");
     ngx_str_set(&amcf->orders_tracked_key, "{analytics}:orders-tracked");
+
+    /* on a Redis Cluster one call may touch one slot only */
+    amcf->redis.slot = analytics_cluster_key_slot(reinterpret_cast<const char *>(amcf->tenants_key.data),
+                                                  amcf->tenants_key.len);
+    if (analytics_cluster_key_slot(reinterpret_cast<const char *>(amcf->stream.data), amcf->stream.len)
+        != amcf->redis.slot)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"analytics_stream\" must carry the {analytics} hash tag, as \"{analytics}:events\" does");
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
 
     if (amcf->redis.max_pending == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,

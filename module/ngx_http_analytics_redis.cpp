@@ -41,14 +41,17 @@ public:
 
 private:
     void connect();
-    void drop(const char *why);
-    void schedule_reconnect();
+    void drop(const char *why, bool at_once = false);
+    void schedule_reconnect(bool at_once = false);
     void arm_command_timer();
     void complete(ngx_http_analytics_redis_slot_t *slot, redisReply *reply);
+    bool retarget(const char *ip, size_t ip_len, long long port);
+
 
     static void on_connect(const redisAsyncContext *ac, int status);
     static void on_disconnect(const redisAsyncContext *ac, int status);
     static void on_functions_loaded(redisAsyncContext *ac, void *reply, void *privdata);
+    static void on_cluster_slots(redisAsyncContext *ac, void *reply, void *privdata);
     static void on_reply(redisAsyncContext *ac, void *reply, void *privdata);
     static void on_read(ngx_event_t *ev);
     static void on_write(ngx_event_t *ev);
@@ -64,6 +67,10 @@ private:
 
     const ngx_http_analytics_redis_conf_t *conf_ = nullptr;
     ngx_log_t                             *log_ = nullptr;
+    /* where we connect: the configured address, or the cluster node that
+     * owns our slot; always a literal address, so connecting never resolves */
+    char                                   target_ip_[NGX_SOCKADDR_STRLEN + 1] = {};
+    int                                    target_port_ = 0;
     redisAsyncContext                     *ac_ = nullptr;
     /* the context whose fd conn_ wraps, kept past ac_ for ev_cleanup */
     redisAsyncContext                     *attached_ = nullptr;
@@ -88,6 +95,32 @@ private:
 static ngx_http_analytics_redis_link  ngx_http_analytics_redis_worker_link;
 
 
+/* "MOVED <slot> <ip>:<port>": where the cluster keeps our slot now */
+static bool
+ngx_http_analytics_redis_moved(const redisReply *reply, ngx_str_t *ip, ngx_int_t *port)
+{
+    u_char  *last, *space, *colon;
+
+    if (reply->type != REDIS_REPLY_ERROR || reply->len <= 6 || ngx_strncmp(reply->str, "MOVED ", 6) != 0) {
+        return false;
+    }
+    last = reinterpret_cast<u_char *>(reply->str) + reply->len;
+    space = ngx_strlchr(reinterpret_cast<u_char *>(reply->str) + 6, last, ' ');
+    if (space == nullptr) {
+        return false;
+    }
+    /* the last colon: an IPv6 address has its own */
+    for (colon = last - 1; colon > space && *colon != ':'; colon--) { /* void */ }
+    if (colon == space) {
+        return false;
+    }
+    ip->data = space + 1;
+    ip->len = colon - space - 1;
+    *port = ngx_atoi(colon + 1, last - colon - 1);
+    return *port != NGX_ERROR;
+}
+
+
 ngx_int_t
 ngx_http_analytics_redis_link::init(ngx_cycle_t *cycle,
     const ngx_http_analytics_redis_conf_t *conf)
@@ -97,6 +130,8 @@ ngx_http_analytics_redis_link::init(ngx_cycle_t *cycle,
     conf_ = conf;
     log_ = cycle->log;
     exiting_ = false;
+    ngx_cpystrn(reinterpret_cast<u_char *>(target_ip_), const_cast<u_char *>(conf->ip), sizeof(target_ip_));
+    target_port_ = conf->port;
 
     slots_ = static_cast<ngx_http_analytics_redis_slot_t *>(
         ngx_calloc(conf->max_pending * sizeof(ngx_http_analytics_redis_slot_t), log_));
@@ -154,7 +189,7 @@ ngx_http_analytics_redis_link::connect()
 
     ready_ = false;
 
-    ac_ = redisAsyncConnect(reinterpret_cast<const char *>(conf_->ip), conf_->port);
+    ac_ = redisAsyncConnect(target_ip_, target_port_);
     if (ac_ == nullptr) {
         ngx_log_error(NGX_LOG_ERR, log_, 0, "analytics: redis %V: out of memory",
                       &conf_->address);
@@ -203,6 +238,11 @@ ngx_http_analytics_redis_link::connect()
         }
     }
 
+    /* a standalone Redis answers an error; a cluster node names our slot's owner */
+    const char *slots_argv[] = { "CLUSTER", "SLOTS" };
+    size_t slots_argvlen[] = { 7, 5 };
+    redisAsyncCommandArgv(ac_, on_cluster_slots, nullptr, 2, slots_argv, slots_argvlen);
+
     /* queued ahead of every request, so no call ever meets a missing function */
     const char *argv[] = { "FUNCTION", "LOAD", "REPLACE", ngx_http_analytics_redis_library };
     size_t argvlen[] = { 8, 4, 7, sizeof(ngx_http_analytics_redis_library) - 1 };
@@ -212,9 +252,10 @@ ngx_http_analytics_redis_link::connect()
 }
 
 
-/* frees the context; hiredis then fails every pending call with NULL */
+/* frees the context; hiredis then fails every pending call with NULL.
+ * at_once: the next connection goes to a new address, no backoff */
 void
-ngx_http_analytics_redis_link::drop(const char *why)
+ngx_http_analytics_redis_link::drop(const char *why, bool at_once)
 {
     redisAsyncContext  *ac = ac_;
 
@@ -226,12 +267,12 @@ ngx_http_analytics_redis_link::drop(const char *why)
     ac_ = nullptr;
     ready_ = false;
     redisAsyncFree(ac);
-    schedule_reconnect();
+    schedule_reconnect(at_once);
 }
 
 
 void
-ngx_http_analytics_redis_link::schedule_reconnect()
+ngx_http_analytics_redis_link::schedule_reconnect(bool at_once)
 {
     ngx_msec_t  delay;
 
@@ -240,6 +281,11 @@ ngx_http_analytics_redis_link::schedule_reconnect()
     }
     if (connect_timer_.timer_set) {
         ngx_del_timer(&connect_timer_);
+    }
+
+    if (at_once) {
+        ngx_add_timer(&reconnect_timer_, 1);
+        return;
     }
 
     /* jitter spreads a fleet's reconnects after a Redis restart */
@@ -369,15 +415,27 @@ ngx_http_analytics_redis_link::complete(ngx_http_analytics_redis_slot_t *slot,
 void
 ngx_http_analytics_redis_link::on_reply(redisAsyncContext *ac, void *reply, void *privdata)
 {
-    auto  *link = &ngx_http_analytics_redis_worker_link;
-    auto  *slot = static_cast<ngx_http_analytics_redis_slot_t *>(privdata);
+    auto       *link = &ngx_http_analytics_redis_worker_link;
+    auto       *slot = static_cast<ngx_http_analytics_redis_slot_t *>(privdata);
+    auto       *rr = static_cast<redisReply *>(reply);
+    bool        moved;
+    ngx_str_t   ip;
+    ngx_int_t   port;
 
     (void) ac;
 
-    if (reply != nullptr) {
+    moved = false;
+    if (rr != nullptr) {
         link->backoff_ = NGX_HTTP_ANALYTICS_BACKOFF_MIN;
+        /* the cluster resharded: this call fails, the next ones go to the new owner */
+        if (ngx_http_analytics_redis_moved(rr, &ip, &port)) {
+            moved = link->retarget(reinterpret_cast<const char *>(ip.data), ip.len, port);
+        }
     }
-    link->complete(slot, static_cast<redisReply *>(reply));
+    link->complete(slot, rr);
+    if (moved) {
+        link->drop("our slot moved to another node", true);
+    }
 }
 
 
@@ -405,6 +463,70 @@ ngx_http_analytics_redis_link::on_functions_loaded(redisAsyncContext *ac, void *
     link->backoff_ = NGX_HTTP_ANALYTICS_BACKOFF_MIN;
     if (link->connect_timer_.timer_set) {
         ngx_del_timer(&link->connect_timer_);
+    }
+}
+
+
+/* points the next connection at ip:port; true when that is a change */
+bool
+ngx_http_analytics_redis_link::retarget(const char *ip, size_t ip_len, long long port)
+{
+    u_char           text[NGX_SOCKADDR_STRLEN + 1];
+    struct in6_addr  inaddr6;
+
+    if (ip_len == 0 || ip_len >= sizeof(text) || port <= 0 || port > 65535) {
+        return false;
+    }
+    ngx_memcpy(text, ip, ip_len);
+    text[ip_len] = '\0';
+    /* a host name would make hiredis resolve it, blocking the worker */
+    if (ngx_inet_addr(text, ip_len) == INADDR_NONE && ngx_inet6_addr(text, ip_len, inaddr6.s6_addr) != NGX_OK) {
+        ngx_log_error(NGX_LOG_ERR, log_, 0, "analytics: redis %V: cluster node \"%s\" is not an address",
+                      &conf_->address, text);
+        return false;
+    }
+    if (ngx_strcmp(text, target_ip_) == 0 && port == target_port_) {
+        return false;
+    }
+    ngx_log_error(NGX_LOG_NOTICE, log_, 0, "analytics: redis %V: slot %ui is served by %s:%L",
+                  &conf_->address, conf_->slot, text, port);
+    ngx_memcpy(target_ip_, text, ip_len + 1);
+    target_port_ = static_cast<int>(port);
+    return true;
+}
+
+
+void
+ngx_http_analytics_redis_link::on_cluster_slots(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    auto        *link = static_cast<ngx_http_analytics_redis_link *>(ac->data);
+    auto        *rr = static_cast<redisReply *>(reply);
+    redisReply  *range, *node;
+    size_t       i;
+
+    (void) privdata;
+
+    if (rr == nullptr || rr->type != REDIS_REPLY_ARRAY) {
+        return;   /* being freed, or not a cluster */
+    }
+    /* [[first slot, last slot, [ip, port, id, ...], replicas...], ...] */
+    for (i = 0; i < rr->elements; i++) {
+        range = rr->element[i];
+        if (range->type != REDIS_REPLY_ARRAY || range->elements < 3
+            || range->element[0]->type != REDIS_REPLY_INTEGER || range->element[1]->type != REDIS_REPLY_INTEGER
+            || (ngx_uint_t) range->element[0]->integer > link->conf_->slot
+            || (ngx_uint_t) range->element[1]->integer < link->conf_->slot)
+        {
+            continue;
+        }
+        node = range->element[2];
+        if (node->type == REDIS_REPLY_ARRAY && node->elements >= 2 && node->element[0]->type == REDIS_REPLY_STRING
+            && node->element[1]->type == REDIS_REPLY_INTEGER
+            && link->retarget(node->element[0]->str, node->element[0]->len, node->element[1]->integer))
+        {
+            link->drop("our slot is served by another node", true);
+        }
+        return;
     }
 }
 

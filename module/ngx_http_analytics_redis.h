@@ -2,7 +2,8 @@
  * The worker's one Redis connection: hiredis's async API driven by nginx's
  * event loop, pipelined, with the timers hiredis 0.14 lacks (connect, command,
  * reconnect backoff) and a fixed table of in-flight calls so memory stays
- * bounded under load.
+ * bounded under load. On a Redis Cluster it follows the node that owns our
+ * keys' slot: asked with CLUSTER SLOTS on every connect, and told by MOVED.
  */
 #ifndef NGX_HTTP_ANALYTICS_REDIS_H
 #define NGX_HTTP_ANALYTICS_REDIS_H
@@ -22,6 +23,7 @@ typedef struct {
     ngx_msec_t  connect_timeout;
     ngx_msec_t  command_timeout;
     ngx_uint_t  max_pending;       /* in-flight calls per worker */
+    ngx_uint_t  slot;              /* the Redis Cluster slot of every key we use */
 } ngx_http_analytics_redis_conf_t;
 
 ngx_int_t ngx_http_analytics_redis_init_worker(ngx_cycle_t *cycle,

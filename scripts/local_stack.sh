@@ -12,6 +12,8 @@
 # Ports: STACK_HTTP_PORT (nginx, 8080), STACK_REDIS_PORT (6390),
 # STACK_PG_PORT (5440), STACK_AGGREGATOR_PORT (8081); the first start
 # records them in DIR/ports so later commands reuse them.
+# STACK_REDIS_EXTERNAL=1: Redis at STACK_REDIS_PORT is someone else's (a
+# Redis Cluster node, say): neither started nor stopped here.
 # BUILD_DIR (build) holds the module and the aggregator.
 set -euo pipefail
 
@@ -33,8 +35,9 @@ else
   REDIS_PORT=${STACK_REDIS_PORT:-6390}
   PG_PORT=${STACK_PG_PORT:-5440}
   AGGREGATOR_PORT=${STACK_AGGREGATOR_PORT:-8081}
-  printf 'HTTP_PORT=%s\nREDIS_PORT=%s\nPG_PORT=%s\nAGGREGATOR_PORT=%s\n' \
-    "$HTTP_PORT" "$REDIS_PORT" "$PG_PORT" "$AGGREGATOR_PORT" > "$dir/ports"
+  REDIS_EXTERNAL=${STACK_REDIS_EXTERNAL:-}
+  printf 'HTTP_PORT=%s\nREDIS_PORT=%s\nPG_PORT=%s\nAGGREGATOR_PORT=%s\nREDIS_EXTERNAL=%s\n' \
+    "$HTTP_PORT" "$REDIS_PORT" "$PG_PORT" "$AGGREGATOR_PORT" "$REDIS_EXTERNAL" > "$dir/ports"
 fi
 
 database_url="postgresql://postgres@127.0.0.1:$PG_PORT/analytics"
@@ -100,6 +103,7 @@ stop_postgres() {
 }
 
 start_redis() {
+  [ -n "${REDIS_EXTERNAL:-}" ] && return 0
   alive "$dir/redis/redis.pid" && return 0
   mkdir -p "$dir/redis"
   # noeviction: eviction would drop whole streams and their groups
@@ -110,6 +114,7 @@ start_redis() {
 }
 
 stop_redis() {
+  [ -n "${REDIS_EXTERNAL:-}" ] && return 0
   alive "$dir/redis/redis.pid" || return 0
   redis-cli -p "$REDIS_PORT" shutdown >/dev/null 2>&1 || true
   local deadline=$((SECONDS + 20))

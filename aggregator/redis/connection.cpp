@@ -1,5 +1,7 @@
 #include "redis/connection.h"
 
+#include "cluster_slot.h"
+
 #include <charconv>
 
 namespace analytics::redis {
@@ -29,18 +31,46 @@ Address Address::parse(std::string_view url)
     return address;
 }
 
-Connection::Connection(const Address &address, std::chrono::milliseconds timeout)
+Connection::Connection(const Address &address, std::chrono::milliseconds timeout, std::string_view routing_key)
     : context_(nullptr, redisFree)
+{
+    connect(address.host, address.port, timeout);
+
+    // [[first slot, last slot, [ip, port, ...], replicas...], ...]; a
+    // standalone Redis answers an error and we stay
+    auto slots = command({"CLUSTER", "SLOTS"});
+    if (slots->type != REDIS_REPLY_ARRAY) return;
+    unsigned slot = analytics_cluster_key_slot(routing_key.data(), routing_key.size());
+    for (size_t i = 0; i < slots->elements; i++) {
+        const redisReply *range = slots->element[i];
+        if (range->type != REDIS_REPLY_ARRAY || range->elements < 3 || range->element[0]->integer > slot
+            || range->element[1]->integer < slot)
+        {
+            continue;
+        }
+        const redisReply *node = range->element[2];
+        if (node->type != REDIS_REPLY_ARRAY || node->elements < 2 || node->element[0]->type != REDIS_REPLY_STRING) {
+            return;
+        }
+        std::string host(node->element[0]->str, node->element[0]->len);
+        int port = static_cast<int>(node->element[1]->integer);
+        if (host != address.host || port != address.port) {
+            connect(host, port, timeout);
+        }
+        return;
+    }
+}
+
+void Connection::connect(const std::string &host, int port, std::chrono::milliseconds timeout)
 {
     timeval tv{static_cast<time_t>(timeout.count() / 1000),
                static_cast<suseconds_t>(timeout.count() % 1000 * 1000)};
-    context_.reset(redisConnectWithTimeout(address.host.c_str(), address.port, tv));
+    context_.reset(redisConnectWithTimeout(host.c_str(), port, tv));
     if (!context_) {
         throw Error("cannot allocate a Redis context");
     }
     if (context_->err) {
-        throw Error("cannot connect to Redis at " + address.host + ":"
-                    + std::to_string(address.port) + ": " + context_->errstr);
+        throw Error("cannot connect to Redis at " + host + ":" + std::to_string(port) + ": " + context_->errstr);
     }
     redisSetTimeout(context_.get(), tv);
 }

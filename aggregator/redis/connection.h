@@ -30,7 +30,11 @@ using Reply = std::unique_ptr<redisReply, decltype(&freeReplyObject)>;
 
 class Connection {
 public:
-    Connection(const Address &address, std::chrono::milliseconds timeout);
+    // On a Redis Cluster, connects on to the node that owns routing_key's
+    // slot (every key we use shares the {analytics} hash tag); a MOVED reply
+    // later is an error, and the owner reconnects.
+    Connection(const Address &address, std::chrono::milliseconds timeout,
+               std::string_view routing_key = "{analytics}");
     Connection(const Connection &) = delete;
     Connection &operator=(const Connection &) = delete;
 
@@ -41,6 +45,8 @@ public:
     bool broken() const { return context_->err != 0; }
 
 private:
+    void connect(const std::string &host, int port, std::chrono::milliseconds timeout);
+
     std::unique_ptr<redisContext, decltype(&redisFree)> context_;
 };
 

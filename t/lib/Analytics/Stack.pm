@@ -34,7 +34,7 @@ sub new {
     chmod 0755, $dir;
     my %ports = (
         STACK_HTTP_PORT       => free_port(),
-        STACK_REDIS_PORT      => free_port(),
+        STACK_REDIS_PORT      => $options{redis_port} // free_port(),
         STACK_PG_PORT         => free_port(),
         STACK_AGGREGATOR_PORT => free_port(),
     );
@@ -42,6 +42,7 @@ sub new {
     local @ENV{keys %ports} = values %ports;
     # test data is thrown away: fsync off makes PostgreSQL start and commit faster
     local $ENV{STACK_PG_FSYNC} = 'off';
+    local $ENV{STACK_REDIS_EXTERNAL} = $options{redis_port} ? 1 : '';
     $self->stack('start') == 0 or do { $self->dump_logs; die "the stack did not start\n" };
     $self->{admin_token} = slurp("$dir/admin-token");
     chomp $self->{admin_token};
