@@ -31,6 +31,7 @@ const char *kUsage =
     "  token create --admin | --tenant REF  [--subject NAME] [--scopes a,b] [--expires-at RFC3339]\n"
     "                            print a new bearer token (shown once)\n"
     "  cache rebuild             rewrite the Redis caches the nginx module reads from PostgreSQL\n"
+    "  routes                    print every route of the API as METHOD PATH, and exit\n"
     "\n"
     "Settings come from ANALYTICS_* environment variables or --config (see README).\n";
 
@@ -145,13 +146,7 @@ int serve(const Settings &settings)
 
     routes::Services services{settings, pool, module_cache, counters};
     http::Router router;
-    routes::register_health_routes(router, services);
-    routes::register_tenant_routes(router, services);
-    routes::register_token_routes(router, services);
-    routes::register_product_routes(router, services);
-    routes::register_order_routes(router, services);
-    routes::register_funnel_stage_routes(router, services);
-    routes::register_funnel_report_routes(router, services);
+    routes::register_all_routes(router, services);
 
     http::ServerLimits limits;
     limits.threads = static_cast<unsigned>(settings.http_threads);
@@ -237,12 +232,24 @@ int run(int argc, char **argv)
         std::cout << kUsage;
         return 0;
     }
+    std::string command = line.words.empty() ? "serve" : line.words[0];
+    if (command == "routes") {
+        // nothing is connected: the services are only named
+        Settings settings;
+        postgres::Pool pool("", 1);
+        cache::ModuleCache module_cache(redis::Address{});
+        ingest::ConsumerCounters counters;
+        routes::Services services{settings, pool, module_cache, counters};
+        http::Router router;
+        routes::register_all_routes(router, services);
+        for (const auto &route : router.describe()) std::cout << route << "\n";
+        return 0;
+    }
     auto settings = Settings::load(line.config_file);
     if (auto found = line.options.find("--consumer-name"); found != line.options.end()) {
         settings.consumer_name = found->second;
     }
 
-    std::string command = line.words.empty() ? "serve" : line.words[0];
     std::string sub = line.words.size() > 1 ? line.words[1] : "";
 
     if (command == "serve") return serve(settings);

@@ -159,6 +159,34 @@ subtest 'the Redis mirror is rebuilt from PostgreSQL' => sub {
        'products are rebuilt too');
 };
 
+subtest 'tokens are listed without their secrets' => sub {
+    my $tenant = $stack->create_tenant(slug => 'token-list', name => 'Token list');
+    my @ids;
+    for my $subject (qw(first second)) {
+        my $r = $stack->admin_request('POST', '/api/v1/admin/tokens',
+                                      { tenant_id => 'token-list', subject => $subject, scopes => ['reports:read', 'manage'] });
+        push @ids, $r->{json}{id};
+    }
+    is($stack->admin_request('DELETE', "/api/v1/admin/tokens/$ids[1]")->{status}, 204, 'the second revoked');
+    my $r = $stack->admin_request('GET', '/api/v1/admin/tokens?tenant_id=token-list');
+    is($r->{status}, 200, 'listed');
+    is($r->{json}{total}, 2, 'two tokens of that tenant');
+    is(join(',', map { $_->{subject} } @{ $r->{json}{data} }), 'first,second', 'in the order they were made');
+    my $first = $r->{json}{data}[0];
+    is_deeply([ sort keys %$first ], [ qw(created_at expires_at id prefix revoked_at scopes subject tenant_id) ],
+              'no secret and no hash among the fields');
+    is_deeply($first->{scopes}, ['reports:read', 'manage'], 'scopes');
+    is($first->{tenant_id}, $tenant->{id}, 'tenant');
+    is($first->{revoked_at}, undef, 'the first is live');
+    like($r->{json}{data}[1]{revoked_at}, qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, 'the second revoked, with the time');
+    $r = $stack->admin_request('GET', '/api/v1/admin/tokens?tenant_id=token-list&offset=1&limit=1');
+    is($r->{json}{count}, 1, 'paged: one');
+    is($r->{json}{data}[0]{subject}, 'second', 'the second');
+    is($stack->admin_request('GET', '/api/v1/admin/tokens?tenant_id=nobody-here')->{status}, 404, 'unknown tenant: 404');
+    is($stack->request('GET', '/api/v1/admin/tokens', undef, { Authorization => 'Bearer ' . $stack->admin_request('POST', '/api/v1/admin/tokens',
+        { tenant_id => 'token-list', subject => 'x', scopes => ['manage'] })->{json}{token} })->{status}, 403, 'a tenant token: 403');
+};
+
 subtest 'unknown routes and methods' => sub {
     my $r = $stack->request('GET', '/api/v1/admin/nothing');
     is($r->{status}, 404, 'unknown path: 404');

@@ -39,7 +39,14 @@ bool match(const std::vector<std::string> &pattern, const std::vector<std::strin
 
 void Router::add(const std::string &method, const std::string &pattern, Handler handler)
 {
-    routes_.push_back({method, split_path(pattern), std::move(handler)});
+    routes_.push_back({method, pattern, split_path(pattern), std::move(handler)});
+}
+
+std::vector<std::string> Router::describe() const
+{
+    std::vector<std::string> lines;
+    for (const auto &route : routes_) lines.push_back(route.method + " " + route.pattern);
+    return lines;
 }
 
 Response Router::dispatch(Request &request) const

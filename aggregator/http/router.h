@@ -17,10 +17,13 @@ class Router {
 public:
     void add(const std::string &method, const std::string &pattern, Handler handler);
     Response dispatch(Request &request) const;
+    // every route as "METHOD pattern", in the order they were added
+    std::vector<std::string> describe() const;
 
 private:
     struct Route {
         std::string method;
+        std::string pattern;
         std::vector<std::string> segments;
         Handler handler;
     };

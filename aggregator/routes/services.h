@@ -23,6 +23,9 @@ struct Services {
 // change is in PostgreSQL and the periodic rebuild repairs the mirror
 void mirror_or_warn(const std::string &what, const std::function<void()> &write);
 
+// every route of the API; the OpenAPI document (docs/openapi.json) is checked against them
+void register_all_routes(http::Router &router, Services &services);
+
 void register_health_routes(http::Router &router, Services &services);
 void register_tenant_routes(http::Router &router, Services &services);
 void register_token_routes(http::Router &router, Services &services);

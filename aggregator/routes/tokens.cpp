@@ -1,4 +1,4 @@
-// /api/v1/admin/tokens: issue (the secret is shown once) and revoke tokens.
+// /api/v1/admin/tokens: issue (the secret is shown once), list and revoke tokens.
 #include "auth/tokens.h"
 #include "event_time.h"
 #include "json.h"
@@ -76,6 +76,55 @@ void register_token_routes(http::Router &router, Services &services)
         json_object_set_new(out.get(), "tenant_id", token.tenant_id ? json_integer(*token.tenant_id) : json_null());
         json_object_set_new(out.get(), "expires_at", token.expires_at ? json::string(*token.expires_at) : json_null());
         return json_response(201, std::move(out));
+    });
+
+    // never the secret nor its hash: the prefix tells tokens apart
+    router.add("GET", "/api/v1/admin/tokens", [&services](http::Request &request) {
+        auto db = services.db.borrow();
+        auto auth = authorize(*db, request, "admin");
+        if (auto *denied = std::get_if<http::Response>(&auth)) return *denied;
+        auto page = page_of(request, 1000);
+        if (auto *bad = std::get_if<http::Response>(&page)) return *bad;
+
+        postgres::Param tenant_id;
+        if (auto found = request.query.find("tenant_id"); found != request.query.end()) {
+            auto tenant = tenants::find(*db, found->second);
+            if (!tenant) return http::error_response(404, "Tenant not found");
+            tenant_id = std::to_string(tenant->id);
+        }
+        auto total = db->exec("SELECT count(*) FROM api_tokens WHERE $1::bigint IS NULL OR tenant_id = $1",
+                              {tenant_id}).integer(0, 0);
+        auto rows = db->exec("SELECT id, prefix, subject, array_to_json(scopes)::text, tenant_id,"
+                             " rfc3339(expires_at), rfc3339(revoked_at), rfc3339(created_at)"
+                             " FROM api_tokens WHERE $1::bigint IS NULL OR tenant_id = $1"
+                             " ORDER BY id OFFSET $2 LIMIT $3",
+                             {tenant_id, std::to_string(std::get<Page>(page).offset),
+                              std::to_string(std::get<Page>(page).limit)});
+        auto data = json::take(json_array());
+        for (int row = 0; row < rows.rows(); row++) {
+            json_t *item = json_object();
+            auto optional_text = [&](int column) {
+                return rows.is_null(row, column) ? json_null() : json::string(rows.text(row, column));
+            };
+            json_object_set_new(item, "id", json_integer(rows.integer(row, 0)));
+            json_object_set_new(item, "prefix", json::string(rows.text(row, 1)));
+            json_object_set_new(item, "subject", json::string(rows.text(row, 2)));
+            if (auto scopes = json::parse(rows.text(row, 3))) {
+                json_object_set(item, "scopes", scopes->get());
+            } else {
+                json_object_set_new(item, "scopes", json_array());
+            }
+            json_object_set_new(item, "tenant_id", rows.is_null(row, 4) ? json_null() : json_integer(rows.integer(row, 4)));
+            json_object_set_new(item, "expires_at", optional_text(5));
+            json_object_set_new(item, "revoked_at", optional_text(6));
+            json_object_set_new(item, "created_at", optional_text(7));
+            json_array_append_new(data.get(), item);
+        }
+        auto body = json::take(json_object());
+        json_object_set_new(body.get(), "count", json_integer(static_cast<json_int_t>(json_array_size(data.get()))));
+        json_object_set_new(body.get(), "total", json_integer(total));
+        json_object_set(body.get(), "data", data.get());
+        return json_response(200, std::move(body));
     });
 
     router.add("DELETE", "/api/v1/admin/tokens/{id}", [&services](http::Request &request) {
