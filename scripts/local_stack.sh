@@ -53,7 +53,14 @@ as_pg() {
 }
 
 alive() {  # pidfile
-  [ -f "$1" ] && kill -0 "$(head -n 1 "$1")" 2>/dev/null
+  local pid state
+  [ -f "$1" ] || return 1
+  pid=$(head -n 1 "$1")
+  kill -0 "$pid" 2>/dev/null || return 1
+  # a process killed with SIGKILL stays a zombie until its parent (here
+  # whatever reaps orphans) collects it: it is gone all the same
+  state=$(ps -o stat= -p "$pid" 2>/dev/null || true)
+  [ -n "$state" ] && [ "${state#Z}" = "$state" ]
 }
 
 wait_for() {  # description, seconds, command...

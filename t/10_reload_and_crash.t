@@ -1,6 +1,7 @@
 # Under load: an nginx reload fails no request and loses no accepted event;
 # an aggregator killed with SIGKILL mid-stream and started again leaves
-# exactly one row per accepted event.
+# exactly one row per accepted event; of two aggregators sharing the stream,
+# the one left alive takes over what the killed one held.
 use strict;
 use warnings;
 use lib 't/lib';
@@ -9,9 +10,12 @@ use HTTP::Tiny;
 use POSIX ();
 use Time::HiRes qw(sleep);
 use Analytics::Stack;
+use Cwd ();
+use File::Basename ();
 
 my $stack = Analytics::Stack->new;
 my $url = $stack->base_url . '/api/v1/analytics/track';
+my $root_dir = Cwd::abs_path(File::Basename::dirname(__FILE__) . '/..');
 
 # $clients processes, each sending $per_client events on fresh connections
 # (as beacons do); returns a file per client with one status a line
@@ -85,6 +89,42 @@ subtest 'the aggregator is killed with SIGKILL under load and started again' => 
     is($stack->psql("SELECT sum(credit_micros) FROM rollup_attributed_hourly"),
        $stack->psql("SELECT count(*) * 1000000 FROM events WHERE kind <> 'interaction'"),
        'each event attributed exactly once');
+};
+
+subtest 'two aggregators share the stream; one is killed and the other takes over' => sub {
+    my %env = map { /^(\w+)=(.*)$/ ? ($1 => $2) : () } split /\n/, Analytics::Stack::slurp($stack->dir . '/env');
+    my $build = $ENV{BUILD_DIR} // 'build';
+    $build = "$root_dir/$build" unless $build =~ m{^/};
+    my $port = Analytics::Stack::free_port();
+    my $second = fork // die;
+    if (!$second) {
+        @ENV{qw(ANALYTICS_DATABASE_URL ANALYTICS_REDIS_URL ANALYTICS_LISTEN ANALYTICS_CONSUMER_NAME
+                ANALYTICS_CLAIM_IDLE_MS ANALYTICS_MAINTENANCE_INTERVAL_MS ANALYTICS_SQL_DIR)}
+            = ($env{DATABASE_URL}, $env{REDIS_URL}, "127.0.0.1:$port", 'survivor', 1500, 300, "$root_dir/sql");
+        open STDOUT, '>>', $stack->dir . '/aggregator-2.log';
+        open STDERR, '>&', \*STDOUT;
+        exec "$build/aggregator", 'serve';
+    }
+    ok($stack->wait_until('the second aggregator', 20, sub { HTTP::Tiny->new->get("http://127.0.0.1:$port/healthz")->{status} == 200 }),
+       'a second aggregator consumes the same stream');
+
+    my $load = start_load('pair', 4, 150);
+    sleep 0.8;
+    my $pid = Analytics::Stack::slurp($stack->dir . '/aggregator.pid');
+    chomp $pid;
+    ok(kill('KILL', $pid), 'the first is killed with SIGKILL and stays dead') or diag "pid '$pid': $!";
+    my $statuses = finish_load($load);
+    is_deeply($statuses, { 202 => 600 }, 'all 600 accepted') or diag explain $statuses;
+    ok($stack->wait_until('600 rows', 60, sub { rows_of('pair') == 600 }), 'the survivor wrote them all, claimed ones included');
+    sleep 1;
+    is(rows_of('pair'), 600, 'exactly once');
+    is((split /\n/, $stack->redis_raw('XPENDING', '{analytics}:events', 'aggregator'))[0], 0, 'nothing left pending');
+    is($stack->psql("SELECT sum(events) FROM rollup_events_hourly"), $stack->psql("SELECT count(*) FROM events"),
+       'the rollups count every event once');
+    kill 'TERM', $second;
+    waitpid $second, 0;
+    is($? >> 8, 0, 'the survivor stops cleanly on SIGTERM');
+    is($stack->stack('start-aggregator'), 0, 'the first started again for the teardown');
 };
 
 $stack->finish;
