@@ -9,12 +9,14 @@
 
 #include "cluster_slot.h"
 #include "collect_request.h"
+#include "funnel_track_request.h"
 #include "conversion_request.h"
 #include "json_text.h"
 #include "order_mark_request.h"
 #include "stream_entry.h"
 #include "track_request.h"
 
+#include <openssl/evp.h>
 #include <sys/random.h>
 
 
@@ -31,6 +33,7 @@ typedef struct {
     ngx_str_t                         products_key;
     ngx_str_t                         orders_key;
     ngx_str_t                         orders_tracked_key;
+    ngx_str_t                         funnel_keys[2];   /* token hashes, steps per tenant */
 } ngx_http_analytics_main_conf_t;
 
 
@@ -40,7 +43,8 @@ typedef enum {
     NGX_HTTP_ANALYTICS_ENDPOINT_CONVERSION,
     NGX_HTTP_ANALYTICS_ENDPOINT_INTERACTIONS,
     NGX_HTTP_ANALYTICS_ENDPOINT_MARK_PURCHASE,
-    NGX_HTTP_ANALYTICS_ENDPOINT_COLLECT
+    NGX_HTTP_ANALYTICS_ENDPOINT_COLLECT,
+    NGX_HTTP_ANALYTICS_ENDPOINT_FUNNEL_TRACK
 } ngx_http_analytics_endpoint_e;
 
 
@@ -73,6 +77,8 @@ typedef struct {
     ngx_str_t                         answer_body;
     /* a conversion's transaction_id as JSON, echoed in its answer */
     ngx_str_t                         transaction_json;
+    /* funnel/track: the steps as a JSON array, echoed as "data" */
+    ngx_str_t                         steps_json;
     /* the body's tenant, for a per-tenant rate limit; empty when unknown */
     ngx_str_t                         tenant;
     /* the body as read so far, at most analytics_body_limit bytes */
@@ -91,6 +97,14 @@ static ngx_int_t ngx_http_analytics_event_dispatch(ngx_http_request_t *r,
     ngx_http_analytics_ctx_t *ctx, ngx_str_t *body);
 static ngx_int_t ngx_http_analytics_conversion_dispatch(ngx_http_request_t *r,
     ngx_http_analytics_ctx_t *ctx, ngx_str_t *body);
+static ngx_int_t ngx_http_analytics_funnel_track_dispatch(ngx_http_request_t *r,
+    ngx_http_analytics_ctx_t *ctx, ngx_str_t *body);
+static ngx_int_t ngx_http_analytics_token_hash(ngx_http_request_t *r, u_char hex[64]);
+static ngx_int_t ngx_http_analytics_body_error(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
+    analytics_body_status status, const char *problem, const analytics_validation_errors *errors,
+    ngx_uint_t services);
+static void ngx_http_analytics_funnel_reply(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
+    ngx_int_t answer, ngx_int_t retry_after, redisReply *reply);
 static ngx_int_t ngx_http_analytics_mark_purchase_dispatch(ngx_http_request_t *r,
     ngx_http_analytics_ctx_t *ctx, ngx_str_t *body);
 static ngx_uint_t ngx_http_analytics_fcall_head(ngx_http_request_t *r,
@@ -215,6 +229,13 @@ static ngx_command_t  ngx_http_analytics_commands[] = {
       NGX_HTTP_ANALYTICS_ENDPOINT_COLLECT,
       NULL },
 
+    { ngx_string("analytics_funnel_track"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_analytics_endpoint,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      NGX_HTTP_ANALYTICS_ENDPOINT_FUNNEL_TRACK,
+      NULL },
+
     { ngx_string("analytics_conversion"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_analytics_endpoint,
@@ -312,6 +333,10 @@ static ngx_str_t  ngx_http_analytics_services_too_many =
     ngx_string("{\"error\":true,\"message\":\"Too Many Attempts.\"}");
 static ngx_str_t  ngx_http_analytics_services_unavailable =
     ngx_string("{\"error\":true,\"message\":\"Service temporarily unavailable\"}");
+static ngx_str_t  ngx_http_analytics_unauthenticated =
+    ngx_string("{\"error\":true,\"message\":\"Unauthenticated.\"}");
+static ngx_str_t  ngx_http_analytics_forbidden =
+    ngx_string("{\"error\":true,\"message\":\"This action is unauthorized.\"}");
 static ngx_str_t  ngx_http_analytics_too_many =
     ngx_string("{\"message\":\"Too Many Attempts.\",\"errors\":{}}");
 
@@ -560,6 +585,8 @@ ngx_http_analytics_dispatch(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx
             rc = ngx_http_analytics_conversion_dispatch(r, ctx, &body);
         } else if (ctx->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_MARK_PURCHASE) {
             rc = ngx_http_analytics_mark_purchase_dispatch(r, ctx, &body);
+        } else if (ctx->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_FUNNEL_TRACK) {
+            rc = ngx_http_analytics_funnel_track_dispatch(r, ctx, &body);
         } else {
             rc = ngx_http_analytics_event_dispatch(r, ctx, &body);
         }
@@ -584,10 +611,8 @@ static ngx_int_t
 ngx_http_analytics_event_dispatch(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
     ngx_str_t *body)
 {
-    size_t                           len;
     ngx_int_t                        rc;
-    u_char                          *p;
-    char                             problem[256], errors_text[1024];
+    char                             problem[256];
     ngx_uint_t                       interaction;
     const char                      *lookup;
     analytics_body_status            status;
@@ -627,24 +652,11 @@ ngx_http_analytics_event_dispatch(ngx_http_request_t *r, ngx_http_analytics_ctx_
         break;
 
     case ANALYTICS_BODY_MALFORMED:
-        analytics_track_request_free(&request);
-        if (ngx_http_analytics_json_error(r, "body", problem, &ctx->answer_body) != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-        ctx->answer_status = NGX_HTTP_BAD_REQUEST;
-        return ngx_http_analytics_ingest(r, ctx, lookup, NULL);
-
     case ANALYTICS_BODY_INVALID:
         analytics_track_request_free(&request);
-        len = analytics_validation_errors_render(&errors, errors_text, sizeof(errors_text));
-        p = static_cast<u_char *>(ngx_pnalloc(r->pool, len + 1));
-        if (p == NULL) {
+        if (ngx_http_analytics_body_error(r, ctx, status, problem, &errors, 0) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
-        analytics_validation_errors_render(&errors, reinterpret_cast<char *>(p), len + 1);
-        ctx->answer_body.data = p;
-        ctx->answer_body.len = len;
-        ctx->answer_status = NGX_HTTP_ANALYTICS_UNPROCESSABLE_ENTITY;
         return ngx_http_analytics_ingest(r, ctx, lookup, NULL);
 
     default:
@@ -707,6 +719,253 @@ ngx_http_analytics_conversion_dispatch(ngx_http_request_t *r, ngx_http_analytics
     rc = ngx_http_analytics_ingest(r, ctx, "slug", &event);
     analytics_conversion_request_free(&request);
     return rc;
+}
+
+
+/*
+ * funnel/track: the token (hashed here, checked in Redis with its scopes),
+ * the steps (their shape here, their names against the tenant's in Redis)
+ * and the write, in one FCALL. An invalid body is answered after the token
+ * is checked, as Laravel's auth middleware runs before validation.
+ */
+static ngx_int_t
+ngx_http_analytics_funnel_track_dispatch(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
+    ngx_str_t *body)
+{
+    size_t                           n, i;
+    ngx_int_t                        rc;
+    ngx_uint_t                       head;
+    ngx_str_t                        rate_key;
+    u_char                          *p, token[64];
+    u_char                           limit_text[NGX_INT_T_LEN], period_text[NGX_INT_T_LEN];
+    u_char                           count_text[NGX_INT_T_LEN];
+    char                             problem[256];
+    const char                      *argv[24 + ANALYTICS_FUNNEL_MAX_STEPS + 2 * ANALYTICS_STREAM_MAX_FIELDS];
+    size_t                           argvlen[24 + ANALYTICS_FUNNEL_MAX_STEPS + 2 * ANALYTICS_STREAM_MAX_FIELDS];
+    analytics_body_status            status;
+    analytics_stream_entry           entry;
+    analytics_outgoing_event         event;
+    analytics_validation_errors      errors;
+    analytics_funnel_track_request   request;
+    ngx_http_analytics_loc_conf_t   *alcf;
+    ngx_http_analytics_main_conf_t  *amcf;
+
+    alcf = static_cast<ngx_http_analytics_loc_conf_t *>(
+        ngx_http_get_module_loc_conf(r, ngx_http_analytics_module));
+    amcf = static_cast<ngx_http_analytics_main_conf_t *>(
+        ngx_http_get_module_main_conf(r, ngx_http_analytics_module));
+
+    status = analytics_funnel_track_request_parse(reinterpret_cast<const char *>(body->data), body->len,
+                                                  &request, &errors, problem, sizeof(problem));
+    if (status == ANALYTICS_BODY_MALFORMED || status == ANALYTICS_BODY_INVALID) {
+        if (ngx_http_analytics_body_error(r, ctx, status, problem, &errors, 1) != NGX_OK) {
+            analytics_funnel_track_request_free(&request);
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    } else if (status != ANALYTICS_BODY_OK) {
+        analytics_funnel_track_request_free(&request);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_analytics_rate_key(r, alcf, &ctx->tenant, &rate_key) != NGX_OK) {
+        analytics_funnel_track_request_free(&request);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    head = ngx_http_analytics_fcall_head(r, ngx_http_analytics_funnel_track_function, amcf->funnel_keys, 2,
+                                         ctx->answer_status ? "count" : "write", "any", &rate_key,
+                                         limit_text, period_text, argv, argvlen);
+    rc = ngx_http_analytics_token_hash(r, token);
+    argv[head] = reinterpret_cast<const char *>(token);
+    argvlen[head] = rc == NGX_OK ? sizeof(token) : 0;
+
+    n = ctx->answer_status ? 0 : request.step_count;
+    argv[head + 1] = reinterpret_cast<const char *>(count_text);
+    argvlen[head + 1] = ngx_sprintf(count_text, "%uz", n) - count_text;
+    for (i = 0; i < n; i++) {
+        argv[head + 2 + i] = request.steps[i];
+        argvlen[head + 2 + i] = request.step_lens[i];
+    }
+    head += 2 + n;
+
+    entry.count = 0;
+    if (!ctx->answer_status) {
+        /* the steps, the answer's data */
+        p = static_cast<u_char *>(ngx_pnalloc(r->pool, request.steps_json_len));
+        if (p == NULL) {
+            analytics_funnel_track_request_free(&request);
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+        ngx_memcpy(p, request.steps_json, request.steps_json_len);
+        ctx->steps_json.data = p;
+        ctx->steps_json.len = request.steps_json_len;
+        ngx_http_analytics_outgoing_init(r, &event, "funnel_step");
+        event.tenant_ref = "token";
+        event.tenant_ref_len = 5;
+        event.type = "funnel_track";
+        event.metadata = request.metadata_json;
+        event.metadata_len = request.metadata_json_len;
+        analytics_outgoing_event_encode(&event, &entry);
+    }
+    for (i = 0; i < entry.count; i++) {
+        argv[head + 2 * i] = entry.fields[i].name;
+        argvlen[head + 2 * i] = ngx_strlen(entry.fields[i].name);
+        argv[head + 1 + 2 * i] = entry.fields[i].value;
+        argvlen[head + 1 + 2 * i] = entry.fields[i].value_len;
+    }
+
+    rc = ngx_http_analytics_redis_send(r, ngx_http_analytics_reply, (int) (head + 2 * entry.count), argv, argvlen);
+    analytics_funnel_track_request_free(&request);
+    if (rc == NGX_OK) {
+        return NGX_DONE;
+    }
+    return ngx_http_analytics_send_json(r, NGX_HTTP_SERVICE_UNAVAILABLE, &ngx_http_analytics_services_unavailable);
+}
+
+
+/*
+ * ctx's answer for a body that failed: 422 with every failing field, or 400
+ * for one that is not a JSON object, in the family's shape (services:
+ * {"error":true,"message"}; the others: Laravel's {"message","errors"})
+ */
+static ngx_int_t
+ngx_http_analytics_body_error(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
+    analytics_body_status status, const char *problem, const analytics_validation_errors *errors,
+    ngx_uint_t services)
+{
+    size_t               len;
+    u_char              *p;
+    char                 text[1024];
+    analytics_json_text  out;
+
+    if (status == ANALYTICS_BODY_MALFORMED && !services) {
+        ctx->answer_status = NGX_HTTP_BAD_REQUEST;
+        return ngx_http_analytics_json_error(r, "body", problem, &ctx->answer_body);
+    }
+    if (status == ANALYTICS_BODY_MALFORMED) {
+        analytics_json_text_init(&out, text, sizeof(text));
+        analytics_json_text_raw(&out, "{\"error\":true,\"message\":");
+        analytics_json_text_string(&out, problem);
+        analytics_json_text_raw(&out, "}");
+        len = ngx_min(analytics_json_text_finish(&out), sizeof(text) - 1);
+        ctx->answer_status = NGX_HTTP_BAD_REQUEST;
+    } else {
+        len = ngx_min(analytics_validation_errors_render(errors, text, sizeof(text)), sizeof(text) - 1);
+        ctx->answer_status = NGX_HTTP_ANALYTICS_UNPROCESSABLE_ENTITY;
+    }
+    p = static_cast<u_char *>(ngx_pnalloc(r->pool, len));
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+    ngx_memcpy(p, text, len);
+    ctx->answer_body.data = p;
+    ctx->answer_body.len = len;
+    return NGX_OK;
+}
+
+
+/* the SHA-256 (hex) of the bearer token, as the aggregator stores it;
+ * NGX_DECLINED when the request carries none */
+static ngx_int_t
+ngx_http_analytics_token_hash(ngx_http_request_t *r, u_char hex[64])
+{
+    u_char            digest[32];
+    unsigned int      digest_len;
+    ngx_str_t         value;
+    ngx_table_elt_t  *authorization;
+
+    authorization = r->headers_in.authorization;
+    if (authorization == NULL) {
+        return NGX_DECLINED;
+    }
+    value = authorization->value;
+    if (value.len <= 7 || ngx_strncasecmp(value.data, reinterpret_cast<u_char *>(const_cast<char *>("Bearer ")), 7) != 0) {
+        return NGX_DECLINED;
+    }
+    value.data += 7;
+    value.len -= 7;
+    while (value.len > 0 && value.data[0] == ' ') {
+        value.data++;
+        value.len--;
+    }
+    if (value.len == 0
+        || EVP_Digest(value.data, value.len, digest, &digest_len, EVP_sha256(), NULL) != 1
+        || digest_len != sizeof(digest))
+    {
+        return NGX_DECLINED;
+    }
+    ngx_hex_dump(hex, digest, sizeof(digest));
+    return NGX_OK;
+}
+
+
+/* the answers of funnel/track, in the services family's shapes */
+static void
+ngx_http_analytics_funnel_reply(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx, ngx_int_t answer,
+    ngx_int_t retry_after, redisReply *reply)
+{
+    size_t                       len, index;
+    u_char                      *p;
+    char                         text[512];
+    analytics_validation_errors  errors;
+
+    switch (answer) {
+
+    case 202:
+        p = static_cast<u_char *>(ngx_pnalloc(r->pool,
+            sizeof("{\"error\":false,\"message\":\"Steps tracked.\",\"data\":}") + ctx->steps_json.len));
+        if (p == NULL) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
+        ctx->answer_body.data = p;
+        ctx->answer_body.len = ngx_sprintf(p, "{\"error\":false,\"message\":\"Steps tracked.\",\"data\":%V}",
+                                           &ctx->steps_json) - p;
+        ngx_http_analytics_finish(r, NGX_HTTP_OK, &ctx->answer_body);
+        return;
+
+    case 200:
+        /* counted and authenticated: the body's own error */
+        ngx_http_analytics_finish(r, ctx->answer_status, &ctx->answer_body);
+        return;
+
+    case 401:
+        ngx_http_analytics_finish(r, NGX_HTTP_UNAUTHORIZED, &ngx_http_analytics_unauthenticated);
+        return;
+
+    case 403:
+        ngx_http_analytics_finish(r, NGX_HTTP_FORBIDDEN, &ngx_http_analytics_forbidden);
+        return;
+
+    case 422:
+        index = reply->elements >= 5 && reply->element[4]->type == REDIS_REPLY_INTEGER
+                ? (size_t) reply->element[4]->integer : 0;
+        analytics_validation_errors_init(&errors);
+        analytics_validation_errors_add(&errors, analytics_funnel_step_field(index),
+                                        analytics_funnel_step_invalid_message(index));
+        len = analytics_validation_errors_render(&errors, text, sizeof(text));
+        p = static_cast<u_char *>(ngx_pnalloc(r->pool, len));
+        if (p == NULL) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
+        ngx_memcpy(p, text, len);
+        ctx->answer_body.data = p;
+        ctx->answer_body.len = len;
+        ngx_http_analytics_finish(r, NGX_HTTP_ANALYTICS_UNPROCESSABLE_ENTITY, &ctx->answer_body);
+        return;
+
+    case 429:
+        ngx_http_analytics_retry_after(r, retry_after);
+        ngx_http_analytics_finish(r, NGX_HTTP_TOO_MANY_REQUESTS, &ngx_http_analytics_services_too_many);
+        return;
+
+    case -1:
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+
+    default:
+        ngx_http_analytics_finish(r, NGX_HTTP_SERVICE_UNAVAILABLE, &ngx_http_analytics_services_unavailable);
+    }
 }
 
 
@@ -897,12 +1156,12 @@ static ngx_int_t
 ngx_http_analytics_mark_purchase_dispatch(ngx_http_request_t *r,
     ngx_http_analytics_ctx_t *ctx, ngx_str_t *body)
 {
-    size_t                           len, n;
+    size_t                           n;
     ngx_int_t                        rc;
     ngx_uint_t                       head;
     ngx_str_t                        rate_key, extra[2], metadata;
-    u_char                          *p, limit_text[NGX_INT_T_LEN], period_text[NGX_INT_T_LEN];
-    char                             problem[256], errors_text[1024];
+    u_char                           limit_text[NGX_INT_T_LEN], period_text[NGX_INT_T_LEN];
+    char                             problem[256];
     const char                      *argv[14 + 2 * ANALYTICS_STREAM_MAX_FIELDS];
     size_t                           argvlen[14 + 2 * ANALYTICS_STREAM_MAX_FIELDS];
     analytics_body_status            status;
@@ -922,27 +1181,12 @@ ngx_http_analytics_mark_purchase_dispatch(ngx_http_request_t *r,
                                                 body->len, &request, &errors, problem,
                                                 sizeof(problem));
     if (status != ANALYTICS_BODY_OK) {
-        if (status == ANALYTICS_BODY_INVALID) {
-            len = analytics_validation_errors_render(&errors, errors_text, sizeof(errors_text));
-            ctx->answer_status = NGX_HTTP_ANALYTICS_UNPROCESSABLE_ENTITY;
-        } else {
-            analytics_json_text  out;
-
-            analytics_json_text_init(&out, errors_text, sizeof(errors_text));
-            analytics_json_text_raw(&out, "{\"error\":true,\"message\":");
-            analytics_json_text_string(&out, problem);
-            analytics_json_text_raw(&out, "}");
-            len = ngx_min(analytics_json_text_finish(&out), sizeof(errors_text) - 1);
-            ctx->answer_status = NGX_HTTP_BAD_REQUEST;
-        }
         analytics_order_mark_request_free(&request);
-        p = static_cast<u_char *>(ngx_pnalloc(r->pool, len));
-        if (p == NULL) {
+        if (status == ANALYTICS_BODY_NO_MEMORY
+            || ngx_http_analytics_body_error(r, ctx, status, problem, &errors, 1) != NGX_OK)
+        {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
-        ngx_memcpy(p, errors_text, len);
-        ctx->answer_body.data = p;
-        ctx->answer_body.len = len;
         return ngx_http_analytics_ingest(r, ctx, "any", NULL);
     }
 
@@ -1066,6 +1310,12 @@ ngx_http_analytics_reply(ngx_http_request_t *r, redisReply *reply)
             } else if (reply != NULL) {
                 ngx_log_error(NGX_LOG_ERR, c->log, 0, "analytics: unexpected ingest reply");
             }
+        }
+
+        if (ctx->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_FUNNEL_TRACK) {
+            ngx_http_analytics_funnel_reply(r, ctx, answer, retry_after, reply);
+            ngx_http_run_posted_requests(c);
+            return;
         }
 
         if (ctx->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_MARK_PURCHASE && !ctx->answer_status) {
@@ -1655,6 +1905,8 @@ ngx_http_analytics_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_str_set(&amcf->products_key, "{analytics}:products");
     ngx_str_set(&amcf->orders_key, "{analytics}:orders");
     ngx_str_set(&amcf->orders_tracked_key, "{analytics}:orders-tracked");
+    ngx_str_set(&amcf->funnel_keys[0], "{analytics}:tokens");
+    ngx_str_set(&amcf->funnel_keys[1], "{analytics}:funnel-steps");
 
     /* on a Redis Cluster one call may touch one slot only */
     amcf->redis.slot = analytics_cluster_key_slot(reinterpret_cast<const char *>(amcf->tenants_key.data),

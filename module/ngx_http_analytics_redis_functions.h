@@ -5,7 +5,7 @@
  * The library name carries a version so that hosts of a fleet running
  * different module versions never replace each other's functions.
  *
- * analytics_ingest_v7
+ * analytics_ingest_v8
  *   KEYS[1]  hash of tenant references to "<id>:<active 0|1>:<public 0|1>",
  *            written by the aggregator; fields "id:<n>", "uuid:<uuid>" and
  *            "slug:<slug>", so a slug of digits never meets an id
@@ -30,7 +30,7 @@
  *   inactive or private tenant), 422 (no such product for the tenant) or
  *   202 (the entry is in the stream)
  *
- * analytics_mark_order_v7 (mark-purchase-tracked)
+ * analytics_mark_order_v8 (mark-purchase-tracked)
  *   KEYS[1..3] as above; KEYS[4] the hash of visitor salts (unused);
  *   KEYS[5]  hash "<tenant id>:<order session>" -> "<payment status>\n<purchase JSON>"
  *   KEYS[6]  hash of the orders tracked so far, same fields
@@ -39,6 +39,19 @@
  *   returns {429|404, limit, remaining, retry_after} or
  *           {200, limit, remaining, 0, already tracked 0|1, payment status, purchase JSON}
  *   Only a paid order is marked, and only its first caller sees 0.
+ *
+ * analytics_funnel_track_v8 (funnel/track)
+ *   KEYS[1..4] as above (the tenant hash unused: the token names the tenant);
+ *   KEYS[5]  hash of token SHA-256 (hex) -> "<tenant id>\n<expires, Unix s, or ''>\n<scopes, comma
+ *            separated>\n<subject>", written by the aggregator for live tenant tokens
+ *   KEYS[6]  hash of tenant id -> the tenant's step names, comma separated
+ *   ARGV[1..3] as above ("count": authenticate only, the body was invalid),
+ *   ARGV[4] unused, ARGV[5] the bearer token's SHA-256 or "" when there was none,
+ *   ARGV[6] the number n of steps, ARGV[7..6+n] the steps, then the stream entry
+ *   returns {429|401|403, limit, remaining, retry_after}, {200, ...} (counted),
+ *           {422, limit, remaining, 0, index of the first unknown step, from 0}
+ *           or {202, limit, remaining, 0, entry id}; the entry gets the token's
+ *           tenant and subject
  *
  * The visitor key is sha1(day's salt, tenant, ip, user agent): stable for a
  * visitor within a UTC day, unlinkable across days once the old salt is gone
@@ -53,10 +66,11 @@
 #define NGX_HTTP_ANALYTICS_REDIS_FUNCTIONS_H
 
 /* the names FCALL uses; they must match register_function below */
-static const char ngx_http_analytics_ingest_function[] = "analytics_ingest_v7";
-static const char ngx_http_analytics_mark_order_function[] = "analytics_mark_order_v7";
+static const char ngx_http_analytics_ingest_function[] = "analytics_ingest_v8";
+static const char ngx_http_analytics_mark_order_function[] = "analytics_mark_order_v8";
+static const char ngx_http_analytics_funnel_track_function[] = "analytics_funnel_track_v8";
 
-static const char ngx_http_analytics_redis_library[] = R"lua(#!lua name=analytics_v7
+static const char ngx_http_analytics_redis_library[] = R"lua(#!lua name=analytics_v8
 local function rate_limit(key, limit, period_ms, now)
   if limit <= 0 then
     return true, 0, 0
@@ -106,7 +120,7 @@ end
 
 -- XADDs the entry the module sent from args[first] on, with the resolved
 -- tenant and the visitor key when there is one; returns the entry id
-local function append_event(stream, args, first, tenant_id, visitor)
+local function append_event(stream, args, first, tenant_id, visitor, subject)
   local fields = {}
   for i = first, #args do
     fields[i - first + 1] = args[i]
@@ -116,6 +130,10 @@ local function append_event(stream, args, first, tenant_id, visitor)
   if visitor then
     fields[#fields + 1] = 'visitor'
     fields[#fields + 1] = visitor
+  end
+  if subject then
+    fields[#fields + 1] = 'subject'
+    fields[#fields + 1] = subject
   end
   return redis.call('XADD', stream, '*', unpack(fields))
 end
@@ -169,7 +187,7 @@ local function ingest(keys, args)
   local entry = append_event(keys[2], args, 9, id, visitor)
   return {202, limit, remaining, 0, entry}
 end
-redis.register_function('analytics_ingest_v7', ingest)
+redis.register_function('analytics_ingest_v8', ingest)
 
 local function mark_order(keys, args)
   local now, limit, remaining, refusal = admit(keys, args)
@@ -195,7 +213,42 @@ local function mark_order(keys, args)
   end
   return {200, limit, remaining, 0, already, status, purchase}
 end
-redis.register_function('analytics_mark_order_v7', mark_order)
+redis.register_function('analytics_mark_order_v8', mark_order)
+
+local function funnel_track(keys, args)
+  local now, limit, remaining, refusal = admit(keys, args)
+  if refusal then
+    return refusal
+  end
+  local token = args[5] ~= '' and redis.call('HGET', keys[5], args[5])
+  if not token then
+    return {401, limit, remaining, 0}
+  end
+  local tenant, expires, scopes, subject = string.match(token, '^(%d+)\n(%d*)\n([^\n]*)\n(.*)$')
+  if not tenant or (expires ~= '' and now >= tonumber(expires) * 1000000) then
+    return {401, limit, remaining, 0}
+  end
+  scopes = ',' .. scopes .. ','
+  if not string.find(scopes, ',funnel:write,', 1, true) and not string.find(scopes, ',admin,', 1, true) then
+    return {403, limit, remaining, 0}
+  end
+  if args[1] == 'count' then
+    return {200, limit, remaining, 0}
+  end
+  local known = {}
+  for step in string.gmatch(redis.call('HGET', keys[6], tenant) or '', '[^,]+') do
+    known[step] = true
+  end
+  local n = tonumber(args[6])
+  for i = 1, n do
+    if not known[args[6 + i]] then
+      return {422, limit, remaining, 0, i - 1}
+    end
+  end
+  local entry = append_event(keys[2], args, 7 + n, tenant, nil, subject)
+  return {202, limit, remaining, 0, entry}
+end
+redis.register_function('analytics_funnel_track_v8', funnel_track)
 )lua";
 
 #endif

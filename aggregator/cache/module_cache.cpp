@@ -66,12 +66,48 @@ void ModuleCache::publish_order(long long tenant_id, const std::string &order_se
     });
 }
 
+void ModuleCache::publish_token(postgres::Connection &db, long long token_id)
+{
+    auto token = db.exec("SELECT encode(token_hash, 'hex'), token_mirror_value(t),"
+                         " tenant_id IS NOT NULL AND revoked_at IS NULL FROM api_tokens t WHERE id = $1",
+                         {std::to_string(token_id)});
+    if (token.rows() == 0) return;
+    with_connection([&](redis::Connection &redis) {
+        if (token.boolean(0, 2)) {
+            redis.checked({"HSET", kTokensKey, std::string(token.text(0, 0)), std::string(token.text(0, 1))});
+        } else {
+            redis.checked({"HDEL", kTokensKey, std::string(token.text(0, 0))});
+        }
+    });
+}
+
+void ModuleCache::publish_funnel_steps(postgres::Connection &db, long long tenant_id)
+{
+    auto steps = db.exec("SELECT funnel_steps_of($1)", {std::to_string(tenant_id)});
+    with_connection([&](redis::Connection &redis) {
+        redis.checked({"HSET", kFunnelStepsKey, std::to_string(tenant_id), std::string(steps.text(0, 0))});
+    });
+}
+
 size_t ModuleCache::rebuild(postgres::Connection &db)
 {
     auto tenants = db.exec("SELECT id, uuid, slug, active, public FROM tenants");
     auto products = db.exec("SELECT tenant_id || ':' || id FROM products");
     auto orders = db.exec("SELECT tenant_id || ':' || order_session, payment_status || E'\\n' || purchase_json,"
                           " tracked_at IS NOT NULL FROM orders");
+    // expired tokens stay until the next rebuild; the module checks expiry itself
+    auto tokens = db.exec("SELECT encode(token_hash, 'hex'), token_mirror_value(t) FROM api_tokens t"
+                          " WHERE tenant_id IS NOT NULL AND revoked_at IS NULL");
+    auto steps = db.exec("SELECT id, funnel_steps_of(id) FROM tenants");
+    std::vector<std::string> token_fields, step_fields;
+    for (int i = 0; i < tokens.rows(); i++) {
+        token_fields.emplace_back(tokens.text(i, 0));
+        token_fields.emplace_back(tokens.text(i, 1));
+    }
+    for (int i = 0; i < steps.rows(); i++) {
+        step_fields.emplace_back(steps.text(i, 0));
+        step_fields.emplace_back(steps.text(i, 1));
+    }
 
     std::vector<std::string> tenant_fields;
     for (int i = 0; i < tenants.rows(); i++) {
@@ -101,6 +137,8 @@ size_t ModuleCache::rebuild(postgres::Connection &db)
         swap_in(redis, kTenantsKey, "HSET", tenant_fields, 2);
         swap_in(redis, kProductsKey, "SADD", product_members, 1);
         swap_in(redis, kOrdersKey, "HSET", order_fields, 2);
+        swap_in(redis, kTokensKey, "HSET", token_fields, 2);
+        swap_in(redis, kFunnelStepsKey, "HSET", step_fields, 2);
         // marks are only ever added: one the module made whose event is still
         // on its way to PostgreSQL must not be lost, or a second caller
         // would see already_tracked false

@@ -25,6 +25,10 @@ inline constexpr const char *kProductsKey = "{analytics}:products";
 inline constexpr const char *kOrdersKey = "{analytics}:orders";
 // field "<tenant id>:<order session>" once tracked; written by the module
 inline constexpr const char *kOrdersTrackedKey = "{analytics}:orders-tracked";
+// field: a live tenant token's SHA-256 (hex); value: token_mirror_value() in SQL
+inline constexpr const char *kTokensKey = "{analytics}:tokens";
+// field: tenant id; value: its funnel step names, comma separated (funnel_steps_of() in SQL)
+inline constexpr const char *kFunnelStepsKey = "{analytics}:funnel-steps";
 
 class ModuleCache {
 public:
@@ -38,7 +42,12 @@ public:
     void forget_product(long long tenant_id, long long product_id);
     void publish_order(long long tenant_id, const std::string &order_session, const std::string &payment_status,
                        const std::string &purchase_json);
-    // every tenant and product from PostgreSQL; returns how many tenants
+    // a tenant token as PostgreSQL has it now: published while live, dropped
+    // once revoked (or missing)
+    void publish_token(postgres::Connection &db, long long token_id);
+    void publish_funnel_steps(postgres::Connection &db, long long tenant_id);
+    // every tenant, product, order, live token and funnel step list from
+    // PostgreSQL; returns how many tenants
     size_t rebuild(postgres::Connection &db);
 
 private:

@@ -113,6 +113,30 @@ std::vector<const IncomingEvent *> insert_new_only(postgres::Connection &db, con
     return fresh;
 }
 
+// the first time of each step of the token's subject, and the subject's
+// latest domain path and early close
+void record_onboarding(postgres::Connection &db, const IncomingEvent &event)
+{
+    char received_at[ANALYTICS_RFC3339_MS_LEN + 1];
+    analytics_time_format_rfc3339_ms(event.fields.received_at_ms, received_at);
+    std::string tenant = std::to_string(event.fields.tenant_id);
+    for (const auto &step : event.steps) {
+        db.exec("INSERT INTO onboarding_steps (tenant_id, subject, step, first_at, event_id)"
+                " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                {tenant, event.subject, step, std::string(received_at), std::string(event.id())});
+    }
+    postgres::Param path;
+    if (!event.domain_path.empty()) path = event.domain_path;
+    postgres::Param closed;
+    if (event.closed_early) closed = *event.closed_early ? "true" : "false";
+    db.exec("INSERT INTO onboarding_subjects AS o (tenant_id, subject, domain_path, closed_early, updated_at)"
+            " VALUES ($1, $2, $3, $4::boolean, $5)"
+            " ON CONFLICT (tenant_id, subject) DO UPDATE SET domain_path = coalesce(excluded.domain_path, o.domain_path),"
+            " closed_early = coalesce(excluded.closed_early, o.closed_early),"
+            " updated_at = greatest(o.updated_at, excluded.updated_at)",
+            {tenant, event.subject, path, closed, std::string(received_at)});
+}
+
 }  // namespace
 
 void EventBatchWriter::prepare(postgres::Connection &db)
@@ -159,6 +183,8 @@ BatchResult EventBatchWriter::write(postgres::Connection &db, const std::vector<
                 append_interaction_row(interaction_rows, *event);
                 rollups.add_interaction(*event);
                 result.interactions++;
+            } else if (event->kind() == "funnel_step") {
+                record_onboarding(db, *event);
             } else {
                 attributable.push_back(event);
             }

@@ -62,7 +62,9 @@ std::optional<IncomingEvent> decode_incoming(const redisReply *item, std::string
         return std::nullopt;
     }
     auto kind = incoming.kind();
-    if (kind != "track" && kind != "conversion" && kind != "interaction" && kind != "order_tracked") {
+    if (kind != "track" && kind != "conversion" && kind != "interaction" && kind != "order_tracked"
+        && kind != "funnel_step")
+    {
         problem = "unknown kind";
         return std::nullopt;
     }
@@ -86,6 +88,21 @@ std::optional<IncomingEvent> decode_incoming(const redisReply *item, std::string
         incoming.transaction_id = first_string(object, {"transaction_id"});
     } else if (kind == "order_tracked") {
         incoming.order_session = first_string(object, {"order_session"});
+    } else if (kind == "funnel_step") {
+        const analytics_stream_field *subject = analytics_stream_entry_find(&entry, "subject");
+        if (subject == nullptr || subject->value_len == 0) {
+            problem = "a funnel step without its token's subject";
+            return std::nullopt;
+        }
+        incoming.subject.assign(subject->value, subject->value_len);
+        size_t i;
+        json_t *step;
+        json_array_foreach(json_object_get(object, "steps"), i, step) {
+            if (json_is_string(step)) incoming.steps.emplace_back(json_string_value(step));
+        }
+        incoming.domain_path = first_string(object, {"domain_path"});
+        json_t *closed = json_object_get(object, "closed_early");
+        if (json_is_boolean(closed)) incoming.closed_early = json_is_true(closed);
     } else if (kind == "interaction") {
         incoming.is_interaction = true;
         incoming.landing_page = cut_url(first_string(object, {"url", "page_url", "landing_page"}));

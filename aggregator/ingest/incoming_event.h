@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace analytics::ingest {
 
@@ -27,6 +28,11 @@ struct IncomingEvent {
     std::string transaction_id;
     // an order mark's session
     std::string order_session;
+    // a funnel/track call: the token's subject, the steps, and the onboarding state
+    std::string subject;
+    std::vector<std::string> steps;
+    std::string domain_path;     // "" when not sent
+    std::optional<bool> closed_early;
     // an interaction's classification and where it landed from
     analytics_traffic_source source{};
     std::string landing_page;

@@ -92,8 +92,10 @@ void register_tenant_routes(http::Router &router, Services &services)
 
         try {
             auto tenant = tenants::create(*db, changes);
-            mirror_or_warn("tenant " + std::to_string(tenant.id),
-                           [&] { services.module_cache.publish(tenant, std::nullopt); });
+            mirror_or_warn("tenant " + std::to_string(tenant.id), [&] {
+                services.module_cache.publish(tenant, std::nullopt);
+                services.module_cache.publish_funnel_steps(*db, tenant.id);
+            });
             return tenant_response(201, tenant);
         } catch (const postgres::Error &e) {
             if (e.is_unique_violation()) {

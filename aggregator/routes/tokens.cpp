@@ -67,6 +67,7 @@ void register_token_routes(http::Router &router, Services &services)
         }
 
         auto issued = auth::issue_token(*db, token);
+        mirror_or_warn("token " + std::to_string(issued.id), [&] { services.module_cache.publish_token(*db, issued.id); });
         auto out = json::take(json_object());
         json_object_set_new(out.get(), "id", json_integer(issued.id));
         json_object_set_new(out.get(), "token", json::string(issued.secret));
@@ -138,6 +139,7 @@ void register_token_routes(http::Router &router, Services &services)
         auto revoked = db->exec("UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
                                 {id});
         if (revoked.affected_rows() == 0) return http::error_response(404, "Token not found");
+        mirror_or_warn("token " + id, [&] { services.module_cache.publish_token(*db, std::stoll(id)); });
         return http::Response{204, "", "application/json", {}};
     });
 }

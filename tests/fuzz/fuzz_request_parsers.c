@@ -5,6 +5,7 @@
  */
 #include "collect_request.h"
 #include "conversion_request.h"
+#include "funnel_track_request.h"
 #include "event_time.h"
 #include "order_mark_request.h"
 #include "stream_entry.h"
@@ -89,6 +90,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     analytics_time_parse_rfc3339((const char *) data, size, &ms);
+
+    {
+        analytics_funnel_track_request funnel;
+        analytics_body_status status = analytics_funnel_track_request_parse((const char *) data, size, &funnel,
+                                                                            &errors, problem, sizeof(problem));
+        if (status == ANALYTICS_BODY_OK) {
+            check(funnel.step_count > 0 && funnel.step_count <= ANALYTICS_FUNNEL_MAX_STEPS);
+            check(funnel.metadata_json != NULL && funnel.steps_json != NULL);
+        } else if (status == ANALYTICS_BODY_INVALID) {
+            check(errors.count > 0);
+        }
+        analytics_funnel_track_request_free(&funnel);
+    }
 
     for (i = 0; i < 2; i++) {
         analytics_body_status status = i == 0
