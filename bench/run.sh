@@ -8,6 +8,9 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 out=$root/bench/out
 mkdir -p "$out"
 duration=${BENCH_DURATION:-10s}
+# long enough for a million requests at this machine's rate: the worker's
+# memory is measured across them
+track_duration=${BENCH_TRACK_DURATION:-40s}
 connections=${BENCH_CONNECTIONS:-32}
 threads=${BENCH_THREADS:-2}
 
@@ -25,9 +28,9 @@ product_id=$(curl -sf -H "Authorization: Bearer $(cat "$dir/admin-token")" -H 'C
   -d '{"name":"Bench product"}' "$base/api/v1/admin/tenants/demo/products" | jq -r .id)
 track_body='{"tenant_id":"demo","type":"whatsapp_click","product_id":'$product_id',"metadata":{"source":"catalog_page","campaign":"bench"}}'
 
-run_wrk() {  # name url body
+run_wrk() {  # name url body [duration]
   local line
-  line=$(BENCH_BODY="$3" wrk -t"$threads" -c"$connections" -d"$duration" --timeout 5s -s "$root/bench/report.lua" "$2" | grep '^BENCH ')
+  line=$(BENCH_BODY="$3" wrk -t"$threads" -c"$connections" -d"${4:-$duration}" --timeout 5s -s "$root/bench/report.lua" "$2" | grep '^BENCH ')
   echo "${line#BENCH }" > "$out/$1.json"
   echo "$1: ${line#BENCH }" >&2
 }
@@ -45,7 +48,7 @@ run_wrk return204 "$base/bench/return-204" ""
 # the warm-up's events must be in before the measured ones are counted
 sleep 2
 stored_before=$($db 'SELECT count(*) FROM events')
-run_wrk track "$base/api/v1/analytics/track" "$track_body"
+run_wrk track "$base/api/v1/analytics/track" "$track_body" "$track_duration"
 rss_after=$(worker_rss_kb)
 
 # every accepted event must reach PostgreSQL

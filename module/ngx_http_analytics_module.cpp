@@ -6,6 +6,7 @@
 #include "ngx_http_analytics_nginx.h"
 #include "ngx_http_analytics_redis.h"
 #include "ngx_http_analytics_redis_functions.h"
+#include "ngx_http_analytics_spool.h"
 
 #include "cluster_slot.h"
 #include "collect_request.h"
@@ -26,6 +27,7 @@
 typedef struct {
     ngx_http_analytics_redis_conf_t   redis;
     ngx_flag_t                        redis_configured;
+    ngx_http_analytics_spool_conf_t   spool;
     ngx_flag_t                        endpoints_used;
     ngx_str_t                         stream;
     ngx_str_t                         tenants_key;
@@ -158,6 +160,9 @@ static char *ngx_http_analytics_redis(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_analytics_endpoint(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_analytics_spool(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+static ngx_int_t ngx_http_analytics_spool_event(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
+    ngx_uint_t head, ngx_uint_t argc, const char **argv, size_t *argvlen);
 static char *ngx_http_analytics_rate_limit(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_analytics_init_process(ngx_cycle_t *cycle);
@@ -192,6 +197,13 @@ static ngx_command_t  ngx_http_analytics_commands[] = {
       ngx_conf_set_num_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_analytics_main_conf_t, redis.max_pending),
+      NULL },
+
+    { ngx_string("analytics_spool"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
+      ngx_http_analytics_spool,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
       NULL },
 
     { ngx_string("analytics_stream"),
@@ -823,6 +835,49 @@ ngx_http_analytics_funnel_track_dispatch(ngx_http_request_t *r, ngx_http_analyti
 
 
 /*
+ * Spools an accepted event's FCALL for replay (as ingest wrote it, made to
+ * write without a limit, a rate key or the visitor: the client's address
+ * never reaches the disk) and answers it as accepted. NGX_DECLINED without
+ * a spool or when it is full.
+ */
+static ngx_int_t
+ngx_http_analytics_spool_event(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx, ngx_uint_t head,
+    ngx_uint_t argc, const char **argv, size_t *argvlen)
+{
+    static const char  replay_rate_key[] = "{analytics}:rate:replay";
+
+    /* FCALL fn numkeys tenants stream rate ...: the rate key names the
+     * client (its address, often), and a replay is not limited */
+    argv[5] = replay_rate_key;
+    argvlen[5] = sizeof(replay_rate_key) - 1;
+    argv[head - 4] = "write";
+    argvlen[head - 4] = 5;
+    argv[head - 3] = "0";
+    argvlen[head - 3] = 1;
+    argv[head + 1] = "";
+    argvlen[head + 1] = 0;
+    if (ngx_http_analytics_spool_append((int) argc, argv, argvlen) != NGX_OK) {
+        return NGX_DECLINED;
+    }
+
+    if (ctx->gif) {
+        return ngx_http_analytics_send_gif(r);
+    }
+    if (ctx->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_CONVERSION) {
+        if (ngx_http_analytics_conversion_answer(r, ctx, 1) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+        return ngx_http_analytics_send_json(r, ctx->answer_status, &ctx->answer_body);
+    }
+    if (ctx->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_INTERACTIONS) {
+        /* the tenant cannot be checked now: the document's processing answer */
+        return ngx_http_analytics_send_json(r, NGX_HTTP_ACCEPTED, &ngx_http_analytics_interaction_accepted);
+    }
+    return ngx_http_analytics_send_json(r, NGX_HTTP_ACCEPTED, &ngx_http_analytics_accepted);
+}
+
+
+/*
  * ctx's answer for a body that failed: 422 with every failing field, or 400
  * for one that is not a JSON object, in the family's shape (services:
  * {"error":true,"message"}; the others: Laravel's {"message","errors"})
@@ -1076,8 +1131,16 @@ ngx_http_analytics_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
         return NGX_DONE;
     }
 
-    /* Redis is out of reach: what was decided is answered anyway (the limit
-     * fails open); an event cannot be accepted yet */
+    /* Redis is out of reach: an event goes to the spool and is accepted */
+    if (event != NULL && !ctx->answer_status) {
+        rc = ngx_http_analytics_spool_event(r, ctx, head, head + 4 + 2 * n, argv, argvlen);
+        if (rc != NGX_DECLINED) {
+            return rc;
+        }
+    }
+
+    /* what was decided is answered anyway (the limit fails open); without a
+     * spool an event cannot be accepted yet */
     if (ctx->answer_status) {
         return ngx_http_analytics_send_json(r, ctx->answer_status, &ctx->answer_body);
     }
@@ -2194,6 +2257,63 @@ invalid:
 }
 
 
+/* analytics_spool path [max=size] | off */
+static char *
+ngx_http_analytics_spool(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    auto         *amcf = static_cast<ngx_http_analytics_main_conf_t *>(conf);
+    ssize_t       size;
+    ngx_str_t    *value, max;
+    ngx_path_t   *path;
+
+    (void) cmd;
+    value = static_cast<ngx_str_t *>(cf->args->elts);
+    if (amcf->spool.path != NULL || amcf->spool.max_size != 0) {
+        return const_cast<char *>("is duplicate");
+    }
+    amcf->spool.max_size = 64 * 1024 * 1024;
+
+    if (cf->args->nelts == 3) {
+        if (value[2].len <= 4 || ngx_strncmp(value[2].data, "max=", 4) != 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid parameter \"%V\"", &value[2]);
+            return static_cast<char *>(NGX_CONF_ERROR);
+        }
+        max.data = value[2].data + 4;
+        max.len = value[2].len - 4;
+        size = ngx_parse_size(&max);
+        if (size < 64 * 1024) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"%V\": the spool needs at least 64k", &value[2]);
+            return static_cast<char *>(NGX_CONF_ERROR);
+        }
+        amcf->spool.max_size = (size_t) size;
+    }
+    if (value[1].len == 3 && ngx_strncmp(value[1].data, "off", 3) == 0) {
+        return NGX_CONF_OK;
+    }
+
+    path = static_cast<ngx_path_t *>(ngx_pcalloc(cf->pool, sizeof(ngx_path_t)));
+    if (path == NULL) {
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+    path->name = value[1];
+    if (path->name.len > 1 && path->name.data[path->name.len - 1] == '/') {
+        path->name.len--;
+    }
+    if (ngx_conf_full_name(cf->cycle, &path->name, 0) != NGX_OK) {
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+    path->conf_file = cf->conf_file->file.name.data;
+    path->line = cf->conf_file->line;
+    amcf->spool.path = path;
+
+    /* nginx makes the directory at start, owned by the workers' user */
+    if (ngx_add_path(cf, &amcf->spool.path) != NGX_OK) {
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+    return NGX_CONF_OK;
+}
+
+
 static ngx_int_t
 ngx_http_analytics_init_process(ngx_cycle_t *cycle)
 {
@@ -2212,7 +2332,10 @@ ngx_http_analytics_init_process(ngx_cycle_t *cycle)
         if (amcf == NULL || !amcf->redis_configured) {
             return NGX_OK;
         }
-        return ngx_http_analytics_redis_init_worker(cycle, &amcf->redis);
+        if (ngx_http_analytics_redis_init_worker(cycle, &amcf->redis) != NGX_OK) {
+            return NGX_ERROR;
+        }
+        return ngx_http_analytics_spool_init_worker(cycle, &amcf->spool);
 
     } catch (...) {
         return NGX_ERROR;
@@ -2226,6 +2349,7 @@ ngx_http_analytics_exit_process(ngx_cycle_t *cycle)
     (void) cycle;
 
     try {
+        ngx_http_analytics_spool_exit_worker();
         ngx_http_analytics_redis_exit_worker();
     } catch (...) {
         /* nothing can be reported to a worker that is exiting */

@@ -16,6 +16,9 @@
 struct ngx_http_analytics_redis_slot_t {
     ngx_http_request_t                  *r;
     ngx_http_analytics_redis_reply_pt    handler;
+    /* a call of the module's own: no request, a handler with its data */
+    ngx_http_analytics_redis_internal_pt internal;
+    void                                *internal_data;
     ngx_uint_t                           generation;
     ngx_msec_t                           sent;
     ngx_uint_t                           next;      /* free list or FIFO */
@@ -38,6 +41,9 @@ public:
     void      shutdown();
     ngx_int_t send(ngx_http_request_t *r, ngx_http_analytics_redis_reply_pt handler,
                    int argc, const char **argv, const size_t *argvlen);
+    ngx_int_t send_internal(ngx_http_analytics_redis_internal_pt handler, void *data,
+                            int argc, const char **argv, const size_t *argvlen);
+    bool      ready() const { return ac_ != nullptr && ready_; }
 
 private:
     void connect();
@@ -342,6 +348,8 @@ ngx_http_analytics_redis_link::send(ngx_http_request_t *r,
     free_ = slot->next;
     slot->r = r;
     slot->handler = handler;
+    slot->internal = nullptr;
+    slot->internal_data = nullptr;
     slot->generation++;
     slot->sent = ngx_current_msec;
     slot->next = NGX_HTTP_ANALYTICS_NO_SLOT;
@@ -357,6 +365,45 @@ ngx_http_analytics_redis_link::send(ngx_http_request_t *r,
     ref->slot = slot;
     ref->generation = slot->generation;
     cln->handler = on_request_gone;
+
+    if (!command_timer_.timer_set) {
+        arm_command_timer();
+    }
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_analytics_redis_link::send_internal(ngx_http_analytics_redis_internal_pt handler, void *data,
+    int argc, const char **argv, const size_t *argvlen)
+{
+    ngx_uint_t                        index;
+    ngx_http_analytics_redis_slot_t  *slot;
+
+    if (!ready() || free_ == NGX_HTTP_ANALYTICS_NO_SLOT) {
+        return NGX_DECLINED;
+    }
+    index = free_;
+    slot = &slots_[index];
+    if (redisAsyncCommandArgv(ac_, on_reply, slot, argc, argv, argvlen) != REDIS_OK) {
+        return NGX_DECLINED;
+    }
+
+    free_ = slot->next;
+    slot->r = nullptr;
+    slot->handler = nullptr;
+    slot->internal = handler;
+    slot->internal_data = data;
+    slot->generation++;
+    slot->sent = ngx_current_msec;
+    slot->next = NGX_HTTP_ANALYTICS_NO_SLOT;
+    if (tail_ == NGX_HTTP_ANALYTICS_NO_SLOT) {
+        head_ = index;
+    } else {
+        slots_[tail_].next = index;
+    }
+    tail_ = index;
+    pending_++;
 
     if (!command_timer_.timer_set) {
         arm_command_timer();
@@ -381,8 +428,10 @@ void
 ngx_http_analytics_redis_link::complete(ngx_http_analytics_redis_slot_t *slot,
     redisReply *reply)
 {
-    ngx_uint_t           index;
-    ngx_http_request_t  *r;
+    void                                  *internal_data;
+    ngx_uint_t                             index;
+    ngx_http_request_t                    *r;
+    ngx_http_analytics_redis_internal_pt   internal;
 
     index = slot - slots_;
 
@@ -397,7 +446,10 @@ ngx_http_analytics_redis_link::complete(ngx_http_analytics_redis_slot_t *slot,
     pending_--;
 
     r = slot->r;
+    internal = slot->internal;
+    internal_data = slot->internal_data;
     slot->r = nullptr;
+    slot->internal = nullptr;
     slot->generation++;
     slot->next = free_;
     free_ = index;
@@ -408,6 +460,9 @@ ngx_http_analytics_redis_link::complete(ngx_http_analytics_redis_slot_t *slot,
 
     if (r != nullptr && !exiting_) {
         slot->handler(r, reply);
+    }
+    if (internal != nullptr && !exiting_) {
+        internal(internal_data, reply);
     }
 }
 
@@ -714,6 +769,21 @@ void
 ngx_http_analytics_redis_exit_worker(void)
 {
     ngx_http_analytics_redis_worker_link.shutdown();
+}
+
+
+ngx_int_t
+ngx_http_analytics_redis_send_internal(ngx_http_analytics_redis_internal_pt handler, void *data,
+    int argc, const char **argv, const size_t *argvlen)
+{
+    return ngx_http_analytics_redis_worker_link.send_internal(handler, data, argc, argv, argvlen);
+}
+
+
+ngx_flag_t
+ngx_http_analytics_redis_ready(void)
+{
+    return ngx_http_analytics_redis_worker_link.ready();
 }
 
 

@@ -39,4 +39,15 @@ ngx_int_t ngx_http_analytics_redis_send(ngx_http_request_t *r,
     ngx_http_analytics_redis_reply_pt handler, int argc, const char **argv,
     const size_t *argvlen);
 
+/* reply is NULL when the call failed */
+typedef void (*ngx_http_analytics_redis_internal_pt)(void *data, redisReply *reply);
+
+/* the same for a call of the module's own (the spool's replay), with no
+ * request behind it: handler runs exactly once, unless the worker exits */
+ngx_int_t ngx_http_analytics_redis_send_internal(ngx_http_analytics_redis_internal_pt handler,
+    void *data, int argc, const char **argv, const size_t *argvlen);
+
+/* connected and the functions loaded */
+ngx_flag_t ngx_http_analytics_redis_ready(void);
+
 #endif

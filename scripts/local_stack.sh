@@ -14,6 +14,7 @@
 # records them in DIR/ports so later commands reuse them.
 # STACK_REDIS_EXTERNAL=1: Redis at STACK_REDIS_PORT is someone else's (a
 # Redis Cluster node, say): neither started nor stopped here.
+# STACK_SPOOL=off: nginx runs without analytics_spool (default: on, in DIR/nginx/spool).
 # BUILD_DIR (build) holds the module and the aggregator.
 set -euo pipefail
 
@@ -36,8 +37,9 @@ else
   PG_PORT=${STACK_PG_PORT:-5440}
   AGGREGATOR_PORT=${STACK_AGGREGATOR_PORT:-8081}
   REDIS_EXTERNAL=${STACK_REDIS_EXTERNAL:-}
-  printf 'HTTP_PORT=%s\nREDIS_PORT=%s\nPG_PORT=%s\nAGGREGATOR_PORT=%s\nREDIS_EXTERNAL=%s\n' \
-    "$HTTP_PORT" "$REDIS_PORT" "$PG_PORT" "$AGGREGATOR_PORT" "$REDIS_EXTERNAL" > "$dir/ports"
+  SPOOL=${STACK_SPOOL:-on}
+  printf 'HTTP_PORT=%s\nREDIS_PORT=%s\nPG_PORT=%s\nAGGREGATOR_PORT=%s\nREDIS_EXTERNAL=%s\nSPOOL=%s\n' \
+    "$HTTP_PORT" "$REDIS_PORT" "$PG_PORT" "$AGGREGATOR_PORT" "$REDIS_EXTERNAL" "$SPOOL" > "$dir/ports"
 fi
 
 database_url="postgresql://postgres@127.0.0.1:$PG_PORT/analytics"
@@ -164,6 +166,7 @@ write_nginx_conf() {
       -e "s|@AGGREGATOR_PORT@|$AGGREGATOR_PORT|" \
       -e "s|@HTTP_PORT@|$HTTP_PORT|" \
       -e "s|@ROOT@|$root|g" \
+      -e "s|@SPOOL@|$([ "${SPOOL:-on}" = off ] && echo off || echo "$dir/nginx/spool")|" \
       "$root/config/nginx/local.conf.in" > "$dir/nginx/nginx.conf"
 }
 

@@ -6,7 +6,8 @@ use lib 't/lib';
 use Test::More;
 use Analytics::Stack;
 
-my $stack = Analytics::Stack->new;
+# without analytics_spool: what a host answers with Redis away and no spool
+my $stack = Analytics::Stack->new(spool => 0);
 my $demo = $stack->demo;
 my $track = '/api/v1/analytics/track';
 

@@ -7,7 +7,8 @@ use Test::More;
 use JSON::PP;
 use Analytics::Stack;
 
-my $stack = Analytics::Stack->new;
+# without analytics_spool: what a host answers with Redis away and no spool
+my $stack = Analytics::Stack->new(spool => 0);
 my $path = '/api/v1/interactions';
 my $demo = $stack->demo;
 my $recorded = '{"status":"success"}';

@@ -43,6 +43,7 @@ sub new {
     # test data is thrown away: fsync off makes PostgreSQL start and commit faster
     local $ENV{STACK_PG_FSYNC} = 'off';
     local $ENV{STACK_REDIS_EXTERNAL} = $options{redis_port} ? 1 : '';
+    local $ENV{STACK_SPOOL} = exists $options{spool} && !$options{spool} ? 'off' : 'on';
     $self->stack('start') == 0 or do { $self->dump_logs; die "the stack did not start\n" };
     $self->{admin_token} = slurp("$dir/admin-token");
     chomp $self->{admin_token};

@@ -1,0 +1,27 @@
+/*
+ * The worker's spool: when Redis cannot be reached, an accepted event's
+ * FCALL is appended to a file of the worker's own (<path>/spool-<worker>.bin)
+ * and answered as accepted; once Redis answers again the calls are replayed
+ * in order and the file is emptied. Bounded in size; flushed to disk every
+ * 200 ms rather than per event. A replayed call that Redis had already
+ * seen adds an entry the aggregator drops by its event id.
+ */
+#ifndef NGX_HTTP_ANALYTICS_SPOOL_H
+#define NGX_HTTP_ANALYTICS_SPOOL_H
+
+#include "ngx_http_analytics_nginx.h"
+
+typedef struct {
+    ngx_path_t  *path;       /* NULL: no spool */
+    size_t       max_size;   /* bytes per worker */
+} ngx_http_analytics_spool_conf_t;
+
+ngx_int_t ngx_http_analytics_spool_init_worker(ngx_cycle_t *cycle,
+    const ngx_http_analytics_spool_conf_t *conf);
+void ngx_http_analytics_spool_exit_worker(void);
+
+/* NGX_OK once the call is in the file; NGX_DECLINED without a spool, when
+ * it is full, or on a write error (the caller answers as without one) */
+ngx_int_t ngx_http_analytics_spool_append(int argc, const char **argv, const size_t *argvlen);
+
+#endif

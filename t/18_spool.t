@@ -1,0 +1,64 @@
+# Redis away: accepted events go to the worker's spool and are answered as
+# accepted; when Redis is back they are replayed into the stream, and every
+# one of them reaches PostgreSQL exactly once.
+use strict;
+use warnings;
+use lib 't/lib';
+use Test::More;
+use Analytics::Stack;
+
+my $stack = Analytics::Stack->new;
+my $spool = $stack->dir . '/nginx/spool/spool-0.bin';
+sub rows { $stack->psql("SELECT count(*) FROM events WHERE metadata->>'load' = 'spool' OR type = 'purchase' OR type = 'pageview'") }
+
+subtest 'accepted while Redis is stopped, stored once it is back' => sub {
+    is($stack->request('POST', '/api/v1/analytics/track', { tenant_id => 'demo', type => 'call', metadata => { load => 'warm' } })->{status},
+       202, 'connected first');
+    is($stack->stack('stop-redis'), 0, 'Redis stopped');
+    my %statuses;
+    for my $i (1 .. 40) {
+        $statuses{ $stack->request('POST', '/api/v1/analytics/track',
+                                   { tenant_id => 'demo', type => 'call', metadata => { load => 'spool', i => $i } })->{status} }++;
+    }
+    is_deeply(\%statuses, { 202 => 40 }, 'forty track events accepted');
+    my $r = $stack->request('POST', '/api/v1/analytics/conversion', { tenant_slug => 'demo', transaction_id => 'spooled-1', value => 12.5 });
+    is($r->{content}, '{"status":"ok","transaction_id":"spooled-1"}', 'a conversion: ok');
+    $r = $stack->request('GET', '/collect.gif?t=demo&u=https%3A%2F%2Fshop.example%2F%3Futm_source%3Dgoogle');
+    is($r->{headers}{'content-type'}, 'image/gif', 'a pixel: the GIF');
+    $r = $stack->request('POST', '/api/v1/analytics/track', { tenant_id => 'nobody-here', type => 'call', metadata => { load => 'spool' } });
+    is($r->{status}, 202, 'an unknown tenant cannot be told now: accepted');
+    $r = $stack->request('POST', '/api/v1/analytics/track', { tenant_id => 'demo', type => 'nope' });
+    is($r->{status}, 422, 'an invalid body is still refused');
+    ok(-s $spool, 'the spool holds them (' . (-s $spool) . ' bytes)');
+    unlike(Analytics::Stack::slurp($spool), qr/127\.0\.0\.1/, 'without the client\'s address');
+    is(rows(), 0, 'nothing stored yet');
+
+    is($stack->stack('start-redis'), 0, 'Redis started');
+    ok($stack->wait_until('42 rows', 30, sub { rows() == 42 }), 'the 40, the conversion and the page view arrived');
+    ok($stack->wait_until('an empty spool', 10, sub { -z $spool }), 'the spool is emptied');
+    sleep 1;
+    is(rows(), 42, 'exactly once');
+    is($stack->psql("SELECT count(DISTINCT metadata->>'i') FROM events WHERE metadata->>'load' = 'spool'"), 40, 'each event once');
+    is($stack->psql("SELECT count(*) FROM events WHERE metadata->>'load' = 'spool' AND visitor_key IS NOT NULL"), 0,
+       'spooled events carry no visitor key');
+    is($stack->psql("SELECT value_minor, currency FROM conversions WHERE transaction_id = 'spooled-1'"), '1250|HNL', 'the conversion row');
+    is($stack->psql("SELECT source FROM interactions i JOIN events e ON e.id = i.event_id WHERE e.type = 'pageview'"), 'Google',
+       'the page view classified');
+    like(Analytics::Stack::slurp($stack->dir . '/nginx/error.log'), qr/replayed 43 spooled events into Redis/,
+         'the replay is logged (the unknown tenant\'s call included, and dropped by Redis)');
+};
+
+subtest 'a worker started with a full spool replays it' => sub {
+    is($stack->stack('stop-redis'), 0, 'Redis stopped');
+    for my $i (1 .. 5) {
+        $stack->request('POST', '/api/v1/analytics/track', { tenant_id => 'demo', type => 'call', metadata => { load => 'spool', i => 100 + $i } });
+    }
+    ok(-s $spool, 'spooled');
+    is($stack->stack('stop-nginx'), 0, 'nginx stopped with the spool full');
+    is($stack->stack('start-redis'), 0, 'Redis started');
+    is($stack->stack('start-nginx'), 0, 'nginx started');
+    ok($stack->wait_until('47 rows', 30, sub { rows() == 47 }), 'the new worker replayed its predecessor\'s spool');
+};
+
+$stack->finish;
+done_testing;
