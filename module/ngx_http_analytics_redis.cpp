@@ -50,6 +50,7 @@ private:
     void drop(const char *why, bool at_once = false);
     void schedule_reconnect(bool at_once = false);
     void arm_command_timer();
+    void enqueue(ngx_uint_t index);
     void complete(ngx_http_analytics_redis_slot_t *slot, redisReply *reply);
     bool retarget(const char *ip, size_t ip_len, long long port);
 
@@ -345,11 +346,27 @@ ngx_http_analytics_redis_link::send(ngx_http_request_t *r,
         return NGX_DECLINED;
     }
 
-    free_ = slot->next;
     slot->r = r;
     slot->handler = handler;
     slot->internal = nullptr;
     slot->internal_data = nullptr;
+    enqueue(index);
+
+    ref = static_cast<ngx_http_analytics_redis_slot_ref_t *>(cln->data);
+    ref->slot = slot;
+    ref->generation = slot->generation;
+    cln->handler = on_request_gone;
+    return NGX_OK;
+}
+
+
+/* the free slot index, just sent, joins the in-flight FIFO */
+void
+ngx_http_analytics_redis_link::enqueue(ngx_uint_t index)
+{
+    ngx_http_analytics_redis_slot_t  *slot = &slots_[index];
+
+    free_ = slot->next;
     slot->generation++;
     slot->sent = ngx_current_msec;
     slot->next = NGX_HTTP_ANALYTICS_NO_SLOT;
@@ -361,15 +378,9 @@ ngx_http_analytics_redis_link::send(ngx_http_request_t *r,
     tail_ = index;
     pending_++;
 
-    ref = static_cast<ngx_http_analytics_redis_slot_ref_t *>(cln->data);
-    ref->slot = slot;
-    ref->generation = slot->generation;
-    cln->handler = on_request_gone;
-
     if (!command_timer_.timer_set) {
         arm_command_timer();
     }
-    return NGX_OK;
 }
 
 
@@ -389,25 +400,11 @@ ngx_http_analytics_redis_link::send_internal(ngx_http_analytics_redis_internal_p
         return NGX_DECLINED;
     }
 
-    free_ = slot->next;
     slot->r = nullptr;
     slot->handler = nullptr;
     slot->internal = handler;
     slot->internal_data = data;
-    slot->generation++;
-    slot->sent = ngx_current_msec;
-    slot->next = NGX_HTTP_ANALYTICS_NO_SLOT;
-    if (tail_ == NGX_HTTP_ANALYTICS_NO_SLOT) {
-        head_ = index;
-    } else {
-        slots_[tail_].next = index;
-    }
-    tail_ = index;
-    pending_++;
-
-    if (!command_timer_.timer_set) {
-        arm_command_timer();
-    }
+    enqueue(index);
     return NGX_OK;
 }
 
