@@ -156,6 +156,10 @@ analytics_collect_validate(json_t *root, analytics_track_request *request, analy
     }
 
     request->type = json_is_string(name) ? json_string_value(name) : "pageview";
+    if (json_is_string(tracker)) {
+        request->tracker_id = json_string_value(tracker);
+        request->tracker_id_len = json_string_length(tracker);
+    }
 
     metadata = json_object();
     if (metadata == NULL) {

@@ -47,6 +47,8 @@ typedef struct {
     char       *metadata_json;    /* compact object text, product_id merged in; malloc'd */
     size_t      metadata_json_len;
     void       *document;         /* the parsed json_t, owned */
+    const char *tracker_id;       /* the tracker's trackerId, or NULL; points into the document */
+    size_t      tracker_id_len;
     char        tenant_text[24];  /* an integer tenant_id as text */
 } analytics_track_request;
 

@@ -79,6 +79,8 @@ typedef struct {
     ngx_str_t                         answer_body;
     /* a conversion's transaction_id as JSON, echoed in its answer */
     ngx_str_t                         transaction_json;
+    /* the tracker's trackerId: the visitor, instead of address and agent */
+    ngx_str_t                         tracker;
     /* funnel/track: the steps as a JSON array, echoed as "data" */
     ngx_str_t                         steps_json;
     /* the body's tenant, for a per-tenant rate limit; empty when unknown */
@@ -125,7 +127,7 @@ static ngx_int_t ngx_http_analytics_conversion_answer(ngx_http_request_t *r,
     ngx_http_analytics_ctx_t *ctx, ngx_uint_t recorded);
 static void ngx_http_analytics_outgoing_init(ngx_http_request_t *r,
     analytics_outgoing_event *event, const char *kind);
-static ngx_int_t ngx_http_analytics_visitor_source(ngx_http_request_t *r,
+static ngx_int_t ngx_http_analytics_visitor_source(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
     ngx_str_t *source);
 static ngx_int_t ngx_http_analytics_country(ngx_http_request_t *r,
     ngx_http_analytics_loc_conf_t *alcf, ngx_str_t *country);
@@ -676,6 +678,16 @@ ngx_http_analytics_event_dispatch(ngx_http_request_t *r, ngx_http_analytics_ctx_
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    if (request.tracker_id != NULL) {
+        ctx->tracker.data = static_cast<u_char *>(ngx_pnalloc(r->pool, request.tracker_id_len));
+        if (ctx->tracker.data == NULL) {
+            analytics_track_request_free(&request);
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+        ngx_memcpy(ctx->tracker.data, request.tracker_id, request.tracker_id_len);
+        ctx->tracker.len = request.tracker_id_len;
+    }
+
     /* every hit of the tracker is an interaction, its source classified later */
     ngx_http_analytics_outgoing_init(r, &event,
         interaction || ctx->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_COLLECT ? "interaction" : "track");
@@ -1093,7 +1105,7 @@ ngx_http_analytics_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
         n = 0;
 
     } else {
-        if (ngx_http_analytics_visitor_source(r, &visitor) != NGX_OK) {
+        if (ngx_http_analytics_visitor_source(r, ctx, &visitor) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
         ngx_http_analytics_event_random(random);
@@ -1493,11 +1505,21 @@ ngx_http_analytics_reply(ngx_http_request_t *r, redisReply *reply)
 }
 
 
-/* "<client address>\n<user agent>": hashed with the day's salt in Redis */
+/* "<client address>\n<user agent>": hashed with the day's salt in Redis;
+ * or "tracker\n<trackerId>" when the tracker names its visitor */
 static ngx_int_t
-ngx_http_analytics_visitor_source(ngx_http_request_t *r, ngx_str_t *source)
+ngx_http_analytics_visitor_source(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx, ngx_str_t *source)
 {
     ngx_str_t  *address, agent;
+
+    if (ctx->tracker.len > 0) {
+        source->data = static_cast<u_char *>(ngx_pnalloc(r->pool, sizeof("tracker\n") - 1 + ctx->tracker.len));
+        if (source->data == NULL) {
+            return NGX_ERROR;
+        }
+        source->len = ngx_sprintf(source->data, "tracker\n%V", &ctx->tracker) - source->data;
+        return NGX_OK;
+    }
 
     address = &r->connection->addr_text;
     if (r->headers_in.user_agent != NULL) {

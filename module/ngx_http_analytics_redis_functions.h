@@ -55,7 +55,10 @@
  *
  * The visitor key is sha1(day's salt, tenant, ip, user agent): stable for a
  * visitor within a UTC day, unlinkable across days once the old salt is gone
- * (privacy-first analytics do the same). Functions replicate their effects,
+ * (privacy-first analytics do the same). A hit of the tracker with a
+ * trackerId sends "tracker\n<trackerId>" instead, and its key is
+ * sha1(tenant, that), without the salt: the site chose to recognise the
+ * visitor, so the key holds across days. Functions replicate their effects,
  * so the raw address reaches neither the AOF nor a replica.
  *
  * GCRA (as redis-cell does): one key per limited client, time from Redis
@@ -107,6 +110,10 @@ local function find_tenant(hash, how, ref)
 end
 
 local function visitor_key(salts, source, candidate, tenant_id, now)
+  -- a trackerId the site gave its visitor: the same visitor every day
+  if string.sub(source, 1, 8) == 'tracker\n' then
+    return redis.sha1hex(tenant_id .. '\n' .. source)
+  end
   local day = tostring(math.floor(now / 86400000000))
   local salt = redis.call('HGET', salts, day)
   if not salt then

@@ -7,6 +7,7 @@ use lib 't/lib';
 use Test::More;
 use File::Temp qw(tempdir);
 use IO::Compress::Gzip qw(gzip);
+use Digest::SHA qw(sha1_hex);
 use Analytics::Stack;
 
 my $stack = Analytics::Stack->new;
@@ -30,6 +31,21 @@ subtest 'POST /collect: a page view and a custom event' => sub {
        "pageview|Google|cpc|winter|\nsignup|Direct|(none)||user-7", 'stored as classified interactions');
 };
 
+subtest 'a trackerId names the visitor, whatever the agent, without the day\'s salt' => sub {
+    my $before = interactions();
+    for my $agent (qw(agent-one agent-two)) {
+        is($stack->request('POST', '/collect', { tenant => 'demo', url => 'https://shop.example/member', trackerId => 'member-9' },
+                           { 'User-Agent' => $agent })->{status}, 202, "a hit from $agent");
+    }
+    $stack->request('POST', '/collect', { tenant => 'demo', url => 'https://shop.example/member' }, { 'User-Agent' => 'agent-one' });
+    $stack->wait_until('three more', 10, sub { interactions() == $before + 3 });
+    my @keys = split /\n/, $stack->psql("SELECT visitor_key FROM events WHERE metadata->>'url' = 'https://shop.example/member'"
+                                         . " ORDER BY (metadata->>'trackerId') NULLS LAST, received_at");
+    is($keys[0], $keys[1], 'one visitor across two agents');
+    is($keys[0], sha1_hex("$stack->{demo}{id}\ntracker\nmember-9"), 'sha1 of tenant and trackerId: the same on any day');
+    isnt($keys[2], $keys[0], 'without a trackerId: address and agent');
+};
+
 subtest 'GET /collect.gif' => sub {
     my $r = $stack->request('GET', '/collect.gif?t=demo&u=https%3A%2F%2Fshop.example%2F%3Ffbclid%3Dx&r=&n=view_item&p=%7B%22sku%22%3A%22A1%22%7D&cb=123');
     is($r->{status}, 200, 'status 200');
@@ -37,7 +53,7 @@ subtest 'GET /collect.gif' => sub {
     is(length $r->{content}, 43, 'of 43 bytes');
     is(substr($r->{content}, 0, 6), 'GIF89a', 'GIF89a');
     is($r->{headers}{'cache-control'}, 'no-store', 'never cached');
-    $stack->wait_until('the pixel hit', 10, sub { interactions() == 3 });
+    $stack->wait_until('the pixel hit', 10, sub { interactions() == 6 });
     is($stack->psql("SELECT e.type, i.source, e.metadata->'props'->>'sku' FROM events e JOIN interactions i ON i.event_id = e.id"
                     . " WHERE e.type = 'view_item'"), 'view_item|Facebook|A1', 'stored');
 };
@@ -60,7 +76,7 @@ subtest 'bad hits get the family\'s errors' => sub {
     $r = $stack->request('POST', '/collect', '{"tenant":"demo","url":"https://a.example/' . ('x' x 9000) . '"}');
     is($r->{status}, 413, 'over the 8k limit: 413');
     sleep 1;
-    is(interactions(), 3, 'none of them stored');
+    is(interactions(), 6, 'none of them stored');
 };
 
 subtest 't.js is served small' => sub {
