@@ -6,6 +6,7 @@
 #include "http/server.h"
 #include "ingest/stream_consumer.h"
 #include "log.h"
+#include "limits/management_limit.h"
 #include "migrations.h"
 #include "routes/services.h"
 #include "settings.h"
@@ -147,6 +148,9 @@ int serve(const Settings &settings)
     routes::Services services{settings, pool, module_cache, counters};
     http::Router router;
     routes::register_all_routes(router, services);
+    limits::ManagementLimit management_limit(redis::Address::parse(settings.redis_url),
+                                             settings.management_rate_limit, std::chrono::minutes(1));
+    router.guard([&management_limit](const http::Request &request) { return management_limit.check(request); });
 
     http::ServerLimits limits;
     limits.threads = static_cast<unsigned>(settings.http_threads);

@@ -58,6 +58,8 @@ const std::map<std::string, Apply> &appliers()
          [](Settings &s, auto &k, auto &v) { s.claim_idle = std::chrono::milliseconds(parse_number(k, v, 100, 86400000)); }},
         {"ANALYTICS_MAINTENANCE_INTERVAL_MS",
          [](Settings &s, auto &k, auto &v) { s.maintenance_interval = std::chrono::milliseconds(parse_number(k, v, 100, 3600000)); }},
+        {"ANALYTICS_MANAGEMENT_RATE_LIMIT",
+         [](Settings &s, auto &k, auto &v) { s.management_rate_limit = parse_number(k, v, 0, 1000000); }},
         {"ANALYTICS_MAX_DELIVERIES",
          [](Settings &s, auto &k, auto &v) { s.max_deliveries = static_cast<int>(parse_number(k, v, 1, 1000)); }},
         {"ANALYTICS_DEAD_LETTER_STREAM", [](Settings &s, auto &, auto &v) { s.dead_letter_stream = v; }},

@@ -32,6 +32,7 @@ struct Settings {
     size_t max_body_bytes = 1 << 20;                  // ANALYTICS_MAX_BODY_BYTES
     std::chrono::milliseconds claim_idle{60000};      // ANALYTICS_CLAIM_IDLE_MS
     std::chrono::milliseconds maintenance_interval{10000};  // ANALYTICS_MAINTENANCE_INTERVAL_MS
+    long long management_rate_limit = 600;            // ANALYTICS_MANAGEMENT_RATE_LIMIT: per minute and token (or client); 0: off
     int max_deliveries = 5;                           // ANALYTICS_MAX_DELIVERIES: then the dead-letter stream
     std::string dead_letter_stream;                   // ANALYTICS_DEAD_LETTER_STREAM (default: <stream>:dead)
 

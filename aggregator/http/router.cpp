@@ -62,7 +62,15 @@ Response Router::dispatch(Request &request) const
         }
         request.path_params = std::move(params);
         try {
-            return route.handler(request);
+            Headers extra;
+            if (guard_) {
+                auto verdict = guard_(request);
+                if (auto *refusal = std::get_if<Response>(&verdict)) return *refusal;
+                extra = std::move(std::get<Headers>(verdict));
+            }
+            auto response = route.handler(request);
+            response.headers.insert(response.headers.end(), extra.begin(), extra.end());
+            return response;
         } catch (const std::exception &e) {
             log::error(request.method + " " + request.path + ": " + e.what());
             return error_response(500, "Internal server error");

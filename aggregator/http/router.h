@@ -6,16 +6,22 @@
 #include "http/message.h"
 
 #include <functional>
+#include <variant>
 #include <string>
 #include <vector>
 
 namespace analytics::http {
 
 using Handler = std::function<Response(Request &)>;
+using Headers = std::vector<std::pair<std::string, std::string>>;
+// runs before every matched route: a Response refuses the request (it is the
+// answer); otherwise its headers join the route's answer
+using Guard = std::function<std::variant<Response, Headers>(const Request &)>;
 
 class Router {
 public:
     void add(const std::string &method, const std::string &pattern, Handler handler);
+    void guard(Guard guard) { guard_ = std::move(guard); }
     Response dispatch(Request &request) const;
     // every route as "METHOD pattern", in the order they were added
     std::vector<std::string> describe() const;
@@ -28,6 +34,7 @@ private:
         Handler handler;
     };
     std::vector<Route> routes_;
+    Guard guard_;
 };
 
 }  // namespace analytics::http

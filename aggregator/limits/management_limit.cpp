@@ -1,0 +1,84 @@
+#include "limits/management_limit.h"
+#include "auth/tokens.h"
+#include "json.h"
+#include "log.h"
+
+#include "../../module/ngx_http_analytics_redis_functions.h"
+
+#include <memory>
+
+namespace analytics::limits {
+namespace {
+
+// one connection per HTTP thread, made on first use and after any error
+thread_local std::unique_ptr<redis::Connection> thread_connection;
+
+// who is counted: the token (by its hash) or, without one, the client
+std::string client_of(const http::Request &request)
+{
+    auto authorization = request.header("authorization");
+    if (authorization && authorization->size() > 7 && authorization->compare(0, 7, "Bearer ") == 0) {
+        return "token:" + auth::token_hash_literal(authorization->substr(7)).substr(2);
+    }
+    auto forwarded = request.header("x-forwarded-for");
+    if (forwarded && !forwarded->empty()) {
+        return "address:" + forwarded->substr(0, forwarded->find(','));
+    }
+    return "address:" + request.client_address;
+}
+
+http::Response too_many(const http::Request &request)
+{
+    if (request.path.starts_with("/api/v1/reports/")) {
+        auto body = json::take(json_object());
+        json_object_set_new(body.get(), "status", json_string("error"));
+        json_object_set_new(body.get(), "message", json_string("Too Many Attempts."));
+        return http::Response{429, json::dump(body.get()), "application/json", {}};
+    }
+    return http::error_response(429, "Too Many Attempts.");
+}
+
+}  // namespace
+
+std::variant<http::Response, http::Headers> ManagementLimit::check(const http::Request &request) const
+{
+    if (limit_ <= 0 || !request.path.starts_with("/api/")) return http::Headers{};
+
+    std::vector<std::string> call = {"FCALL", ngx_http_analytics_ingest_function, "5", "{analytics}:tenants",
+                                     "{analytics}:events", "{analytics}:rate:manage:" + client_of(request),
+                                     "{analytics}:visitor-salts", "{analytics}:products", "count",
+                                     std::to_string(limit_), std::to_string(period_.count()), "any", "", "", "", ""};
+    try {
+        if (!thread_connection) {
+            thread_connection = std::make_unique<redis::Connection>(address_, std::chrono::seconds(1));
+        }
+        auto reply = thread_connection->command(call);
+        if (reply->type == REDIS_REPLY_ERROR && std::string_view(reply->str, reply->len).find("Function not found")
+                                                    != std::string_view::npos)
+        {
+            // no nginx has loaded the library on this Redis yet
+            thread_connection->checked({"FUNCTION", "LOAD", "REPLACE", ngx_http_analytics_redis_library});
+            reply = thread_connection->command(call);
+        }
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 4) {
+            throw redis::Error(reply->type == REDIS_REPLY_ERROR ? std::string(reply->str, reply->len)
+                                                                : "unexpected reply");
+        }
+        long long status = reply->element[0]->integer;
+        http::Headers headers = {{"X-RateLimit-Limit", std::to_string(reply->element[1]->integer)},
+                                 {"X-RateLimit-Remaining", std::to_string(reply->element[2]->integer)}};
+        if (status == 429) {
+            auto refusal = too_many(request);
+            refusal.headers = headers;
+            refusal.headers.emplace_back("Retry-After", std::to_string(std::max<long long>(1, reply->element[3]->integer)));
+            return refusal;
+        }
+        return headers;
+    } catch (const std::exception &e) {
+        thread_connection.reset();
+        log::warn(std::string("management rate limit not checked (Redis): ") + e.what());
+        return http::Headers{};
+    }
+}
+
+}  // namespace analytics::limits

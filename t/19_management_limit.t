@@ -1,0 +1,54 @@
+# Management and reporting routes are rate-limited through Redis with the
+# public routes' headers: per token, or per client without one; 429 in the
+# family's shape with Retry-After; health routes are not limited.
+use strict;
+use warnings;
+use lib 't/lib';
+use Test::More;
+use Analytics::Stack;
+
+my $stack = Analytics::Stack->new;
+$stack->restart_aggregator(ANALYTICS_MANAGEMENT_RATE_LIMIT => 3);
+my $reader = $stack->admin_request('POST', '/api/v1/admin/tokens',
+    { tenant_id => 'demo', subject => 'reports', scopes => ['reports:read'] })->{json}{token};
+
+subtest 'three a minute per token, then 429' => sub {
+    my @answers = map { $stack->admin_request('GET', '/api/v1/admin/tenants') } 1 .. 4;
+    is(join(' ', map { $_->{status} } @answers), '200 200 429 429',
+       'the admin token had used one call issuing the reader token');
+    is($answers[0]{headers}{'x-ratelimit-limit'}, 3, 'X-RateLimit-Limit');
+    is($answers[0]{headers}{'x-ratelimit-remaining'}, 1, 'X-RateLimit-Remaining counts down');
+    is($answers[1]{headers}{'x-ratelimit-remaining'}, 0, 'to 0');
+    is($answers[2]{content}, '{"statusCode":429,"message":"Too Many Attempts.","error":"Too Many Requests"}', 'the project shape');
+    ok($answers[2]{headers}{'retry-after'} >= 1, 'Retry-After: ' . $answers[2]{headers}{'retry-after'});
+
+    my $r = $stack->request('GET', '/api/v1/reports/funnel?account_id=demo&report_type=Source&date_range=today', undef,
+                            { Authorization => "Bearer $reader" });
+    is($r->{status}, 200, 'another token has its own bucket');
+    is($r->{headers}{'x-ratelimit-remaining'}, 2, 'and its own count');
+    $stack->request('GET', '/api/v1/reports/funnel?account_id=demo&report_type=Source&date_range=today', undef,
+                    { Authorization => "Bearer $reader" }) for 1 .. 2;
+    $r = $stack->request('GET', '/api/v1/reports/funnel?account_id=demo&report_type=Source&date_range=today', undef,
+                         { Authorization => "Bearer $reader" });
+    is($r->{status}, 429, 'the report route is limited too');
+    is($r->{content}, '{"status":"error","message":"Too Many Attempts."}', 'in the report\'s shape');
+};
+
+subtest 'without a token the client is counted; health is never limited' => sub {
+    my @statuses = map { $stack->request('GET', '/api/v1/admin/tenants')->{status} } 1 .. 4;
+    is("@statuses", '401 401 401 429', 'unauthenticated calls count as well');
+    is($stack->request('GET', '/healthz')->{status}, 200, '/healthz');
+    ok(!defined $stack->request('GET', '/metrics')->{headers}{'x-ratelimit-limit'}, 'no limit headers on /metrics');
+};
+
+subtest 'Redis away: the limit fails open' => sub {
+    is($stack->stack('stop-redis'), 0, 'Redis stopped');
+    my $r = $stack->request('GET', '/api/v1/reports/funnel?account_id=demo&report_type=Source&date_range=today', undef,
+                         { Authorization => "Bearer $reader" });
+    is($r->{status}, 200, 'answered without the limit');
+    ok(!defined $r->{headers}{'x-ratelimit-limit'}, 'and without its headers');
+    is($stack->stack('start-redis'), 0, 'Redis started');
+};
+
+$stack->finish;
+done_testing;
