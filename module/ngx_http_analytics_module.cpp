@@ -7,6 +7,7 @@
 #include "ngx_http_analytics_redis.h"
 #include "ngx_http_analytics_redis_functions.h"
 #include "ngx_http_analytics_spool.h"
+#include "ngx_http_analytics_local_limit.h"
 
 #include "cluster_slot.h"
 #include "collect_request.h"
@@ -28,6 +29,9 @@ typedef struct {
     ngx_http_analytics_redis_conf_t   redis;
     ngx_flag_t                        redis_configured;
     ngx_http_analytics_spool_conf_t   spool;
+    /* the host's limit while Redis is away, shared by the workers */
+    ngx_shm_zone_t                   *local_limit;
+    size_t                            local_limit_size;
     ngx_flag_t                        endpoints_used;
     ngx_str_t                         stream;
     ngx_str_t                         tenants_key;
@@ -206,6 +210,13 @@ static ngx_command_t  ngx_http_analytics_commands[] = {
       ngx_http_analytics_spool,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
+      NULL },
+
+    { ngx_string("analytics_local_limit_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_analytics_main_conf_t, local_limit_size),
       NULL },
 
     { ngx_string("analytics_stream"),
@@ -1143,7 +1154,23 @@ ngx_http_analytics_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
         return NGX_DONE;
     }
 
-    /* Redis is out of reach: an event goes to the spool and is accepted */
+    /* Redis is out of reach: the host's own limit stands in for the fleet's */
+    if (alcf->rate.enabled && amcf->local_limit != NULL) {
+        ngx_int_t  remaining, retry_after;
+
+        retry_after = 1;
+        rc = ngx_http_analytics_local_limit_take(amcf->local_limit, &rate_key, alcf->rate.limit,
+                                                 alcf->rate.period, &remaining, &retry_after);
+        if (ngx_http_analytics_rate_headers(r, alcf->rate.limit, remaining, retry_after) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+        if (rc == NGX_BUSY) {
+            ngx_http_analytics_retry_after(r, retry_after);
+            return ngx_http_analytics_send_json(r, NGX_HTTP_TOO_MANY_REQUESTS, &ngx_http_analytics_too_many);
+        }
+    }
+
+    /* an event goes to the spool and is accepted */
     if (event != NULL && !ctx->answer_status) {
         rc = ngx_http_analytics_spool_event(r, ctx, head, head + 4 + 2 * n, argv, argvlen);
         if (rc != NGX_DECLINED) {
@@ -1965,6 +1992,7 @@ ngx_http_analytics_create_main_conf(ngx_conf_t *cf)
     amcf->redis.connect_timeout = NGX_CONF_UNSET_MSEC;
     amcf->redis.command_timeout = NGX_CONF_UNSET_MSEC;
     amcf->redis.max_pending = NGX_CONF_UNSET_UINT;
+    amcf->local_limit_size = NGX_CONF_UNSET_SIZE;
     amcf->redis_configured = 0;
     amcf->endpoints_used = 0;
 
@@ -2008,6 +2036,19 @@ ngx_http_analytics_init_main_conf(ngx_conf_t *cf, void *conf)
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"analytics_redis_max_pending\" must be at least 1");
         return static_cast<char *>(NGX_CONF_ERROR);
+    }
+
+    ngx_conf_init_size_value(amcf->local_limit_size, 1024 * 1024);
+    if (amcf->endpoints_used) {
+        if (amcf->local_limit_size < 64 * 1024) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"analytics_local_limit_zone\" must be at least 64k");
+            return static_cast<char *>(NGX_CONF_ERROR);
+        }
+        amcf->local_limit = ngx_http_analytics_local_limit_zone(cf, amcf->local_limit_size,
+                                                                &ngx_http_analytics_module);
+        if (amcf->local_limit == NULL) {
+            return static_cast<char *>(NGX_CONF_ERROR);
+        }
     }
 
     if (amcf->endpoints_used && !amcf->redis_configured) {

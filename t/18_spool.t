@@ -60,5 +60,23 @@ subtest 'a worker started with a full spool replays it' => sub {
     ok($stack->wait_until('47 rows', 30, sub { rows() == 47 }), 'the new worker replayed its predecessor\'s spool');
 };
 
+subtest 'with Redis away the host\'s own limit holds' => sub {
+    is($stack->stack('stop-redis'), 0, 'Redis stopped');
+    my @answers = map { $stack->request('POST', '/test/rate-limited/track', { tenant_id => 'demo', type => 'location_view',
+                                                                             metadata => { load => 'local' } },
+                                        { 'X-Client' => 'local-limit' }) } 1 .. 4;
+    is(join(' ', map { $_->{status} } @answers), '202 202 202 429', 'three a minute (the location\'s limit), then 429');
+    is($answers[0]{headers}{'x-ratelimit-limit'}, 3, 'X-RateLimit-Limit');
+    is($answers[0]{headers}{'x-ratelimit-remaining'}, 2, 'X-RateLimit-Remaining');
+    is($answers[2]{headers}{'x-ratelimit-remaining'}, 0, 'down to 0');
+    is($answers[3]{content}, '{"message":"Too Many Attempts.","errors":{}}', 'the 429 body');
+    ok($answers[3]{headers}{'retry-after'} >= 1, 'Retry-After');
+    is($stack->request('POST', '/test/rate-limited/track', { tenant_id => 'demo', type => 'location_view', metadata => { load => 'local' } },
+                       { 'X-Client' => 'another-client' })->{status}, 202, 'another key has its own');
+    is($stack->stack('start-redis'), 0, 'Redis started');
+    ok($stack->wait_until('the four accepted', 30,
+        sub { $stack->psql("SELECT count(*) FROM events WHERE metadata->>'load' = 'local'") == 4 }), 'the accepted ones arrive');
+};
+
 $stack->finish;
 done_testing;
