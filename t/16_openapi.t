@@ -75,6 +75,7 @@ subtest 'every documented route is answered through nginx' => sub {
     for my $key (sort keys %documented) {
         my ($method, $path) = split / /, $key, 2;
         (my $concrete = $path) =~ s/\{tenant\}/demo/g;
+        $concrete =~ s/\{projectId\}/demo/g;
         $concrete =~ s/\{session\}/s-1/g;
         $concrete =~ s/\{id\}/1/g;
         my $r = $stack->request($method, $concrete, $method =~ /^(POST|PUT|PATCH)$/ ? {} : undef);

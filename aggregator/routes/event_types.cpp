@@ -1,0 +1,239 @@
+// /api/v1/projects/{projectId}/event-types (webmarketer-api): list with its
+// filters and multi-field sort, create, and read by reference. A token of
+// the project's tenant (or an admin token): events:read to read, manage to
+// create; another project's token gets 404. Errors in the project shape.
+#include "json.h"
+#include "routes/authorization.h"
+#include "routes/request_body.h"
+#include "routes/services.h"
+#include "tenants/tenant_store.h"
+
+#include <algorithm>
+#include <set>
+
+namespace analytics::routes {
+namespace {
+
+constexpr const char *kColumns =
+    "id::text, rfc3339(created_at), rfc3339(updated_at), rfc3339(archived_at), reference, name,"
+    " fields::text, metadata::text, expiration_policy::text";
+
+json_t *event_type_json(const postgres::Result &rows, int row, const std::string &project)
+{
+    json_t *item = json_object();
+    json_object_set_new(item, "_id", json::string(rows.text(row, 0)));
+    json_object_set_new(item, "createdAt", json::string(rows.text(row, 1)));
+    json_object_set_new(item, "updatedAt", json::string(rows.text(row, 2)));
+    json_object_set_new(item, "archivedAt", rows.is_null(row, 3) ? json_null() : json::string(rows.text(row, 3)));
+    json_object_set_new(item, "projectId", json::string(project));
+    json_object_set_new(item, "reference", json::string(rows.text(row, 4)));
+    json_object_set_new(item, "name", json::string(rows.text(row, 5)));
+    for (auto [key, column] : {std::pair{"fields", 6}, std::pair{"metadata", 7}, std::pair{"expirationPolicy", 8}}) {
+        auto value = rows.is_null(row, column) ? std::nullopt : json::parse(rows.text(row, column));
+        json_object_set_new(item, key, value ? json_incref(value->get()) : json_null());
+    }
+    json_object_set_new(item, "phoneParsingConfig", json_array());
+    return item;
+}
+
+// the project the path names, if this token may use it for scope
+std::variant<tenants::Tenant, http::Response> project_of(postgres::Connection &db, http::Request &request,
+                                                         const std::string &scope)
+{
+    auto auth = authorize(db, request, scope);
+    if (auto *denied = std::get_if<http::Response>(&auth)) return *denied;
+    const auto &principal = std::get<auth::Principal>(auth);
+    auto tenant = tenants::find(db, request.path_params["projectId"]);
+    if (!tenant || (principal.tenant_id && *principal.tenant_id != tenant->id)) {
+        return http::error_response(404, "Project not found");
+    }
+    return *tenant;
+}
+
+bool is_reference(const std::string &text)
+{
+    return tenants::is_valid_slug(text) || (text.size() >= 1 && text.size() <= 2
+                                            && std::all_of(text.begin(), text.end(), [](char c) {
+                                                   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+                                               }));
+}
+
+// "name,-createdAt" as ORDER BY terms, or nullopt for an unknown field
+std::optional<std::string> order_by(const std::string &sort)
+{
+    static const std::map<std::string, std::string> columns = {
+        {"name", "name"}, {"reference", "reference"}, {"createdAt", "created_at"}, {"updatedAt", "updated_at"}};
+    std::string terms;
+    size_t start = 0;
+    while (start <= sort.size()) {
+        size_t comma = sort.find(',', start);
+        std::string field = sort.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        bool descending = !field.empty() && field[0] == '-';
+        if (descending) field.erase(0, 1);
+        auto column = columns.find(field);
+        if (column == columns.end()) return std::nullopt;
+        terms += (terms.empty() ? "" : ", ") + column->second + (descending ? " DESC" : " ASC");
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+    }
+    return terms + ", id";
+}
+
+// the fields array of a create request, checked; or the 400 refusing it
+std::variant<std::string, http::Response> fields_of(json_t *fields)
+{
+    static const std::set<std::string> types = {"string", "number", "boolean", "date"};
+    static const std::set<std::string> kinds = {"field", "state", "statistic", "identity"};
+    if (fields == nullptr) return std::string("[]");
+    if (!json_is_array(fields) || json_array_size(fields) > 200) {
+        return http::error_response(400, "fields must be an array of at most 200 fields");
+    }
+    std::set<std::string> keys;
+    auto checked = json::take(json_array());
+    size_t i;
+    json_t *field;
+    json_array_foreach(fields, i, field) {
+        std::string where = "fields[" + std::to_string(i) + "]";
+        json_t *key = json_object_get(field, "storageKey");
+        json_t *type = json_object_get(field, "type");
+        json_t *kind = json_object_get(field, "kind");
+        json_t *required = json_object_get(field, "required");
+        json_t *name = json_object_get(field, "name");
+        if (!json_is_object(field) || !json_is_string(key) || json_string_length(key) == 0
+            || json_string_length(key) > 64
+            || !std::all_of(json_string_value(key), json_string_value(key) + json_string_length(key),
+                            [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'; }))
+        {
+            return http::error_response(400, where + ".storageKey must be 1 to 64 letters, digits or _");
+        }
+        if (!keys.insert(json_string_value(key)).second) {
+            return http::error_response(400, where + ".storageKey repeats an earlier field");
+        }
+        if (!json_is_string(type) || !types.count(json_string_value(type))) {
+            return http::error_response(400, where + ".type must be one of string, number, boolean, date");
+        }
+        if (kind && !(json_is_string(kind) && kinds.count(json_string_value(kind)))) {
+            return http::error_response(400, where + ".kind must be one of field, state, statistic, identity");
+        }
+        if (required && !json_is_boolean(required)) {
+            return http::error_response(400, where + ".required must be a boolean");
+        }
+        if (name && !(json_is_string(name) && json_string_length(name) <= 200)) {
+            return http::error_response(400, where + ".name must be a string of at most 200 characters");
+        }
+        json_t *out = json_object();
+        json_object_set(out, "storageKey", key);
+        json_object_set_new(out, "name", name ? json_incref(name) : json_incref(key));
+        json_object_set(out, "type", type);
+        json_object_set_new(out, "kind", kind ? json_incref(kind) : json_string("field"));
+        json_object_set_new(out, "required", json_boolean(required && json_is_true(required)));
+        json_array_append_new(checked.get(), out);
+    }
+    return json::dump(checked.get());
+}
+
+}  // namespace
+
+void register_event_type_routes(http::Router &router, Services &services)
+{
+    router.add("GET", "/api/v1/projects/{projectId}/event-types", [&services](http::Request &request) {
+        auto db = services.db.borrow();
+        auto project = project_of(*db, request, "events:read");
+        if (auto *denied = std::get_if<http::Response>(&project)) return *denied;
+        auto page = page_of(request, 1000);
+        if (auto *bad = std::get_if<http::Response>(&page)) return *bad;
+
+        auto query = [&request](const char *name) -> postgres::Param {
+            auto found = request.query.find(name);
+            if (found == request.query.end()) return std::nullopt;
+            return found->second;
+        };
+        auto archived = query("archived");
+        if (archived && *archived != "true" && *archived != "false") {
+            return http::error_response(400, "archived must be true or false");
+        }
+        std::string order = "name ASC, id";
+        if (auto sort = query("sort")) {
+            auto terms = order_by(*sort);
+            if (!terms) return http::error_response(400, "sort takes name, reference, createdAt and updatedAt, each with - for descending, separated by commas");
+            order = *terms;
+        }
+        std::string where = " FROM event_types WHERE tenant_id = $1"
+                            " AND (archived_at IS NOT NULL) = coalesce($2::boolean, false)"
+                            " AND ($3::text IS NULL OR name ILIKE '%' || $3 || '%' OR reference ILIKE '%' || $3 || '%')"
+                            " AND ($4::text IS NULL OR fields @> jsonb_build_array(jsonb_build_object('storageKey', $4::text)))"
+                            " AND ($5::text IS NULL OR reference = $5)";
+        std::vector<postgres::Param> params = {std::to_string(std::get<tenants::Tenant>(project).id), archived,
+                                               query("search"), query("storageKey"), query("reference")};
+        long long total = db->exec("SELECT count(*)" + where, params).integer(0, 0);
+        params.push_back(std::to_string(std::get<Page>(page).offset));
+        params.push_back(std::to_string(std::get<Page>(page).limit));
+        auto rows = db->exec(std::string("SELECT ") + kColumns + where + " ORDER BY " + order
+                             + " OFFSET $6 LIMIT $7", params);
+        auto data = json::take(json_array());
+        for (int row = 0; row < rows.rows(); row++) {
+            json_array_append_new(data.get(), event_type_json(rows, row, std::get<tenants::Tenant>(project).slug));
+        }
+        auto body = json::take(json_object());
+        json_object_set_new(body.get(), "total", json_integer(total));
+        json_object_set_new(body.get(), "count", json_integer(rows.rows()));
+        json_object_set(body.get(), "data", data.get());
+        return json_response(200, std::move(body));
+    });
+
+    router.add("POST", "/api/v1/projects/{projectId}/event-types", [&services](http::Request &request) {
+        auto db = services.db.borrow();
+        auto project = project_of(*db, request, "manage");
+        if (auto *denied = std::get_if<http::Response>(&project)) return *denied;
+        auto parsed = json_object_body(request);
+        if (auto *bad = std::get_if<http::Response>(&parsed)) return *bad;
+        json_t *body = std::get<json::Value>(parsed).get();
+
+        json_t *reference = json_object_get(body, "reference");
+        json_t *name = json_object_get(body, "name");
+        json_t *metadata = json_object_get(body, "metadata");
+        json_t *expiration = json_object_get(body, "expirationPolicy");
+        if (!json_is_string(reference) || json_string_length(reference) > 64 || !is_reference(json_string_value(reference))) {
+            return http::error_response(400, "reference must be 1 to 64 characters of a-z, 0-9 and single hyphens");
+        }
+        if (!json_is_string(name) || json_string_length(name) == 0 || json_string_length(name) > 200) {
+            return http::error_response(400, "name must be a string of 1 to 200 characters");
+        }
+        if (metadata && !json_is_object(metadata)) return http::error_response(400, "metadata must be an object");
+        if (expiration && !json_is_null(expiration) && !json_is_object(expiration)) {
+            return http::error_response(400, "expirationPolicy must be an object");
+        }
+        auto fields = fields_of(json_object_get(body, "fields"));
+        if (auto *bad = std::get_if<http::Response>(&fields)) return *bad;
+
+        postgres::Param expiration_text;
+        if (json_is_object(expiration)) expiration_text = json::dump(expiration);
+        try {
+            auto rows = db->exec(std::string("INSERT INTO event_types (tenant_id, reference, name, fields, metadata,"
+                                             " expiration_policy) VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6::jsonb)"
+                                             " RETURNING ") + kColumns,
+                                 {std::to_string(std::get<tenants::Tenant>(project).id), json_string_value(reference),
+                                  json_string_value(name), std::get<std::string>(fields),
+                                  metadata ? json::dump(metadata) : std::string("{}"), expiration_text});
+            return json_response(201, json::take(event_type_json(rows, 0, std::get<tenants::Tenant>(project).slug)));
+        } catch (const postgres::Error &e) {
+            if (e.is_unique_violation()) {
+                return http::error_response(409, std::string("An event type with reference ")
+                                                     + json_string_value(reference) + " exists already");
+            }
+            throw;
+        }
+    });
+
+    router.add("GET", "/api/v1/projects/{projectId}/event-types/{id}", [&services](http::Request &request) {
+        auto db = services.db.borrow();
+        auto project = project_of(*db, request, "events:read");
+        if (auto *denied = std::get_if<http::Response>(&project)) return *denied;
+        auto rows = db->exec(std::string("SELECT ") + kColumns + " FROM event_types WHERE tenant_id = $1 AND reference = $2",
+                             {std::to_string(std::get<tenants::Tenant>(project).id), request.path_params["id"]});
+        if (rows.rows() == 0) return http::error_response(404, "Event type not found");
+        return json_response(200, json::take(event_type_json(rows, 0, std::get<tenants::Tenant>(project).slug)));
+    });
+}
+
+}  // namespace analytics::routes
