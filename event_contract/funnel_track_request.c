@@ -15,8 +15,6 @@ static const char *const analytics_step_fields[] = { ANALYTICS_STEP_NAMES(ANALYT
 static const char *const analytics_step_string_messages[] = { ANALYTICS_STEP_NAMES(ANALYTICS_STEP_STRING) };
 static const char *const analytics_step_invalid_messages[] = { ANALYTICS_STEP_NAMES(ANALYTICS_STEP_INVALID) };
 
-static int analytics_is_step_name(const char *text, size_t len);
-
 const char *
 analytics_funnel_step_field(size_t index)
 {
@@ -30,8 +28,8 @@ analytics_funnel_step_invalid_message(size_t index)
                                               : "The selected steps is invalid.";
 }
 
-static int
-analytics_is_step_name(const char *text, size_t len)
+int
+analytics_funnel_step_name_is_valid(const char *text, size_t len)
 {
     size_t  i;
 
@@ -74,7 +72,7 @@ analytics_funnel_track_request_parse(const char *body, size_t len, analytics_fun
         analytics_validation_errors_add(errors, "steps", "The steps field must not have more than 16 items.");
     } else {
         json_array_foreach(steps, i, step) {
-            if (!json_is_string(step) || !analytics_is_step_name(json_string_value(step), json_string_length(step))) {
+            if (!json_is_string(step) || !analytics_funnel_step_name_is_valid(json_string_value(step), json_string_length(step))) {
                 analytics_validation_errors_add(errors, analytics_step_fields[i], analytics_step_string_messages[i]);
                 continue;
             }

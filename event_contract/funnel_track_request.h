@@ -37,6 +37,10 @@ analytics_body_status analytics_funnel_track_request_parse(const char *body, siz
 
 void analytics_funnel_track_request_free(analytics_funnel_track_request *request);
 
+/* 1 when text is a step name: 1 to 64 of a-z, 0-9 and _ (the names a
+ * tenant configures and the names funnel/track sends) */
+int analytics_funnel_step_name_is_valid(const char *text, size_t len);
+
 /* "steps.<index>", and its messages, for index < ANALYTICS_FUNNEL_MAX_STEPS */
 const char *analytics_funnel_step_field(size_t index);
 const char *analytics_funnel_step_invalid_message(size_t index);

@@ -23,6 +23,9 @@
 
 
 #define NGX_HTTP_ANALYTICS_UNPROCESSABLE_ENTITY  422
+/* where ngx_http_analytics_fcall_head puts the rate key:
+ * FCALL function numkeys tenants stream rate ... */
+#define NGX_HTTP_ANALYTICS_FCALL_RATE_KEY        5
 
 
 typedef struct {
@@ -138,6 +141,7 @@ static ngx_int_t ngx_http_analytics_country(ngx_http_request_t *r,
 static void ngx_http_analytics_event_random(unsigned char random[10]);
 static ngx_int_t ngx_http_analytics_pixel(ngx_http_request_t *r);
 static ngx_int_t ngx_http_analytics_send_gif(ngx_http_request_t *r);
+static ngx_int_t ngx_http_analytics_send_body(ngx_http_request_t *r, ngx_str_t *body);
 static ngx_int_t ngx_http_analytics_send_json(ngx_http_request_t *r,
     ngx_uint_t status, ngx_str_t *body);
 static void ngx_http_analytics_finish(ngx_http_request_t *r, ngx_uint_t status,
@@ -869,10 +873,10 @@ ngx_http_analytics_spool_event(ngx_http_request_t *r, ngx_http_analytics_ctx_t *
 {
     static const char  replay_rate_key[] = "{analytics}:rate:replay";
 
-    /* FCALL fn numkeys tenants stream rate ...: the rate key names the
-     * client (its address, often), and a replay is not limited */
-    argv[5] = replay_rate_key;
-    argvlen[5] = sizeof(replay_rate_key) - 1;
+    /* the rate key names the client (its address, often), and a replay is
+     * not limited */
+    argv[NGX_HTTP_ANALYTICS_FCALL_RATE_KEY] = replay_rate_key;
+    argvlen[NGX_HTTP_ANALYTICS_FCALL_RATE_KEY] = sizeof(replay_rate_key) - 1;
     argv[head - 4] = "write";
     argvlen[head - 4] = 5;
     argv[head - 3] = "0";
@@ -1653,9 +1657,7 @@ static ngx_int_t
 ngx_http_analytics_send_gif(ngx_http_request_t *r)
 {
     static ngx_str_t  no_store = ngx_string("no-store");
-    ngx_int_t         rc;
-    ngx_buf_t        *b;
-    ngx_chain_t       out;
+    ngx_str_t         body;
 
     r->headers_out.status = NGX_HTTP_OK;
     r->headers_out.content_type = ngx_http_analytics_gif_type;
@@ -1666,35 +1668,15 @@ ngx_http_analytics_send_gif(ngx_http_request_t *r)
     {
         return NGX_ERROR;
     }
-
-    rc = ngx_http_send_header(r);
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    b = static_cast<ngx_buf_t *>(ngx_calloc_buf(r->pool));
-    if (b == NULL) {
-        return NGX_ERROR;
-    }
-    b->pos = ngx_http_analytics_gif;
-    b->last = ngx_http_analytics_gif + sizeof(ngx_http_analytics_gif);
-    b->memory = 1;
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    out.buf = b;
-    out.next = NULL;
-    return ngx_http_output_filter(r, &out);
+    body.data = ngx_http_analytics_gif;
+    body.len = sizeof(ngx_http_analytics_gif);
+    return ngx_http_analytics_send_body(r, &body);
 }
 
 
 static ngx_int_t
 ngx_http_analytics_send_json(ngx_http_request_t *r, ngx_uint_t status, ngx_str_t *body)
 {
-    ngx_int_t     rc;
-    ngx_buf_t    *b;
-    ngx_chain_t   out;
-
     r->headers_out.status = status;
     if (status == NGX_HTTP_ANALYTICS_UNPROCESSABLE_ENTITY) {
         /* nginx 1.22 has no reason phrase of its own for 422 */
@@ -1715,6 +1697,17 @@ ngx_http_analytics_send_json(ngx_http_request_t *r, ngx_uint_t status, ngx_str_t
     if (ngx_http_analytics_cors_headers(r, 0) != NGX_OK) {
         return NGX_ERROR;
     }
+    return ngx_http_analytics_send_body(r, body);
+}
+
+
+/* the header as set, then body, which outlives the request (static or pool) */
+static ngx_int_t
+ngx_http_analytics_send_body(ngx_http_request_t *r, ngx_str_t *body)
+{
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t   out;
 
     rc = ngx_http_send_header(r);
     if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {

@@ -4,7 +4,6 @@
 #include "event_time.h"
 
 #include <algorithm>
-#include <charconv>
 #include <map>
 #include <set>
 #include <string>
@@ -32,13 +31,6 @@ std::string timestamp(int64_t unix_ms)
     char text[ANALYTICS_RFC3339_MS_LEN + 1];
     analytics_time_format_rfc3339_ms(unix_ms, text);
     return text;
-}
-
-long long number(std::string_view text)
-{
-    long long value = 0;
-    std::from_chars(text.data(), text.data() + text.size(), value);
-    return value;
 }
 
 // elements without quotes: numbers, hex visitor keys and RFC 3339 times
@@ -115,7 +107,7 @@ std::map<VisitorKey, std::vector<TouchRow>> touches_of(postgres::Connection &db,
         {tenants, visitors, froms, tos});
     for (int row = 0; row < result.rows(); row++) {
         touches[{result.integer(row, 0), std::string(result.text(row, 1))}].push_back(
-            TouchRow{number(result.text(row, 2)), result.boolean(row, 3), std::string(result.text(row, 4)),
+            TouchRow{result.integer(row, 2), result.boolean(row, 3), std::string(result.text(row, 4)),
                      std::string(result.text(row, 5)), std::string(result.text(row, 6)),
                      std::string(result.text(row, 7))});
     }

@@ -51,13 +51,8 @@ bool has_transaction(const IncomingEvent &event)
 // Fast path: every event is new (no redelivery, no repeated transaction),
 // so the rows go straight into their tables by COPY. False, with the
 // transaction as it was before, when a unique key says otherwise.
-bool copy_all_new(postgres::Connection &db, const std::vector<IncomingEvent> &events)
+bool copy_all_new(postgres::Connection &db, const std::string &event_rows, const std::string &conversion_rows)
 {
-    std::string event_rows, conversion_rows;
-    for (const auto &event : events) {
-        append_event_row(event_rows, event);
-        if (has_transaction(event)) append_conversion_row(conversion_rows, event);
-    }
     db.exec("SAVEPOINT copy_all_new");
     try {
         if (!conversion_rows.empty()) {
@@ -76,13 +71,9 @@ bool copy_all_new(postgres::Connection &db, const std::vector<IncomingEvent> &ev
 // Slow path: staged, then inserted with ON CONFLICT DO NOTHING; a
 // conversion's event row only with the first sighting of its transaction.
 // Returns the events inserted now, each once.
-std::vector<const IncomingEvent *> insert_new_only(postgres::Connection &db, const std::vector<IncomingEvent> &events)
+std::vector<const IncomingEvent *> insert_new_only(postgres::Connection &db, const std::vector<IncomingEvent> &events,
+                                                   const std::string &event_rows, const std::string &conversion_rows)
 {
-    std::string event_rows, conversion_rows;
-    for (const auto &event : events) {
-        append_event_row(event_rows, event);
-        if (has_transaction(event)) append_conversion_row(conversion_rows, event);
-    }
     db.copy_in(std::string("COPY events_incoming (") + kEventColumns + ") FROM STDIN", event_rows);
     if (!conversion_rows.empty()) {
         db.copy_in(std::string("COPY conversions_incoming (") + kConversionColumns + ") FROM STDIN",
@@ -166,10 +157,16 @@ BatchResult EventBatchWriter::write(postgres::Connection &db, const std::vector<
     postgres::Transaction tx(db);
     if (!events.empty()) {
         std::vector<const IncomingEvent *> fresh;
-        if (copy_all_new(db, events)) {
+        // the same rows serve both paths: COPY text of events and of new transactions
+        std::string event_rows, conversion_rows;
+        for (const auto &event : events) {
+            append_event_row(event_rows, event);
+            if (has_transaction(event)) append_conversion_row(conversion_rows, event);
+        }
+        if (copy_all_new(db, event_rows, conversion_rows)) {
             for (const auto &event : events) fresh.push_back(&event);
         } else {
-            fresh = insert_new_only(db, events);
+            fresh = insert_new_only(db, events, event_rows, conversion_rows);
         }
         result.inserted = fresh.size();
         result.duplicates = events.size() - fresh.size();

@@ -16,16 +16,23 @@ Authorized authorize(postgres::Connection &db, const http::Request &request, con
     return *principal;
 }
 
-std::variant<tenants::Tenant, http::Response> managed_tenant(postgres::Connection &db, http::Request &request)
+std::variant<tenants::Tenant, http::Response> tenant_in_path(postgres::Connection &db, http::Request &request,
+                                                             const std::string &scope, const std::string &param,
+                                                             const std::string &not_found)
 {
-    auto auth = authorize(db, request, "manage");
+    auto auth = authorize(db, request, scope);
     if (auto *denied = std::get_if<http::Response>(&auth)) return *denied;
     const auto &principal = std::get<auth::Principal>(auth);
-    auto tenant = tenants::find(db, request.path_params["tenant"]);
+    auto tenant = tenants::find(db, request.path_params[param]);
     if (!tenant || (principal.tenant_id && *principal.tenant_id != tenant->id)) {
-        return http::error_response(404, "Tenant not found");
+        return http::error_response(404, not_found);
     }
     return *tenant;
+}
+
+std::variant<tenants::Tenant, http::Response> managed_tenant(postgres::Connection &db, http::Request &request)
+{
+    return tenant_in_path(db, request, "manage", "tenant", "Tenant not found");
 }
 
 }  // namespace analytics::routes

@@ -40,14 +40,7 @@ json_t *event_type_json(const postgres::Result &rows, int row, const std::string
 std::variant<tenants::Tenant, http::Response> project_of(postgres::Connection &db, http::Request &request,
                                                          const std::string &scope)
 {
-    auto auth = authorize(db, request, scope);
-    if (auto *denied = std::get_if<http::Response>(&auth)) return *denied;
-    const auto &principal = std::get<auth::Principal>(auth);
-    auto tenant = tenants::find(db, request.path_params["projectId"]);
-    if (!tenant || (principal.tenant_id && *principal.tenant_id != tenant->id)) {
-        return http::error_response(404, "Project not found");
-    }
-    return *tenant;
+    return tenant_in_path(db, request, scope, "projectId", "Project not found");
 }
 
 bool is_reference(const std::string &text)

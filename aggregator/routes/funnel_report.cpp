@@ -13,7 +13,6 @@
 #include "event_time.h"
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -29,14 +28,6 @@ http::Response report_error(int status, const std::string &message)
     json_object_set_new(body.get(), "status", json_string("error"));
     json_object_set_new(body.get(), "message", json::string(message));
     return json_response(status, std::move(body));
-}
-
-std::optional<long long> whole_number(const std::string &text)
-{
-    long long value = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-    return value;
 }
 
 std::string timestamp(int64_t unix_ms)
@@ -92,16 +83,14 @@ std::variant<Query, http::Response> query_of(const http::Request &request)
                                  " last_7_days, last_30_days, this_year");
     }
     if (auto found = request.query.find("skip"); found != request.query.end()) {
-        auto skip = whole_number(found->second);
-        if (!skip || *skip < 0) return report_error(400, "Invalid parameter: skip must be a whole number of at least 0");
-        query.skip = *skip;
+        if (!parse_whole(found->second, query.skip) || query.skip < 0) {
+            return report_error(400, "Invalid parameter: skip must be a whole number of at least 0");
+        }
     }
     if (auto found = request.query.find("limit"); found != request.query.end()) {
-        auto limit = whole_number(found->second);
-        if (!limit || *limit < 1 || *limit > kMaxLimit) {
+        if (!parse_whole(found->second, query.limit) || query.limit < 1 || query.limit > kMaxLimit) {
             return report_error(400, "Invalid parameter: limit must be a whole number from 1 to 100");
         }
-        query.limit = *limit;
     }
     if (auto found = request.query.find("country"); found != request.query.end()) {
         const std::string &country = found->second;

@@ -8,20 +8,14 @@
 #include "routes/request_body.h"
 #include "routes/services.h"
 
-#include <algorithm>
+#include "funnel_track_request.h"
+
 #include <set>
 
 namespace analytics::routes {
 namespace {
 
 constexpr size_t kMaxSteps = 100;
-
-bool is_step_name(const std::string &name)
-{
-    return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-    });
-}
 
 http::Response steps_response(postgres::Connection &db, long long tenant_id)
 {
@@ -65,7 +59,7 @@ void register_funnel_step_routes(http::Router &router, Services &services)
         json_t *step;
         json_array_foreach(list, i, step) {
             std::string where = "steps[" + std::to_string(i) + "]";
-            if (!json_is_string(step) || !is_step_name(json_string_value(step))) {
+            if (!json_is_string(step) || !analytics_funnel_step_name_is_valid(json_string_value(step), json_string_length(step))) {
                 return http::error_response(400, where + " must be 1 to 64 of a-z, 0-9 and _");
             }
             if (!seen.insert(json_string_value(step)).second) {

@@ -8,7 +8,6 @@
 #include "routes/services.h"
 #include "tenants/tenant_store.h"
 
-#include <charconv>
 
 namespace analytics::routes {
 namespace {
@@ -16,8 +15,7 @@ namespace {
 std::optional<long long> product_id_of(const std::string &text)
 {
     long long id = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-    if (ec != std::errc() || end != text.data() + text.size() || id < 1) return std::nullopt;
+    if (!parse_whole(text, id) || id < 1) return std::nullopt;
     return id;
 }
 

@@ -3,15 +3,12 @@
 #include <charconv>
 
 namespace analytics::routes {
-namespace {
 
 bool parse_whole(const std::string &text, long long &out)
 {
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
     return ec == std::errc() && end == text.data() + text.size();
 }
-
-}  // namespace
 
 std::variant<json::Value, http::Response> json_object_body(const http::Request &request)
 {

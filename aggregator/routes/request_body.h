@@ -11,6 +11,9 @@ namespace analytics::routes {
 
 std::variant<json::Value, http::Response> json_object_body(const http::Request &request);
 
+// text that is a whole number and nothing else (an optional leading minus)
+bool parse_whole(const std::string &text, long long &out);
+
 struct Page {
     long long offset = 0;
     long long limit = 20;
