@@ -15,6 +15,7 @@
 #include "conversion_request.h"
 #include "json_text.h"
 #include "order_mark_request.h"
+#include "project_event.h"
 #include "stream_entry.h"
 #include "track_request.h"
 
@@ -53,7 +54,8 @@ typedef enum {
     NGX_HTTP_ANALYTICS_ENDPOINT_INTERACTIONS,
     NGX_HTTP_ANALYTICS_ENDPOINT_MARK_PURCHASE,
     NGX_HTTP_ANALYTICS_ENDPOINT_COLLECT,
-    NGX_HTTP_ANALYTICS_ENDPOINT_FUNNEL_TRACK
+    NGX_HTTP_ANALYTICS_ENDPOINT_FUNNEL_TRACK,
+    NGX_HTTP_ANALYTICS_ENDPOINT_PROJECT_EVENTS
 } ngx_http_analytics_endpoint_e;
 
 
@@ -88,6 +90,9 @@ typedef struct {
     ngx_str_t                         transaction_json;
     /* the tracker's trackerId: the visitor, instead of address and agent */
     ngx_str_t                         tracker;
+    /* a Webmarketer event: its id as a JSON string, the answer once it is
+     * in the stream (or its project is unknown: no enumeration) */
+    ngx_str_t                         event_id_json;
     /* funnel/track: the steps as a JSON array, echoed as "data" */
     ngx_str_t                         steps_json;
     /* the body's tenant, for a per-tenant rate limit; empty when unknown */
@@ -110,6 +115,12 @@ static ngx_int_t ngx_http_analytics_conversion_dispatch(ngx_http_request_t *r,
     ngx_http_analytics_ctx_t *ctx, ngx_str_t *body);
 static ngx_int_t ngx_http_analytics_funnel_track_dispatch(ngx_http_request_t *r,
     ngx_http_analytics_ctx_t *ctx, ngx_str_t *body);
+static ngx_int_t ngx_http_analytics_project_event_dispatch(ngx_http_request_t *r,
+    ngx_http_analytics_ctx_t *ctx, ngx_str_t *body);
+static ngx_int_t ngx_http_analytics_project_error(ngx_http_request_t *r, ngx_uint_t status,
+    const char *message, ngx_str_t *body);
+static void ngx_http_analytics_project_reply(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
+    ngx_int_t answer, ngx_int_t retry_after);
 static ngx_int_t ngx_http_analytics_token_hash(ngx_http_request_t *r, u_char hex[64]);
 static ngx_int_t ngx_http_analytics_body_error(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
     analytics_body_status status, const char *problem, const analytics_validation_errors *errors,
@@ -139,6 +150,7 @@ static ngx_int_t ngx_http_analytics_visitor_source(ngx_http_request_t *r, ngx_ht
 static ngx_int_t ngx_http_analytics_country(ngx_http_request_t *r,
     ngx_http_analytics_loc_conf_t *alcf, ngx_str_t *country);
 static void ngx_http_analytics_event_random(unsigned char random[10]);
+static ngx_int_t ngx_http_analytics_keep(ngx_http_request_t *r, ngx_str_t *to, const char *from, size_t len);
 static ngx_int_t ngx_http_analytics_pixel(ngx_http_request_t *r);
 static ngx_int_t ngx_http_analytics_send_gif(ngx_http_request_t *r);
 static ngx_int_t ngx_http_analytics_send_body(ngx_http_request_t *r, ngx_str_t *body);
@@ -263,6 +275,13 @@ static ngx_command_t  ngx_http_analytics_commands[] = {
       ngx_http_analytics_endpoint,
       NGX_HTTP_LOC_CONF_OFFSET,
       NGX_HTTP_ANALYTICS_ENDPOINT_FUNNEL_TRACK,
+      NULL },
+
+    { ngx_string("analytics_project_events"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_analytics_endpoint,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      NGX_HTTP_ANALYTICS_ENDPOINT_PROJECT_EVENTS,
       NULL },
 
     { ngx_string("analytics_conversion"),
@@ -423,6 +442,16 @@ ngx_http_analytics_handler(ngx_http_request_t *r)
             }
             if (ngx_http_analytics_set_allow(r) != NGX_OK) {
                 return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+            if (alcf->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_PROJECT_EVENTS) {
+                ngx_str_t  body;
+
+                if (ngx_http_analytics_project_error(r, NGX_HTTP_NOT_ALLOWED,
+                                                     "Method not allowed: use POST.", &body) != NGX_OK)
+                {
+                    return NGX_HTTP_INTERNAL_SERVER_ERROR;
+                }
+                return ngx_http_analytics_send_json(r, NGX_HTTP_NOT_ALLOWED, &body);
             }
             return ngx_http_analytics_send_json(r, NGX_HTTP_NOT_ALLOWED,
                                                 &ngx_http_analytics_method_not_allowed);
@@ -616,6 +645,8 @@ ngx_http_analytics_dispatch(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx
             rc = ngx_http_analytics_mark_purchase_dispatch(r, ctx, &body);
         } else if (ctx->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_FUNNEL_TRACK) {
             rc = ngx_http_analytics_funnel_track_dispatch(r, ctx, &body);
+        } else if (ctx->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_PROJECT_EVENTS) {
+            rc = ngx_http_analytics_project_event_dispatch(r, ctx, &body);
         } else {
             rc = ngx_http_analytics_event_dispatch(r, ctx, &body);
         }
@@ -665,14 +696,11 @@ ngx_http_analytics_event_dispatch(ngx_http_request_t *r, ngx_http_analytics_ctx_
                                                &request, &errors, problem, sizeof(problem));
     }
 
-    if (request.tenant_ref != NULL) {
-        ctx->tenant.len = request.tenant_ref_len;
-        ctx->tenant.data = static_cast<u_char *>(ngx_pnalloc(r->pool, request.tenant_ref_len));
-        if (ctx->tenant.data == NULL) {
-            analytics_track_request_free(&request);
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-        ngx_memcpy(ctx->tenant.data, request.tenant_ref, request.tenant_ref_len);
+    if (request.tenant_ref != NULL
+        && ngx_http_analytics_keep(r, &ctx->tenant, request.tenant_ref, request.tenant_ref_len) != NGX_OK)
+    {
+        analytics_track_request_free(&request);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     switch (status) {
@@ -693,14 +721,11 @@ ngx_http_analytics_event_dispatch(ngx_http_request_t *r, ngx_http_analytics_ctx_
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (request.tracker_id != NULL) {
-        ctx->tracker.data = static_cast<u_char *>(ngx_pnalloc(r->pool, request.tracker_id_len));
-        if (ctx->tracker.data == NULL) {
-            analytics_track_request_free(&request);
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-        ngx_memcpy(ctx->tracker.data, request.tracker_id, request.tracker_id_len);
-        ctx->tracker.len = request.tracker_id_len;
+    if (request.tracker_id != NULL
+        && ngx_http_analytics_keep(r, &ctx->tracker, request.tracker_id, request.tracker_id_len) != NGX_OK)
+    {
+        analytics_track_request_free(&request);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     /* every hit of the tracker is an interaction, its source classified later */
@@ -862,6 +887,72 @@ ngx_http_analytics_funnel_track_dispatch(ngx_http_request_t *r, ngx_http_analyti
 
 
 /*
+ * POST /api/v1/events (webmarketer-api, asynchronous): only a body that is
+ * not a JSON object is refused here (400); any object is answered 200 with
+ * its new id and goes to the stream whole, where the aggregator checks it
+ * against its event type and trashes it with its reasons if it fails.
+ */
+static ngx_int_t
+ngx_http_analytics_project_event_dispatch(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
+    ngx_str_t *body)
+{
+    u_char                       *p;
+    ngx_int_t                     rc;
+    char                          problem[256];
+    analytics_body_status         status;
+    analytics_project_event       request;
+    analytics_outgoing_event      event;
+    analytics_validation_errors   errors;
+
+    status = analytics_project_event_parse(reinterpret_cast<const char *>(body->data), body->len,
+                                           &request, &errors, problem, sizeof(problem));
+    if (status == ANALYTICS_BODY_MALFORMED) {
+        analytics_project_event_free(&request);
+        ctx->answer_status = NGX_HTTP_BAD_REQUEST;
+        if (ngx_http_analytics_project_error(r, NGX_HTTP_BAD_REQUEST, problem, &ctx->answer_body) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+        return ngx_http_analytics_ingest(r, ctx, "slug", NULL);
+    }
+    if (status != ANALYTICS_BODY_OK && status != ANALYTICS_BODY_INVALID) {
+        analytics_project_event_free(&request);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* the project for a per-tenant limit; the trackerId names the visitor,
+     * and without one the event has none (it is often sent from a server) */
+    if ((request.project_id != NULL
+         && ngx_http_analytics_keep(r, &ctx->tenant, request.project_id, request.project_id_len) != NGX_OK)
+        || (request.tracker_id != NULL
+            && ngx_http_analytics_keep(r, &ctx->tracker, request.tracker_id, request.tracker_id_len) != NGX_OK))
+    {
+        analytics_project_event_free(&request);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_http_analytics_outgoing_init(r, &event, "project_event");
+    event.tenant_ref = ctx->tenant.len ? reinterpret_cast<const char *>(ctx->tenant.data) : "";
+    event.tenant_ref_len = ctx->tenant.len;
+    /* the aggregator reads everything again from the body; "-" stands for no type */
+    event.type = request.event_type != NULL ? request.event_type : "-";
+    event.metadata = reinterpret_cast<const char *>(body->data);
+    event.metadata_len = body->len;
+
+    p = static_cast<u_char *>(ngx_pnalloc(r->pool, ANALYTICS_UUID_TEXT_LEN + 2));
+    if (p == NULL) {
+        analytics_project_event_free(&request);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    ctx->event_id_json.data = p;
+    ctx->event_id_json.len = ngx_sprintf(p, "\"%*s\"", (size_t) ANALYTICS_UUID_TEXT_LEN, event.id) - p;
+
+    rc = ngx_http_analytics_ingest(r, ctx, "slug", &event);
+    analytics_project_event_free(&request);
+    return rc;
+}
+
+
+/*
  * Spools an accepted event's FCALL for replay (as ingest wrote it, made to
  * write without a limit, a rate key or the visitor: the client's address
  * never reaches the disk) and answers it as accepted. NGX_DECLINED without
@@ -895,6 +986,9 @@ ngx_http_analytics_spool_event(ngx_http_request_t *r, ngx_http_analytics_ctx_t *
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
         return ngx_http_analytics_send_json(r, ctx->answer_status, &ctx->answer_body);
+    }
+    if (ctx->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_PROJECT_EVENTS) {
+        return ngx_http_analytics_send_json(r, NGX_HTTP_OK, &ctx->event_id_json);
     }
     if (ctx->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_INTERACTIONS) {
         /* the tenant cannot be checked now: the document's processing answer */
@@ -1051,6 +1145,111 @@ ngx_http_analytics_funnel_reply(ngx_http_request_t *r, ngx_http_analytics_ctx_t 
 }
 
 
+/* the answers of POST /api/v1/events, in the project family's shape */
+static void
+ngx_http_analytics_project_reply(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx, ngx_int_t answer,
+    ngx_int_t retry_after)
+{
+    ngx_str_t  body;
+
+    if (ctx->answer_status) {
+        /* a 400 counted against the limit, unless the limit refused it */
+        if (answer == 429) {
+            ngx_http_analytics_retry_after(r, retry_after);
+            ctx->answer_status = NGX_HTTP_TOO_MANY_REQUESTS;
+            if (ngx_http_analytics_project_error(r, NGX_HTTP_TOO_MANY_REQUESTS, "Too Many Requests",
+                                                 &ctx->answer_body) != NGX_OK)
+            {
+                ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+                return;
+            }
+        }
+        ngx_http_analytics_finish(r, ctx->answer_status, &ctx->answer_body);
+        return;
+    }
+
+    switch (answer) {
+
+    case 202:
+        ngx_http_analytics_finish(r, NGX_HTTP_OK, &ctx->event_id_json);
+        return;
+
+    case 404:
+        /* no project enumeration: the same answer, but nothing to keep the
+         * event under, so it is not stored */
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "analytics: event for unknown, inactive or private project \"%V\" not stored",
+                      &ctx->tenant);
+        ngx_http_analytics_finish(r, NGX_HTTP_OK, &ctx->event_id_json);
+        return;
+
+    case 429:
+        ngx_http_analytics_retry_after(r, retry_after);
+        if (ngx_http_analytics_project_error(r, NGX_HTTP_TOO_MANY_REQUESTS, "Too Many Requests", &body) != NGX_OK) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
+        ngx_http_analytics_finish(r, NGX_HTTP_TOO_MANY_REQUESTS, &body);
+        return;
+
+    case -1:
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+
+    default:
+        if (ngx_http_analytics_project_error(r, NGX_HTTP_SERVICE_UNAVAILABLE, "Service temporarily unavailable",
+                                             &body) != NGX_OK)
+        {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
+        ngx_http_analytics_finish(r, NGX_HTTP_SERVICE_UNAVAILABLE, &body);
+    }
+}
+
+
+/* {"statusCode": status, "message": message, "error": "<reason>"}, as the
+ * project routes of webmarketer-api answer errors */
+static ngx_int_t
+ngx_http_analytics_project_error(ngx_http_request_t *r, ngx_uint_t status, const char *message,
+    ngx_str_t *body)
+{
+    size_t               len;
+    u_char              *p;
+    char                 text[512], code[NGX_INT_T_LEN + 1];
+    const char          *reason;
+    analytics_json_text  out;
+
+    switch (status) {
+    case NGX_HTTP_BAD_REQUEST:              reason = "Bad Request"; break;
+    case NGX_HTTP_NOT_ALLOWED:              reason = "Method Not Allowed"; break;
+    case NGX_HTTP_REQUEST_ENTITY_TOO_LARGE: reason = "Payload Too Large"; break;
+    case NGX_HTTP_TOO_MANY_REQUESTS:        reason = "Too Many Requests"; break;
+    default:                                reason = "Service Unavailable";
+    }
+    *ngx_sprintf(reinterpret_cast<u_char *>(code), "%ui", status) = '\0';
+
+    analytics_json_text_init(&out, text, sizeof(text));
+    analytics_json_text_raw(&out, "{\"statusCode\":");
+    analytics_json_text_raw(&out, code);
+    analytics_json_text_raw(&out, ",\"message\":");
+    analytics_json_text_string(&out, message);
+    analytics_json_text_raw(&out, ",\"error\":");
+    analytics_json_text_string(&out, reason);
+    analytics_json_text_raw(&out, "}");
+    len = ngx_min(analytics_json_text_finish(&out), sizeof(text) - 1);
+
+    p = static_cast<u_char *>(ngx_pnalloc(r->pool, len));
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+    ngx_memcpy(p, text, len);
+    body->data = p;
+    body->len = len;
+    return NGX_OK;
+}
+
+
 /* {"status":"ok"|"skipped","transaction_id":...} into ctx's answer */
 static ngx_int_t
 ngx_http_analytics_conversion_answer(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
@@ -1196,6 +1395,16 @@ ngx_http_analytics_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
     if (ctx->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_INTERACTIONS) {
         return ngx_http_analytics_send_json(r, NGX_HTTP_ACCEPTED,
                                             &ngx_http_analytics_interaction_accepted);
+    }
+    if (ctx->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_PROJECT_EVENTS) {
+        ngx_str_t  body;
+
+        if (ngx_http_analytics_project_error(r, NGX_HTTP_SERVICE_UNAVAILABLE, "Service temporarily unavailable",
+                                             &body) != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+        return ngx_http_analytics_send_json(r, NGX_HTTP_SERVICE_UNAVAILABLE, &body);
     }
     return ngx_http_analytics_send_json(r, NGX_HTTP_SERVICE_UNAVAILABLE,
                                         &ngx_http_analytics_unavailable);
@@ -1424,6 +1633,12 @@ ngx_http_analytics_reply(ngx_http_request_t *r, redisReply *reply)
             return;
         }
 
+        if (ctx->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_PROJECT_EVENTS) {
+            ngx_http_analytics_project_reply(r, ctx, answer, retry_after);
+            ngx_http_run_posted_requests(c);
+            return;
+        }
+
         if (ctx->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_MARK_PURCHASE && !ctx->answer_status) {
             switch (answer) {
             case 200:
@@ -1552,6 +1767,11 @@ ngx_http_analytics_visitor_source(ngx_http_request_t *r, ngx_http_analytics_ctx_
         return NGX_OK;
     }
 
+    if (ctx->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_PROJECT_EVENTS) {
+        ngx_str_null(source);
+        return NGX_OK;
+    }
+
     address = &r->connection->addr_text;
     if (r->headers_in.user_agent != NULL) {
         agent = r->headers_in.user_agent->value;
@@ -1629,6 +1849,20 @@ ngx_http_analytics_country(ngx_http_request_t *r, ngx_http_analytics_loc_conf_t 
         country->data[i] = ch;
     }
     country->len = 2;
+    return NGX_OK;
+}
+
+
+/* a copy in the request's pool of what the parsed body (freed soon) holds */
+static ngx_int_t
+ngx_http_analytics_keep(ngx_http_request_t *r, ngx_str_t *to, const char *from, size_t len)
+{
+    to->data = static_cast<u_char *>(ngx_pnalloc(r->pool, len));
+    if (to->data == NULL) {
+        return NGX_ERROR;
+    }
+    ngx_memcpy(to->data, from, len);
+    to->len = len;
     return NGX_OK;
 }
 
@@ -1764,11 +1998,20 @@ ngx_http_analytics_json_error(ngx_http_request_t *r, const char *field, const ch
 static ngx_int_t
 ngx_http_analytics_too_large(ngx_http_request_t *r)
 {
-    ngx_str_t  body;
+    static const char               message[] = "The request body is larger than the configured limit.";
+    ngx_int_t                       rc;
+    ngx_str_t                       body;
+    ngx_http_analytics_loc_conf_t  *alcf;
 
-    if (ngx_http_analytics_json_error(r, "body",
-            "The request body is larger than the configured limit.", &body) != NGX_OK)
-    {
+    alcf = static_cast<ngx_http_analytics_loc_conf_t *>(
+        ngx_http_get_module_loc_conf(r, ngx_http_analytics_module));
+
+    if (alcf->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_PROJECT_EVENTS) {
+        rc = ngx_http_analytics_project_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE, message, &body);
+    } else {
+        rc = ngx_http_analytics_json_error(r, "body", message, &body);
+    }
+    if (rc != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
     return ngx_http_analytics_send_json(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE, &body);

@@ -68,6 +68,7 @@ my %public_answer = (
     'POST /api/v1/interactions' => 422, 'POST /services/webshop/v1/orders/mark-purchase-tracked' => 422,
     'POST /collect' => 422, 'GET /collect.gif' => 422, 'GET /t.js' => 200,
     'POST /services/platforms/v1/funnel/track' => 401,
+    'POST /api/v1/events' => 200,
 );
 
 subtest 'every documented route is answered through nginx' => sub {

@@ -2,6 +2,7 @@
 #include "ingest/attribution_step.h"
 #include "ingest/copy_rows.h"
 #include "ingest/incoming_event.h"
+#include "ingest/project_events.h"
 #include "ingest/rollups.h"
 #include "json.h"
 
@@ -136,6 +137,7 @@ void EventBatchWriter::prepare(postgres::Connection &db)
             " (LIKE events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
     db.exec("CREATE TEMP TABLE IF NOT EXISTS conversions_incoming (LIKE conversions) ON COMMIT DELETE ROWS");
     RollupAccumulator::prepare(db);
+    prepare_project_events(db);
 }
 
 BatchResult EventBatchWriter::write(postgres::Connection &db, const std::vector<const redisReply *> &entries)
@@ -155,6 +157,8 @@ BatchResult EventBatchWriter::write(postgres::Connection &db, const std::vector<
     }
 
     postgres::Transaction tx(db);
+    // Webmarketer events first: raw once per nonce, the invalid to the trash
+    result.trashed = admit_project_events(db, events);
     if (!events.empty()) {
         std::vector<const IncomingEvent *> fresh;
         // the same rows serve both paths: COPY text of events and of new transactions
@@ -225,6 +229,7 @@ BatchResult EventBatchWriter::write_each(postgres::Connection &db, const std::ve
             total.rejected += one.rejected;
             total.interactions += one.interactions;
             total.attributed += one.attributed;
+            total.trashed += one.trashed;
         } catch (const postgres::Error &e) {
             if (e.is_connection_failure() || !db.ok()) throw;
             postgres::Transaction tx(db);

@@ -21,6 +21,7 @@ struct BatchResult {
     size_t rejected = 0;    // undecodable, kept in stream_rejects
     size_t interactions = 0;  // new rows in interactions
     size_t attributed = 0;    // shares of new events given to touches (or Direct)
+    size_t trashed = 0;       // Webmarketer events that failed their event type
 };
 
 class EventBatchWriter {

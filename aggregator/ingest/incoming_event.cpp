@@ -63,7 +63,7 @@ std::optional<IncomingEvent> decode_incoming(const redisReply *item, std::string
     }
     auto kind = incoming.kind();
     if (kind != "track" && kind != "conversion" && kind != "interaction" && kind != "order_tracked"
-        && kind != "funnel_step")
+        && kind != "funnel_step" && kind != "project_event")
     {
         problem = "unknown kind";
         return std::nullopt;

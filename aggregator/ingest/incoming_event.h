@@ -33,6 +33,9 @@ struct IncomingEvent {
     std::vector<std::string> steps;
     std::string domain_path;     // "" when not sent
     std::optional<bool> closed_early;
+    // a Webmarketer event: its data, the metadata of its events row once
+    // it passed its event type (the entry's metadata is the body as sent)
+    std::string project_data;
     // an interaction's classification and where it landed from
     analytics_traffic_source source{};
     std::string landing_page;
@@ -43,7 +46,12 @@ struct IncomingEvent {
     std::string_view type() const { return {fields.type, fields.type_len}; }
     std::string_view country() const { return fields.country_len == 2 ? std::string_view(fields.country, 2) : ""; }
     std::string_view visitor() const { return {fields.visitor, fields.visitor_len}; }
-    std::string_view metadata() const { return {fields.metadata, fields.metadata_len}; }
+    std::string_view metadata() const
+    {
+        return project_data.empty() ? std::string_view(fields.metadata, fields.metadata_len) : project_data;
+    }
+    std::string_view body() const { return {fields.metadata, fields.metadata_len}; }
+    bool is_project_event() const { return kind() == "project_event"; }
 };
 
 // item: an [id, [field, value, ...]] element of an XREADGROUP reply. On

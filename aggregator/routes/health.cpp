@@ -57,6 +57,8 @@ void register_health_routes(http::Router &router, Services &services)
                 c.interactions);
         counter("analytics_attribution_shares_total", "Shares of events attributed to touches or Direct.",
                 c.attributed);
+        counter("analytics_events_trashed_total", "Webmarketer events kept in the trash for failing their event type.",
+                c.trashed);
 
         const std::string stream = services.settings.stream;
         text += "# HELP analytics_batch_seconds Time to write and acknowledge one batch.\n"

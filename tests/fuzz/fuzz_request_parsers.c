@@ -8,6 +8,7 @@
 #include "funnel_track_request.h"
 #include "event_time.h"
 #include "order_mark_request.h"
+#include "project_event.h"
 #include "stream_entry.h"
 #include "track_request.h"
 #include "traffic_source.h"
@@ -102,6 +103,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             check(errors.count > 0);
         }
         analytics_funnel_track_request_free(&funnel);
+    }
+
+    {
+        /* a Webmarketer event, then its data against a type with one field of each kind */
+        static const analytics_event_type_field fields[] = {
+            { "a", ANALYTICS_FIELD_STRING, ANALYTICS_FIELD_KIND_FIELD, 1 },
+            { "b", ANALYTICS_FIELD_NUMBER, ANALYTICS_FIELD_KIND_STATISTIC, 0 },
+            { "c", ANALYTICS_FIELD_NUMBER, ANALYTICS_FIELD_KIND_STATE, 0 },
+            { "d", ANALYTICS_FIELD_DATE, ANALYTICS_FIELD_KIND_FIELD, 0 },
+            { "e", ANALYTICS_FIELD_BOOLEAN, ANALYTICS_FIELD_KIND_IDENTITY, 1 },
+        };
+        analytics_project_event project;
+        analytics_body_status status = analytics_project_event_parse((const char *) data, size, &project,
+                                                                     &errors, problem, sizeof(problem));
+        if (status == ANALYTICS_BODY_OK || status == ANALYTICS_BODY_INVALID) {
+            check(project.document != NULL);
+            check((status == ANALYTICS_BODY_OK) == (errors.count == 0));
+            check(!project.has_nonce || (project.nonce_len > 0 && project.nonce_len <= ANALYTICS_NONCE_MAX_LEN));
+            analytics_project_event_check_data(&project, fields, sizeof(fields) / sizeof(fields[0]), &errors);
+            check(errors.count <= ANALYTICS_MAX_VALIDATION_ERRORS);
+        }
+        analytics_project_event_free(&project);
     }
 
     for (i = 0; i < 2; i++) {

@@ -1,0 +1,95 @@
+// Webmarketer events as they were sent (webmarketer-api): one raw event by
+// id, and the project's trash, the events that failed their event type with
+// every reason. A token of the project's tenant with events:read, or admin.
+#include "json.h"
+#include "routes/authorization.h"
+#include "routes/request_body.h"
+#include "routes/services.h"
+
+#include "event_id.h"
+#include "event_time.h"
+
+namespace analytics::routes {
+namespace {
+
+constexpr const char *kRawColumns = "r.id::text, r.nonce, rfc3339(r.received_at), r.body::text";
+
+// the body as sent, with its id, the time it came and the nonce as kept
+json_t *raw_event_json(const postgres::Result &rows, int row)
+{
+    auto body = json::parse(rows.text(row, 3));
+    json_t *item = body && json_is_object(body->get()) ? json_incref(body->get()) : json_object();
+    json_object_set_new(item, "_id", json::string(rows.text(row, 0)));
+    if (!rows.is_null(row, 1)) json_object_set_new(item, "nonce", json::string(rows.text(row, 1)));
+    json_object_set_new(item, "createdAt", json::string(rows.text(row, 2)));
+    return item;
+}
+
+// an RFC 3339 query parameter, as text PostgreSQL takes; nullopt when absent
+std::variant<postgres::Param, http::Response> instant_of(const http::Request &request, const char *name)
+{
+    auto found = request.query.find(name);
+    if (found == request.query.end()) return postgres::Param{};
+    int64_t ms = 0;
+    if (analytics_time_parse_rfc3339(found->second.data(), found->second.size(), &ms) != 0) {
+        return http::error_response(400, std::string(name) + " must be an RFC 3339 date-time");
+    }
+    char text[ANALYTICS_RFC3339_MS_LEN + 1];
+    analytics_time_format_rfc3339_ms(ms, text);
+    return postgres::Param{std::string(text)};
+}
+
+}  // namespace
+
+void register_project_event_routes(http::Router &router, Services &services)
+{
+    router.add("GET", "/api/v1/projects/{projectId}/raw-events/{id}", [&services](http::Request &request) {
+        auto db = services.db.borrow();
+        auto project = tenant_in_path(*db, request, "events:read", "projectId", "Project not found");
+        if (auto *denied = std::get_if<http::Response>(&project)) return *denied;
+        const std::string &id = request.path_params["id"];
+        if (!analytics_uuid_is_valid(id.data(), id.size())) return http::error_response(400, "id must be a UUID");
+        auto rows = db->exec(std::string("SELECT ") + kRawColumns + " FROM raw_events r WHERE r.tenant_id = $1 AND r.id = $2",
+                             {std::to_string(std::get<tenants::Tenant>(project).id), id});
+        if (rows.rows() == 0) return http::error_response(404, "Raw event not found");
+        return json_response(200, json::take(raw_event_json(rows, 0)));
+    });
+
+    router.add("GET", "/api/v1/projects/{projectId}/trashed-events", [&services](http::Request &request) {
+        auto db = services.db.borrow();
+        auto project = tenant_in_path(*db, request, "events:read", "projectId", "Project not found");
+        if (auto *denied = std::get_if<http::Response>(&project)) return *denied;
+        auto page = page_of(request, 1000);
+        if (auto *bad = std::get_if<http::Response>(&page)) return *bad;
+        auto since = instant_of(request, "since");
+        if (auto *bad = std::get_if<http::Response>(&since)) return *bad;
+        auto until = instant_of(request, "until");
+        if (auto *bad = std::get_if<http::Response>(&until)) return *bad;
+
+        std::string where = " FROM trashed_events t JOIN raw_events r USING (tenant_id, id) WHERE t.tenant_id = $1"
+                            " AND ($2::timestamptz IS NULL OR t.received_at >= $2)"
+                            " AND ($3::timestamptz IS NULL OR t.received_at <= $3)";
+        std::vector<postgres::Param> params = {std::to_string(std::get<tenants::Tenant>(project).id),
+                                               std::get<postgres::Param>(since), std::get<postgres::Param>(until)};
+        long long total = db->exec("SELECT count(*)" + where, params).integer(0, 0);
+        params.push_back(std::to_string(std::get<Page>(page).offset));
+        params.push_back(std::to_string(std::get<Page>(page).limit));
+        auto rows = db->exec(std::string("SELECT ") + kRawColumns + ", t.errors::text, rfc3339(t.trashed_at)" + where
+                             + " ORDER BY t.received_at DESC, t.id OFFSET $4 LIMIT $5", params);
+        auto data = json::take(json_array());
+        for (int row = 0; row < rows.rows(); row++) {
+            json_t *item = raw_event_json(rows, row);
+            auto errors = json::parse(rows.text(row, 4));
+            json_object_set_new(item, "errors", errors ? json_incref(errors->get()) : json_array());
+            json_object_set_new(item, "trashedAt", json::string(rows.text(row, 5)));
+            json_array_append_new(data.get(), item);
+        }
+        auto body = json::take(json_object());
+        json_object_set_new(body.get(), "count", json_integer(rows.rows()));
+        json_object_set_new(body.get(), "total", json_integer(total));
+        json_object_set(body.get(), "data", data.get());
+        return json_response(200, std::move(body));
+    });
+}
+
+}  // namespace analytics::routes
