@@ -181,5 +181,42 @@ subtest 'another project\'s token sees nothing' => sub {
     is(call('GET', '/api/v1/projects/demo/trashed-events', undef, token('demo', 'manage'))->{status}, 403, 'without events:read: 403');
 };
 
+subtest 'POST /api/v1/events/sync: checked and persisted before the answer' => sub {
+    my $writer = token('demo', 'events:write');
+    my $sync = sub { $stack->request('POST', '/api/v1/events/sync', $_[0], { Authorization => 'Bearer ' . ($_[1] // $writer) }) };
+    my $body = '{"projectId":"demo","eventType":"purchase","nonce":"sync-1","trackerId":"t-1","data":{"orderId":"S-1","turnover":10}}';
+    my $r = $sync->($body);
+    is($r->{status}, 200, 'status 200');
+    my ($id) = $r->{content} =~ $uuid;
+    ok($id, 'the new id as a JSON string');
+    is($stack->psql("SELECT nonce, body::text FROM raw_events WHERE id = '$id'"), "sync-1|$body", 'the raw event is there at once');
+    is($stack->psql("SELECT kind, type, stream_id FROM events WHERE id = '$id'"), 'project_event|purchase|sync', 'and its event');
+    is($stack->psql("SELECT count(DISTINCT visitor_key) FROM events WHERE kind = 'project_event' AND metadata->>'orderId' IN ('A-1', 'S-1')"), 1,
+       'the same visitor as the async event of the same trackerId');
+
+    $r = $sync->($body);
+    is($r->{status}, 200, 'the same nonce again: 200');
+    is($r->{content}, qq("$id"), 'with the id kept for it');
+    is($stack->psql("SELECT count(*) FROM raw_events WHERE nonce = 'sync-1'"), 1, 'stored once');
+
+    $r = $sync->('{"projectId":"demo","eventType":"purchase","nonce":"sync-2","data":{"turnover":"ten"}}');
+    is($r->{status}, 400, 'invalid: 400');
+    is_deeply($r->{json}, { statusCode => 400, message => 'data.orderId is required', error => 'Bad Request',
+        errors => [ { field => 'data.orderId', message => 'data.orderId is required' },
+                    { field => 'data.turnover', message => 'data.turnover must be a statistic: a number' } ] }, 'with every reason');
+    is($stack->psql("SELECT count(*) FROM raw_events WHERE nonce = 'sync-2'"), 0, 'nothing kept: the caller has the reasons');
+    $r = $sync->('{"eventType":"purchase","nonce":"sync-3","data":{}}');
+    is($r->{status}, 400, 'no projectId: 400');
+    is($r->{json}{message}, 'projectId is required', 'says so');
+    $r = $sync->('{"projectId":');
+    is($r->{status}, 400, 'malformed: 400');
+    is($r->{content}, '{"statusCode":400,"message":"Malformed JSON body","error":"Bad Request"}', 'in the project shape');
+
+    is($sync->($body, 'nope')->{status}, 401, 'a bad token: 401');
+    is($sync->($body, token('demo', 'events:read'))->{status}, 403, 'without events:write: 403');
+    is($sync->($body, token('other-shop', 'events:write'))->{status}, 404, 'another project\'s token: 404');
+    is($sync->('{"projectId":"no-such-project","eventType":"x","nonce":1,"data":{}}')->{status}, 404, 'an unknown project: 404');
+};
+
 $stack->finish;
 done_testing;

@@ -142,7 +142,6 @@ void EventBatchWriter::prepare(postgres::Connection &db)
 
 BatchResult EventBatchWriter::write(postgres::Connection &db, const std::vector<const redisReply *> &entries)
 {
-    BatchResult result;
     std::vector<IncomingEvent> events;
     std::vector<std::pair<const redisReply *, std::string>> rejects;   // entry, problem
     events.reserve(entries.size());
@@ -156,6 +155,18 @@ BatchResult EventBatchWriter::write(postgres::Connection &db, const std::vector<
         }
     }
 
+    return commit(db, events, rejects);
+}
+
+BatchResult EventBatchWriter::write_events(postgres::Connection &db, std::vector<IncomingEvent> events)
+{
+    return commit(db, events, {});
+}
+
+BatchResult EventBatchWriter::commit(postgres::Connection &db, std::vector<IncomingEvent> &events,
+                                     const std::vector<std::pair<const redisReply *, std::string>> &rejects)
+{
+    BatchResult result;
     postgres::Transaction tx(db);
     // Webmarketer events first: raw once per nonce, the invalid to the trash
     result.trashed = admit_project_events(db, events);

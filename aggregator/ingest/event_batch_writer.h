@@ -6,11 +6,13 @@
 // be decoded go to stream_rejects in the same transaction.
 #pragma once
 
+#include "ingest/incoming_event.h"
 #include "postgres/connection.h"
 
 #include <hiredis/hiredis.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace analytics::ingest {
@@ -34,6 +36,9 @@ public:
     // entries: the [id, [field, value, ...]] elements of an XREADGROUP reply
     BatchResult write(postgres::Connection &db, const std::vector<const redisReply *> &entries);
 
+    // events decoded already (made by the sync event route), in one transaction
+    BatchResult write_events(postgres::Connection &db, std::vector<IncomingEvent> events);
+
     // after write() failed on the data (not the connection): each entry in a
     // transaction of its own, and an entry PostgreSQL refuses goes to
     // stream_rejects with the error, so one bad entry never blocks the rest
@@ -44,6 +49,10 @@ public:
     void trash(postgres::Connection &db, const redisReply *entry, const std::string &problem);
 
 private:
+    // writes events, keeps rejects (entry, problem) in stream_rejects, commits
+    BatchResult commit(postgres::Connection &db, std::vector<IncomingEvent> &events,
+                       const std::vector<std::pair<const redisReply *, std::string>> &rejects);
+
     std::string stream_;
 };
 

@@ -50,14 +50,22 @@ std::string cut_url(std::string_view text)
 
 std::optional<IncomingEvent> decode_incoming(const redisReply *item, std::string &problem)
 {
-    IncomingEvent incoming;
-    incoming.stream_id = {item->element[0]->str, item->element[0]->len};
-
     analytics_stream_entry entry;
-    const char *reason = "fields are not string pairs";
-    if (!to_stream_entry(item->element[1], entry)
-        || analytics_stream_event_decode(&entry, &incoming.fields, &reason) != 0)
-    {
+    if (!to_stream_entry(item->element[1], entry)) {
+        problem = "fields are not string pairs";
+        return std::nullopt;
+    }
+    return decode_entry(entry, {item->element[0]->str, item->element[0]->len}, problem);
+}
+
+std::optional<IncomingEvent> decode_entry(const analytics_stream_entry &entry, std::string_view stream_id,
+                                          std::string &problem)
+{
+    IncomingEvent incoming;
+    incoming.stream_id = stream_id;
+
+    const char *reason = "";
+    if (analytics_stream_event_decode(&entry, &incoming.fields, &reason) != 0) {
         problem = reason;
         return std::nullopt;
     }

@@ -58,4 +58,9 @@ struct IncomingEvent {
 // failure returns nullopt with problem naming what is wrong.
 std::optional<IncomingEvent> decode_incoming(const redisReply *item, std::string &problem);
 
+// the same for an entry made here (POST /api/v1/events/sync); the event's
+// views point into what entry's fields point to, which must outlive it
+std::optional<IncomingEvent> decode_entry(const analytics_stream_entry &entry, std::string_view stream_id,
+                                          std::string &problem);
+
 }  // namespace analytics::ingest

@@ -20,10 +20,17 @@ std::variant<tenants::Tenant, http::Response> tenant_in_path(postgres::Connectio
                                                              const std::string &scope, const std::string &param,
                                                              const std::string &not_found)
 {
+    return tenant_named(db, request, scope, request.path_params[param], not_found);
+}
+
+std::variant<tenants::Tenant, http::Response> tenant_named(postgres::Connection &db, const http::Request &request,
+                                                           const std::string &scope, const std::string &reference,
+                                                           const std::string &not_found)
+{
     auto auth = authorize(db, request, scope);
     if (auto *denied = std::get_if<http::Response>(&auth)) return *denied;
     const auto &principal = std::get<auth::Principal>(auth);
-    auto tenant = tenants::find(db, request.path_params[param]);
+    auto tenant = tenants::find(db, reference);
     if (!tenant || (principal.tenant_id && *principal.tenant_id != tenant->id)) {
         return http::error_response(404, not_found);
     }

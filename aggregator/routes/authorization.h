@@ -21,6 +21,11 @@ std::variant<tenants::Tenant, http::Response> tenant_in_path(postgres::Connectio
                                                              const std::string &scope, const std::string &param,
                                                              const std::string &not_found);
 
+// the same for a tenant the request names elsewhere (its body, say)
+std::variant<tenants::Tenant, http::Response> tenant_named(postgres::Connection &db, const http::Request &request,
+                                                           const std::string &scope, const std::string &reference,
+                                                           const std::string &not_found);
+
 // the path's {tenant}, for the manage scope
 std::variant<tenants::Tenant, http::Response> managed_tenant(postgres::Connection &db, http::Request &request);
 

@@ -1,6 +1,10 @@
-// Webmarketer events as they were sent (webmarketer-api): one raw event by
-// id, and the project's trash, the events that failed their event type with
-// every reason. A token of the project's tenant with events:read, or admin.
+// Webmarketer events (webmarketer-api): the synchronous create, which checks
+// and persists before it answers; one raw event by id, as sent; and the
+// project's trash, the events that failed their event type with every
+// reason. A token of the project's tenant (events:write to create,
+// events:read to read), or admin. The asynchronous create is the module's.
+#include "ingest/event_batch_writer.h"
+#include "ingest/project_events.h"
 #include "json.h"
 #include "routes/authorization.h"
 #include "routes/request_body.h"
@@ -8,6 +12,12 @@
 
 #include "event_id.h"
 #include "event_time.h"
+#include "stream_entry.h"
+
+#include <openssl/evp.h>
+#include <sys/random.h>
+
+#include <chrono>
 
 namespace analytics::routes {
 namespace {
@@ -39,10 +49,112 @@ std::variant<postgres::Param, http::Response> instant_of(const http::Request &re
     return postgres::Param{std::string(text)};
 }
 
+// the visitor key the module's Redis function gives a trackerId:
+// sha1("<tenant id>\ntracker\n<trackerId>"), so the event meets the
+// tracker's interactions of the same visitor
+std::string tracker_visitor_key(long long tenant_id, const std::string &tracker_id)
+{
+    std::string source = std::to_string(tenant_id) + "\ntracker\n" + tracker_id;
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (EVP_Digest(source.data(), source.size(), digest, &length, EVP_sha1(), nullptr) != 1) {
+        throw std::runtime_error("SHA-1 failed");
+    }
+    static const char hex[] = "0123456789abcdef";
+    std::string key;
+    for (unsigned int i = 0; i < length; i++) {
+        key += hex[digest[i] >> 4];
+        key += hex[digest[i] & 15];
+    }
+    return key;
+}
+
+// 400 with the first reason as the message and all of them in errors
+http::Response refused(const ingest::ProjectEventCheck &check)
+{
+    auto body = json::take(json_object());
+    json_object_set_new(body.get(), "statusCode", json_integer(400));
+    json_object_set_new(body.get(), "message", json::string(check.errors.front().second));
+    json_object_set_new(body.get(), "error", json_string("Bad Request"));
+    auto errors = json::parse(check.errors_json());
+    json_object_set_new(body.get(), "errors", errors ? json_incref(errors->get()) : json_array());
+    return json_response(400, std::move(body));
+}
+
+// writes a checked event as the stream consumer writes the module's; the id
+// kept for its (project, nonce): this one, or the one stored before
+std::string persist(postgres::Connection &db, const Services &services, const tenants::Tenant &project,
+                    const ingest::ProjectEventCheck &check, const std::string &body)
+{
+    int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch()).count();
+    unsigned char random[10];
+    if (getrandom(random, sizeof(random), 0) != static_cast<ssize_t>(sizeof(random))) {
+        throw std::runtime_error("getrandom failed");
+    }
+    char id[ANALYTICS_UUID_TEXT_LEN + 1];
+    analytics_event_id_v7(static_cast<uint64_t>(now_ms), random, id);
+
+    // the entry the module would have made, decoded by the same contract
+    std::string received_at = std::to_string(now_ms), tenant_id = std::to_string(project.id);
+    std::string visitor = check.tracker_id.empty() ? "" : tracker_visitor_key(project.id, check.tracker_id);
+    analytics_stream_entry entry{};
+    // every value outlives the event, which points into them
+    auto add = [&entry](const char *name, std::string_view value) {
+        analytics_stream_entry_add(&entry, name, value.data(), value.size());
+    };
+    add("v", ANALYTICS_STREAM_ENCODING_VERSION);
+    add("kind", "project_event");
+    add("id", std::string_view(id, ANALYTICS_UUID_TEXT_LEN));
+    add("received_at", received_at);
+    add("tenant_ref", project.slug);
+    add("type", check.event_type);
+    add("metadata", body);
+    add("tenant_id", tenant_id);
+    if (!visitor.empty()) add("visitor", visitor);
+    std::string problem;
+    auto event = ingest::decode_entry(entry, "sync", problem);
+    if (!event) throw std::runtime_error("a sync event does not decode: " + problem);
+
+    ingest::EventBatchWriter writer(services.settings.stream);
+    writer.prepare(db);
+    std::vector<ingest::IncomingEvent> events;
+    events.push_back(std::move(*event));
+    writer.write_events(db, std::move(events));
+
+    auto kept = db.exec("SELECT id::text FROM raw_events WHERE tenant_id = $1 AND nonce = $2", {tenant_id, check.nonce});
+    return kept.rows() == 1 ? std::string(kept.text(0, 0)) : std::string(id);
+}
+
 }  // namespace
 
 void register_project_event_routes(http::Router &router, Services &services)
 {
+    router.add("POST", "/api/v1/events/sync", [&services](http::Request &request) {
+        auto db = services.db.borrow();
+        auto parsed = json_object_body(request);
+        if (auto *bad = std::get_if<http::Response>(&parsed)) return *bad;
+        json_t *project_id = json_object_get(std::get<json::Value>(parsed).get(), "projectId");
+        if (!json_is_string(project_id)) {
+            // the token first: a request without one is 401 whatever its body
+            auto auth = authorize(*db, request, "events:write");
+            if (auto *denied = std::get_if<http::Response>(&auth)) return *denied;
+            ingest::EventTypeSchemas none;
+            return refused(ingest::check_project_event(request.body, 0, none));
+        }
+        auto project = tenant_named(*db, request, "events:write", json_string_value(project_id), "Project not found");
+        if (auto *denied = std::get_if<http::Response>(&project)) return *denied;
+        const auto &tenant = std::get<tenants::Tenant>(project);
+        if (tenant.slug != json_string_value(project_id)) return http::error_response(404, "Project not found");
+
+        ingest::EventTypeSchemas schemas;
+        json_t *type = json_object_get(std::get<json::Value>(parsed).get(), "eventType");
+        if (json_is_string(type)) schemas.load(*db, {{tenant.id, json_string_value(type)}});
+        auto check = ingest::check_project_event(request.body, tenant.id, schemas);
+        if (!check.valid()) return refused(check);
+        return json_response(200, json::take(json::string(persist(*db, services, tenant, check, request.body))));
+    });
+
     router.add("GET", "/api/v1/projects/{projectId}/raw-events/{id}", [&services](http::Request &request) {
         auto db = services.db.borrow();
         auto project = tenant_in_path(*db, request, "events:read", "projectId", "Project not found");
