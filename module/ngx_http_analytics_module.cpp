@@ -954,8 +954,8 @@ ngx_http_analytics_project_event_dispatch(ngx_http_request_t *r, ngx_http_analyt
 
 /*
  * Spools an accepted event's FCALL for replay (as ingest wrote it, made to
- * write without a limit, a rate key or the visitor: the client's address
- * never reaches the disk) and answers it as accepted. NGX_DECLINED without
+ * write without a limit, a rate key or the visitor's address and agent: the
+ * client's address never reaches the disk) and answers it as accepted. NGX_DECLINED without
  * a spool or when it is full.
  */
 static ngx_int_t
@@ -972,8 +972,13 @@ ngx_http_analytics_spool_event(ngx_http_request_t *r, ngx_http_analytics_ctx_t *
     argvlen[head - 4] = 5;
     argv[head - 3] = "0";
     argvlen[head - 3] = 1;
-    argv[head + 1] = "";
-    argvlen[head + 1] = 0;
+    /* a trackerId the site chose names the visitor without the address */
+    if (argvlen[head + 1] < sizeof("tracker\n") - 1
+        || ngx_strncmp(argv[head + 1], "tracker\n", sizeof("tracker\n") - 1) != 0)
+    {
+        argv[head + 1] = "";
+        argvlen[head + 1] = 0;
+    }
     if (ngx_http_analytics_spool_append((int) argc, argv, argvlen) != NGX_OK) {
         return NGX_DECLINED;
     }

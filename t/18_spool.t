@@ -14,6 +14,8 @@ sub rows { $stack->psql("SELECT count(*) FROM events WHERE metadata->>'load' = '
 subtest 'accepted while Redis is stopped, stored once it is back' => sub {
     is($stack->request('POST', '/api/v1/analytics/track', { tenant_id => 'demo', type => 'call', metadata => { load => 'warm' } })->{status},
        202, 'connected first');
+    is($stack->admin_request('POST', '/api/v1/projects/demo/event-types', { reference => 'spooled', name => 'Spooled' })->{status},
+       201, 'an event type for a Webmarketer event');
     is($stack->stack('stop-redis'), 0, 'Redis stopped');
     my %statuses;
     for my $i (1 .. 40) {
@@ -25,6 +27,9 @@ subtest 'accepted while Redis is stopped, stored once it is back' => sub {
     is($r->{content}, '{"status":"ok","transaction_id":"spooled-1"}', 'a conversion: ok');
     $r = $stack->request('GET', '/collect.gif?t=demo&u=https%3A%2F%2Fshop.example%2F%3Futm_source%3Dgoogle');
     is($r->{headers}{'content-type'}, 'image/gif', 'a pixel: the GIF');
+    $r = $stack->request('POST', '/api/v1/events', '{"projectId":"demo","eventType":"spooled","trackerId":"t-9","nonce":"sp-1","data":{}}');
+    like($r->{content}, qr/^"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"$/, 'a Webmarketer event: 200 with its id');
+    is($r->{status}, 200, 'status 200');
     $r = $stack->request('POST', '/api/v1/analytics/track', { tenant_id => 'nobody-here', type => 'call', metadata => { load => 'spool' } });
     is($r->{status}, 202, 'an unknown tenant cannot be told now: accepted');
     $r = $stack->request('POST', '/api/v1/analytics/track', { tenant_id => 'demo', type => 'nope' });
@@ -44,7 +49,11 @@ subtest 'accepted while Redis is stopped, stored once it is back' => sub {
     is($stack->psql("SELECT value_minor, currency FROM conversions WHERE transaction_id = 'spooled-1'"), '1250|HNL', 'the conversion row');
     is($stack->psql("SELECT source FROM interactions i JOIN events e ON e.id = i.event_id WHERE e.type = 'pageview'"), 'Google',
        'the page view classified');
-    like(Analytics::Stack::slurp($stack->dir . '/nginx/error.log'), qr/replayed 43 spooled events into Redis/,
+    ok($stack->wait_until('the Webmarketer event', 10, sub { $stack->psql("SELECT count(*) FROM events WHERE type = 'spooled'") == 1 }),
+       'the Webmarketer event arrived');
+    is($stack->psql("SELECT r.nonce, e.visitor_key IS NOT NULL FROM raw_events r JOIN events e USING (tenant_id, id)"), 'sp-1|t',
+       'with the visitor its trackerId names (no address is involved)');
+    like(Analytics::Stack::slurp($stack->dir . '/nginx/error.log'), qr/replayed 44 spooled events into Redis/,
          'the replay is logged (the unknown tenant\'s call included, and dropped by Redis)');
 };
 
