@@ -44,6 +44,8 @@ typedef struct {
     ngx_str_t                         orders_key;
     ngx_str_t                         orders_tracked_key;
     ngx_str_t                         funnel_keys[2];   /* token hashes, steps per tenant */
+    /* the keys every batch of ingest calls starts with */
+    ngx_str_t                         batch_keys[4];
 } ngx_http_analytics_main_conf_t;
 
 
@@ -1354,10 +1356,16 @@ ngx_http_analytics_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
         }
     }
 
-    /* hiredis copies the command into its output buffer: what it points to
-     * may go as soon as this returns */
-    rc = ngx_http_analytics_redis_send(r, ngx_http_analytics_reply, (int) (head + 4 + 2 * n),
-                                       argv, argvlen);
+    /* the call joins this turn's batch, which copies it; one too large for
+     * a batch goes alone (hiredis copies it into its output buffer) */
+    rc = ngx_http_analytics_redis_batch(r, ngx_http_analytics_reply,
+                                        1, &argv[NGX_HTTP_ANALYTICS_FCALL_RATE_KEY],
+                                        &argvlen[NGX_HTTP_ANALYTICS_FCALL_RATE_KEY],
+                                        (int) (4 + 4 + 2 * n), &argv[head - 4], &argvlen[head - 4]);
+    if (rc != NGX_OK) {
+        rc = ngx_http_analytics_redis_send(r, ngx_http_analytics_reply, (int) (head + 4 + 2 * n),
+                                           argv, argvlen);
+    }
     if (rc == NGX_OK) {
         return NGX_DONE;
     }
@@ -2261,6 +2269,13 @@ ngx_http_analytics_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_str_set(&amcf->orders_tracked_key, "{analytics}:orders-tracked");
     ngx_str_set(&amcf->funnel_keys[0], "{analytics}:tokens");
     ngx_str_set(&amcf->funnel_keys[1], "{analytics}:funnel-steps");
+    amcf->batch_keys[0] = amcf->tenants_key;
+    amcf->batch_keys[1] = amcf->stream;
+    amcf->batch_keys[2] = amcf->salts_key;
+    amcf->batch_keys[3] = amcf->products_key;
+    amcf->redis.batch_function = ngx_http_analytics_ingest_batch_function;
+    amcf->redis.batch_keys = amcf->batch_keys;
+    amcf->redis.n_batch_keys = 4;
 
     /* on a Redis Cluster one call may touch one slot only */
     amcf->redis.slot = analytics_cluster_key_slot(reinterpret_cast<const char *>(amcf->tenants_key.data),

@@ -7,6 +7,11 @@
 #define NGX_HTTP_ANALYTICS_BACKOFF_MIN   500     /* ms */
 #define NGX_HTTP_ANALYTICS_BACKOFF_MAX   10000   /* ms */
 #define NGX_HTTP_ANALYTICS_NO_SLOT       ((ngx_uint_t) -1)
+/* one batch: at most this many calls, their keys and arguments as RESP */
+#define NGX_HTTP_ANALYTICS_BATCH_CALLS   64
+#define NGX_HTTP_ANALYTICS_BATCH_KEYS    (32 * 1024)
+#define NGX_HTTP_ANALYTICS_BATCH_ARGS    (512 * 1024)
+#define NGX_HTTP_ANALYTICS_BATCH_HEAD    4096    /* FCALL, the function, the batch keys */
 
 
 /*
@@ -43,6 +48,9 @@ public:
                    int argc, const char **argv, const size_t *argvlen);
     ngx_int_t send_internal(ngx_http_analytics_redis_internal_pt handler, void *data,
                             int argc, const char **argv, const size_t *argvlen);
+    ngx_int_t batch(ngx_http_request_t *r, ngx_http_analytics_redis_reply_pt handler,
+                    int nkeys, const char **keys, const size_t *keylens,
+                    int nargs, const char **args, const size_t *arglens);
     bool      ready() const { return ac_ != nullptr && ready_; }
 
 private:
@@ -51,6 +59,12 @@ private:
     void schedule_reconnect(bool at_once = false);
     void arm_command_timer();
     void enqueue(ngx_uint_t index);
+    ngx_uint_t take_slot(ngx_http_request_t *r, ngx_http_analytics_redis_reply_pt handler);
+    void watch_request(ngx_pool_cleanup_t *cln, ngx_uint_t index);
+    void flush_batch();
+    void fail_batch();
+    static void on_batch_flush(ngx_event_t *ev);
+    static void on_batch_reply(void *data, redisReply *reply);
     void complete(ngx_http_analytics_redis_slot_t *slot, redisReply *reply);
     bool retarget(const char *ip, size_t ip_len, long long port);
 
@@ -96,7 +110,52 @@ private:
     ngx_uint_t                             head_ = NGX_HTTP_ANALYTICS_NO_SLOT;
     ngx_uint_t                             tail_ = NGX_HTTP_ANALYTICS_NO_SLOT;
     ngx_uint_t                             pending_ = 0;
+
+    /* the batch gathered in this turn of the event loop: its calls' slots,
+     * chained by next outside the FIFO, and the slot its FCALL will use */
+    ngx_uint_t                             batch_first_ = NGX_HTTP_ANALYTICS_NO_SLOT;
+    ngx_uint_t                             batch_last_ = NGX_HTTP_ANALYTICS_NO_SLOT;
+    ngx_uint_t                             batch_carrier_ = NGX_HTTP_ANALYTICS_NO_SLOT;
+    ngx_uint_t                             batch_calls_ = 0;
+    ngx_uint_t                             batch_nkeys_ = 0;
+    ngx_uint_t                             batch_nargs_ = 0;
+    /* fixed buffers, allocated once per worker */
+    u_char                                *batch_keys_ = nullptr;
+    size_t                                 batch_keys_len_ = 0;
+    u_char                                *batch_args_ = nullptr;
+    size_t                                 batch_args_len_ = 0;
+    u_char                                *batch_command_ = nullptr;
+    ngx_event_t                            batch_flush_{};
 };
+
+
+/* the bytes of one RESP bulk string of len bytes */
+static size_t
+ngx_http_analytics_resp_bulk_size(size_t len)
+{
+    return sizeof("$\r\n\r\n") - 1 + NGX_SIZE_T_LEN + len;
+}
+
+
+static u_char *
+ngx_http_analytics_resp_bulk(u_char *p, const char *data, size_t len)
+{
+    p = ngx_sprintf(p, "$%uz\r\n", len);
+    p = ngx_cpymem(p, data, len);
+    *p++ = '\r';
+    *p++ = '\n';
+    return p;
+}
+
+
+static u_char *
+ngx_http_analytics_resp_number(u_char *p, ngx_uint_t n)
+{
+    u_char  digits[NGX_INT_T_LEN];
+
+    return ngx_http_analytics_resp_bulk(p, reinterpret_cast<const char *>(digits),
+                                        ngx_sprintf(digits, "%ui", n) - digits);
+}
 
 
 static ngx_http_analytics_redis_link  ngx_http_analytics_redis_worker_link;
@@ -150,6 +209,17 @@ ngx_http_analytics_redis_link::init(ngx_cycle_t *cycle,
     }
     free_ = 0;
 
+    batch_keys_ = static_cast<u_char *>(ngx_alloc(NGX_HTTP_ANALYTICS_BATCH_KEYS, log_));
+    batch_args_ = static_cast<u_char *>(ngx_alloc(NGX_HTTP_ANALYTICS_BATCH_ARGS, log_));
+    batch_command_ = static_cast<u_char *>(ngx_alloc(NGX_HTTP_ANALYTICS_BATCH_HEAD + NGX_HTTP_ANALYTICS_BATCH_KEYS
+                                                     + NGX_HTTP_ANALYTICS_BATCH_ARGS, log_));
+    if (batch_keys_ == nullptr || batch_args_ == nullptr || batch_command_ == nullptr) {
+        return NGX_ERROR;
+    }
+    batch_flush_.handler = on_batch_flush;
+    batch_flush_.data = this;
+    batch_flush_.log = log_;
+
     connect_timer_.handler = on_connect_timeout;
     connect_timer_.data = this;
     connect_timer_.log = log_;
@@ -182,10 +252,17 @@ ngx_http_analytics_redis_link::shutdown()
         redisAsyncFree(ac_);
         ac_ = nullptr;
     }
+    if (batch_flush_.posted) {
+        ngx_delete_posted_event(&batch_flush_);
+    }
     if (slots_ != nullptr) {
         ngx_free(slots_);
         slots_ = nullptr;
     }
+    ngx_free(batch_keys_);
+    ngx_free(batch_args_);
+    ngx_free(batch_command_);
+    batch_keys_ = batch_args_ = batch_command_ = nullptr;
 }
 
 
@@ -324,10 +401,9 @@ ngx_http_analytics_redis_link::send(ngx_http_request_t *r,
     ngx_http_analytics_redis_reply_pt handler, int argc, const char **argv,
     const size_t *argvlen)
 {
-    ngx_uint_t                            index;
-    ngx_pool_cleanup_t                   *cln;
-    ngx_http_analytics_redis_slot_t      *slot;
-    ngx_http_analytics_redis_slot_ref_t  *ref;
+    ngx_uint_t                        index;
+    ngx_pool_cleanup_t               *cln;
+    ngx_http_analytics_redis_slot_t  *slot;
 
     if (ac_ == nullptr || free_ == NGX_HTTP_ANALYTICS_NO_SLOT) {
         return NGX_DECLINED;
@@ -346,28 +422,259 @@ ngx_http_analytics_redis_link::send(ngx_http_request_t *r,
         return NGX_DECLINED;
     }
 
-    slot->r = r;
-    slot->handler = handler;
-    slot->internal = nullptr;
-    slot->internal_data = nullptr;
+    take_slot(r, handler);
     enqueue(index);
-
-    ref = static_cast<ngx_http_analytics_redis_slot_ref_t *>(cln->data);
-    ref->slot = slot;
-    ref->generation = slot->generation;
-    cln->handler = on_request_gone;
+    watch_request(cln, index);
     return NGX_OK;
 }
 
 
-/* the free slot index, just sent, joins the in-flight FIFO */
+ngx_int_t
+ngx_http_analytics_redis_link::batch(ngx_http_request_t *r, ngx_http_analytics_redis_reply_pt handler,
+    int nkeys, const char **keys, const size_t *keylens, int nargs, const char **args,
+    const size_t *arglens)
+{
+    int                  i;
+    u_char              *p;
+    size_t               keys_size, args_size;
+    ngx_uint_t           index;
+    ngx_pool_cleanup_t  *cln;
+
+    if (!ready()) {
+        return NGX_DECLINED;
+    }
+
+    keys_size = 0;
+    for (i = 0; i < nkeys; i++) {
+        keys_size += ngx_http_analytics_resp_bulk_size(keylens[i]);
+    }
+    args_size = 2 * ngx_http_analytics_resp_bulk_size(NGX_INT_T_LEN);
+    for (i = 0; i < nargs; i++) {
+        args_size += ngx_http_analytics_resp_bulk_size(arglens[i]);
+    }
+    if (keys_size > NGX_HTTP_ANALYTICS_BATCH_KEYS || args_size > NGX_HTTP_ANALYTICS_BATCH_ARGS) {
+        return NGX_AGAIN;
+    }
+    if (batch_calls_ == NGX_HTTP_ANALYTICS_BATCH_CALLS
+        || batch_keys_len_ + keys_size > NGX_HTTP_ANALYTICS_BATCH_KEYS
+        || batch_args_len_ + args_size > NGX_HTTP_ANALYTICS_BATCH_ARGS)
+    {
+        flush_batch();
+        if (!ready()) {
+            return NGX_DECLINED;
+        }
+    }
+
+    /* a batch needs a slot for its own FCALL besides one per call */
+    if (batch_calls_ == 0) {
+        if (free_ == NGX_HTTP_ANALYTICS_NO_SLOT || slots_[free_].next == NGX_HTTP_ANALYTICS_NO_SLOT) {
+            return NGX_DECLINED;
+        }
+        batch_carrier_ = take_slot(nullptr, nullptr);
+    } else if (free_ == NGX_HTTP_ANALYTICS_NO_SLOT) {
+        return NGX_DECLINED;
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_analytics_redis_slot_ref_t));
+    if (cln == nullptr) {
+        if (batch_calls_ == 0) {
+            slots_[batch_carrier_].next = free_;
+            free_ = batch_carrier_;
+            batch_carrier_ = NGX_HTTP_ANALYTICS_NO_SLOT;
+        }
+        return NGX_DECLINED;
+    }
+    index = take_slot(r, handler);
+    watch_request(cln, index);
+    if (batch_last_ == NGX_HTTP_ANALYTICS_NO_SLOT) {
+        batch_first_ = index;
+    } else {
+        slots_[batch_last_].next = index;
+    }
+    batch_last_ = index;
+
+    p = batch_keys_ + batch_keys_len_;
+    for (i = 0; i < nkeys; i++) {
+        p = ngx_http_analytics_resp_bulk(p, keys[i], keylens[i]);
+    }
+    batch_keys_len_ = p - batch_keys_;
+
+    p = batch_args_ + batch_args_len_;
+    p = ngx_http_analytics_resp_number(p, (ngx_uint_t) nkeys);
+    p = ngx_http_analytics_resp_number(p, (ngx_uint_t) nargs);
+    for (i = 0; i < nargs; i++) {
+        p = ngx_http_analytics_resp_bulk(p, args[i], arglens[i]);
+    }
+    batch_args_len_ = p - batch_args_;
+
+    batch_nkeys_ += nkeys;
+    batch_nargs_ += 2 + nargs;
+    if (batch_calls_++ == 0) {
+        /* after every handler of this turn: the batch holds all they queued */
+        ngx_post_event(&batch_flush_, &ngx_posted_events);
+    }
+    return NGX_OK;
+}
+
+
+/* a free slot for r (or for a batch's own FCALL: r NULL), out of the free
+ * list but in no FIFO yet */
+ngx_uint_t
+ngx_http_analytics_redis_link::take_slot(ngx_http_request_t *r, ngx_http_analytics_redis_reply_pt handler)
+{
+    ngx_uint_t                        index;
+    ngx_http_analytics_redis_slot_t  *slot;
+
+    index = free_;
+    slot = &slots_[index];
+    free_ = slot->next;
+    slot->generation++;
+    slot->next = NGX_HTTP_ANALYTICS_NO_SLOT;
+    slot->r = r;
+    slot->handler = handler;
+    slot->internal = nullptr;
+    slot->internal_data = nullptr;
+    return index;
+}
+
+
+/* cln, a cleanup of the request's pool, clears the slot's request when the
+ * pool goes first */
+void
+ngx_http_analytics_redis_link::watch_request(ngx_pool_cleanup_t *cln, ngx_uint_t index)
+{
+    ngx_http_analytics_redis_slot_ref_t  *ref;
+
+    ref = static_cast<ngx_http_analytics_redis_slot_ref_t *>(cln->data);
+    ref->slot = &slots_[index];
+    ref->generation = slots_[index].generation;
+    cln->handler = on_request_gone;
+}
+
+
+void
+ngx_http_analytics_redis_link::on_batch_flush(ngx_event_t *ev)
+{
+    static_cast<ngx_http_analytics_redis_link *>(ev->data)->flush_batch();
+}
+
+
+/* the gathered batch as one FCALL; its calls fail if it cannot go */
+void
+ngx_http_analytics_redis_link::flush_batch()
+{
+    u_char                           *p;
+    ngx_uint_t                        i, carrier;
+    ngx_http_analytics_redis_slot_t  *slot;
+
+    if (batch_flush_.posted) {
+        ngx_delete_posted_event(&batch_flush_);
+    }
+    if (batch_calls_ == 0) {
+        return;
+    }
+    if (ac_ == nullptr) {
+        fail_batch();
+        return;
+    }
+
+    p = batch_command_;
+    p = ngx_sprintf(p, "*%ui\r\n", 3 + conf_->n_batch_keys + batch_nkeys_ + 1 + batch_nargs_);
+    p = ngx_http_analytics_resp_bulk(p, "FCALL", 5);
+    p = ngx_http_analytics_resp_bulk(p, conf_->batch_function, ngx_strlen(conf_->batch_function));
+    p = ngx_http_analytics_resp_number(p, conf_->n_batch_keys + batch_nkeys_);
+    for (i = 0; i < conf_->n_batch_keys; i++) {
+        p = ngx_http_analytics_resp_bulk(p, reinterpret_cast<const char *>(conf_->batch_keys[i].data),
+                                         conf_->batch_keys[i].len);
+    }
+    p = ngx_cpymem(p, batch_keys_, batch_keys_len_);
+    p = ngx_http_analytics_resp_number(p, batch_calls_);
+    p = ngx_cpymem(p, batch_args_, batch_args_len_);
+
+    carrier = batch_carrier_;
+    slot = &slots_[carrier];
+    if (redisAsyncFormattedCommand(ac_, on_reply, slot, reinterpret_cast<const char *>(batch_command_),
+                                   p - batch_command_) != REDIS_OK)
+    {
+        fail_batch();
+        return;
+    }
+    slot->internal = on_batch_reply;
+    slot->internal_data = reinterpret_cast<void *>(static_cast<uintptr_t>(batch_first_));
+    enqueue(carrier);
+
+    batch_first_ = batch_last_ = batch_carrier_ = NGX_HTTP_ANALYTICS_NO_SLOT;
+    batch_calls_ = batch_nkeys_ = batch_nargs_ = 0;
+    batch_keys_len_ = batch_args_len_ = 0;
+}
+
+
+/* the gathered batch could not be sent: each call gets NULL, as a dropped
+ * connection gives it */
+void
+ngx_http_analytics_redis_link::fail_batch()
+{
+    ngx_uint_t  first, carrier;
+
+    first = batch_first_;
+    carrier = batch_carrier_;
+    batch_first_ = batch_last_ = batch_carrier_ = NGX_HTTP_ANALYTICS_NO_SLOT;
+    batch_calls_ = batch_nkeys_ = batch_nargs_ = 0;
+    batch_keys_len_ = batch_args_len_ = 0;
+
+    if (carrier != NGX_HTTP_ANALYTICS_NO_SLOT) {
+        slots_[carrier].generation++;
+        slots_[carrier].next = free_;
+        free_ = carrier;
+    }
+    on_batch_reply(reinterpret_cast<void *>(static_cast<uintptr_t>(first)), nullptr);
+}
+
+
+/* hands each call of a batch its element of the reply, and frees its slot */
+void
+ngx_http_analytics_redis_link::on_batch_reply(void *data, redisReply *reply)
+{
+    auto                              *link = &ngx_http_analytics_redis_worker_link;
+    ngx_uint_t                         index, next, k;
+    redisReply                        *element;
+    ngx_http_request_t                *r;
+    ngx_http_analytics_redis_slot_t   *slot;
+    ngx_http_analytics_redis_reply_pt  handler;
+
+    for (index = static_cast<ngx_uint_t>(reinterpret_cast<uintptr_t>(data)), k = 0;
+         index != NGX_HTTP_ANALYTICS_NO_SLOT;
+         index = next, k++)
+    {
+        slot = &link->slots_[index];
+        next = slot->next;
+        r = slot->r;
+        handler = slot->handler;
+        slot->r = nullptr;
+        slot->generation++;
+        slot->next = link->free_;
+        link->free_ = index;
+
+        if (reply == nullptr || reply->type == REDIS_REPLY_ERROR) {
+            element = reply;
+        } else if (reply->type == REDIS_REPLY_ARRAY && k < reply->elements) {
+            element = reply->element[k];
+        } else {
+            element = nullptr;
+        }
+        if (r != nullptr) {
+            handler(r, element);
+        }
+    }
+}
+
+
+/* a taken slot, just sent, joins the in-flight FIFO */
 void
 ngx_http_analytics_redis_link::enqueue(ngx_uint_t index)
 {
     ngx_http_analytics_redis_slot_t  *slot = &slots_[index];
 
-    free_ = slot->next;
-    slot->generation++;
     slot->sent = ngx_current_msec;
     slot->next = NGX_HTTP_ANALYTICS_NO_SLOT;
     if (tail_ == NGX_HTTP_ANALYTICS_NO_SLOT) {
@@ -400,8 +707,7 @@ ngx_http_analytics_redis_link::send_internal(ngx_http_analytics_redis_internal_p
         return NGX_DECLINED;
     }
 
-    slot->r = nullptr;
-    slot->handler = nullptr;
+    take_slot(nullptr, nullptr);
     slot->internal = handler;
     slot->internal_data = data;
     enqueue(index);
@@ -766,6 +1072,15 @@ void
 ngx_http_analytics_redis_exit_worker(void)
 {
     ngx_http_analytics_redis_worker_link.shutdown();
+}
+
+
+ngx_int_t
+ngx_http_analytics_redis_batch(ngx_http_request_t *r, ngx_http_analytics_redis_reply_pt handler,
+    int nkeys, const char **keys, const size_t *keylens, int nargs, const char **args,
+    const size_t *arglens)
+{
+    return ngx_http_analytics_redis_worker_link.batch(r, handler, nkeys, keys, keylens, nargs, args, arglens);
 }
 
 

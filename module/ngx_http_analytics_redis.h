@@ -24,6 +24,10 @@ typedef struct {
     ngx_msec_t  command_timeout;
     ngx_uint_t  max_pending;       /* in-flight calls per worker */
     ngx_uint_t  slot;              /* the Redis Cluster slot of every key we use */
+    /* the batched function: its name, and the keys every batch starts with */
+    const char *batch_function;
+    ngx_str_t  *batch_keys;
+    ngx_uint_t  n_batch_keys;
 } ngx_http_analytics_redis_conf_t;
 
 ngx_int_t ngx_http_analytics_redis_init_worker(ngx_cycle_t *cycle,
@@ -38,6 +42,20 @@ void ngx_http_analytics_redis_exit_worker(void);
 ngx_int_t ngx_http_analytics_redis_send(ngx_http_request_t *r,
     ngx_http_analytics_redis_reply_pt handler, int argc, const char **argv,
     const size_t *argvlen);
+
+/*
+ * Queues one call of the batched function for r: its keys and arguments are
+ * copied, and every call queued in this turn of the event loop goes out as
+ * one FCALL: <function> <batch keys> <each call's keys>, then ARGV <number of
+ * calls> and for each call <its number of keys> <its number of arguments>
+ * <its arguments>. handler gets the call's own element of the reply (or NULL,
+ * or the reply itself when it is an error). NGX_OK and NGX_DECLINED as
+ * ngx_http_analytics_redis_send; NGX_AGAIN: too large to join a batch, send
+ * it alone.
+ */
+ngx_int_t ngx_http_analytics_redis_batch(ngx_http_request_t *r,
+    ngx_http_analytics_redis_reply_pt handler, int nkeys, const char **keys,
+    const size_t *keylens, int nargs, const char **args, const size_t *arglens);
 
 /* reply is NULL when the call failed */
 typedef void (*ngx_http_analytics_redis_internal_pt)(void *data, redisReply *reply);

@@ -5,7 +5,7 @@
  * The library name carries a version so that hosts of a fleet running
  * different module versions never replace each other's functions.
  *
- * analytics_ingest_v8
+ * analytics_ingest_v9
  *   KEYS[1]  hash of tenant references to "<id>:<active 0|1>:<public 0|1>",
  *            written by the aggregator; fields "id:<n>", "uuid:<uuid>" and
  *            "slug:<slug>", so a slug of digits never meets an id
@@ -30,7 +30,7 @@
  *   inactive or private tenant), 422 (no such product for the tenant) or
  *   202 (the entry is in the stream)
  *
- * analytics_mark_order_v8 (mark-purchase-tracked)
+ * analytics_mark_order_v9 (mark-purchase-tracked)
  *   KEYS[1..3] as above; KEYS[4] the hash of visitor salts (unused);
  *   KEYS[5]  hash "<tenant id>:<order session>" -> "<payment status>\n<purchase JSON>"
  *   KEYS[6]  hash of the orders tracked so far, same fields
@@ -40,7 +40,7 @@
  *           {200, limit, remaining, 0, already tracked 0|1, payment status, purchase JSON}
  *   Only a paid order is marked, and only its first caller sees 0.
  *
- * analytics_funnel_track_v8 (funnel/track)
+ * analytics_funnel_track_v9 (funnel/track)
  *   KEYS[1..4] as above (the tenant hash unused: the token names the tenant);
  *   KEYS[5]  hash of token SHA-256 (hex) -> "<tenant id>\n<expires, Unix s, or ''>\n<scopes, comma
  *            separated>\n<subject>", written by the aggregator for live tenant tokens
@@ -61,6 +61,15 @@
  * visitor, so the key holds across days. Functions replicate their effects,
  * so the raw address reaches neither the AOF nor a replica.
  *
+ * analytics_ingest_batch_v9 (what a worker's ingest calls of one turn of
+ * its event loop become: one FCALL, so Redis runs one function, not many)
+ *   KEYS[1..4] the tenants hash, the stream, the salts hash, the products
+ *            set; then each call's keys (one: its rate key)
+ *   ARGV[1]  the number n of calls, then for each call: its number of keys,
+ *            its number m of arguments, and its m arguments as
+ *            analytics_ingest_v9 takes them
+ *   returns n answers, each what analytics_ingest_v9 returns
+ *
  * GCRA (as redis-cell does): one key per limited client, time from Redis
  * itself so that hosts' clocks do not matter, a limit of N per period lets
  * N through at once and then one every period/N.
@@ -69,18 +78,26 @@
 #define NGX_HTTP_ANALYTICS_REDIS_FUNCTIONS_H
 
 /* the names FCALL uses; they must match register_function below */
-static const char ngx_http_analytics_ingest_function[] = "analytics_ingest_v8";
-static const char ngx_http_analytics_mark_order_function[] = "analytics_mark_order_v8";
-static const char ngx_http_analytics_funnel_track_function[] = "analytics_funnel_track_v8";
+static const char ngx_http_analytics_ingest_function[] = "analytics_ingest_v9";
+static const char ngx_http_analytics_ingest_batch_function[] = "analytics_ingest_batch_v9";
+static const char ngx_http_analytics_mark_order_function[] = "analytics_mark_order_v9";
+static const char ngx_http_analytics_funnel_track_function[] = "analytics_funnel_track_v9";
 
-static const char ngx_http_analytics_redis_library[] = R"lua(#!lua name=analytics_v8
-local function rate_limit(key, limit, period_ms, now)
+static const char ngx_http_analytics_redis_library[] = R"lua(#!lua name=analytics_v9
+-- memo: nil for a call alone; for the calls of a batch, what they share:
+-- the time, the rate keys' arrival times (written once, at the end), and the
+-- tenants, products and salt looked up so far
+
+local function rate_limit(key, limit, period_ms, now, memo)
   if limit <= 0 then
     return true, 0, 0
   end
   local interval = math.ceil(period_ms * 1000 / limit)
   local capacity = interval * limit
-  local tat = tonumber(redis.call('GET', key)) or now
+  local tat = memo and memo.tats[key]
+  if tat == nil then
+    tat = tonumber(redis.call('GET', key)) or now
+  end
   if tat < now then
     tat = now
   end
@@ -89,7 +106,11 @@ local function rate_limit(key, limit, period_ms, now)
   if now < allow_at then
     return false, 0, math.ceil((allow_at - now) / 1000000)
   end
-  redis.call('SET', key, string.format('%d', new_tat), 'PX', math.ceil((new_tat - now) / 1000))
+  if memo then
+    memo.tats[key] = new_tat
+  else
+    redis.call('SET', key, string.format('%d', new_tat), 'PX', math.ceil((new_tat - now) / 1000))
+  end
   return true, math.floor((capacity - (new_tat - now)) / interval), 0
 end
 
@@ -109,27 +130,33 @@ local function find_tenant(hash, how, ref)
   return redis.call('HGET', hash, 'slug:' .. ref)
 end
 
-local function visitor_key(salts, source, candidate, tenant_id, now)
+local function visitor_key(salts, source, candidate, tenant_id, now, memo)
   -- a trackerId the site gave its visitor: the same visitor every day
   if string.sub(source, 1, 8) == 'tracker\n' then
     return redis.sha1hex(tenant_id .. '\n' .. source)
   end
   local day = tostring(math.floor(now / 86400000000))
-  local salt = redis.call('HGET', salts, day)
+  local salt = memo and memo.salt
   if not salt then
-    -- a new day: yesterday's salt goes, and with it any way back
-    redis.call('DEL', salts)
-    redis.call('HSET', salts, day, candidate)
-    salt = candidate
+    salt = redis.call('HGET', salts, day)
+    if not salt then
+      -- a new day: yesterday's salt goes, and with it any way back
+      redis.call('DEL', salts)
+      redis.call('HSET', salts, day, candidate)
+      salt = candidate
+    end
+    if memo then
+      memo.salt = salt
+    end
   end
   return redis.sha1hex(salt .. '\n' .. tenant_id .. '\n' .. source)
 end
 
--- XADDs the entry the module sent from args[first] on, with the resolved
+-- XADDs the entry the module sent in args[first..last], with the resolved
 -- tenant and the visitor key when there is one; returns the entry id
-local function append_event(stream, args, first, tenant_id, visitor, subject)
+local function append_event(stream, args, first, last, tenant_id, visitor, subject)
   local fields = {}
-  for i = first, #args do
+  for i = first, last do
     fields[i - first + 1] = args[i]
   end
   fields[#fields + 1] = 'tenant_id'
@@ -145,14 +172,19 @@ local function append_event(stream, args, first, tenant_id, visitor, subject)
   return redis.call('XADD', stream, '*', unpack(fields))
 end
 
+local function redis_now()
+  local time = redis.call('TIME')
+  return tonumber(time[1]) * 1000000 + tonumber(time[2])
+end
+
 -- the time, then the rate limit: the time, the limit and what remains of
 -- it, and the 429 reply as a fourth value when the limit is exhausted
--- (values, not a table: this runs for every request)
-local function admit(keys, args)
-  local time = redis.call('TIME')
-  local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
-  local limit = tonumber(args[2])
-  local allowed, remaining, retry_after = rate_limit(keys[3], limit, tonumber(args[3]), now)
+-- (values, not a table: this runs for every request); a call's arguments
+-- are args[at + 1] on
+local function admit(keys, args, at, memo)
+  local now = memo and memo.now or redis_now()
+  local limit = tonumber(args[at + 2])
+  local allowed, remaining, retry_after = rate_limit(keys[3], limit, tonumber(args[at + 3]), now, memo)
   if not allowed then
     return now, limit, 0, {429, limit, 0, retry_after}
   end
@@ -160,48 +192,93 @@ local function admit(keys, args)
 end
 
 -- the id of an active, public tenant, or nil
-local function public_tenant(hash, how, ref)
-  local tenant = find_tenant(hash, how, ref)
-  if not tenant then
-    return nil
+local function public_tenant(hash, how, ref, memo)
+  local seen = memo and memo.tenants[how .. '\n' .. ref]
+  if seen ~= nil then
+    return seen or nil
   end
-  local id, active, public = string.match(tenant, '^(%d+):([01]):([01])$')
-  if id == nil or active ~= '1' or public ~= '1' then
-    return nil
+  local id = nil
+  local tenant = find_tenant(hash, how, ref)
+  if tenant then
+    local found, active, public = string.match(tenant, '^(%d+):([01]):([01])$')
+    if found ~= nil and active == '1' and public == '1' then
+      id = found
+    end
+  end
+  if memo then
+    memo.tenants[how .. '\n' .. ref] = id or false
   end
   return id
 end
 
-local function ingest(keys, args)
-  local now, limit, remaining, refusal = admit(keys, args)
+local function known_product(set, member, memo)
+  local known = memo and memo.products[member]
+  if known == nil then
+    known = redis.call('SISMEMBER', set, member) == 1
+    if memo then
+      memo.products[member] = known
+    end
+  end
+  return known
+end
+
+-- one ingest call, its arguments args[at + 1 .. last]
+local function ingest_call(keys, args, at, last, memo)
+  local now, limit, remaining, refusal = admit(keys, args, at, memo)
   if refusal then
     return refusal
   end
-  if args[1] == 'count' then
+  if args[at + 1] == 'count' then
     return {200, limit, remaining, 0}
   end
-  local id = public_tenant(keys[1], args[4], args[5])
+  local id = public_tenant(keys[1], args[at + 4], args[at + 5], memo)
   if not id then
     return {404, limit, remaining, 0}
   end
-  if args[8] ~= '' and redis.call('SISMEMBER', keys[5], id .. ':' .. args[8]) == 0 then
+  if args[at + 8] ~= '' and not known_product(keys[5], id .. ':' .. args[at + 8], memo) then
     return {422, limit, remaining, 0}
   end
   local visitor = nil
-  if args[6] ~= '' then
-    visitor = visitor_key(keys[4], args[6], args[7], id, now)
+  if args[at + 6] ~= '' then
+    visitor = visitor_key(keys[4], args[at + 6], args[at + 7], id, now, memo)
   end
-  local entry = append_event(keys[2], args, 9, id, visitor)
+  local entry = append_event(keys[2], args, at + 9, last, id, visitor)
   return {202, limit, remaining, 0, entry}
 end
-redis.register_function('analytics_ingest_v8', ingest)
+
+local function ingest(keys, args)
+  return ingest_call(keys, args, 0, #args, nil)
+end
+redis.register_function('analytics_ingest_v9', ingest)
+
+-- the ingest calls of one turn of a worker's event loop in one FCALL: each
+-- answered as analytics_ingest_v9 would answer it alone, in order; what
+-- they share is looked up once and the rate keys are written once
+local function ingest_batch(keys, args)
+  local memo = {now = redis_now(), tats = {}, tenants = {}, products = {}}
+  local call_keys = {keys[1], keys[2], '', keys[3], keys[4]}
+  local key_at, arg_at = 5, 2
+  local answers = {}
+  for call = 1, tonumber(args[1]) do
+    local n_keys, n_args = tonumber(args[arg_at]), tonumber(args[arg_at + 1])
+    call_keys[3] = keys[key_at]
+    answers[call] = ingest_call(call_keys, args, arg_at + 1, arg_at + 1 + n_args, memo)
+    key_at = key_at + n_keys
+    arg_at = arg_at + 2 + n_args
+  end
+  for key, tat in pairs(memo.tats) do
+    redis.call('SET', key, string.format('%d', tat), 'PX', math.ceil((tat - memo.now) / 1000))
+  end
+  return answers
+end
+redis.register_function('analytics_ingest_batch_v9', ingest_batch)
 
 local function mark_order(keys, args)
-  local now, limit, remaining, refusal = admit(keys, args)
+  local now, limit, remaining, refusal = admit(keys, args, 0, nil)
   if refusal then
     return refusal
   end
-  local id = public_tenant(keys[1], args[4], args[5])
+  local id = public_tenant(keys[1], args[4], args[5], nil)
   if not id then
     return {404, limit, remaining, 0}
   end
@@ -216,14 +293,14 @@ local function mark_order(keys, args)
   local already = redis.call('HEXISTS', keys[6], field)
   if args[1] == 'write' and already == 0 and status == 'paid' then
     redis.call('HSET', keys[6], field, '1')
-    append_event(keys[2], args, 7, id, nil)
+    append_event(keys[2], args, 7, #args, id, nil)
   end
   return {200, limit, remaining, 0, already, status, purchase}
 end
-redis.register_function('analytics_mark_order_v8', mark_order)
+redis.register_function('analytics_mark_order_v9', mark_order)
 
 local function funnel_track(keys, args)
-  local now, limit, remaining, refusal = admit(keys, args)
+  local now, limit, remaining, refusal = admit(keys, args, 0, nil)
   if refusal then
     return refusal
   end
@@ -252,10 +329,10 @@ local function funnel_track(keys, args)
       return {422, limit, remaining, 0, i - 1}
     end
   end
-  local entry = append_event(keys[2], args, 7 + n, tenant, nil, subject)
+  local entry = append_event(keys[2], args, 7 + n, #args, tenant, nil, subject)
   return {202, limit, remaining, 0, entry}
 end
-redis.register_function('analytics_funnel_track_v8', funnel_track)
+redis.register_function('analytics_funnel_track_v9', funnel_track)
 )lua";
 
 #endif

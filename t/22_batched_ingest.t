@@ -1,0 +1,90 @@
+# The ingest calls a worker gathers in one turn of its event loop go to Redis
+# as one FCALL (analytics_ingest_batch_v9), and each request still gets its
+# own answer: accepted, unknown tenant, unknown product, invalid body and
+# over the limit, side by side in one batch.
+use strict;
+use warnings;
+use lib 't/lib';
+use Test::More;
+use IO::Socket::INET;
+use JSON::PP;
+use Analytics::Stack;
+
+my $stack = Analytics::Stack->new;
+my $json = JSON::PP->new->canonical;
+my $product = $stack->admin_request('POST', '/api/v1/admin/tenants/demo/products', { name => 'Batched' })->{json}{id};
+
+sub fcalls {
+    my ($stats) = grep { /^cmdstat_fcall:/ } split /\r?\n/, $stack->redis_raw('INFO', 'commandstats');
+    return ($stats // '') =~ /calls=(\d+)/ ? $1 : 0;
+}
+
+# [path, body, extra headers, expected status, expected body (undef: any)]
+my @cases;
+push @cases, [ '/api/v1/analytics/track', { tenant_id => 'demo', type => 'call', metadata => { batch => $_ } }, {}, 202,
+               '{"success":true,"message":"Event accepted for processing"}' ] for 1 .. 12;
+push @cases, [ '/api/v1/analytics/track', { tenant_id => 'nobody', type => 'call' }, {}, 404,
+               '{"success":false,"message":"Tenant not found or not available"}' ];
+push @cases, [ '/api/v1/analytics/track', { tenant_id => 'demo', type => 'call', product_id => 999999 }, {}, 422,
+               '{"message":"The selected product id is invalid.","errors":{"product_id":["The selected product id is invalid."]}}' ];
+push @cases, [ '/api/v1/analytics/track', { tenant_id => 'demo', type => 'cart_add', product_id => $product, metadata => { batch => 'product' } }, {}, 202, undef ];
+push @cases, [ '/api/v1/analytics/track', { tenant_id => 'demo', type => 'nope' }, {}, 422, undef ];
+push @cases, [ '/api/v1/interactions', { tenant_id => $stack->demo->{id}, type => 'view', metadata => { batch => 'interaction' } }, {}, 201, '{"status":"success"}' ];
+push @cases, [ '/api/v1/analytics/conversion', { tenant_slug => 'demo', transaction_id => 'batched-1', value => 3 }, {}, 200,
+               '{"status":"ok","transaction_id":"batched-1"}' ];
+# three a minute on this location: of five, two are refused, whichever they are
+push @cases, [ '/test/rate-limited/track', { tenant_id => 'demo', type => 'call', metadata => { batch => 'limited' } }, { 'X-Client' => 'batch' }, 'limited', undef ] for 1 .. 5;
+
+my $worker = `ps -o pid= --ppid \$(cat @{[ $stack->dir ]}/nginx/nginx.pid)`;
+$worker =~ s/\s+//g;
+ok($worker, "the worker ($worker)");
+my $before = fcalls();
+
+# the worker is held while every request is written, so it finds them all at once
+my @sockets = map {
+    IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $stack->http_port, Proto => 'tcp', Timeout => 10)
+        or die "connect: $!"
+} @cases;
+# each connection is accepted and kept alive first: then the worker finds
+# every request readable in one turn of its event loop
+for my $socket (@sockets) {
+    print $socket "GET /bench/return-204 HTTP/1.1\r\nHost: batch\r\n\r\n";
+    my $head = '';
+    $head .= getc($socket) // last until $head =~ /\r\n\r\n\z/;
+    die "no keep-alive answer: $head" unless $head =~ m{^HTTP/1\.1 204};
+}
+kill 'STOP', $worker;
+for my $i (0 .. $#cases) {
+    my ($path, $body, $headers) = @{ $cases[$i] };
+    my $content = $json->encode($body);
+    my $head = join '', map { "$_: $headers->{$_}\r\n" } sort keys %$headers;
+    print { $sockets[$i] } "POST $path HTTP/1.1\r\nHost: batch\r\nContent-Type: application/json\r\n${head}"
+                         . "Content-Length: " . length($content) . "\r\nConnection: close\r\n\r\n$content";
+}
+kill 'CONT', $worker;
+
+my %limited;
+for my $i (0 .. $#cases) {
+    local $/;
+    my $answer = readline($sockets[$i]) // '';
+    my ($status) = $answer =~ m{^HTTP/1\.1 (\d{3})};
+    my ($body) = $answer =~ /\r\n\r\n(.*)\z/s;
+    my ($path, $sent, undef, $want_status, $want_body) = @{ $cases[$i] };
+    if ($want_status eq 'limited') {
+        $limited{$status // 'none'}++;
+        next;
+    }
+    is($status, $want_status, "request $i ($path): $want_status");
+    is($body, $want_body, "request $i: its own body") if defined $want_body;
+}
+is_deeply(\%limited, { 202 => 3, 429 => 2 }, 'the limited location: three accepted, two refused, in one batch');
+
+my $calls = fcalls() - $before;
+ok($calls >= 1 && $calls <= 3, "$calls FCALL(s) carried " . scalar(@cases) . ' requests');
+
+ok($stack->wait_until('the accepted events', 15, sub {
+    $stack->psql("SELECT count(*) FROM events WHERE metadata ? 'batch'") == 12 + 1 + 1 + 3 }), 'every accepted event is stored');
+is($stack->psql("SELECT count(*) FROM conversions WHERE transaction_id = 'batched-1'"), 1, 'the conversion too');
+
+$stack->finish;
+done_testing;
