@@ -1,4 +1,5 @@
 #include "auth/tokens.h"
+#include "auth/digest.h"
 
 #include <openssl/evp.h>
 #include <sys/random.h>
@@ -9,8 +10,6 @@
 namespace analytics::auth {
 namespace {
 
-constexpr char kHex[] = "0123456789abcdef";
-
 std::string random_hex(size_t bytes)
 {
     std::vector<unsigned char> buffer(bytes);
@@ -20,27 +19,7 @@ std::string random_hex(size_t bytes)
         if (n < 0) throw std::runtime_error("getrandom failed");
         filled += static_cast<size_t>(n);
     }
-    std::string out;
-    for (unsigned char b : buffer) {
-        out += kHex[b >> 4];
-        out += kHex[b & 0x0f];
-    }
-    return out;
-}
-
-std::string array_literal(const std::vector<std::string> &items)
-{
-    std::string out = "{";
-    for (size_t i = 0; i < items.size(); i++) {
-        if (i > 0) out += ',';
-        out += '"';
-        for (char c : items[i]) {
-            if (c == '"' || c == '\\') out += '\\';
-            out += c;
-        }
-        out += '"';
-    }
-    return out + "}";
+    return hex(buffer.data(), buffer.size());
 }
 
 std::vector<std::string> parse_array(std::string_view text)
@@ -69,17 +48,7 @@ bool Principal::has_scope(const std::string &scope) const
 
 std::string token_hash_literal(const std::string &secret)
 {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    if (EVP_Digest(secret.data(), secret.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
-        throw std::runtime_error("SHA-256 failed");
-    }
-    std::string out = "\\x";
-    for (unsigned int i = 0; i < length; i++) {
-        out += kHex[digest[i] >> 4];
-        out += kHex[digest[i] & 0x0f];
-    }
-    return out;
+    return "\\x" + hex_digest(EVP_sha256(), secret);
 }
 
 IssuedToken issue_token(postgres::Connection &db, const TokenRequest &request)
@@ -91,7 +60,7 @@ IssuedToken issue_token(postgres::Connection &db, const TokenRequest &request)
         "INSERT INTO api_tokens (tenant_id, subject, scopes, token_hash, prefix, expires_at)"
         " VALUES ($1, $2, $3::text[], $4::bytea, $5, $6::timestamptz) RETURNING id",
         {request.tenant_id ? std::optional(std::to_string(*request.tenant_id)) : std::nullopt,
-         request.subject, array_literal(request.scopes), token_hash_literal(token.secret),
+         request.subject, postgres::text_array_literal(request.scopes), token_hash_literal(token.secret),
          token.prefix, request.expires_at});
     token.id = result.integer(0, 0);
     return token;

@@ -6,22 +6,6 @@
 namespace analytics::funnels {
 namespace {
 
-// a text[] literal; the elements are checked names, quoted all the same
-std::string text_array(const std::vector<std::string> &items)
-{
-    std::string array = "{";
-    for (const auto &item : items) {
-        if (array.size() > 1) array += ',';
-        array += '"';
-        for (char c : item) {
-            if (c == '"' || c == '\\') array += '\\';
-            array += c;
-        }
-        array += '"';
-    }
-    return array + "}";
-}
-
 }  // namespace
 
 std::vector<FunnelStage> default_stages()
@@ -76,7 +60,7 @@ void replace_stages(postgres::Connection &db, long long tenant_id, const std::ve
     db.exec("DELETE FROM funnel_stages WHERE tenant_id = $1", {std::to_string(tenant_id)});
     for (size_t i = 0; i < stages.size(); i++) {
         db.exec("INSERT INTO funnel_stages (tenant_id, position, name, event_types) VALUES ($1, $2, $3, $4::text[])",
-                {std::to_string(tenant_id), std::to_string(i), stages[i].name, text_array(stages[i].event_types)});
+                {std::to_string(tenant_id), std::to_string(i), stages[i].name, postgres::text_array_literal(stages[i].event_types)});
     }
     tx.commit();
 }

@@ -1,4 +1,5 @@
 #include "ingest/project_events.h"
+#include "ingest/computed_events.h"
 #include "json.h"
 
 #include "event_time.h"
@@ -17,6 +18,19 @@ struct ParsedProjectEvent {
     ~ParsedProjectEvent() { analytics_project_event_free(&event); }
 };
 
+// an identity field's value as it is hashed: without surrounding blanks,
+// ASCII letters lower-cased (an email typed in capitals is the same person)
+std::string normalized_identity(std::string text)
+{
+    size_t first = text.find_first_not_of(" \t\r\n");
+    size_t last = text.find_last_not_of(" \t\r\n");
+    text = first == std::string::npos ? std::string() : text.substr(first, last - first + 1);
+    for (char &c : text) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return text;
+}
+
 std::string timestamp(int64_t unix_ms)
 {
     char text[ANALYTICS_RFC3339_MS_LEN + 1];
@@ -26,7 +40,8 @@ std::string timestamp(int64_t unix_ms)
 
 }  // namespace
 
-EventTypeSchema::EventTypeSchema(std::string_view fields_json, bool archived) : archived_(archived)
+EventTypeSchema::EventTypeSchema(std::string_view id, std::string_view fields_json, bool archived)
+    : archived_(archived), id_(id)
 {
     auto fields = json::parse(fields_json);
     if (!fields || !json_is_array(fields->get())) return;
@@ -55,33 +70,23 @@ void EventTypeSchemas::load(postgres::Connection &db, const std::vector<std::pai
         if (schemas_.find(key) == schemas_.end()) missing.insert(key);
     }
     if (missing.empty()) return;
-    std::string tenants = "{", references = "{";
+    std::string tenants = "{";
+    std::vector<std::string> references;
     for (const auto &[tenant, reference] : missing) {
-        if (tenants.size() > 1) {
-            tenants += ',';
-            references += ',';
-        }
-        tenants += std::to_string(tenant);
-        // an array literal element, quoted: references are checked slugs,
-        // but a type the module passed on may be anything
-        references += '"';
-        for (char c : reference) {
-            if (c == '"' || c == '\\') references += '\\';
-            references += c;
-        }
-        references += '"';
+        tenants += (tenants.size() > 1 ? "," : "") + std::to_string(tenant);
+        // quoted: a type the module passed on may be anything
+        references.push_back(reference);
     }
     tenants += '}';
-    references += '}';
-    auto rows = db.exec("SELECT t.tenant_id, t.reference, t.fields::text, t.archived_at IS NOT NULL"
+    auto rows = db.exec("SELECT t.tenant_id, t.reference, t.fields::text, t.archived_at IS NOT NULL, t.id::text"
                         " FROM event_types t JOIN unnest($1::bigint[], $2::text[]) AS w (tenant_id, reference)"
                         " USING (tenant_id, reference)",
-                        {tenants, references});
+                        {tenants, postgres::text_array_literal(references)});
     for (int row = 0; row < rows.rows(); row++) {
         // built in place: a schema points into itself and never moves
         schemas_.emplace(std::piecewise_construct,
                          std::forward_as_tuple(rows.integer(row, 0), std::string(rows.text(row, 1))),
-                         std::forward_as_tuple(rows.text(row, 2), rows.boolean(row, 3)));
+                         std::forward_as_tuple(rows.text(row, 4), rows.text(row, 2), rows.boolean(row, 3)));
     }
 }
 
@@ -128,9 +133,26 @@ ProjectEventCheck check_project_event(std::string_view body, int64_t tenant_id, 
             analytics_validation_errors_add(&errors, "eventType", "eventType names no event type of this project");
         } else if (schema->archived()) {
             analytics_validation_errors_add(&errors, "eventType", "eventType names an archived event type");
-        } else {
-            analytics_project_event_check_data(&parsed.event, schema->fields().data(), schema->fields().size(),
-                                               &errors);
+        } else if (analytics_project_event_check_data(&parsed.event, schema->fields().data(),
+                                                      schema->fields().size(), &errors) == 0
+                   && errors.count == 0)
+        {
+            check.event_type_id = schema->id();
+            if (event.tracker_id) check.identities.emplace_back("trackerId", check.tracker_id);
+            for (const auto &field : schema->fields()) {
+                json_t *value = json_object_get(static_cast<json_t *>(event.data), field.storage_key);
+                if (value == nullptr || json_is_null(value)) continue;
+                if (field.kind == ANALYTICS_FIELD_KIND_STATE) {
+                    check.metrics.push_back({field.storage_key, "state",
+                                             double(analytics_project_event_state_value(value))});
+                } else if (field.kind == ANALYTICS_FIELD_KIND_STATISTIC) {
+                    check.metrics.push_back({field.storage_key, "statistic", json_number_value(value)});
+                } else if (field.kind == ANALYTICS_FIELD_KIND_IDENTITY) {
+                    std::string text = json_is_string(value) ? std::string(json_string_value(value), json_string_length(value))
+                                                             : json::dump(value);
+                    check.identities.emplace_back(field.storage_key, normalized_identity(text));
+                }
+            }
         }
     }
     for (size_t i = 0; i < errors.count; i++) {
@@ -188,6 +210,7 @@ size_t admit_project_events(postgres::Connection &db, std::vector<IncomingEvent>
 
     std::string trash_rows;
     size_t trashed = 0;
+    std::vector<ComputedEvent> computed;
     std::vector<IncomingEvent> kept;
     kept.reserve(events.size());
     for (size_t i = 0; i < events.size(); i++) {
@@ -199,8 +222,10 @@ size_t admit_project_events(postgres::Connection &db, std::vector<IncomingEvent>
         // a repeated nonce, or this very entry delivered again: kept once already
         if (!fresh.erase({event.fields.tenant_id, std::string(event.id())})) continue;
         if (checks[i].valid()) {
-            event.project_data = std::move(checks[i].data);
+            event.project_data = checks[i].data;
             if (checks[i].event_date_ms) event.occurred_ms = *checks[i].event_date_ms;
+            computed.push_back({event.fields.tenant_id, std::string(event.id()), event.fields.received_at_ms,
+                                std::move(checks[i])});
             kept.push_back(std::move(event));
         } else {
             postgres::CopyRow(trash_rows)
@@ -214,6 +239,7 @@ size_t admit_project_events(postgres::Connection &db, std::vector<IncomingEvent>
     if (!trash_rows.empty()) {
         db.copy_in("COPY trashed_events (tenant_id, id, received_at, errors) FROM STDIN", trash_rows);
     }
+    write_computed_events(db, computed);
     events = std::move(kept);
     return trashed;
 }

@@ -20,17 +20,19 @@ namespace analytics::ingest {
 // one event type's fields in the contract's plain form
 class EventTypeSchema {
 public:
-    EventTypeSchema(std::string_view fields_json, bool archived);
+    EventTypeSchema(std::string_view id, std::string_view fields_json, bool archived);
     EventTypeSchema(const EventTypeSchema &) = delete;
     EventTypeSchema &operator=(const EventTypeSchema &) = delete;
 
     bool archived() const { return archived_; }
+    const std::string &id() const { return id_; }
     const std::vector<analytics_event_type_field> &fields() const { return fields_; }
 
 private:
     std::vector<std::string> keys_;   // what fields_ point to: a schema never moves
     std::vector<analytics_event_type_field> fields_;
     bool archived_;
+    std::string id_;
 };
 
 // the event types a set of events name, read in one query
@@ -44,6 +46,13 @@ private:
     std::map<std::pair<int64_t, std::string>, EventTypeSchema, std::less<>> schemas_;
 };
 
+// a state's or statistic's value as the event brought it
+struct EventMetric {
+    std::string storage_key;
+    std::string kind;   // "state" or "statistic"
+    double value = 0;
+};
+
 struct ProjectEventCheck {
     std::vector<std::pair<std::string, std::string>> errors;   // field, message
     std::string data;              // the data object as JSON text
@@ -51,6 +60,11 @@ struct ProjectEventCheck {
     std::string event_type;
     std::string tracker_id;
     std::optional<int64_t> event_date_ms;
+    // once valid: its type's id, its states and statistics, and what names
+    // its user (kind, value as it will be hashed)
+    std::string event_type_id;
+    std::vector<EventMetric> metrics;
+    std::vector<std::pair<std::string, std::string>> identities;
 
     bool valid() const { return errors.empty(); }
     std::string errors_json() const;

@@ -172,4 +172,19 @@ void append_copy_field(std::string &out, std::string_view value)
     }
 }
 
+std::string text_array_literal(const std::vector<std::string> &items)
+{
+    std::string out = "{";
+    for (size_t i = 0; i < items.size(); i++) {
+        if (i > 0) out += ',';
+        out += '"';
+        for (char c : items[i]) {
+            if (c == '"' || c == '\\') out += '\\';
+            out += c;
+        }
+        out += '"';
+    }
+    return out + "}";
+}
+
 }  // namespace analytics::postgres

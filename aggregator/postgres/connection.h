@@ -127,6 +127,9 @@ private:
 // a value in COPY text format: backslash, tab, newline and carriage return escaped
 void append_copy_field(std::string &out, std::string_view value);
 
+// a text[] input literal, every element quoted: {"a","b \"c\""}
+std::string text_array_literal(const std::vector<std::string> &items);
+
 // one row of COPY text appended to out, fields in column order; the row
 // ends when the object goes
 class CopyRow {

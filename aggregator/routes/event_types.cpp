@@ -167,11 +167,7 @@ void register_event_type_routes(http::Router &router, Services &services)
         for (int row = 0; row < rows.rows(); row++) {
             json_array_append_new(data.get(), event_type_json(rows, row, std::get<tenants::Tenant>(project).slug));
         }
-        auto body = json::take(json_object());
-        json_object_set_new(body.get(), "total", json_integer(total));
-        json_object_set_new(body.get(), "count", json_integer(rows.rows()));
-        json_object_set(body.get(), "data", data.get());
-        return json_response(200, std::move(body));
+        return page_response(std::move(data), total);
     });
 
     router.add("POST", "/api/v1/projects/{projectId}/event-types", [&services](http::Request &request) {

@@ -3,6 +3,7 @@
 // project's trash, the events that failed their event type with every
 // reason. A token of the project's tenant (events:write to create,
 // events:read to read), or admin. The asynchronous create is the module's.
+#include "auth/digest.h"
 #include "ingest/event_batch_writer.h"
 #include "ingest/project_events.h"
 #include "json.h"
@@ -14,7 +15,6 @@
 #include "event_time.h"
 #include "stream_entry.h"
 
-#include <openssl/evp.h>
 #include <sys/random.h>
 
 #include <chrono>
@@ -54,19 +54,7 @@ std::variant<postgres::Param, http::Response> instant_of(const http::Request &re
 // tracker's interactions of the same visitor
 std::string tracker_visitor_key(long long tenant_id, const std::string &tracker_id)
 {
-    std::string source = std::to_string(tenant_id) + "\ntracker\n" + tracker_id;
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    if (EVP_Digest(source.data(), source.size(), digest, &length, EVP_sha1(), nullptr) != 1) {
-        throw std::runtime_error("SHA-1 failed");
-    }
-    static const char hex[] = "0123456789abcdef";
-    std::string key;
-    for (unsigned int i = 0; i < length; i++) {
-        key += hex[digest[i] >> 4];
-        key += hex[digest[i] & 15];
-    }
-    return key;
+    return auth::hex_digest(EVP_sha1(), std::to_string(tenant_id) + "\ntracker\n" + tracker_id);
 }
 
 // 400 with the first reason as the message and all of them in errors
@@ -196,11 +184,7 @@ void register_project_event_routes(http::Router &router, Services &services)
             json_object_set_new(item, "trashedAt", json::string(rows.text(row, 5)));
             json_array_append_new(data.get(), item);
         }
-        auto body = json::take(json_object());
-        json_object_set_new(body.get(), "count", json_integer(rows.rows()));
-        json_object_set_new(body.get(), "total", json_integer(total));
-        json_object_set(body.get(), "data", data.get());
-        return json_response(200, std::move(body));
+        return page_response(std::move(data), total);
     });
 }
 

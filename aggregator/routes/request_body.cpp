@@ -43,4 +43,13 @@ http::Response json_response(int status, json::Value body)
     return http::Response{status, json::dump(body.get()), "application/json", {}};
 }
 
+http::Response page_response(json::Value data, long long total)
+{
+    auto body = json::take(json_object());
+    json_object_set_new(body.get(), "count", json_integer(static_cast<json_int_t>(json_array_size(data.get()))));
+    json_object_set_new(body.get(), "total", json_integer(total));
+    json_object_set(body.get(), "data", data.get());
+    return json_response(200, std::move(body));
+}
+
 }  // namespace analytics::routes

@@ -22,4 +22,7 @@ std::variant<Page, http::Response> page_of(const http::Request &request, long lo
 
 http::Response json_response(int status, json::Value body);
 
+// 200 {"count": size of data, "total": total, "data": data}: a page of a list
+http::Response page_response(json::Value data, long long total);
+
 }  // namespace analytics::routes

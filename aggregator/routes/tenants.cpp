@@ -116,11 +116,7 @@ void register_tenant_routes(http::Router &router, Services &services)
         auto found = tenants::list(*db, std::get<Page>(page).offset, std::get<Page>(page).limit, total);
         auto data = json::take(json_array());
         for (const auto &tenant : found) json_array_append_new(data.get(), tenants::to_json(tenant));
-        auto body = json::take(json_object());
-        json_object_set_new(body.get(), "count", json_integer(static_cast<json_int_t>(found.size())));
-        json_object_set_new(body.get(), "total", json_integer(total));
-        json_object_set(body.get(), "data", data.get());
-        return json_response(200, std::move(body));
+        return page_response(std::move(data), total);
     });
 
     router.add("GET", "/api/v1/admin/tenants/{tenant}", [&services](http::Request &request) {

@@ -121,11 +121,7 @@ void register_token_routes(http::Router &router, Services &services)
             json_object_set_new(item, "created_at", optional_text(7));
             json_array_append_new(data.get(), item);
         }
-        auto body = json::take(json_object());
-        json_object_set_new(body.get(), "count", json_integer(static_cast<json_int_t>(json_array_size(data.get()))));
-        json_object_set_new(body.get(), "total", json_integer(total));
-        json_object_set(body.get(), "data", data.get());
-        return json_response(200, std::move(body));
+        return page_response(std::move(data), total);
     });
 
     router.add("DELETE", "/api/v1/admin/tokens/{id}", [&services](http::Request &request) {

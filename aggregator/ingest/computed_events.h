@@ -1,0 +1,27 @@
+// The computed side of Webmarketer events that passed their event type: the
+// user each belongs to (found by a trackerId or an identity field, else
+// made), the computed_events row and the first value of each state and
+// statistic in event_metrics. In the ingest transaction.
+#pragma once
+
+#include "ingest/project_events.h"
+#include "postgres/connection.h"
+
+#include <string>
+#include <vector>
+
+namespace analytics::ingest {
+
+struct ComputedEvent {
+    int64_t tenant_id = 0;
+    std::string id;
+    int64_t received_ms = 0;
+    ProjectEventCheck check;   // valid
+};
+
+void write_computed_events(postgres::Connection &db, const std::vector<ComputedEvent> &events);
+
+// SHA-256 (hex) of "<tenant>\n<kind>\n<value>": how an identity is kept
+std::string identity_hash(int64_t tenant_id, const std::string &kind, const std::string &value);
+
+}  // namespace analytics::ingest
