@@ -129,6 +129,28 @@ void record_onboarding(postgres::Connection &db, const IncomingEvent &event)
             {tenant, event.subject, path, closed, std::string(received_at)});
 }
 
+// a custom-ads slug that traffic names and nobody declared becomes an
+// implicit campaign of its integration (when the integration exists)
+void record_implicit_campaigns(postgres::Connection &db, const std::vector<const IncomingEvent *> &fresh)
+{
+    std::vector<std::string> tenants, wmkt_ids, slugs;
+    for (const auto *event : fresh) {
+        if (event->is_interaction && event->source.wmkt_id[0] != '\0' && event->source.campaign_slug[0] != '\0') {
+            tenants.push_back(std::to_string(event->fields.tenant_id));
+            wmkt_ids.emplace_back(event->source.wmkt_id);
+            slugs.emplace_back(event->source.campaign_slug);
+        }
+    }
+    if (slugs.empty()) return;
+    db.exec("INSERT INTO custom_ads_campaigns (tenant_id, integration_id, campaign_slug, name, explicit)"
+            " SELECT DISTINCT g.tenant_id, g.id, t.slug, t.slug, false"
+            " FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t (tenant_id, wmkt_id, slug)"
+            " JOIN custom_ads_integrations g ON g.tenant_id = t.tenant_id AND g.wmkt_id = t.wmkt_id"
+            " ON CONFLICT (tenant_id, integration_id, campaign_slug) DO NOTHING",
+            {postgres::text_array_literal(tenants), postgres::text_array_literal(wmkt_ids),
+             postgres::text_array_literal(slugs)});
+}
+
 }  // namespace
 
 void EventBatchWriter::prepare(postgres::Connection &db)
@@ -212,6 +234,7 @@ BatchResult EventBatchWriter::commit(postgres::Connection &db, std::vector<Incom
         // the batch's interactions first: its other events may be attributed to them
         if (!interaction_rows.empty()) {
             db.copy_in(std::string("COPY interactions (") + kInteractionColumns + ") FROM STDIN", interaction_rows);
+            record_implicit_campaigns(db, fresh);
         }
         result.attributed = attribute_events(db, attributable, rollups);
         rollups.write(db);

@@ -36,6 +36,7 @@ void register_funnel_step_routes(http::Router &router, Services &services);
 void register_event_type_routes(http::Router &router, Services &services);
 void register_project_event_routes(http::Router &router, Services &services);
 void register_computed_event_routes(http::Router &router, Services &services);
+void register_custom_ads_routes(http::Router &router, Services &services);
 void register_funnel_report_routes(http::Router &router, Services &services);
 
 }  // namespace analytics::routes
