@@ -159,6 +159,45 @@ subtest 'outlays' => sub {
     is(call('GET', "$outlays/not-an-id")->{status}, 404, 'a bad outlay id: 404');
 };
 
+subtest 'offline interactions' => sub {
+    my $offline = '/api/v1/projects/demo/interactions/offline';
+    is(call('POST', '/api/v1/projects/demo/event-types', { reference => 'call', name => 'Call', fields => [
+        { storageKey => 'email', type => 'string', kind => 'identity' }, { storageKey => 'phone', type => 'string', kind => 'identity' } ] })->{status},
+       201, 'an event type declares the identity fields');
+    my $writer = token('demo', 'events:write');
+    my $r = call('POST', $offline, { date => '2023-08-01T22:00:00.000Z', userData => { email => ' Bob@Example.com' },
+                                     nodeData => { wmktId => 'sheet-1', cid => $id{spring} } }, $writer);
+    is($r->{status}, 201, 'an offline interaction: 201') or diag $r->{content};
+    like($r->{json}{id}, qr/^[0-9a-f-]{36}$/, 'its id');
+    my $user = $r->{json}{userId};
+    like($user, qr/^[0-9a-f-]{36}$/, 'and its user');
+    is($stack->psql("SELECT kind, source, medium, campaign, wmkt_id, campaign_slug, rfc3339(occurred_at), user_id FROM interactions WHERE event_id = '$r->{json}{id}'"),
+       "offline|Custom Ads|offline|Spring sale|sheet-1|spring|2023-08-01T22:00:00.000Z|$user", 'an interaction of its campaign and user');
+    unlike($stack->psql("SELECT metadata::text FROM events WHERE id = '$r->{json}{id}'"), qr/bob/i, 'the user\'s data is not kept');
+    $r = call('POST', $offline, { userData => { email => 'bob@example.com', phone => '+504 5555' }, nodeData => { wmktId => 'sheet-1', campaignSlug => 'fair-2024' } }, $writer);
+    is($r->{status}, 201, 'the same email again, with a slug nobody declared');
+    is($r->{json}{userId}, $user, 'the same user');
+    is($stack->psql("SELECT explicit FROM custom_ads_campaigns WHERE campaign_slug = 'fair-2024'"), 'f', 'an implicit campaign for the slug');
+    is($stack->psql("SELECT count(*) FROM user_identities WHERE user_id = '$user'"), 2, 'the phone now names the user too');
+
+    for my $case ([ { userData => { email => 'x' } }, 'nodeData must be an object' ],
+                  [ { userData => { email => 'x' }, nodeData => {} }, 'wmktId must be present in nodeData' ],
+                  [ { userData => { email => 'x' }, nodeData => { wmktId => '' } }, 'wmktId must be present in nodeData' ],
+                  [ { userData => { email => 'x' }, nodeData => { wmktId => 'nope' } }, 'wmktId must name a custom ads integration of this project' ],
+                  [ { userData => { email => 'x' }, nodeData => { wmktId => 'sheet-1', cid => 'nope' } }, 'cid must name a campaign of this integration' ],
+                  [ { nodeData => { wmktId => 'sheet-1' } }, 'userData must be an object' ],
+                  [ { userData => {}, nodeData => { wmktId => 'sheet-1' } }, 'userData must name the user with at least one identity field' ],
+                  [ { userData => { first_name => 'Bob' }, nodeData => { wmktId => 'sheet-1' } }, 'userData.first_name is not an identity field of this project' ],
+                  [ { userData => { email => [1] }, nodeData => { wmktId => 'sheet-1' } }, 'userData.email must be a string or a number' ],
+                  [ { date => 'yesterday', userData => { email => 'x' }, nodeData => { wmktId => 'sheet-1' } }, 'date must be an RFC 3339 date-time' ]) {
+        $r = call('POST', $offline, $case->[0], $writer);
+        is($r->{status}, 400, "$case->[1]: 400");
+        is($r->{content}, '{"statusCode":400,"message":"' . $case->[1] . '","error":"Bad Request"}', 'in the document\'s shape');
+    }
+    is(call('POST', $offline, { userData => { email => 'x' }, nodeData => { wmktId => 'sheet-1' } }, token('demo', 'events:read'))->{status},
+       403, 'without events:write: 403');
+};
+
 subtest 'tokens' => sub {
     is(call('GET', "$base/sheet-1/campaigns", undef, token('demo', 'events:read'))->{status}, 403, 'without reports:read: 403');
     is(call('POST', "$base/sheet-1/campaigns", { campaignSlug => 'x', name => 'x' }, token('demo', 'reports:read'))->{status}, 403,

@@ -17,10 +17,9 @@ std::string timestamp(int64_t unix_ms)
     return text;
 }
 
-// the user the event's identities name: found in this batch or in the
-// table (the oldest when they name several), else a new one; every
-// identity of the event then names it
-std::string resolve_user(postgres::Connection &db, int64_t tenant_id,
+}  // namespace
+
+std::string find_or_make_user(postgres::Connection &db, int64_t tenant_id,
                          const std::vector<std::pair<std::string, std::string>> &hashed,
                          std::map<std::pair<int64_t, std::string>, std::string> &known)
 {
@@ -58,8 +57,6 @@ std::string resolve_user(postgres::Connection &db, int64_t tenant_id,
     return user;
 }
 
-}  // namespace
-
 std::string identity_hash(int64_t tenant_id, const std::string &kind, const std::string &value)
 {
     return auth::hex_digest(EVP_sha256(), std::to_string(tenant_id) + "\n" + kind + "\n" + value);
@@ -76,7 +73,7 @@ void write_computed_events(postgres::Connection &db, const std::vector<ComputedE
         for (const auto &[kind, value] : check.identities) {
             if (!value.empty()) hashed.emplace_back(kind, identity_hash(event.tenant_id, kind, value));
         }
-        std::string user = hashed.empty() ? std::string() : resolve_user(db, event.tenant_id, hashed, known);
+        std::string user = hashed.empty() ? std::string() : find_or_make_user(db, event.tenant_id, hashed, known);
         std::string received = timestamp(event.received_ms);
         std::string event_date = timestamp(check.event_date_ms.value_or(event.received_ms));
         postgres::CopyRow(event_rows)

@@ -7,6 +7,7 @@
 #include "ingest/project_events.h"
 #include "postgres/connection.h"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,13 @@ struct ComputedEvent {
 };
 
 void write_computed_events(postgres::Connection &db, const std::vector<ComputedEvent> &events);
+
+// the user these identities (kind, hash) name, the oldest when they name
+// several, else a new one; every one of them names it afterwards. known
+// caches what this transaction found, by (tenant, "kind\nhash").
+std::string find_or_make_user(postgres::Connection &db, int64_t tenant_id,
+                              const std::vector<std::pair<std::string, std::string>> &hashed,
+                              std::map<std::pair<int64_t, std::string>, std::string> &known);
 
 // SHA-256 (hex) of "<tenant>\n<kind>\n<value>": how an identity is kept
 std::string identity_hash(int64_t tenant_id, const std::string &kind, const std::string &value);

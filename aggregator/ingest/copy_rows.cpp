@@ -19,7 +19,7 @@ const char *const kConversionColumns =
     "tenant_id, transaction_id, event_id, received_at, occurred_at, event, value_minor, currency";
 const char *const kInteractionColumns =
     "tenant_id, event_id, occurred_at, visitor_key, kind, source, medium, campaign, direct, wmkt_id,"
-    " campaign_slug, country, landing_page, referrer";
+    " campaign_slug, country, landing_page, referrer, user_id";
 
 void append_event_row(std::string &rows, const IncomingEvent &event)
 {
@@ -66,7 +66,8 @@ void append_interaction_row(std::string &rows, const IncomingEvent &event)
         .text_or_null(event.source.campaign_slug)
         .text(event.country())
         .text_or_null(event.landing_page)
-        .text_or_null(event.referrer);
+        .text_or_null(event.referrer)
+        .text_or_null(event.user_id);
 }
 
 }  // namespace analytics::ingest

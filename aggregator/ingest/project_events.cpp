@@ -18,8 +18,16 @@ struct ParsedProjectEvent {
     ~ParsedProjectEvent() { analytics_project_event_free(&event); }
 };
 
-// an identity field's value as it is hashed: without surrounding blanks,
-// ASCII letters lower-cased (an email typed in capitals is the same person)
+
+std::string timestamp(int64_t unix_ms)
+{
+    char text[ANALYTICS_RFC3339_MS_LEN + 1];
+    analytics_time_format_rfc3339_ms(unix_ms, text);
+    return text;
+}
+
+}  // namespace
+
 std::string normalized_identity(std::string text)
 {
     size_t first = text.find_first_not_of(" \t\r\n");
@@ -30,15 +38,6 @@ std::string normalized_identity(std::string text)
     }
     return text;
 }
-
-std::string timestamp(int64_t unix_ms)
-{
-    char text[ANALYTICS_RFC3339_MS_LEN + 1];
-    analytics_time_format_rfc3339_ms(unix_ms, text);
-    return text;
-}
-
-}  // namespace
 
 EventTypeSchema::EventTypeSchema(std::string_view id, std::string_view fields_json, bool archived)
     : archived_(archived), id_(id)

@@ -80,6 +80,10 @@ ProjectEventCheck check_project_event(std::string_view body, int64_t tenant_id, 
 // their data as metadata). Returns how many were trashed.
 size_t admit_project_events(postgres::Connection &db, std::vector<IncomingEvent> &events);
 
+// an identity field's value as it is hashed: without surrounding blanks,
+// ASCII letters lower-cased (an email typed in capitals is the same person)
+std::string normalized_identity(std::string text);
+
 // once per connection: the session's staging table for raw events
 void prepare_project_events(postgres::Connection &db);
 

@@ -3,8 +3,8 @@
 // project's trash, the events that failed their event type with every
 // reason. A token of the project's tenant (events:write to create,
 // events:read to read), or admin. The asynchronous create is the module's.
-#include "auth/digest.h"
 #include "ingest/event_batch_writer.h"
+#include "ingest/local_event.h"
 #include "ingest/project_events.h"
 #include "json.h"
 #include "routes/authorization.h"
@@ -13,11 +13,8 @@
 
 #include "event_id.h"
 #include "event_time.h"
-#include "stream_entry.h"
 
-#include <sys/random.h>
 
-#include <chrono>
 
 namespace analytics::routes {
 namespace {
@@ -49,14 +46,6 @@ std::variant<postgres::Param, http::Response> instant_of(const http::Request &re
     return postgres::Param{std::string(text)};
 }
 
-// the visitor key the module's Redis function gives a trackerId:
-// sha1("<tenant id>\ntracker\n<trackerId>"), so the event meets the
-// tracker's interactions of the same visitor
-std::string tracker_visitor_key(long long tenant_id, const std::string &tracker_id)
-{
-    return auth::hex_digest(EVP_sha1(), std::to_string(tenant_id) + "\ntracker\n" + tracker_id);
-}
-
 // 400 with the first reason as the message and all of them in errors
 http::Response refused(const ingest::ProjectEventCheck &check)
 {
@@ -74,44 +63,17 @@ http::Response refused(const ingest::ProjectEventCheck &check)
 std::string persist(postgres::Connection &db, const Services &services, const tenants::Tenant &project,
                     const ingest::ProjectEventCheck &check, const std::string &body)
 {
-    int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::system_clock::now().time_since_epoch()).count();
-    unsigned char random[10];
-    if (getrandom(random, sizeof(random), 0) != static_cast<ssize_t>(sizeof(random))) {
-        throw std::runtime_error("getrandom failed");
-    }
-    char id[ANALYTICS_UUID_TEXT_LEN + 1];
-    analytics_event_id_v7(static_cast<uint64_t>(now_ms), random, id);
-
-    // the entry the module would have made, decoded by the same contract
-    std::string received_at = std::to_string(now_ms), tenant_id = std::to_string(project.id);
-    std::string visitor = check.tracker_id.empty() ? "" : tracker_visitor_key(project.id, check.tracker_id);
-    analytics_stream_entry entry{};
-    // every value outlives the event, which points into them
-    auto add = [&entry](const char *name, std::string_view value) {
-        analytics_stream_entry_add(&entry, name, value.data(), value.size());
-    };
-    add("v", ANALYTICS_STREAM_ENCODING_VERSION);
-    add("kind", "project_event");
-    add("id", std::string_view(id, ANALYTICS_UUID_TEXT_LEN));
-    add("received_at", received_at);
-    add("tenant_ref", project.slug);
-    add("type", check.event_type);
-    add("metadata", body);
-    add("tenant_id", tenant_id);
-    if (!visitor.empty()) add("visitor", visitor);
-    std::string problem;
-    auto event = ingest::decode_entry(entry, "sync", problem);
-    if (!event) throw std::runtime_error("a sync event does not decode: " + problem);
-
+    ingest::LocalEvent local("project_event", project.id, project.slug, check.event_type, body,
+                             check.tracker_id.empty() ? "" : ingest::tracker_visitor_key(project.id, check.tracker_id));
     ingest::EventBatchWriter writer(services.settings.stream);
     writer.prepare(db);
     std::vector<ingest::IncomingEvent> events;
-    events.push_back(std::move(*event));
+    events.push_back(std::move(local.event()));
     writer.write_events(db, std::move(events));
 
-    auto kept = db.exec("SELECT id::text FROM raw_events WHERE tenant_id = $1 AND nonce = $2", {tenant_id, check.nonce});
-    return kept.rows() == 1 ? std::string(kept.text(0, 0)) : std::string(id);
+    auto kept = db.exec("SELECT id::text FROM raw_events WHERE tenant_id = $1 AND nonce = $2",
+                        {std::to_string(project.id), check.nonce});
+    return kept.rows() == 1 ? std::string(kept.text(0, 0)) : local.id();
 }
 
 }  // namespace

@@ -37,6 +37,7 @@ void register_event_type_routes(http::Router &router, Services &services);
 void register_project_event_routes(http::Router &router, Services &services);
 void register_computed_event_routes(http::Router &router, Services &services);
 void register_custom_ads_routes(http::Router &router, Services &services);
+void register_offline_interaction_routes(http::Router &router, Services &services);
 void register_funnel_report_routes(http::Router &router, Services &services);
 
 }  // namespace analytics::routes

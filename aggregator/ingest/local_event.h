@@ -1,0 +1,38 @@
+// An event the aggregator makes itself (a synchronous Webmarketer event, an
+// offline interaction), encoded as the module would have put it in the stream
+// and decoded by the same contract, so that the stream consumer's writer
+// stores it the one way it stores every event. It owns the texts the decoded
+// event points into, so it neither copies nor moves.
+#pragma once
+
+#include "ingest/incoming_event.h"
+
+#include <cstdint>
+#include <string>
+
+namespace analytics::ingest {
+
+class LocalEvent {
+public:
+    // visitor: a visitor key, or "" for none
+    LocalEvent(const std::string &kind, int64_t tenant_id, const std::string &tenant_ref, const std::string &type,
+               const std::string &metadata, const std::string &visitor);
+    LocalEvent(const LocalEvent &) = delete;
+    LocalEvent &operator=(const LocalEvent &) = delete;
+
+    const std::string &id() const { return id_; }
+    int64_t received_ms() const { return received_ms_; }
+    // the decoded event; valid while this lives
+    IncomingEvent &event() { return event_; }
+
+private:
+    std::string id_, received_at_, tenant_id_, kind_, tenant_ref_, type_, metadata_, visitor_;
+    int64_t received_ms_ = 0;
+    IncomingEvent event_;
+};
+
+// sha1("<tenant id>\ntracker\n<trackerId>"): the visitor key the module's Redis
+// function gives a trackerId, so the event meets the tracker's interactions
+std::string tracker_visitor_key(int64_t tenant_id, const std::string &tracker_id);
+
+}  // namespace analytics::ingest
