@@ -141,7 +141,10 @@ static u_char *
 ngx_http_analytics_resp_bulk(u_char *p, const char *data, size_t len)
 {
     p = ngx_sprintf(p, "$%uz\r\n", len);
-    p = ngx_cpymem(p, data, len);
+    if (len > 0) {
+        /* an empty argument may come as NULL, which memcpy must not see */
+        p = ngx_cpymem(p, data, len);
+    }
     *p++ = '\r';
     *p++ = '\n';
     return p;

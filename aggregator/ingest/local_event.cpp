@@ -11,9 +11,10 @@
 
 namespace analytics::ingest {
 
-LocalEvent::LocalEvent(const std::string &kind, int64_t tenant_id, const std::string &tenant_ref, const std::string &type,
-                       const std::string &metadata, const std::string &visitor)
-    : kind_(kind), tenant_ref_(tenant_ref), type_(type), metadata_(metadata), visitor_(visitor)
+LocalEvent::LocalEvent(const std::string &origin, const std::string &kind, int64_t tenant_id,
+                       const std::string &tenant_ref, const std::string &type, const std::string &metadata,
+                       const std::string &visitor)
+    : origin_(origin), kind_(kind), tenant_ref_(tenant_ref), type_(type), metadata_(metadata), visitor_(visitor)
 {
     received_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::system_clock::now().time_since_epoch()).count();
@@ -42,7 +43,7 @@ LocalEvent::LocalEvent(const std::string &kind, int64_t tenant_id, const std::st
     add("tenant_id", tenant_id_);
     if (!visitor_.empty()) add("visitor", visitor_);
     std::string problem;
-    auto decoded = decode_entry(entry, "local", problem);
+    auto decoded = decode_entry(entry, origin_, problem);
     if (!decoded) throw std::runtime_error("a local " + kind + " does not decode: " + problem);
     event_ = std::move(*decoded);
 }

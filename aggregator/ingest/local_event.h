@@ -14,9 +14,10 @@ namespace analytics::ingest {
 
 class LocalEvent {
 public:
-    // visitor: a visitor key, or "" for none
-    LocalEvent(const std::string &kind, int64_t tenant_id, const std::string &tenant_ref, const std::string &type,
-               const std::string &metadata, const std::string &visitor);
+    // origin stands in for the stream id ("sync", "offline"); visitor: a
+    // visitor key, or "" for none
+    LocalEvent(const std::string &origin, const std::string &kind, int64_t tenant_id, const std::string &tenant_ref,
+               const std::string &type, const std::string &metadata, const std::string &visitor);
     LocalEvent(const LocalEvent &) = delete;
     LocalEvent &operator=(const LocalEvent &) = delete;
 
@@ -26,7 +27,7 @@ public:
     IncomingEvent &event() { return event_; }
 
 private:
-    std::string id_, received_at_, tenant_id_, kind_, tenant_ref_, type_, metadata_, visitor_;
+    std::string origin_, id_, received_at_, tenant_id_, kind_, tenant_ref_, type_, metadata_, visitor_;
     int64_t received_ms_ = 0;
     IncomingEvent event_;
 };

@@ -63,7 +63,7 @@ http::Response refused(const ingest::ProjectEventCheck &check)
 std::string persist(postgres::Connection &db, const Services &services, const tenants::Tenant &project,
                     const ingest::ProjectEventCheck &check, const std::string &body)
 {
-    ingest::LocalEvent local("project_event", project.id, project.slug, check.event_type, body,
+    ingest::LocalEvent local("sync", "project_event", project.id, project.slug, check.event_type, body,
                              check.tracker_id.empty() ? "" : ingest::tracker_visitor_key(project.id, check.tracker_id));
     ingest::EventBatchWriter writer(services.settings.stream);
     writer.prepare(db);
