@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 
 namespace analytics::ingest {
 namespace {
@@ -62,9 +63,42 @@ std::string identity_hash(int64_t tenant_id, const std::string &kind, const std:
     return auth::hex_digest(EVP_sha256(), std::to_string(tenant_id) + "\n" + kind + "\n" + value);
 }
 
+double project_metric_contribution(const std::string &kind, double value)
+{
+    return kind == "state" ? (value == 1 ? 1 : 0) : value;
+}
+
+void add_project_metrics(postgres::Connection &db, const std::vector<ProjectMetricDelta> &deltas)
+{
+    constexpr int64_t kHourMs = 3600 * 1000;
+    std::map<std::tuple<int64_t, int64_t, std::string, std::string>, double> sums;
+    for (const auto &delta : deltas) {
+        int64_t hour = delta.event_ms - ((delta.event_ms % kHourMs) + kHourMs) % kHourMs;
+        sums[{delta.tenant_id, hour, delta.event_type, delta.metric}] += delta.value;
+    }
+    std::vector<std::string> tenants, hours, types, metrics, values;
+    for (const auto &[key, value] : sums) {
+        if (value == 0) continue;
+        tenants.push_back(std::to_string(std::get<0>(key)));
+        hours.push_back(timestamp(std::get<1>(key)));
+        types.push_back(std::get<2>(key));
+        metrics.push_back(std::get<3>(key));
+        char text[32];
+        snprintf(text, sizeof(text), "%.17g", value);
+        values.emplace_back(text);
+    }
+    if (tenants.empty()) return;
+    db.exec("INSERT INTO project_metrics_hourly AS h (tenant_id, hour, event_type, metric, value)"
+            " SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::double precision[])"
+            " ON CONFLICT (tenant_id, hour, event_type, metric) DO UPDATE SET value = h.value + excluded.value",
+            {postgres::text_array_literal(tenants), postgres::text_array_literal(hours), postgres::text_array_literal(types),
+             postgres::text_array_literal(metrics), postgres::text_array_literal(values)});
+}
+
 void write_computed_events(postgres::Connection &db, const std::vector<ComputedEvent> &events)
 {
     if (events.empty()) return;
+    std::vector<ProjectMetricDelta> deltas;
     std::map<std::pair<int64_t, std::string>, std::string> known;   // (tenant, kind\nhash) -> user
     std::string event_rows, metric_rows;
     for (const auto &event : events) {
@@ -75,7 +109,9 @@ void write_computed_events(postgres::Connection &db, const std::vector<ComputedE
         }
         std::string user = hashed.empty() ? std::string() : find_or_make_user(db, event.tenant_id, hashed, known);
         std::string received = timestamp(event.received_ms);
-        std::string event_date = timestamp(check.event_date_ms.value_or(event.received_ms));
+        int64_t event_ms = check.event_date_ms.value_or(event.received_ms);
+        std::string event_date = timestamp(event_ms);
+        deltas.push_back({event.tenant_id, event_ms, check.event_type, "event-count", 1});
         postgres::CopyRow(event_rows)
             .number(event.tenant_id)
             .text(event.id)
@@ -87,6 +123,8 @@ void write_computed_events(postgres::Connection &db, const std::vector<ComputedE
             .text(received)
             .text(received);
         for (const auto &metric : check.metrics) {
+            deltas.push_back({event.tenant_id, event_ms, check.event_type, metric.storage_key,
+                              project_metric_contribution(metric.kind, metric.value)});
             char value[32];
             snprintf(value, sizeof(value), "%.17g", metric.value);
             postgres::CopyRow(metric_rows)
@@ -105,6 +143,7 @@ void write_computed_events(postgres::Connection &db, const std::vector<ComputedE
         db.copy_in("COPY event_metrics (tenant_id, event_id, user_id, storage_key, kind, value, metric_date) FROM STDIN",
                    metric_rows);
     }
+    add_project_metrics(db, deltas);
 }
 
 }  // namespace analytics::ingest

@@ -22,6 +22,22 @@ struct ComputedEvent {
 
 void write_computed_events(postgres::Connection &db, const std::vector<ComputedEvent> &events);
 
+// a change of project_metrics_hourly: value added to (tenant, the UTC hour of
+// event_ms, event type, metric)
+struct ProjectMetricDelta {
+    int64_t tenant_id = 0;
+    int64_t event_ms = 0;
+    std::string event_type;
+    std::string metric;
+    double value = 0;
+};
+
+// in the caller's transaction; deltas of one key are summed first
+void add_project_metrics(postgres::Connection &db, const std::vector<ProjectMetricDelta> &deltas);
+
+// what a state's or statistic's current value adds to its hourly metric
+double project_metric_contribution(const std::string &kind, double value);
+
 // the user these identities (kind, hash) name, the oldest when they name
 // several, else a new one; every one of them names it afterwards. known
 // caches what this transaction found, by (tenant, "kind\nhash").

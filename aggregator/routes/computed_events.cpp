@@ -2,6 +2,7 @@
 // its type, with its user and the current value of each state and statistic;
 // the updates of a state or statistic, each kept with its date; and a user's
 // metric history. events:read to read, events:write to update.
+#include "ingest/computed_events.h"
 #include "ingest/project_events.h"
 #include "json.h"
 #include "routes/authorization.h"
@@ -101,7 +102,8 @@ http::Response update_metric(Services &services, http::Request &request, const c
     if (auto *bad = std::get_if<http::Response>(&parsed)) return *bad;
     json_t *body = std::get<json::Value>(parsed).get();
 
-    auto event = db->exec("SELECT e.user_id::text, t.fields::text FROM computed_events e JOIN event_types t"
+    auto event = db->exec("SELECT e.user_id::text, t.fields::text, e.event_type,"
+                          " (extract(epoch FROM e.event_date) * 1000)::bigint FROM computed_events e JOIN event_types t"
                           " ON t.tenant_id = e.tenant_id AND t.id = e.event_type_id WHERE e.tenant_id = $1 AND e.id = $2",
                           {std::to_string(tenant.id), id});
     if (event.rows() == 0) return http::error_response(404, "Event not found");
@@ -140,10 +142,24 @@ http::Response update_metric(Services &services, http::Request &request, const c
     postgres::Param user;
     if (!event.is_null(0, 0)) user = std::string(event.text(0, 0));
     {
+        // the insights rollup follows the current value (the latest by date),
+        // which a value dated before it does not change
+        auto current = [&]() -> std::optional<double> {
+            auto rows = db->exec("SELECT value FROM event_metrics WHERE tenant_id = $1 AND event_id = $2 AND storage_key = $3"
+                                 " ORDER BY metric_date DESC, id DESC LIMIT 1",
+                                 {std::to_string(tenant.id), id, key});
+            if (rows.rows() == 0) return std::nullopt;
+            return std::stod(std::string(rows.text(0, 0)));
+        };
         postgres::Transaction tx(*db);
+        auto before = current();
         db->exec("INSERT INTO event_metrics (tenant_id, event_id, user_id, storage_key, kind, value, metric_date)"
                  " VALUES ($1, $2, $3, $4, $5, $6::double precision, coalesce($7::timestamptz, now()))",
                  {std::to_string(tenant.id), id, user, key, std::string(kind), std::string(value_text), date});
+        auto after = current();
+        double delta = ingest::project_metric_contribution(kind, after.value_or(0))
+                       - (before ? ingest::project_metric_contribution(kind, *before) : 0);
+        ingest::add_project_metrics(*db, {{tenant.id, event.integer(0, 3), std::string(event.text(0, 2)), key, delta}});
         db->exec("UPDATE computed_events SET updated_at = now() WHERE tenant_id = $1 AND id = $2",
                  {std::to_string(tenant.id), id});
         tx.commit();

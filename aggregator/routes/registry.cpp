@@ -18,6 +18,7 @@ void register_all_routes(http::Router &router, Services &services)
     register_computed_event_routes(router, services);
     register_custom_ads_routes(router, services);
     register_offline_interaction_routes(router, services);
+    register_insight_routes(router, services);
     register_funnel_report_routes(router, services);
 }
 

@@ -38,6 +38,7 @@ void register_project_event_routes(http::Router &router, Services &services);
 void register_computed_event_routes(http::Router &router, Services &services);
 void register_custom_ads_routes(http::Router &router, Services &services);
 void register_offline_interaction_routes(http::Router &router, Services &services);
+void register_insight_routes(http::Router &router, Services &services);
 void register_funnel_report_routes(http::Router &router, Services &services);
 
 }  // namespace analytics::routes
