@@ -198,6 +198,47 @@ subtest 'offline interactions' => sub {
        403, 'without events:write: 403');
 };
 
+subtest 'the funnel report\'s cost columns' => sub {
+    my $report = sub { call('GET', "/api/v1/reports/funnel?account_id=demo&$_[0]") };
+    my $row = sub { my ($r, $key, $name) = @_; (grep { $_->{$key} eq $name } @{ $r->{json}{data} })[0] };
+
+    my $r = $report->('report_type=Campaign&date_range=20240301,20240331&extra_columns=cost,cost_per_conversion,roas');
+    is($r->{status}, 200, 'asked for');
+    my $spring = $row->($r, 'Campaign', 'spring');
+    is_deeply([ @$spring{qw(cost cost_per_conversion roas)} ], [ 120.5, undef, 0 ], 'March: the whole spring outlay, no conversion, no revenue');
+    ok(!$row->($r, 'Campaign', 'autumn'), 'the April outlay is not in March');
+    $r = $report->('report_type=Campaign&date_range=20240316,20240331&extra_columns=cost');
+    my $share = 120.5 * (16 * 86400 - 1) / (31 * 86400 - 1);
+    is($row->($r, 'Campaign', 'spring')->{cost}, sprintf('%.2f', $share) + 0, 'half of March: the covered share of the outlay');
+    ok(!exists $row->($r, 'Campaign', 'spring')->{roas}, 'only the columns asked for');
+    $r = $report->('report_type=Source&date_range=20240101,20241231&extra_columns=cost');
+    is($row->($r, 'Source', 'Custom Ads')->{cost}, 120.5 + 300 + 90, 'Source: every outlay of the year under Custom Ads');
+    $r = $report->('report_type=Source&date_range=20240101,20241231&extra_columns=cost&country=GT');
+    is($row->($r, 'Source', 'Custom Ads')->{cost}, 300 + 90, 'country: outlays of that country or of none');
+    is($report->('report_type=Source&date_range=today&extra_columns=cpa')->{json}{message},
+       'Invalid parameter: extra_columns takes cost, cost_per_conversion and roas, separated by commas', 'an unknown column: 400');
+
+    # today: an outlay of 200 over yesterday and today, a hit of the winter
+    # campaign and a conversion of 50 USD by the same visitor
+    my @today = gmtime;
+    my $midnight = time - ($today[2] * 3600 + $today[1] * 60 + $today[0]);
+    use POSIX ();
+    my $at = sub { POSIX::strftime('%Y-%m-%dT%H:%M:%SZ', gmtime $_[0]) };
+    is(call('POST', "$base/sheet-1/campaigns/$id{winter}/outlays", { amount => 200, startDate => $at->($midnight - 86400), endDate => $at->($midnight + 86400) })->{status},
+       201, 'an outlay over yesterday and today');
+    $stack->request('GET', '/collect.gif?t=demo&u=https%3A%2F%2Fshop.example%2F%3Fwmktid%3Dsheet-1%26wmkt_campaign%3Dwinter');
+    sleep 1.1;
+    is($stack->request('POST', '/api/v1/analytics/conversion', { tenant_slug => 'demo', transaction_id => 'roas-1', value => 50, currency => 'USD' })->{status},
+       200, 'a conversion of 50 USD');
+    ok($stack->wait_until('the conversion attributed', 10, sub {
+        $stack->psql("SELECT count(*) FROM attributions a JOIN conversions c ON c.event_id = a.event_id WHERE c.transaction_id = 'roas-1'") > 0 }),
+       'attributed');
+    $r = $report->('report_type=Campaign&date_range=today&extra_columns=cost,cost_per_conversion,roas');
+    my $winter = $row->($r, 'Campaign', 'winter');
+    is_deeply([ @$winter{qw(conversions cost cost_per_conversion roas)} ], [ 1, 100, 100, 0.5 ],
+              'today\'s half of the outlay, one conversion: 100 per conversion, 50 back for 100 spent');
+};
+
 subtest 'tokens' => sub {
     is(call('GET', "$base/sheet-1/campaigns", undef, token('demo', 'events:read'))->{status}, 403, 'without reports:read: 403');
     is(call('POST', "$base/sheet-1/campaigns", { campaignSlug => 'x', name => 'x' }, token('demo', 'reports:read'))->{status}, 403,

@@ -9,6 +9,7 @@
 #include "routes/services.h"
 #include "tenants/tenant_store.h"
 
+#include "conversion_request.h"
 #include "date_range.h"
 #include "event_time.h"
 
@@ -49,6 +50,8 @@ struct Row {
     long long clicks = 0;
     std::vector<long long> stage_micros;
     long long total_micros = 0;
+    double cost = 0;       // outlays' share in the range
+    double revenue = 0;    // attributed value in the outlays' currency, major units
 };
 
 struct Query {
@@ -58,6 +61,8 @@ struct Query {
     std::string country;        // upper case, "" for every country
     long long skip = 0;
     long long limit = kMaxLimit;
+    // extra_columns: cost, cost_per_conversion, roas
+    bool cost = false, cost_per_conversion = false, roas = false;
 };
 
 // the parameters, or the 400 naming the first one wrong
@@ -90,6 +95,20 @@ std::variant<Query, http::Response> query_of(const http::Request &request)
     if (auto found = request.query.find("limit"); found != request.query.end()) {
         if (!parse_whole(found->second, query.limit) || query.limit < 1 || query.limit > kMaxLimit) {
             return report_error(400, "Invalid parameter: limit must be a whole number from 1 to 100");
+        }
+    }
+    if (auto found = request.query.find("extra_columns"); found != request.query.end()) {
+        size_t start = 0;
+        const std::string &list = found->second;
+        while (start <= list.size()) {
+            size_t comma = list.find(',', start);
+            std::string name = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+            if (name == "cost") query.cost = true;
+            else if (name == "cost_per_conversion") query.cost_per_conversion = true;
+            else if (name == "roas") query.roas = true;
+            else return report_error(400, "Invalid parameter: extra_columns takes cost, cost_per_conversion and roas, separated by commas");
+            if (comma == std::string::npos) break;
+            start = comma + 1;
         }
     }
     if (auto found = request.query.find("country"); found != request.query.end()) {
@@ -173,6 +192,44 @@ void register_funnel_report_routes(http::Router &router, Services &services)
             row.total_micros += micros;
         }
 
+        // what custom-ads outlays cost in the range, each by the share of its
+        // period the range covers; web traffic of custom ads is Custom Ads /
+        // cpc / the campaign's slug. An outlay with another country than the
+        // one asked for does not count; one with none always does.
+        std::string currency;
+        if (query.cost || query.cost_per_conversion || query.roas) {
+            auto outlays = db->exec(
+                "SELECT c.campaign_slug, g.currency, sum(o.amount * extract(epoch FROM least(o.end_date, $3::timestamptz)"
+                " - greatest(o.start_date, $2::timestamptz)) / extract(epoch FROM o.end_date - o.start_date))::float8"
+                " FROM custom_ads_outlays o JOIN custom_ads_campaigns c ON c.tenant_id = o.tenant_id AND c.id = o.campaign_id"
+                " JOIN custom_ads_integrations g ON g.tenant_id = c.tenant_id AND g.id = c.integration_id"
+                " WHERE o.tenant_id = $1 AND o.deleted_at IS NULL AND o.start_date < $3 AND o.end_date > $2"
+                " AND ($4 = '' OR o.country IS NULL OR upper(o.country) = $4) GROUP BY 1, 2",
+                {params[0], params[1], params[2], params[3]});
+            for (int i = 0; i < outlays.rows(); i++) {
+                std::string key = query.dimension == "Source" ? "Custom Ads"
+                                : query.dimension == "Medium" ? "cpc" : std::string(outlays.text(i, 0));
+                row_of(key).cost += std::stod(std::string(outlays.text(i, 2)));
+                currency = outlays.text(i, 1);
+            }
+            if (!currency.empty()) {
+                int exponent = analytics_currency_exponent(currency.c_str());
+                auto revenue = db->exec("SELECT " + column + ", sum(value_minor)::bigint FROM rollup_attributed_hourly"
+                                        " WHERE tenant_id = $1 AND hour >= $2 AND hour < $3 AND ($4 = '' OR country = $4)"
+                                        " AND currency = $5 GROUP BY 1",
+                                        {params[0], params[1], params[2], params[3], currency});
+                for (int i = 0; i < revenue.rows(); i++) {
+                    row_of(revenue.text(i, 0)).revenue += static_cast<double>(revenue.integer(i, 1)) / std::pow(10.0, exponent);
+                }
+            }
+        }
+        // cost per conversion counts the stage named conversions, or the last
+        size_t conversion_stage = stages.empty() ? 0 : stages.size() - 1;
+        for (size_t s = 0; s < stages.size(); s++) {
+            if (stages[s].name == "conversions") conversion_stage = s;
+        }
+        auto money = [](double value) { return json_real(std::round(value * 100.0) / 100.0); };
+
         std::vector<std::pair<std::string, const Row *>> ordered;
         for (const auto &[name, row] : rows) ordered.emplace_back(name, &row);
         // the busiest first; names break ties, so pages are stable
@@ -189,6 +246,17 @@ void register_funnel_report_routes(http::Router &router, Services &services)
             json_object_set_new(item, "clicks", json_integer(row->clicks));
             for (size_t s = 0; s < stages.size(); s++) {
                 json_object_set_new(item, stages[s].name.c_str(), credit_json(row->stage_micros[s]));
+            }
+            if (query.cost) json_object_set_new(item, "cost", money(row->cost));
+            if (query.cost_per_conversion) {
+                long long conversions = stages.empty() ? 0 : row->stage_micros[conversion_stage];
+                json_object_set_new(item, "cost_per_conversion",
+                                    conversions > 0 && row->cost > 0 ? money(row->cost * 1e6 / static_cast<double>(conversions))
+                                                                     : json_null());
+            }
+            if (query.roas) {
+                json_object_set_new(item, "roas", row->cost > 0 ? json_real(std::round(row->revenue / row->cost * 100.0) / 100.0)
+                                                               : json_null());
             }
             json_array_append_new(data.get(), item);
         }
