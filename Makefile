@@ -71,7 +71,8 @@ status:
 bench: build
 	@bash bench/run.sh
 	@bash bench/ingest.sh
-	@jq -s add bench/out/collector.json bench/out/ingest.json > bench/out/results.json
+	@bash bench/reports.sh
+	@jq -s add bench/out/collector.json bench/out/ingest.json bench/out/reports.json > bench/out/results.json
 	@echo "bench: bench/out/results.json"
 
 clean:

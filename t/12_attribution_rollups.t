@@ -142,5 +142,17 @@ subtest 'events land in monthly partitions made ahead' => sub {
     is($stack->psql("SELECT make_event_partitions(6)"), 0, 'making them again makes nothing');
 };
 
+subtest 'the day rollups are the hour rollups folded into UTC days' => sub {
+    for my $case ([ 'rollup_interactions', 'source, medium, campaign, country', 'sum(interactions)' ],
+                  [ 'rollup_attributed', 'event_type, source, medium, campaign, country, currency', 'sum(credit_micros), sum(value_minor)' ]) {
+        my ($table, $key, $sums) = @$case;
+        my $folded = "SELECT tenant_id, (hour AT TIME ZONE 'UTC')::date, $key, $sums FROM ${table}_hourly GROUP BY 1, 2, $key";
+        my $daily = "SELECT tenant_id, day, $key, " . join(', ', map { s/sum\((\w+)\)/$1/r } split /, /, $sums) . " FROM ${table}_daily";
+        ok($stack->psql("SELECT count(*) FROM ${table}_daily") > 0, "${table}_daily has rows");
+        is($stack->psql("SELECT count(*) FROM (($folded EXCEPT $daily) UNION ALL ($daily EXCEPT $folded)) AS d"), 0,
+           "${table}_daily equals its hours");
+    }
+};
+
 $stack->finish;
 done_testing;

@@ -120,6 +120,19 @@ subtest 'linear intervals, project breakdown' => sub {
     is($total, 80, 'all eighty events in the year');
 };
 
+subtest 'a range that starts and ends inside days: whole days and edge hours' => sub {
+    my ($from, $to) = ($march1 + 10 * 3600, $march1 + 2 * 86400 + 6 * 3600 - 1);   # 03-01 10:00 to 03-03 05:59:59
+    my @three = map { strftime('%Y-%m-%dT00:00:00.000Z', gmtime($march1 + $_ * 86400)) } 0 .. 2;
+    is_deeply(ask(since => $from, until => $to, interval => 'day', metrics => \@metrics),
+              expected($from, $to, 'day', \@metrics, 0, [], \@three), 'day');
+    is_deeply(ask(since => $from, until => $to, interval => 'dayOfWeek', metrics => \@metrics, per_type => 1),
+              expected($from, $to, 'dayOfWeek', \@metrics, 1, [], [ 1 .. 7 ], [ 'lead', 'order' ]), 'dayOfWeek per type');
+    my ($in_day) = ($march1 + 3 * 86400 + 7 * 3600, $march1 + 3 * 86400 + 15 * 3600 - 1);
+    is_deeply(ask(since => $in_day, until => $march1 + 3 * 86400 + 15 * 3600 - 1, interval => 'month', metrics => \@metrics),
+              expected($in_day, $march1 + 3 * 86400 + 15 * 3600 - 1, 'month', \@metrics, 0, [], [ '2024-03-01T00:00:00.000Z' ]),
+              'hours within one day only');
+};
+
 subtest 'non-linear intervals' => sub {
     for my $case ([ 'dayOfWeek', 1, 7 ], [ 'dayOfMonth', 1, 31 ], [ 'dayOfYear', 1, 366 ], [ 'weekOfYear', 1, 53 ],
                   [ 'monthOfYear', 1, 12 ], [ 'quarterOfYear', 1, 4 ], [ 'semesterOfYear', 1, 2 ]) {

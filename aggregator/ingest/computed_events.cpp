@@ -88,11 +88,19 @@ void add_project_metrics(postgres::Connection &db, const std::vector<ProjectMetr
         values.emplace_back(text);
     }
     if (tenants.empty()) return;
+    std::vector<postgres::Param> params = {postgres::text_array_literal(tenants), postgres::text_array_literal(hours),
+                                           postgres::text_array_literal(types), postgres::text_array_literal(metrics),
+                                           postgres::text_array_literal(values)};
     db.exec("INSERT INTO project_metrics_hourly AS h (tenant_id, hour, event_type, metric, value)"
             " SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::double precision[])"
             " ON CONFLICT (tenant_id, hour, event_type, metric) DO UPDATE SET value = h.value + excluded.value",
-            {postgres::text_array_literal(tenants), postgres::text_array_literal(hours), postgres::text_array_literal(types),
-             postgres::text_array_literal(metrics), postgres::text_array_literal(values)});
+            params);
+    db.exec("INSERT INTO project_metrics_daily AS d (tenant_id, day, event_type, metric, value)"
+            " SELECT t, (h AT TIME ZONE 'UTC')::date, e, m, sum(v)"
+            " FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::double precision[]) AS u (t, h, e, m, v)"
+            " GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+            " ON CONFLICT (tenant_id, day, event_type, metric) DO UPDATE SET value = d.value + excluded.value",
+            params);
 }
 
 void write_computed_events(postgres::Connection &db, const std::vector<ComputedEvent> &events)

@@ -21,6 +21,12 @@ std::string hour_text(int64_t hour_ms)
     return text;
 }
 
+// the UTC day of an hour, as a date: YYYY-MM-DD
+std::string day_text(int64_t hour_ms)
+{
+    return hour_text(hour_ms).substr(0, 10);
+}
+
 // stage rows by COPY, then fold them into the rollup in key order
 void upsert(postgres::Connection &db, const std::string &table, const std::string &columns,
             const std::string &key, const std::string &sums, const std::string &rows)
@@ -35,7 +41,8 @@ void upsert(postgres::Connection &db, const std::string &table, const std::strin
 
 void RollupAccumulator::prepare(postgres::Connection &db)
 {
-    for (const char *table : {"rollup_events_hourly", "rollup_interactions_hourly", "rollup_attributed_hourly"}) {
+    for (const char *table : {"rollup_events_hourly", "rollup_interactions_hourly", "rollup_attributed_hourly",
+                              "rollup_interactions_daily", "rollup_attributed_daily"}) {
         db.exec(std::string("CREATE TEMP TABLE IF NOT EXISTS ") + table + "_incoming (LIKE " + table
                 + ") ON COMMIT DELETE ROWS");
     }
@@ -78,28 +85,49 @@ void RollupAccumulator::write(postgres::Connection &db) const
            "tenant_id, hour, event_type, country, currency",
            "events = r.events + excluded.events, value_minor = r.value_minor + excluded.value_minor", rows);
 
-    rows.clear();
-    for (const auto &[key, sums] : interactions_) {
-        const auto &[tenant, hour, source, medium, campaign, country] = key;
-        postgres::CopyRow(rows).number(tenant).text(hour_text(hour)).text(source).text(medium).text(campaign)
-            .text(country).number(sums.count);
-    }
-    upsert(db, "rollup_interactions_hourly", "tenant_id, hour, source, medium, campaign, country, interactions",
-           "tenant_id, hour, source, medium, campaign, country",
-           "interactions = r.interactions + excluded.interactions", rows);
+    // the hours, then the same sums folded into days
+    for (const char *span : {"hour", "day"}) {
+        const bool daily = std::string(span) == "day";
+        auto when = [daily](int64_t hour) { return daily ? day_text(hour) : hour_text(hour); };
+        std::map<std::tuple<int64_t, std::string, std::string, std::string, std::string, std::string>, Sums> interactions;
+        for (const auto &[key, sums] : interactions_) {
+            const auto &[tenant, hour, source, medium, campaign, country] = key;
+            interactions[{tenant, when(hour), source, medium, campaign, country}].count += sums.count;
+        }
+        rows.clear();
+        for (const auto &[key, sums] : interactions) {
+            const auto &[tenant, at, source, medium, campaign, country] = key;
+            postgres::CopyRow(rows).number(tenant).text(at).text(source).text(medium).text(campaign)
+                .text(country).number(sums.count);
+        }
+        const std::string table_end = daily ? "_daily" : "_hourly";
+        upsert(db, "rollup_interactions" + table_end,
+               std::string("tenant_id, ") + span + ", source, medium, campaign, country, interactions",
+               std::string("tenant_id, ") + span + ", source, medium, campaign, country",
+               "interactions = r.interactions + excluded.interactions", rows);
 
-    rows.clear();
-    for (const auto &[key, sums] : attributed_) {
-        const auto &[tenant, hour, type, source, medium, campaign, country, currency] = key;
-        postgres::CopyRow(rows).number(tenant).text(hour_text(hour)).text(type).text(source).text(medium)
-            .text(campaign).text(country).text(currency).number(sums.count).number(sums.value_minor);
+        std::map<std::tuple<int64_t, std::string, std::string, std::string, std::string, std::string, std::string,
+                            std::string>, Sums> attributed;
+        for (const auto &[key, sums] : attributed_) {
+            const auto &[tenant, hour, type, source, medium, campaign, country, currency] = key;
+            auto &into = attributed[{tenant, when(hour), type, source, medium, campaign, country, currency}];
+            into.count += sums.count;
+            into.value_minor += sums.value_minor;
+        }
+        rows.clear();
+        for (const auto &[key, sums] : attributed) {
+            const auto &[tenant, at, type, source, medium, campaign, country, currency] = key;
+            postgres::CopyRow(rows).number(tenant).text(at).text(type).text(source).text(medium)
+                .text(campaign).text(country).text(currency).number(sums.count).number(sums.value_minor);
+        }
+        upsert(db, "rollup_attributed" + table_end,
+               std::string("tenant_id, ") + span
+                   + ", event_type, source, medium, campaign, country, currency, credit_micros, value_minor",
+               std::string("tenant_id, ") + span + ", event_type, source, medium, campaign, country, currency",
+               "credit_micros = r.credit_micros + excluded.credit_micros,"
+               " value_minor = r.value_minor + excluded.value_minor",
+               rows);
     }
-    upsert(db, "rollup_attributed_hourly",
-           "tenant_id, hour, event_type, source, medium, campaign, country, currency, credit_micros, value_minor",
-           "tenant_id, hour, event_type, source, medium, campaign, country, currency",
-           "credit_micros = r.credit_micros + excluded.credit_micros,"
-           " value_minor = r.value_minor + excluded.value_minor",
-           rows);
 }
 
 }  // namespace analytics::ingest

@@ -1,5 +1,6 @@
-// The hourly rollups reports read, summed in memory over the events a
-// batch inserted and written in the same transaction: staged by COPY, then
+// The hourly rollups, and the daily ones of interactions and attributed
+// events, that reports read, summed in memory over the events a batch
+// inserted and written in the same transaction: staged by COPY, then
 // upserted in key order, so that two aggregators touching the same rows
 // wait for each other instead of deadlocking. Hours are UTC.
 #pragma once

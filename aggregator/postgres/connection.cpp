@@ -54,8 +54,22 @@ Result Connection::exec(const std::string &sql, const std::vector<Param> &params
     for (const auto &param : params) {
         values.push_back(param ? param->c_str() : nullptr);
     }
-    PGresult *result = PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()),
-                                    nullptr, values.data(), nullptr, nullptr, 0);
+    PGresult *result = nullptr;
+    auto found = values.empty() ? prepared_.end() : prepared_.find(sql);
+    if (found == prepared_.end() && !values.empty() && prepared_.size() < kMaxPrepared) {
+        std::string name = "analytics_" + std::to_string(prepared_.size());
+        PGresult *made = PQprepare(conn_.get(), name.c_str(), sql.c_str(), static_cast<int>(values.size()), nullptr);
+        Result owned(made);
+        if (!made || PQresultStatus(made) != PGRES_COMMAND_OK) throw_result_error(conn_.get(), made);
+        found = prepared_.emplace(sql, std::move(name)).first;
+    }
+    if (found != prepared_.end()) {
+        result = PQexecPrepared(conn_.get(), found->second.c_str(), static_cast<int>(values.size()), values.data(),
+                                nullptr, nullptr, 0);
+    } else {
+        result = PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
+                              nullptr, nullptr, 0);
+    }
     auto status = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
         Result owned(result);

@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace analytics::postgres {
@@ -73,7 +74,13 @@ public:
     PGconn *native() { return conn_.get(); }
 
 private:
+    // a statement run with parameters is prepared the first time this
+    // connection runs it, so PostgreSQL parses and plans it once; at most
+    // kMaxPrepared texts, after which statements run unprepared
+    static constexpr size_t kMaxPrepared = 512;
+
     std::unique_ptr<PGconn, decltype(&PQfinish)> conn_;
+    std::unordered_map<std::string, std::string> prepared_;   // SQL text -> statement name
 };
 
 // BEGIN on construction; ROLLBACK unless commit() was called

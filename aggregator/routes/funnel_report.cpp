@@ -1,7 +1,7 @@
 // GET /api/v1/reports/funnel (funnel-report-api): per source, medium or
 // campaign, the interactions ("clicks") and each funnel stage's events as
-// the tenant's attribution model credits them, read from the hourly
-// rollups only. Errors in the document's shape: {"status":"error","message"}.
+// the tenant's attribution model credits them, read from the daily
+// rollups only (a range is whole UTC days). Errors in the document's shape: {"status":"error","message"}.
 #include "auth/tokens.h"
 #include "funnels/funnel_store.h"
 #include "json.h"
@@ -167,8 +167,8 @@ void register_funnel_report_routes(http::Router &router, Services &services)
             return found->second;
         };
 
-        auto clicks = db->exec("SELECT " + column + ", sum(interactions)::bigint FROM rollup_interactions_hourly"
-                               " WHERE tenant_id = $1 AND hour >= $2 AND hour < $3 AND ($4 = '' OR country = $4)"
+        auto clicks = db->exec("SELECT " + column + ", sum(interactions)::bigint FROM rollup_interactions_daily"
+                               " WHERE tenant_id = $1 AND day >= $2::date AND day < $3::date AND ($4 = '' OR country = $4)"
                                " GROUP BY 1", params);
         for (int i = 0; i < clicks.rows(); i++) row_of(clicks.text(i, 0)).clicks = clicks.integer(i, 1);
 
@@ -182,8 +182,8 @@ void register_funnel_report_routes(http::Router &router, Services &services)
         }
         params.push_back(types + "}");
         auto credited = db->exec("SELECT " + column + ", event_type, sum(credit_micros)::bigint"
-                                 " FROM rollup_attributed_hourly"
-                                 " WHERE tenant_id = $1 AND hour >= $2 AND hour < $3 AND ($4 = '' OR country = $4)"
+                                 " FROM rollup_attributed_daily"
+                                 " WHERE tenant_id = $1 AND day >= $2::date AND day < $3::date AND ($4 = '' OR country = $4)"
                                  " AND event_type = ANY($5::text[]) GROUP BY 1, 2", params);
         for (int i = 0; i < credited.rows(); i++) {
             Row &row = row_of(credited.text(i, 0));
@@ -214,8 +214,8 @@ void register_funnel_report_routes(http::Router &router, Services &services)
             }
             if (!currency.empty()) {
                 int exponent = analytics_currency_exponent(currency.c_str());
-                auto revenue = db->exec("SELECT " + column + ", sum(value_minor)::bigint FROM rollup_attributed_hourly"
-                                        " WHERE tenant_id = $1 AND hour >= $2 AND hour < $3 AND ($4 = '' OR country = $4)"
+                auto revenue = db->exec("SELECT " + column + ", sum(value_minor)::bigint FROM rollup_attributed_daily"
+                                        " WHERE tenant_id = $1 AND day >= $2::date AND day < $3::date AND ($4 = '' OR country = $4)"
                                         " AND currency = $5 GROUP BY 1",
                                         {params[0], params[1], params[2], params[3], currency});
                 for (int i = 0; i < revenue.rows(); i++) {

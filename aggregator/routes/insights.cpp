@@ -138,31 +138,53 @@ void register_insight_routes(http::Router &router, Services &services)
             // the first interval is the one since falls in
             std::string first = std::string("(SELECT ") + kind->second.bucket
                                 + " FROM (SELECT $1::timestamptz AT TIME ZONE 'UTC' AS h) AS s)";
-            auto count = db->exec("SELECT count(*) FROM generate_series(" + first + ", $2::timestamptz AT TIME ZONE 'UTC', $3::interval)",
-                                  {*since, *until, std::string(kind->second.step)});
-            if (count.integer(0, 0) > kMaxIntervals) {
+            auto rows = db->exec("SELECT " + label_sql(kind->second, "b") + " FROM generate_series(" + first
+                                 + ", $2::timestamptz AT TIME ZONE 'UTC', $3::interval) AS b ORDER BY b LIMIT "
+                                 + std::to_string(kMaxIntervals + 1),
+                                 {*since, *until, std::string(kind->second.step)});
+            if (rows.rows() > kMaxIntervals) {
                 return http::error_response(400, "the range holds more than " + std::to_string(kMaxIntervals) + " intervals");
             }
-            auto rows = db->exec("SELECT " + label_sql(kind->second, "b") + " FROM generate_series(" + first
-                                 + ", $2::timestamptz AT TIME ZONE 'UTC', $3::interval) AS b ORDER BY b",
-                                 {*since, *until, std::string(kind->second.step)});
             for (int row = 0; row < rows.rows(); row++) buckets.emplace_back(rows.text(row, 0));
         } else {
             for (int i = kind->second.first; i <= kind->second.last; i++) buckets.push_back(std::to_string(i));
         }
 
-        // the sums, from the hourly rollup
-        std::vector<postgres::Param> params = {tenant, *since, *until, postgres::text_array_literal(std::get<std::vector<std::string>>(metrics))};
-        std::string where = " FROM project_metrics_hourly, LATERAL (SELECT hour AT TIME ZONE 'UTC' AS h) AS u"
-                            " WHERE tenant_id = $1 AND hour >= date_trunc('hour', $2::timestamptz) AND hour <= $3::timestamptz"
-                            " AND metric = ANY($4::text[])";
+        // the sums: whole UTC days from the daily rollup, the hours at the
+        // range's edges from the hourly one (hours whose start is in
+        // [since's hour, until] count)
+        constexpr int64_t kHour = 3600 * 1000, kDay = 24 * kHour;
+        auto floor_to = [](int64_t ms, int64_t unit) { return ms - ((ms % unit) + unit) % unit; };
+        int64_t since_ms = 0, until_ms = 0;
+        analytics_time_parse_rfc3339(since->data(), since->size(), &since_ms);
+        analytics_time_parse_rfc3339(until->data(), until->size(), &until_ms);
+        int64_t low = floor_to(since_ms, kHour);
+        int64_t first_day = floor_to(low + kDay - 1, kDay);                  // the first day wholly in the range
+        int64_t days_end = floor_to(floor_to(until_ms, kHour) + kHour, kDay);   // the end of the last such day
+        if (days_end < first_day) days_end = first_day;
+        char texts[4][ANALYTICS_RFC3339_MS_LEN + 1];
+        analytics_time_format_rfc3339_ms(low, texts[0]);
+        analytics_time_format_rfc3339_ms(first_day, texts[1]);
+        analytics_time_format_rfc3339_ms(days_end, texts[2]);
+        std::vector<postgres::Param> params = {tenant, std::string(texts[0]), *until, std::string(texts[1]),
+                                               std::string(texts[2]),
+                                               postgres::text_array_literal(std::get<std::vector<std::string>>(metrics))};
+        std::string type_filter;
         if (!types_filter.empty()) {
             params.push_back(postgres::text_array_literal(types_filter));
-            where += " AND event_type = ANY($5::text[])";
+            type_filter = " AND event_type = ANY($7::text[])";
         }
-        std::string bucket = label_sql(kind->second, kind->second.bucket);
-        auto rows = db->exec("SELECT " + bucket + ", " + (per_type ? "event_type" : "''") + ", metric, sum(value)" + where
-                             + " GROUP BY 1, 2, 3", params);
+        std::string rows_sql =
+            "SELECT day::timestamp AS h, event_type, metric, value FROM project_metrics_daily"
+            " WHERE tenant_id = $1 AND day >= ($4::timestamptz AT TIME ZONE 'UTC')::date"
+            " AND day < ($5::timestamptz AT TIME ZONE 'UTC')::date AND metric = ANY($6::text[])" + type_filter +
+            " UNION ALL SELECT hour AT TIME ZONE 'UTC', event_type, metric, value FROM project_metrics_hourly"
+            " WHERE tenant_id = $1 AND hour >= $2::timestamptz AND hour <= $3::timestamptz"
+            " AND (hour < $4::timestamptz OR hour >= $5::timestamptz) AND metric = ANY($6::text[])" + type_filter;
+        // grouped first, labelled after: a label is made once per interval
+        auto rows = db->exec("SELECT " + label_sql(kind->second, "b") + ", t, metric, s FROM (SELECT " + kind->second.bucket
+                             + " AS b, " + (per_type ? "event_type" : "''") + " AS t, metric, sum(value) AS s FROM ("
+                             + rows_sql + ") AS r GROUP BY 1, 2, 3) AS g", params);
         std::map<std::tuple<std::string, std::string, std::string>, double> sums;   // bucket, type, metric
         std::set<std::string> types(types_filter.begin(), types_filter.end());
         for (int row = 0; row < rows.rows(); row++) {
