@@ -29,6 +29,12 @@ subtest 'integrations' => sub {
     is(call('POST', $base, { name => 'x', wmktId => 'bad id' })->{json}{message}, 'wmktId must be 1 to 64 letters, digits, _ or -', 'a bad wmktId');
     is(call('POST', $base, { name => 'x', currency => 'usd' })->{json}{message}, 'currency must be an ISO 4217 code such as HNL', 'a bad currency');
     is(call('GET', $base)->{json}{total}, 2, 'listed');
+    $r = call('GET', "$base/sheet-1");
+    is_deeply([ $r->{status}, @{ $r->{json} }{qw(wmktId name currency)} ], [ 200, 'sheet-1', 'Spreadsheet ads', 'USD' ], 'read one');
+    is_deeply(call('PATCH', "$base/sheet-1", { name => 'Sheet ads' })->{json}, { modifiedCount => 1 }, 'renamed: modifiedCount 1');
+    is_deeply(call('PATCH', "$base/sheet-1", { name => 'Sheet ads', currency => 'USD' })->{json}, { modifiedCount => 0 }, 'unchanged: 0');
+    is(call('PATCH', "$base/sheet-1", { currency => 'dollars' })->{json}{message}, 'currency must be an ISO 4217 code such as HNL', 'a bad currency: 400');
+    is(call('GET', "$base/nope")->{status}, 404, 'an unknown wmktId: 404');
     is(call('GET', "$base/nope/campaigns")->{status}, 404, 'an unknown integration: 404');
 };
 

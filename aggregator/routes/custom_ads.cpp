@@ -44,6 +44,15 @@ std::variant<Integration, http::Response> integration_of(postgres::Connection &d
     return Integration{tenant, std::string(rows.text(0, 0)), std::string(rows.text(0, 1)), std::string(rows.text(0, 2))};
 }
 
+// wmkt_id, name, currency, created_at, updated_at
+json_t *integration_json(const postgres::Result &rows, int row)
+{
+    json_t *item = json_object();
+    const char *keys[] = {"wmktId", "name", "currency", "createdAt", "updatedAt"};
+    for (int k = 0; k < 5; k++) json_object_set_new(item, keys[k], json::string(rows.text(row, k)));
+    return item;
+}
+
 json_t *campaign_json(const postgres::Result &rows, int row, const Integration &integration)
 {
     json_t *item = json_object();
@@ -226,13 +235,7 @@ void register_custom_ads_routes(http::Router &router, Services &services)
             auto rows = db->exec("INSERT INTO custom_ads_integrations (tenant_id, wmkt_id, name, currency) VALUES ($1, $2, $3, $4)"
                                  " RETURNING wmkt_id, name, currency, rfc3339(created_at), rfc3339(updated_at)",
                                  {std::to_string(std::get<tenants::Tenant>(project).id), id, json_string_value(name), code});
-            auto out = json::take(json_object());
-            json_object_set_new(out.get(), "wmktId", json::string(rows.text(0, 0)));
-            json_object_set_new(out.get(), "name", json::string(rows.text(0, 1)));
-            json_object_set_new(out.get(), "currency", json::string(rows.text(0, 2)));
-            json_object_set_new(out.get(), "createdAt", json::string(rows.text(0, 3)));
-            json_object_set_new(out.get(), "updatedAt", json::string(rows.text(0, 4)));
-            return json_response(201, std::move(out));
+            return json_response(201, json::take(integration_json(rows, 0)));
         } catch (const postgres::Error &e) {
             if (e.is_unique_violation()) return http::error_response(409, "An integration with wmktId " + id + " exists already");
             throw;
@@ -251,13 +254,45 @@ void register_custom_ads_routes(http::Router &router, Services &services)
                              " WHERE tenant_id = $1 ORDER BY name, wmkt_id OFFSET $2 LIMIT $3",
                              {tenant, std::to_string(std::get<Page>(page).offset), std::to_string(std::get<Page>(page).limit)});
         auto data = json::take(json_array());
-        for (int row = 0; row < rows.rows(); row++) {
-            json_t *item = json_object();
-            const char *keys[] = {"wmktId", "name", "currency", "createdAt", "updatedAt"};
-            for (int k = 0; k < 5; k++) json_object_set_new(item, keys[k], json::string(rows.text(row, k)));
-            json_array_append_new(data.get(), item);
-        }
+        for (int row = 0; row < rows.rows(); row++) json_array_append_new(data.get(), integration_json(rows, row));
         return page_response(std::move(data), total);
+    });
+
+    router.add("GET", base + "/{wmktId}", [&services](http::Request &request) {
+        auto db = services.db.borrow();
+        auto found = integration_of(*db, request, "reports:read");
+        if (auto *denied = std::get_if<http::Response>(&found)) return *denied;
+        const auto &integration = std::get<Integration>(found);
+        auto rows = db->exec("SELECT wmkt_id, name, currency, rfc3339(created_at), rfc3339(updated_at) FROM custom_ads_integrations"
+                             " WHERE tenant_id = $1 AND id = $2", {std::to_string(integration.project.id), integration.id});
+        return json_response(200, json::take(integration_json(rows, 0)));
+    });
+
+    router.add("PATCH", base + "/{wmktId}", [&services](http::Request &request) {
+        auto db = services.db.borrow();
+        auto found = integration_of(*db, request, "manage");
+        if (auto *denied = std::get_if<http::Response>(&found)) return *denied;
+        const auto &integration = std::get<Integration>(found);
+        auto parsed = json_object_body(request);
+        if (auto *bad = std::get_if<http::Response>(&parsed)) return *bad;
+        json_t *body = std::get<json::Value>(parsed).get();
+        json_t *name = json_object_get(body, "name");
+        json_t *currency = json_object_get(body, "currency");
+        if (name && !(json_is_string(name) && json_string_length(name) >= 1 && json_string_length(name) <= 200)) {
+            return http::error_response(400, "name must be a string of 1 to 200 characters");
+        }
+        std::string code = json_is_string(currency) ? json_string_value(currency) : "";
+        if (currency && (code.size() != 3 || code.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ") != std::string::npos)) {
+            return http::error_response(400, "currency must be an ISO 4217 code such as HNL");
+        }
+        postgres::Param new_name, new_currency;
+        if (name) new_name = std::string(json_string_value(name));
+        if (currency) new_currency = code;
+        auto result = db->exec("UPDATE custom_ads_integrations SET name = coalesce($3, name), currency = coalesce($4, currency),"
+                               " updated_at = now() WHERE tenant_id = $1 AND id = $2"
+                               " AND (name, currency) IS DISTINCT FROM (coalesce($3, name), coalesce($4, currency))",
+                               {std::to_string(integration.project.id), integration.id, new_name, new_currency});
+        return modified(result.affected_rows());
     });
 
     router.add("GET", base + "/{wmktId}/campaigns", [&services](http::Request &request) {
