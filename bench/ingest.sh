@@ -71,7 +71,7 @@ jq -n --argjson ingest "$ingest_rps" --argjson copy "$copy_rps" --argjson stored
   --argjson steady_rows "$steady_rows" --argjson rate "$steady_rate" \
   '{ ingest_rows_per_s: $ingest, copy_rows_per_s: $copy,
      ingest_vs_copy_ratio: (($ingest / $copy) * 1000 | round / 1000),
-     ingest_includes: "events, interactions with source classification, attribution shares and the three hourly rollups, in the same transactions; the COPY baseline loads the same events, interactions and attributions rows and no rollups",
+     ingest_includes: "events, interactions with source classification, attribution shares, the three hourly rollups and the two daily ones, in the same transactions; the COPY baseline loads the same events, interactions and attributions rows and no rollups",
      ingest_backlog_entries: $entries, ingest_rows_stored: $stored,
      aggregator_rss_mb_1m_backlog: (($rss / 1024) * 10 | round / 10),
      lag_p99_ms_at_20k: $lag, steady_rate_per_s: $rate, steady_rows_stored: $steady_rows }' > "$out/ingest.json"

@@ -131,6 +131,13 @@ subtest 'products: a tenant manages its own, and no other' => sub {
     is($r->{json}{name}, 'Coffee 1 lb', 'read back');
     $r = $stack->request('GET', "$path?limit=10", undef, { Authorization => "Bearer $own" });
     is_deeply([$r->{json}{count}, $r->{json}{total}], [1, 1], 'listed');
+    $r = $stack->request('PATCH', "$path/$product->{id}", { name => 'Coffee 2 lb' }, { Authorization => "Bearer $own" });
+    is_deeply([ $r->{status}, @{ $r->{json} }{qw(name sku)} ], [ 200, 'Coffee 2 lb', 'cof-1' ], 'renamed, sku kept');
+    $r = $stack->request('PATCH', "$path/$product->{id}", { sku => undef }, { Authorization => "Bearer $own" });
+    is($r->{json}{sku}, undef, 'sku null clears it');
+    is($stack->request('PATCH', "$path/$product->{id}", { name => '' }, { Authorization => "Bearer $own" })->{status}, 400, 'an empty name: 400');
+    is($stack->request('PATCH', "$path/999999", { name => 'x' }, { Authorization => "Bearer $own" })->{status}, 404, 'unknown: 404');
+    is($stack->redis_raw('SISMEMBER', '{analytics}:products', "$stack->{demo}{id}:$product->{id}"), 1, 'still mirrored');
 
     my $stranger = $stack->create_tenant(slug => 'stranger-shop', name => 'Stranger');
     $r = $stack->request('GET', "/api/v1/admin/tenants/stranger-shop/products", undef, { Authorization => "Bearer $own" });

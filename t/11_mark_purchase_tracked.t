@@ -35,6 +35,10 @@ subtest 'orders are registered through the management API' => sub {
     $r = $stack->admin_request('PUT', '/api/v1/admin/tenants/demo/orders/bad', { payment_status => 'paid', purchase => { value => 1 } });
     is($r->{content}, '{"statusCode":400,"message":"purchase.transaction_id must be a string of 1 to 128 characters","error":"Bad Request"}',
        'purchase without transaction id: 400');
+    $r = $stack->admin_request('GET', '/api/v1/admin/tenants/demo/orders?limit=1');
+    is_deeply([ $r->{status}, $r->{json}{count}, $r->{json}{total}, $r->{json}{data}[0]{order_session} ], [ 200, 1, 2, 'unpaid-1' ],
+              'listed, newest first, paged');
+    is($stack->admin_request('GET', '/api/v1/admin/tenants/demo/orders?offset=5')->{json}{count}, 0, 'past the end');
 };
 
 subtest 'twenty concurrent callers: exactly one sees already_tracked false' => sub {

@@ -38,6 +38,18 @@ std::optional<Order> find(postgres::Connection &db, long long tenant_id, const s
     return row(result, 0);
 }
 
+std::vector<Order> list(postgres::Connection &db, long long tenant_id, long long offset, long long limit,
+                        long long &total)
+{
+    total = db.exec("SELECT count(*) FROM orders WHERE tenant_id = $1", {std::to_string(tenant_id)}).integer(0, 0);
+    auto result = db.exec(std::string("SELECT ") + kColumns
+                              + " FROM orders WHERE tenant_id = $1 ORDER BY created_at DESC, order_session OFFSET $2 LIMIT $3",
+                          {std::to_string(tenant_id), std::to_string(offset), std::to_string(limit)});
+    std::vector<Order> found;
+    for (int i = 0; i < result.rows(); i++) found.push_back(row(result, i));
+    return found;
+}
+
 std::optional<std::string> purchase_json(json_t *purchase, std::string &problem)
 {
     if (!json_is_object(purchase)) {

@@ -23,6 +23,9 @@ struct Order {
 Order upsert(postgres::Connection &db, long long tenant_id, const std::string &order_session,
              const std::string &payment_status, const std::string &purchase_json);
 std::optional<Order> find(postgres::Connection &db, long long tenant_id, const std::string &order_session);
+// newest first
+std::vector<Order> list(postgres::Connection &db, long long tenant_id, long long offset, long long limit,
+                        long long &total);
 
 // the purchase as the endpoint answers it, from a request body's "purchase";
 // nullopt with problem set when it is not one

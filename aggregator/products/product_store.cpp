@@ -45,6 +45,17 @@ std::vector<Product> list(postgres::Connection &db, long long tenant_id, long lo
     return found;
 }
 
+std::optional<Product> update(postgres::Connection &db, long long tenant_id, long long id,
+                              const std::optional<std::string> &name, const std::optional<std::string> &sku, bool clear_sku)
+{
+    auto result = db.exec(std::string("UPDATE products SET name = coalesce($3, name),"
+                                      " sku = CASE WHEN $5::boolean THEN NULL ELSE coalesce($4, sku) END"
+                                      " WHERE tenant_id = $1 AND id = $2 RETURNING ") + kColumns,
+                          {std::to_string(tenant_id), std::to_string(id), name, sku, clear_sku ? "true" : "false"});
+    if (result.rows() == 0) return std::nullopt;
+    return row(result, 0);
+}
+
 bool remove(postgres::Connection &db, long long tenant_id, long long id)
 {
     return db.exec("DELETE FROM products WHERE tenant_id = $1 AND id = $2",

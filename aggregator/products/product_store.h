@@ -25,6 +25,9 @@ std::optional<Product> find(postgres::Connection &db, long long tenant_id, long 
 std::vector<Product> list(postgres::Connection &db, long long tenant_id, long long offset, long long limit,
                           long long &total);
 bool remove(postgres::Connection &db, long long tenant_id, long long id);
+// changes what is given (nullopt keeps it; sku may be set to NULL by clear_sku); nullopt when there is no such product
+std::optional<Product> update(postgres::Connection &db, long long tenant_id, long long id,
+                              const std::optional<std::string> &name, const std::optional<std::string> &sku, bool clear_sku);
 
 json_t *to_json(const Product &product);
 

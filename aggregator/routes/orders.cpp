@@ -45,6 +45,20 @@ void register_order_routes(http::Router &router, Services &services)
         return json_response(order.created ? 201 : 200, json::take(orders::to_json(order)));
     });
 
+    router.add("GET", "/api/v1/admin/tenants/{tenant}/orders", [&services](http::Request &request) {
+        auto db = services.db.borrow();
+        auto tenant = managed_tenant(*db, request);
+        if (auto *denied = std::get_if<http::Response>(&tenant)) return *denied;
+        auto page = page_of(request, 1000);
+        if (auto *bad = std::get_if<http::Response>(&page)) return *bad;
+        long long total = 0;
+        auto found = orders::list(*db, std::get<tenants::Tenant>(tenant).id, std::get<Page>(page).offset,
+                                  std::get<Page>(page).limit, total);
+        auto data = json::take(json_array());
+        for (const auto &order : found) json_array_append_new(data.get(), orders::to_json(order));
+        return page_response(std::move(data), total);
+    });
+
     router.add("GET", "/api/v1/admin/tenants/{tenant}/orders/{session}", [&services](http::Request &request) {
         auto db = services.db.borrow();
         auto tenant = managed_tenant(*db, request);

@@ -67,11 +67,7 @@ void register_product_routes(http::Router &router, Services &services)
                                     std::get<Page>(page).limit, total);
         auto data = json::take(json_array());
         for (const auto &product : found) json_array_append_new(data.get(), products::to_json(product));
-        auto out = json::take(json_object());
-        json_object_set_new(out.get(), "count", json_integer(static_cast<json_int_t>(found.size())));
-        json_object_set_new(out.get(), "total", json_integer(total));
-        json_object_set(out.get(), "data", data.get());
-        return json_response(200, std::move(out));
+        return page_response(std::move(data), total);
     });
 
     router.add("GET", "/api/v1/admin/tenants/{tenant}/products/{id}", [&services](http::Request &request) {
@@ -82,6 +78,41 @@ void register_product_routes(http::Router &router, Services &services)
         auto product = id ? products::find(*db, std::get<tenants::Tenant>(tenant).id, *id) : std::nullopt;
         if (!product) return http::error_response(404, "Product not found");
         return json_response(200, json::take(products::to_json(*product)));
+    });
+
+    router.add("PATCH", "/api/v1/admin/tenants/{tenant}/products/{id}", [&services](http::Request &request) {
+        auto db = services.db.borrow();
+        auto tenant = managed_tenant(*db, request);
+        if (auto *denied = std::get_if<http::Response>(&tenant)) return *denied;
+        auto id = product_id_of(request.path_params["id"]);
+        if (!id) return http::error_response(404, "Product not found");
+        auto parsed = json_object_body(request);
+        if (auto *bad = std::get_if<http::Response>(&parsed)) return *bad;
+        json_t *body = std::get<json::Value>(parsed).get();
+        json_t *name = json_object_get(body, "name");
+        json_t *sku = json_object_get(body, "sku");
+        std::optional<std::string> new_name, new_sku;
+        if (name) {
+            if (!json_is_string(name) || json_string_length(name) == 0 || json_string_length(name) > 200) {
+                return http::error_response(400, "name must be a string of 1 to 200 characters");
+            }
+            new_name = json_string_value(name);
+        }
+        if (sku && !json_is_null(sku)) {
+            if (!json_is_string(sku) || json_string_length(sku) == 0 || json_string_length(sku) > 100) {
+                return http::error_response(400, "sku must be a string of 1 to 100 characters");
+            }
+            new_sku = json_string_value(sku);
+        }
+        try {
+            auto product = products::update(*db, std::get<tenants::Tenant>(tenant).id, *id, new_name, new_sku,
+                                            sku && json_is_null(sku));
+            if (!product) return http::error_response(404, "Product not found");
+            return json_response(200, json::take(products::to_json(*product)));
+        } catch (const postgres::Error &e) {
+            if (e.is_unique_violation()) return http::error_response(409, "A product with sku " + *new_sku + " exists already");
+            throw;
+        }
     });
 
     router.add("DELETE", "/api/v1/admin/tenants/{tenant}/products/{id}", [&services](http::Request &request) {
