@@ -1,5 +1,6 @@
 # The funnel report over a generated data set: interactions from four
-# sources, events attributed by a linear model, expected numbers computed
+# sources, events attributed by each model (linear first, then the same data
+# set for every other model in a tenant of its own), expected numbers computed
 # here from the raw data set (not from the rollups), for each report type,
 # a country filter, pages and every error the document shows.
 use strict;
@@ -46,6 +47,38 @@ for my $n (1 .. 14) {
     push @visitors, $visitor;
 }
 
+# the same data set into a tenant of its own, for each other attribution model
+my %model_shop = map { $_ => $stack->create_tenant(slug => "funnel-$_" =~ tr/_/-/r, name => "Funnel $_", attributionModel => $_) }
+                 qw(last_non_direct first_touch position_based time_decay);
+
+sub send_data_set {
+    my ($tenant) = @_;
+    for my $v (@visitors) {
+        my %headers = ('User-Agent' => $v->{agent}, $v->{country} ? ('X-Country' => $v->{country}) : ());
+        for my $t (@{ $v->{touches} }) {
+            my $r = $stack->request('POST', '/api/v1/interactions', { tenant_id => $tenant->{id}, type => 'view',
+                                                                      metadata => $touch{$t}[3] }, \%headers);
+            die "interaction: $r->{status}" unless $r->{status} == 201;
+        }
+    }
+    $stack->wait_until('the interactions', 20,
+        sub { $stack->psql("SELECT count(*) FROM interactions WHERE tenant_id = $tenant->{id}") == $interactions }) or return 0;
+    my ($events, $n) = (0, 0);
+    for my $v (@visitors) {
+        my %headers = ('User-Agent' => $v->{agent}, $v->{country} ? ('X-Country' => $v->{country}) : ());
+        for my $e (@{ $v->{events} }) {
+            my $r = $e eq 'purchase'
+                ? $stack->request('POST', '/api/v1/analytics/conversion',
+                                  { tenant_slug => $tenant->{slug}, transaction_id => 'F-' . ++$n, value => 10 }, \%headers)
+                : $stack->request('POST', '/api/v1/analytics/track', { tenant_id => $tenant->{slug}, type => $e }, \%headers);
+            die "event: $r->{status}" unless $r->{status} == 200 || $r->{status} == 202;
+            $events++;
+        }
+    }
+    return $stack->wait_until('the events', 20,
+        sub { $stack->psql("SELECT count(*) FROM events WHERE tenant_id = $tenant->{id} AND kind <> 'interaction'") == $events });
+}
+
 subtest 'the data set goes in through the public endpoints' => sub {
     for my $v (@visitors) {
         my %headers = ('User-Agent' => $v->{agent}, $v->{country} ? ('X-Country' => $v->{country}) : ());
@@ -75,10 +108,31 @@ subtest 'the data set goes in through the public endpoints' => sub {
        "$events events stored");
 };
 
-# the report computed from the data set: clicks count touches, and a linear
-# model gives each of a visitor's touches 1/n of each of its events
+# each touch's share of one event under a model (touches in time order; the
+# touches of this data set are seconds apart, so time decay's weights,
+# 2^(-age / 7 days), differ from linear's only past the report's two decimals)
+sub shares {
+    my ($model, @kinds) = @_;
+    my $n = @kinds;
+    return (1) if $n == 1;
+    if ($model eq 'first_touch') { return (1, (0) x ($n - 1)) }
+    if ($model eq 'last_non_direct') {
+        my ($last) = grep { $kinds[$_] ne 'direct' } reverse 0 .. $n - 1;
+        $last //= $n - 1;
+        return map { $_ == $last ? 1 : 0 } 0 .. $n - 1;
+    }
+    if ($model eq 'position_based') {
+        return (0.5, 0.5) if $n == 2;
+        return (0.4, (0.2 / ($n - 2)) x ($n - 2), 0.4);
+    }
+    return (1 / $n) x $n;   # linear, time_decay
+}
+
+# the report computed from the data set: clicks count touches, and the model
+# splits each event over the visitor's touches (linear by default)
 sub expected {
-    my ($dimension, $country) = @_;
+    my ($dimension, $country, $model) = @_;
+    $model //= 'linear';
     my $index = { Source => 0, Medium => 1, Campaign => 2 }->{$dimension};
     my %stage_of = (purchase => 'conversions', whatsapp_click => 'microconversions', cart_add => 'add-to-cart');
     my %rows;
@@ -87,8 +141,9 @@ sub expected {
         my @names = map { $touch{$_}[$index] } @{ $v->{touches} };
         $rows{$_}{clicks}++ for @names;
         my @credited = @names ? @names : ($dimension eq 'Campaign' ? '(not set)' : { Source => 'Direct', Medium => '(none)' }->{$dimension});
+        my @share = @names ? shares($model, @{ $v->{touches} }) : (1);
         for my $e (@{ $v->{events} }) {
-            $rows{$_}{ $stage_of{$e} } += 1 / @credited for @credited;
+            $rows{ $credited[$_] }{ $stage_of{$e} } += $share[$_] for 0 .. $#credited;
         }
     }
     my @rows;
@@ -117,6 +172,22 @@ subtest 'each report type matches the data set' => sub {
     my $r = report("account_id=$shop->{id}&report_type=Source&date_range=today", $reader);
     like($r->{content}, qr/^\{"status":"ok","data":\[\{"Source":"[^"]+","clicks":\d+,"conversions":[\d.]+,"microconversions":[\d.]+,"add-to-cart":[\d.]+,"checkout":0\}/,
          'the document\'s key order; the account by its numeric id');
+};
+
+subtest 'every attribution model over the same data set' => sub {
+    my $json = JSON::PP->new->canonical;
+    my %seen;
+    $seen{ $json->encode(expected('Source', undef, $_)) }++ for qw(linear last_non_direct first_touch position_based);
+    is(scalar keys %seen, 4, 'the data set tells the four deterministic models apart');
+    for my $model (sort keys %model_shop) {
+        ok(send_data_set($model_shop{$model}), "$model: the data set is in");
+        for my $dimension (qw(Source Campaign)) {
+            my $r = report("account_id=$model_shop{$model}{slug}&report_type=$dimension&date_range=today",
+                           token($model_shop{$model}{slug}, 'reports:read'));
+            is_deeply(numbers_of($r->{json}{data}), expected($dimension, undef, $model), "$model, $dimension: every row")
+                or diag explain $r->{json}{data};
+        }
+    }
 };
 
 subtest 'the country filter, date ranges and pages' => sub {
