@@ -119,6 +119,9 @@ subtest 'invalid events land in the trash with every reason' => sub {
     is(call('GET', '/api/v1/projects/demo/trashed-events?since=2999-01-01T00:00:00Z')->{json}{total}, 0, 'since the future: none');
     is(call('GET', '/api/v1/projects/demo/trashed-events?until=2000-01-01T00:00:00Z')->{json}{total}, 0, 'until the past: none');
     is(call('GET', '/api/v1/projects/demo/trashed-events?since=2000-01-01T00:00:00Z&until=2999-01-01')->{json}{total}, 4, 'between: all');
+    is_deeply([ @{ call('GET', '/api/v1/projects/demo/trashed-events?offset=9')->{json} }{qw(count total)} ], [ 0, 4 ], 'offset past the end');
+    is_deeply([ @{ call('GET', '/api/v1/projects/demo/trashed-events?limit=0')->{json} }{qw(count total)} ], [ 0, 4 ], 'limit 0');
+    is(call('GET', '/api/v1/projects/demo/trashed-events?limit=1001')->{status}, 400, 'limit over the maximum: 400');
     $r = call('GET', '/api/v1/projects/demo/trashed-events?since=monday');
     is($r->{status}, 400, 'since must be a date-time');
     is($r->{content}, '{"statusCode":400,"message":"since must be an RFC 3339 date-time","error":"Bad Request"}', 'in the project shape');

@@ -122,6 +122,12 @@ subtest 'GET .../users/{id}/metrics' => sub {
     is($list->('since=2023-08-05T00:00:00Z&until=2023-08-31T00:00:00Z')->{total}, 2, 'since and until, on the metric date');
     my $page = $list->('sort=metricDate&order=ASC&offset=1&limit=2');
     is_deeply([ $page->{count}, $page->{total}, $page->{data}[0]{storageKey} ], [ 2, 6, 'turnover' ], 'paged');
+    is_deeply([ @{ $list->('offset=6') }{qw(count total)} ], [ 0, 6 ], 'offset past the end');
+    is_deeply([ @{ $list->('limit=0') }{qw(count total)} ], [ 0, 6 ], 'limit 0');
+    is(call('GET', "$base/users/$user{$a}/metrics?limit=1001")->{status}, 400, 'limit over the maximum: 400');
+    is(call('GET', "$base/users/$user{$a}/metrics?since=soon")->{status}, 400, 'a bad since: 400');
+    is(call('GET', "$base/users/$user{$a}/metrics", undef, token('elsewhere', 'events:read'))->{status}, 404, 'another project\'s token: 404');
+    is(call('GET', "$base/users/$user{$a}/metrics", undef, token('demo', 'manage'))->{status}, 403, 'without events:read: 403');
     is(call('GET', "$base/users/$user{$a}/metrics?sort=value")->{status}, 400, 'an unknown sort: 400');
     is(call('GET', "$base/users/$user{$a}/metrics?order=up")->{status}, 400, 'an unknown order: 400');
     is(call('GET', "$base/users/$user{$a}/metrics?type=field")->{status}, 400, 'an unknown type: 400');
