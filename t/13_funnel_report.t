@@ -80,32 +80,7 @@ sub send_data_set {
 }
 
 subtest 'the data set goes in through the public endpoints' => sub {
-    for my $v (@visitors) {
-        my %headers = ('User-Agent' => $v->{agent}, $v->{country} ? ('X-Country' => $v->{country}) : ());
-        for my $t (@{ $v->{touches} }) {
-            my $r = $stack->request('POST', '/api/v1/interactions', { tenant_id => $shop->{id}, type => 'view',
-                                                                      metadata => $touch{$t}[3] }, \%headers);
-            die "interaction: $r->{status}" unless $r->{status} == 201;
-        }
-    }
-    ok($stack->wait_until('the interactions', 20,
-        sub { $stack->psql("SELECT count(*) FROM interactions WHERE tenant_id = $shop->{id}") == $interactions }),
-       "$interactions interactions stored");
-    my ($events, $n) = (0, 0);
-    for my $v (@visitors) {
-        my %headers = ('User-Agent' => $v->{agent}, $v->{country} ? ('X-Country' => $v->{country}) : ());
-        for my $e (@{ $v->{events} }) {
-            my $r = $e eq 'purchase'
-                ? $stack->request('POST', '/api/v1/analytics/conversion',
-                                  { tenant_slug => 'funnel-shop', transaction_id => 'F-' . ++$n, value => 10 }, \%headers)
-                : $stack->request('POST', '/api/v1/analytics/track', { tenant_id => 'funnel-shop', type => $e }, \%headers);
-            die "event: $r->{status}" unless $r->{status} == 200 || $r->{status} == 202;
-            $events++;
-        }
-    }
-    ok($stack->wait_until('the events', 20,
-        sub { $stack->psql("SELECT count(*) FROM events WHERE tenant_id = $shop->{id} AND kind <> 'interaction'") == $events }),
-       "$events events stored");
+    ok(send_data_set($shop), "$interactions interactions and every event stored");
 };
 
 # each touch's share of one event under a model (touches in time order; the

@@ -199,32 +199,18 @@ void register_computed_event_routes(http::Router &router, Services &services)
         if (!analytics_uuid_is_valid(id.data(), id.size())) return http::error_response(400, "id must be a UUID");
         auto page = page_of(request, 1000);
         if (auto *bad = std::get_if<http::Response>(&page)) return *bad;
-        auto query = [&request](const char *name) -> std::optional<std::string> {
-            auto found = request.query.find(name);
-            if (found == request.query.end()) return std::nullopt;
-            return found->second;
-        };
-        auto type = query("type");
+        auto type = query_param(request, "type");
         if (type && *type != "state" && *type != "statistic") return http::error_response(400, "type must be state or statistic");
         static const std::map<std::string, std::string> sorts = {
             {"createdAt", "m.created_at"}, {"updatedAt", "m.updated_at"}, {"metricDate", "m.metric_date"}};
-        auto sort = sorts.find(query("sort").value_or("metricDate"));
+        auto sort = sorts.find(query_param(request, "sort").value_or("metricDate"));
         if (sort == sorts.end()) return http::error_response(400, "sort must be createdAt, updatedAt or metricDate");
-        std::string order = query("order").value_or("DESC");
+        std::string order = query_param(request, "order").value_or("DESC");
         if (order != "ASC" && order != "DESC") return http::error_response(400, "order must be ASC or DESC");
-        postgres::Param bounds[2];
-        const char *names[2] = {"since", "until"};
-        for (int i = 0; i < 2; i++) {
-            if (auto text = query(names[i])) {
-                int64_t ms = 0;
-                if (analytics_time_parse_rfc3339(text->data(), text->size(), &ms) != 0) {
-                    return http::error_response(400, std::string(names[i]) + " must be an RFC 3339 date-time");
-                }
-                char formatted[ANALYTICS_RFC3339_MS_LEN + 1];
-                analytics_time_format_rfc3339_ms(ms, formatted);
-                bounds[i] = std::string(formatted);
-            }
-        }
+        auto since = instant_param(request, "since");
+        if (auto *bad = std::get_if<http::Response>(&since)) return *bad;
+        auto until = instant_param(request, "until");
+        if (auto *bad = std::get_if<http::Response>(&until)) return *bad;
         if (db->exec("SELECT 1 FROM project_users WHERE tenant_id = $1 AND id = $2", {std::to_string(tenant.id), id}).rows() == 0) {
             return http::error_response(404, "User not found");
         }
@@ -232,7 +218,8 @@ void register_computed_event_routes(http::Router &router, Services &services)
                             " AND ($3::text IS NULL OR m.kind = $3)"
                             " AND ($4::timestamptz IS NULL OR m.metric_date >= $4)"
                             " AND ($5::timestamptz IS NULL OR m.metric_date <= $5)";
-        std::vector<postgres::Param> params = {std::to_string(tenant.id), id, type, bounds[0], bounds[1]};
+        std::vector<postgres::Param> params = {std::to_string(tenant.id), id, type, std::get<postgres::Param>(since),
+                                               std::get<postgres::Param>(until)};
         long long total = db->exec("SELECT count(*)" + where, params).integer(0, 0);
         params.push_back(std::to_string(std::get<Page>(page).offset));
         params.push_back(std::to_string(std::get<Page>(page).limit));

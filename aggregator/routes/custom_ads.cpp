@@ -53,6 +53,28 @@ json_t *integration_json(const postgres::Result &rows, int row)
     return item;
 }
 
+// the campaign the path's {param} names, in the path's integration
+struct Campaign {
+    Integration integration;
+    std::string id;
+};
+
+std::variant<Campaign, http::Response> campaign_of(postgres::Connection &db, http::Request &request,
+                                                   const std::string &scope, const char *param)
+{
+    auto found = integration_of(db, request, scope);
+    if (auto *denied = std::get_if<http::Response>(&found)) return *denied;
+    auto &integration = std::get<Integration>(found);
+    const std::string &id = request.path_params[param];
+    if (!analytics_uuid_is_valid(id.data(), id.size())
+        || db.exec("SELECT 1 FROM custom_ads_campaigns WHERE tenant_id = $1 AND integration_id = $2 AND id = $3",
+                   {std::to_string(integration.project.id), integration.id, id}).rows() == 0)
+    {
+        return http::error_response(404, "Campaign not found");
+    }
+    return Campaign{std::move(integration), id};
+}
+
 json_t *campaign_json(const postgres::Result &rows, int row, const Integration &integration)
 {
     json_t *item = json_object();
@@ -92,13 +114,6 @@ json_t *outlay_json(const postgres::Result &rows, int row, const Integration &in
     return item;
 }
 
-std::optional<std::string> query(const http::Request &request, const char *name)
-{
-    auto found = request.query.find(name);
-    if (found == request.query.end()) return std::nullopt;
-    return found->second;
-}
-
 // an RFC 3339 instant as PostgreSQL takes it; problem set when it is not one
 std::optional<std::string> instant(json_t *value, const char *name, std::string &problem)
 {
@@ -114,7 +129,7 @@ std::optional<std::string> instant(json_t *value, const char *name, std::string 
 
 std::optional<http::Response> bad_boolean_filter(const http::Request &request, const char *name)
 {
-    auto value = query(request, name);
+    auto value = query_param(request, name);
     if (value && *value != "true" && *value != "false") return http::error_response(400, std::string(name) + " must be true or false");
     return std::nullopt;
 }
@@ -147,7 +162,7 @@ http::Response created_id(std::string_view id)
 
 std::string order_of(const http::Request &request, bool &bad)
 {
-    std::string order = query(request, "order").value_or("ASC");
+    std::string order = query_param(request, "order").value_or("ASC");
     bad = order != "ASC" && order != "DESC";
     return order;
 }
@@ -305,13 +320,13 @@ void register_custom_ads_routes(http::Router &router, Services &services)
         for (const char *name : {"active", "explicit"}) {
             if (auto bad = bad_boolean_filter(request, name)) return *bad;
         }
-        auto campaign_id = query(request, "campaignId");
+        auto campaign_id = query_param(request, "campaignId");
         if (campaign_id && !analytics_uuid_is_valid(campaign_id->data(), campaign_id->size())) {
             return http::error_response(400, "campaignId must be a campaign id (a UUID)");
         }
         static const std::map<std::string, std::string> sorts = {
             {"name", "lower(c.name)"}, {"campaignId", "c.id"}, {"active", "c.active"}};
-        auto sort = sorts.find(query(request, "sort").value_or("name"));
+        auto sort = sorts.find(query_param(request, "sort").value_or("name"));
         if (sort == sorts.end()) return http::error_response(400, "sort must be name, campaignId or active");
         bool bad_order = false;
         std::string order = order_of(request, bad_order);
@@ -322,9 +337,9 @@ void register_custom_ads_routes(http::Router &router, Services &services)
                             " AND ($5::text IS NULL OR c.campaign_slug = $5)"
                             " AND ($6::text IS NULL OR c.name ILIKE '%' || replace(replace(replace($6, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%')"
                             " AND ($7::boolean IS NULL OR c.explicit = $7)";
-        std::vector<postgres::Param> params = {std::to_string(integration.project.id), integration.id, query(request, "active"),
-                                               campaign_id, query(request, "campaignSlug"), query(request, "nameLike"),
-                                               query(request, "explicit")};
+        std::vector<postgres::Param> params = {std::to_string(integration.project.id), integration.id, query_param(request, "active"),
+                                               campaign_id, query_param(request, "campaignSlug"), query_param(request, "nameLike"),
+                                               query_param(request, "explicit")};
         long long total = db->exec("SELECT count(*)" + where, params).integer(0, 0);
         params.push_back(std::to_string(std::get<Page>(page).offset));
         params.push_back(std::to_string(std::get<Page>(page).limit));
@@ -367,38 +382,21 @@ void register_custom_ads_routes(http::Router &router, Services &services)
         return created_id(rows.text(0, 0));
     });
 
-    // the campaign the path names, in the integration: its id, or a 4xx
-    auto campaign_in_path = [](postgres::Connection &db, http::Request &request, const Integration &integration,
-                               const char *param) -> std::variant<std::string, http::Response> {
-        const std::string &id = request.path_params[param];
-        if (!analytics_uuid_is_valid(id.data(), id.size())
-            || db.exec("SELECT 1 FROM custom_ads_campaigns WHERE tenant_id = $1 AND integration_id = $2 AND id = $3",
-                       {std::to_string(integration.project.id), integration.id, id}).rows() == 0)
-        {
-            return http::error_response(404, "Campaign not found");
-        }
-        return id;
-    };
-
-    router.add("GET", base + "/{wmktId}/campaigns/{id}", [&services, campaign_in_path](http::Request &request) {
+    router.add("GET", base + "/{wmktId}/campaigns/{id}", [&services](http::Request &request) {
         auto db = services.db.borrow();
-        auto found = integration_of(*db, request, "reports:read");
+        auto found = campaign_of(*db, request, "reports:read", "id");
         if (auto *denied = std::get_if<http::Response>(&found)) return *denied;
-        const auto &integration = std::get<Integration>(found);
-        auto campaign = campaign_in_path(*db, request, integration, "id");
-        if (auto *missing = std::get_if<http::Response>(&campaign)) return *missing;
+        const auto &[integration, campaign_id] = std::get<Campaign>(found);
         auto rows = db->exec(std::string("SELECT ") + kCampaignColumns + " FROM custom_ads_campaigns c WHERE c.tenant_id = $1 AND c.id = $2",
-                             {std::to_string(integration.project.id), std::get<std::string>(campaign)});
+                             {std::to_string(integration.project.id), campaign_id});
         return json_response(200, json::take(campaign_json(rows, 0, integration)));
     });
 
-    router.add("PATCH", base + "/{wmktId}/campaigns/{id}", [&services, campaign_in_path](http::Request &request) {
+    router.add("PATCH", base + "/{wmktId}/campaigns/{id}", [&services](http::Request &request) {
         auto db = services.db.borrow();
-        auto found = integration_of(*db, request, "manage");
+        auto found = campaign_of(*db, request, "manage", "id");
         if (auto *denied = std::get_if<http::Response>(&found)) return *denied;
-        const auto &integration = std::get<Integration>(found);
-        auto campaign = campaign_in_path(*db, request, integration, "id");
-        if (auto *missing = std::get_if<http::Response>(&campaign)) return *missing;
+        const auto &[integration, campaign_id] = std::get<Campaign>(found);
         auto parsed = json_object_body(request);
         if (auto *bad = std::get_if<http::Response>(&parsed)) return *bad;
         json_t *body = std::get<json::Value>(parsed).get();
@@ -414,43 +412,34 @@ void register_custom_ads_routes(http::Router &router, Services &services)
         auto result = db->exec("UPDATE custom_ads_campaigns SET name = coalesce($3, name), active = coalesce($4::boolean, active),"
                                " updated_at = now() WHERE tenant_id = $1 AND id = $2"
                                " AND (name, active) IS DISTINCT FROM (coalesce($3, name), coalesce($4::boolean, active))",
-                               {std::to_string(integration.project.id), std::get<std::string>(campaign), new_name, new_active});
+                               {std::to_string(integration.project.id), campaign_id, new_name, new_active});
         return modified(result.affected_rows());
     });
 
-    router.add("GET", base + "/{wmktId}/campaigns/{parentCampaignId}/outlays", [&services, campaign_in_path](http::Request &request) {
+    router.add("GET", base + "/{wmktId}/campaigns/{parentCampaignId}/outlays", [&services](http::Request &request) {
         auto db = services.db.borrow();
-        auto found = integration_of(*db, request, "reports:read");
+        auto found = campaign_of(*db, request, "reports:read", "parentCampaignId");
         if (auto *denied = std::get_if<http::Response>(&found)) return *denied;
-        const auto &integration = std::get<Integration>(found);
-        auto campaign = campaign_in_path(*db, request, integration, "parentCampaignId");
-        if (auto *missing = std::get_if<http::Response>(&campaign)) return *missing;
+        const auto &[integration, campaign_id] = std::get<Campaign>(found);
         auto page = page_of(request, 1000);
         if (auto *bad = std::get_if<http::Response>(&page)) return *bad;
         static const std::map<std::string, std::string> sorts = {
             {"campaignId", "o.campaign_id"}, {"startDate", "o.start_date"}, {"endDate", "o.end_date"},
             {"amount", "o.amount"}, {"country", "o.country"}, {"region", "o.region"}};
-        auto sort = sorts.find(query(request, "sort").value_or("startDate"));
+        auto sort = sorts.find(query_param(request, "sort").value_or("startDate"));
         if (sort == sorts.end()) return http::error_response(400, "sort must be campaignId, startDate, endDate, amount, country or region");
         bool bad_order = false;
         std::string order = order_of(request, bad_order);
         if (bad_order) return http::error_response(400, "order must be ASC or DESC");
-        postgres::Param bounds[2];
-        const char *names[2] = {"since", "until"};
-        for (int i = 0; i < 2; i++) {
-            if (auto text = query(request, names[i])) {
-                std::string problem;
-                auto value = json::take(json::string(*text));
-                auto parsed_instant = instant(value.get(), names[i], problem);
-                if (!parsed_instant) return http::error_response(400, problem);
-                bounds[i] = *parsed_instant;
-            }
-        }
+        auto since = instant_param(request, "since");
+        if (auto *bad = std::get_if<http::Response>(&since)) return *bad;
+        auto until = instant_param(request, "until");
+        if (auto *bad = std::get_if<http::Response>(&until)) return *bad;
         // an outlay counts for a window it overlaps
         std::string where = " FROM custom_ads_outlays o WHERE o.tenant_id = $1 AND o.campaign_id = $2 AND o.deleted_at IS NULL"
                             " AND ($3::timestamptz IS NULL OR o.end_date >= $3) AND ($4::timestamptz IS NULL OR o.start_date <= $4)";
-        std::vector<postgres::Param> params = {std::to_string(integration.project.id), std::get<std::string>(campaign),
-                                               bounds[0], bounds[1]};
+        std::vector<postgres::Param> params = {std::to_string(integration.project.id), campaign_id,
+                                               std::get<postgres::Param>(since), std::get<postgres::Param>(until)};
         long long total = db->exec("SELECT count(*)" + where, params).integer(0, 0);
         params.push_back(std::to_string(std::get<Page>(page).offset));
         params.push_back(std::to_string(std::get<Page>(page).limit));
@@ -461,13 +450,11 @@ void register_custom_ads_routes(http::Router &router, Services &services)
         return echoed_page(std::move(data), total, std::get<Page>(page));
     });
 
-    router.add("POST", base + "/{wmktId}/campaigns/{parentCampaignId}/outlays", [&services, campaign_in_path](http::Request &request) {
+    router.add("POST", base + "/{wmktId}/campaigns/{parentCampaignId}/outlays", [&services](http::Request &request) {
         auto db = services.db.borrow();
-        auto found = integration_of(*db, request, "manage");
+        auto found = campaign_of(*db, request, "manage", "parentCampaignId");
         if (auto *denied = std::get_if<http::Response>(&found)) return *denied;
-        const auto &integration = std::get<Integration>(found);
-        auto campaign = campaign_in_path(*db, request, integration, "parentCampaignId");
-        if (auto *missing = std::get_if<http::Response>(&campaign)) return *missing;
+        const auto &[integration, campaign_id] = std::get<Campaign>(found);
         auto parsed = json_object_body(request);
         if (auto *bad = std::get_if<http::Response>(&parsed)) return *bad;
         json_t *body = std::get<json::Value>(parsed).get();
@@ -480,42 +467,38 @@ void register_custom_ads_routes(http::Router &router, Services &services)
         if (*fields->start >= *fields->end) return http::error_response(400, "startDate must be before endDate");
         auto rows = db->exec("INSERT INTO custom_ads_outlays (tenant_id, integration_id, campaign_id, amount, start_date, end_date,"
                              " country, region) VALUES ($1, $2, $3, $4::numeric, $5, $6, $7, $8) RETURNING id::text",
-                             {std::to_string(integration.project.id), integration.id, std::get<std::string>(campaign),
+                             {std::to_string(integration.project.id), integration.id, campaign_id,
                               fields->amount, fields->start, fields->end, fields->country, fields->region});
         return created_id(rows.text(0, 0));
     });
 
     router.add("GET", base + "/{wmktId}/campaigns/{parentCampaignId}/outlays/{outlayId}",
-               [&services, campaign_in_path](http::Request &request) {
+               [&services](http::Request &request) {
         auto db = services.db.borrow();
-        auto found = integration_of(*db, request, "reports:read");
+        auto found = campaign_of(*db, request, "reports:read", "parentCampaignId");
         if (auto *denied = std::get_if<http::Response>(&found)) return *denied;
-        const auto &integration = std::get<Integration>(found);
-        auto campaign = campaign_in_path(*db, request, integration, "parentCampaignId");
-        if (auto *missing = std::get_if<http::Response>(&campaign)) return *missing;
+        const auto &[integration, campaign_id] = std::get<Campaign>(found);
         const std::string &id = request.path_params["outlayId"];
         if (!analytics_uuid_is_valid(id.data(), id.size())) return http::error_response(404, "Outlay not found");
         auto rows = db->exec(std::string("SELECT ") + kOutlayColumns
                              + " FROM custom_ads_outlays o WHERE o.tenant_id = $1 AND o.campaign_id = $2 AND o.id = $3",
-                             {std::to_string(integration.project.id), std::get<std::string>(campaign), id});
+                             {std::to_string(integration.project.id), campaign_id, id});
         if (rows.rows() == 0) return http::error_response(404, "Outlay not found");
         return json_response(200, json::take(outlay_json(rows, 0, integration)));
     });
 
     router.add("PATCH", base + "/{wmktId}/campaigns/{parentCampaignId}/outlays/{outlayId}",
-               [&services, campaign_in_path](http::Request &request) {
+               [&services](http::Request &request) {
         auto db = services.db.borrow();
-        auto found = integration_of(*db, request, "manage");
+        auto found = campaign_of(*db, request, "manage", "parentCampaignId");
         if (auto *denied = std::get_if<http::Response>(&found)) return *denied;
-        const auto &integration = std::get<Integration>(found);
-        auto campaign = campaign_in_path(*db, request, integration, "parentCampaignId");
-        if (auto *missing = std::get_if<http::Response>(&campaign)) return *missing;
+        const auto &[integration, campaign_id] = std::get<Campaign>(found);
         const std::string &id = request.path_params["outlayId"];
         const std::string tenant = std::to_string(integration.project.id);
         if (!analytics_uuid_is_valid(id.data(), id.size())) return http::error_response(404, "Outlay not found");
         auto current = db->exec("SELECT rfc3339(start_date), rfc3339(end_date) FROM custom_ads_outlays"
                                 " WHERE tenant_id = $1 AND campaign_id = $2 AND id = $3",
-                                {tenant, std::get<std::string>(campaign), id});
+                                {tenant, campaign_id, id});
         if (current.rows() == 0) return http::error_response(404, "Outlay not found");
         auto parsed = json_object_body(request);
         if (auto *bad = std::get_if<http::Response>(&parsed)) return *bad;
@@ -544,7 +527,7 @@ void register_custom_ads_routes(http::Router &router, Services &services)
             " WHERE tenant_id = $1 AND campaign_id = $2 AND id = $3 AND (amount, start_date, end_date, country, region, campaign_id)"
             " IS DISTINCT FROM (coalesce($4::numeric, amount), coalesce($5::timestamptz, start_date), coalesce($6::timestamptz, end_date),"
             " coalesce($7, country), coalesce($8, region), coalesce($9::uuid, campaign_id))",
-            {tenant, std::get<std::string>(campaign), id, fields->amount, fields->start, fields->end, fields->country,
+            {tenant, campaign_id, id, fields->amount, fields->start, fields->end, fields->country,
              fields->region, move_to});
         return modified(result.affected_rows());
     });

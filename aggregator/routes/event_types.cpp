@@ -136,11 +136,7 @@ void register_event_type_routes(http::Router &router, Services &services)
         auto page = page_of(request, 1000);
         if (auto *bad = std::get_if<http::Response>(&page)) return *bad;
 
-        auto query = [&request](const char *name) -> postgres::Param {
-            auto found = request.query.find(name);
-            if (found == request.query.end()) return std::nullopt;
-            return found->second;
-        };
+        auto query = [&request](const char *name) { return query_param(request, name); };
         auto archived = query("archived");
         if (archived && *archived != "true" && *archived != "false") {
             return http::error_response(400, "archived must be true or false");

@@ -32,20 +32,6 @@ json_t *raw_event_json(const postgres::Result &rows, int row)
     return item;
 }
 
-// an RFC 3339 query parameter, as text PostgreSQL takes; nullopt when absent
-std::variant<postgres::Param, http::Response> instant_of(const http::Request &request, const char *name)
-{
-    auto found = request.query.find(name);
-    if (found == request.query.end()) return postgres::Param{};
-    int64_t ms = 0;
-    if (analytics_time_parse_rfc3339(found->second.data(), found->second.size(), &ms) != 0) {
-        return http::error_response(400, std::string(name) + " must be an RFC 3339 date-time");
-    }
-    char text[ANALYTICS_RFC3339_MS_LEN + 1];
-    analytics_time_format_rfc3339_ms(ms, text);
-    return postgres::Param{std::string(text)};
-}
-
 // 400 with the first reason as the message and all of them in errors
 http::Response refused(const ingest::ProjectEventCheck &check)
 {
@@ -123,9 +109,9 @@ void register_project_event_routes(http::Router &router, Services &services)
         if (auto *denied = std::get_if<http::Response>(&project)) return *denied;
         auto page = page_of(request, 1000);
         if (auto *bad = std::get_if<http::Response>(&page)) return *bad;
-        auto since = instant_of(request, "since");
+        auto since = instant_param(request, "since");
         if (auto *bad = std::get_if<http::Response>(&since)) return *bad;
-        auto until = instant_of(request, "until");
+        auto until = instant_param(request, "until");
         if (auto *bad = std::get_if<http::Response>(&until)) return *bad;
 
         std::string where = " FROM trashed_events t JOIN raw_events r USING (tenant_id, id) WHERE t.tenant_id = $1"

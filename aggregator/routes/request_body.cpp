@@ -1,5 +1,7 @@
 #include "routes/request_body.h"
 
+#include "event_time.h"
+
 #include <charconv>
 
 namespace analytics::routes {
@@ -36,6 +38,26 @@ std::variant<Page, http::Response> page_of(const http::Request &request, long lo
         }
     }
     return page;
+}
+
+std::optional<std::string> query_param(const http::Request &request, const char *name)
+{
+    auto found = request.query.find(name);
+    if (found == request.query.end()) return std::nullopt;
+    return found->second;
+}
+
+std::variant<std::optional<std::string>, http::Response> instant_param(const http::Request &request, const char *name)
+{
+    auto text = query_param(request, name);
+    if (!text) return std::optional<std::string>{};
+    int64_t ms = 0;
+    if (analytics_time_parse_rfc3339(text->data(), text->size(), &ms) != 0) {
+        return http::error_response(400, std::string(name) + " must be an RFC 3339 date-time");
+    }
+    char formatted[ANALYTICS_RFC3339_MS_LEN + 1];
+    analytics_time_format_rfc3339_ms(ms, formatted);
+    return std::optional<std::string>{std::string(formatted)};
 }
 
 http::Response json_response(int status, json::Value body)

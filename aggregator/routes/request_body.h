@@ -22,6 +22,13 @@ std::variant<Page, http::Response> page_of(const http::Request &request, long lo
 
 http::Response json_response(int status, json::Value body);
 
+// a query parameter, or nullopt when the request has none
+std::optional<std::string> query_param(const http::Request &request, const char *name);
+
+// an RFC 3339 query parameter as text PostgreSQL takes (milliseconds, UTC);
+// nullopt when absent, 400 "<name> must be an RFC 3339 date-time" when it is not one
+std::variant<std::optional<std::string>, http::Response> instant_param(const http::Request &request, const char *name);
+
 // 200 {"count": size of data, "total": total, "data": data}: a page of a list
 http::Response page_response(json::Value data, long long total);
 
