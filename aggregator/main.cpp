@@ -141,7 +141,7 @@ int serve(const Settings &settings)
     }
 
     postgres::Pool pool(settings.database_url, static_cast<size_t>(settings.database_pool_size));
-    cache::ModuleCache module_cache(redis::Address::parse(settings.redis_url));
+    cache::ModuleCache module_cache(redis::Address::parse(settings.redis_url), settings.stream_shards);
     ingest::ConsumerCounters counters;
     std::atomic<bool> stopping{false};
 
@@ -158,21 +158,27 @@ int serve(const Settings &settings)
     http::Server server(router, limits);
     server.start(settings.listen_host, settings.listen_port);
 
-    // the first consumer has the configured name, the others "<name>#2" and
-    // so on: stable across restarts, so each finds its own pending entries
+    // each stream shard gets its consumers: the first has the configured
+    // name, the others "<name>#2" and so on (a group is per stream, so the
+    // names repeat across shards): stable across restarts, so each finds its
+    // own pending entries
     std::vector<std::unique_ptr<ingest::StreamConsumer>> consumers;
     std::vector<std::thread> consumer_threads;
-    for (int i = 0; i < settings.consumers; i++) {
-        std::string name = settings.consumer_name + (i == 0 ? "" : "#" + std::to_string(i + 1));
-        consumers.push_back(std::make_unique<ingest::StreamConsumer>(settings, name, stopping, counters));
-        consumer_threads.emplace_back([&consumer = *consumers.back()] { consumer.run(); });
+    for (int shard = 0; shard < settings.stream_shards; shard++) {
+        for (int i = 0; i < settings.consumers; i++) {
+            std::string name = settings.consumer_name + (i == 0 ? "" : "#" + std::to_string(i + 1));
+            consumers.push_back(std::make_unique<ingest::StreamConsumer>(settings, shard, name, stopping, counters));
+            consumer_threads.emplace_back([&consumer = *consumers.back()] { consumer.run(); });
+        }
     }
 
     // Redis may have restarted empty: the module must find every tenant
-    // again; and next months' event partitions are made before they are needed
+    // again; every shard gets the day's visitor salt ahead of the day; and
+    // next months' event partitions are made before they are needed
     std::thread housekeeping_thread([&] {
         auto next_cache = std::chrono::steady_clock::now();
         auto next_partitions = std::chrono::steady_clock::now();
+        auto next_salts = std::chrono::steady_clock::now();
         while (!stopping) {
             auto now = std::chrono::steady_clock::now();
             if (now >= next_cache) {
@@ -183,6 +189,15 @@ int serve(const Settings &settings)
                 } catch (const std::exception &e) {
                     log::warn(std::string("cache rebuild failed, retrying: ") + e.what());
                     next_cache = now + std::chrono::seconds(1);
+                }
+            }
+            if (now >= next_salts) {
+                try {
+                    module_cache.share_visitor_salts();
+                    next_salts = now + settings.maintenance_interval;
+                } catch (const std::exception &e) {
+                    log::warn(std::string("sharing visitor salts failed, retrying: ") + e.what());
+                    next_salts = now + std::chrono::seconds(1);
                 }
             }
             if (now >= next_partitions) {
@@ -201,7 +216,9 @@ int serve(const Settings &settings)
     });
 
     log::info("aggregator listening on " + settings.listen_host + ":" + std::to_string(settings.listen_port)
-              + ", consuming " + settings.stream + " as " + settings.consumer_group + "/" + settings.consumer_name
+              + ", consuming " + settings.stream
+              + (settings.stream_shards > 1 ? " and " + std::to_string(settings.stream_shards - 1) + " more shard(s)" : "")
+              + " as " + settings.consumer_group + "/" + settings.consumer_name
               + (settings.consumers > 1 ? " and " + std::to_string(settings.consumers - 1) + " more" : ""));
 
     for (;;) {
@@ -241,7 +258,7 @@ int run(int argc, char **argv)
         // nothing is connected: the services are only named
         Settings settings;
         postgres::Pool pool("", 1);
-        cache::ModuleCache module_cache(redis::Address{});
+        cache::ModuleCache module_cache(redis::Address{}, 1);
         ingest::ConsumerCounters counters;
         routes::Services services{settings, pool, module_cache, counters};
         http::Router router;
@@ -266,7 +283,7 @@ int run(int argc, char **argv)
     if (command == "token" && sub == "create") return token_create(settings, line);
     if (command == "cache" && sub == "rebuild") {
         postgres::Connection db(settings.database_url);
-        cache::ModuleCache cache(redis::Address::parse(settings.redis_url));
+        cache::ModuleCache cache(redis::Address::parse(settings.redis_url), settings.stream_shards);
         std::cout << "cached " << cache.rebuild(db) << " tenant(s)\n";
         return 0;
     }

@@ -6,6 +6,8 @@
 #include <map>
 #include <unistd.h>
 
+#include "stream_shard.h"
+
 extern char **environ;
 
 namespace analytics {
@@ -39,6 +41,10 @@ const std::map<std::string, Apply> &appliers()
              s.listen_port = static_cast<int>(parse_number(k, v.substr(colon + 1), 1, 65535));
          }},
         {"ANALYTICS_STREAM", [](Settings &s, auto &, auto &v) { s.stream = v; }},
+        {"ANALYTICS_STREAM_SHARDS",
+         [](Settings &s, auto &k, auto &v) {
+             s.stream_shards = static_cast<int>(parse_number(k, v, 1, ANALYTICS_MAX_SHARDS));
+         }},
         {"ANALYTICS_CONSUMER_GROUP", [](Settings &s, auto &, auto &v) { s.consumer_group = v; }},
         {"ANALYTICS_CONSUMER_NAME", [](Settings &s, auto &, auto &v) { s.consumer_name = v; }},
         {"ANALYTICS_CONSUMERS",
@@ -125,7 +131,23 @@ Settings Settings::load(const std::string &config_file)
     if (settings.dead_letter_stream.empty()) {
         settings.dead_letter_stream = settings.stream + ":dead";   // the same hash tag, the same cluster slot
     }
+    for (const auto &[key, value] : {std::pair{"ANALYTICS_STREAM", &settings.stream},
+                                     std::pair{"ANALYTICS_DEAD_LETTER_STREAM", &settings.dead_letter_stream}}) {
+        if (value->find(ANALYTICS_SHARD_TAG) == std::string::npos) {
+            throw SettingsError(std::string(key) + ": \"" + *value + "\" must carry the " ANALYTICS_SHARD_TAG
+                                " hash tag, as {analytics}:events does");
+        }
+    }
     return settings;
+}
+
+std::string Settings::shard_key(const std::string &key, int shard)
+{
+    std::string named(key.size() + 16, '\0');
+    size_t len = analytics_shard_key(key.data(), key.size(), static_cast<unsigned>(shard), named.data(), named.size());
+    if (len == 0) throw SettingsError("\"" + key + "\" carries no " ANALYTICS_SHARD_TAG " hash tag");
+    named.resize(len);
+    return named;
 }
 
 }  // namespace analytics

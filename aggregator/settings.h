@@ -19,7 +19,8 @@ struct Settings {
     std::string redis_url = "redis://127.0.0.1:6379"; // ANALYTICS_REDIS_URL
     std::string listen_host = "127.0.0.1";            // ANALYTICS_LISTEN host:port
     int listen_port = 8081;
-    std::string stream = "{analytics}:events";        // ANALYTICS_STREAM
+    std::string stream = "{analytics}:events";        // ANALYTICS_STREAM: the first shard's; it carries the {analytics} tag
+    int stream_shards = 1;                            // ANALYTICS_STREAM_SHARDS: as the module's analytics_stream_shards
     std::string consumer_group = "aggregator";        // ANALYTICS_CONSUMER_GROUP
     std::string consumer_name;                        // ANALYTICS_CONSUMER_NAME (default: host:listen port)
     int consumers = 2;                                // ANALYTICS_CONSUMERS: threads, each its own consumer and connection
@@ -38,6 +39,10 @@ struct Settings {
 
     // environment first, then the file if given (its keys override)
     static Settings load(const std::string &config_file);
+
+    // key (which carries the {analytics} tag) as stream shard `shard` names it
+    static std::string shard_key(const std::string &key, int shard);
+
 };
 
 }  // namespace analytics

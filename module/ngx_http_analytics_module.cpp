@@ -17,6 +17,7 @@
 #include "order_mark_request.h"
 #include "project_event.h"
 #include "stream_entry.h"
+#include "stream_shard.h"
 #include "track_request.h"
 
 #include <openssl/evp.h>
@@ -25,11 +26,26 @@
 
 #define NGX_HTTP_ANALYTICS_UNPROCESSABLE_ENTITY  422
 /* where ngx_http_analytics_fcall_head puts the rate key:
- * FCALL function numkeys tenants stream rate ... */
+ * FCALL function numkeys tenants stream rate salts products ... */
 #define NGX_HTTP_ANALYTICS_FCALL_RATE_KEY        5
 
 
+/* one stream shard: its keys, all under the shard's hash tag, and its
+ * connection (to the node that owns the tag's slot, on a Redis Cluster) */
 typedef struct {
+    ngx_http_analytics_redis_conf_t   redis;
+    ngx_str_t                         tag;
+    ngx_str_t                         stream;
+    ngx_str_t                         tenants_key;
+    ngx_str_t                         salts_key;
+    ngx_str_t                         products_key;
+    /* the keys every batch of ingest calls starts with */
+    ngx_str_t                         batch_keys[4];
+} ngx_http_analytics_shard_t;
+
+
+typedef struct {
+    /* every shard's connection settings, but the slot */
     ngx_http_analytics_redis_conf_t   redis;
     ngx_flag_t                        redis_configured;
     ngx_http_analytics_spool_conf_t   spool;
@@ -37,15 +53,14 @@ typedef struct {
     ngx_shm_zone_t                   *local_limit;
     size_t                            local_limit_size;
     ngx_flag_t                        endpoints_used;
-    ngx_str_t                         stream;
-    ngx_str_t                         tenants_key;
-    ngx_str_t                         salts_key;
-    ngx_str_t                         products_key;
+    ngx_str_t                         stream;          /* the first shard's */
+    ngx_uint_t                        n_shards;
+    ngx_http_analytics_shard_t        shards[ANALYTICS_MAX_SHARDS];
+    /* orders and tokens live in the first shard only: marking an order is
+     * atomic there, and funnel/track is answered there */
     ngx_str_t                         orders_key;
     ngx_str_t                         orders_tracked_key;
     ngx_str_t                         funnel_keys[2];   /* token hashes, steps per tenant */
-    /* the keys every batch of ingest calls starts with */
-    ngx_str_t                         batch_keys[4];
 } ngx_http_analytics_main_conf_t;
 
 
@@ -132,7 +147,7 @@ static void ngx_http_analytics_funnel_reply(ngx_http_request_t *r, ngx_http_anal
 static ngx_int_t ngx_http_analytics_mark_purchase_dispatch(ngx_http_request_t *r,
     ngx_http_analytics_ctx_t *ctx, ngx_str_t *body);
 static ngx_uint_t ngx_http_analytics_fcall_head(ngx_http_request_t *r,
-    const char *function, ngx_str_t *extra_keys, ngx_uint_t n_extra,
+    ngx_http_analytics_shard_t *shard, const char *function, ngx_str_t *extra_keys, ngx_uint_t n_extra,
     const char *action, const char *lookup, ngx_str_t *rate_key,
     u_char *limit_text, u_char *period_text, const char **argv, size_t *argvlen);
 static ngx_int_t ngx_http_analytics_mark_answer(ngx_http_request_t *r,
@@ -169,7 +184,7 @@ static ngx_int_t ngx_http_analytics_add_header(ngx_http_request_t *r,
 static ngx_int_t ngx_http_analytics_rate_headers(ngx_http_request_t *r,
     ngx_int_t limit, ngx_int_t remaining, ngx_int_t retry_after);
 static ngx_int_t ngx_http_analytics_rate_key(ngx_http_request_t *r,
-    ngx_http_analytics_loc_conf_t *alcf, ngx_str_t *tenant, ngx_str_t *key);
+    ngx_http_analytics_loc_conf_t *alcf, ngx_str_t *tenant, ngx_str_t *key, ngx_uint_t *shard);
 static ngx_int_t ngx_http_analytics_cors_headers(ngx_http_request_t *r,
     ngx_uint_t preflight);
 static ngx_table_elt_t *ngx_http_analytics_request_header(ngx_http_request_t *r,
@@ -177,6 +192,8 @@ static ngx_table_elt_t *ngx_http_analytics_request_header(ngx_http_request_t *r,
 
 static void *ngx_http_analytics_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_analytics_init_main_conf(ngx_conf_t *cf, void *conf);
+static ngx_int_t ngx_http_analytics_init_shard(ngx_conf_t *cf, ngx_http_analytics_main_conf_t *amcf,
+    ngx_uint_t k);
 static void *ngx_http_analytics_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_analytics_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
@@ -242,6 +259,13 @@ static ngx_command_t  ngx_http_analytics_commands[] = {
       ngx_conf_set_str_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_analytics_main_conf_t, stream),
+      NULL },
+
+    { ngx_string("analytics_stream_shards"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_analytics_main_conf_t, n_shards),
       NULL },
 
     { ngx_string("analytics_track"),
@@ -800,7 +824,7 @@ ngx_http_analytics_funnel_track_dispatch(ngx_http_request_t *r, ngx_http_analyti
 {
     size_t                           n, i;
     ngx_int_t                        rc;
-    ngx_uint_t                       head;
+    ngx_uint_t                       head, shard;
     ngx_str_t                        rate_key;
     u_char                          *p, token[64];
     u_char                           limit_text[NGX_INT_T_LEN], period_text[NGX_INT_T_LEN];
@@ -833,11 +857,12 @@ ngx_http_analytics_funnel_track_dispatch(ngx_http_request_t *r, ngx_http_analyti
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (ngx_http_analytics_rate_key(r, alcf, &ctx->tenant, &rate_key) != NGX_OK) {
+    if (ngx_http_analytics_rate_key(r, alcf, &ctx->tenant, &rate_key, &shard) != NGX_OK) {
         analytics_funnel_track_request_free(&request);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-    head = ngx_http_analytics_fcall_head(r, ngx_http_analytics_funnel_track_function, amcf->funnel_keys, 2,
+    head = ngx_http_analytics_fcall_head(r, &amcf->shards[shard], ngx_http_analytics_funnel_track_function,
+                                         amcf->funnel_keys, 2,
                                          ctx->answer_status ? "count" : "write", "any", &rate_key,
                                          limit_text, period_text, argv, argvlen);
     rc = ngx_http_analytics_token_hash(r, token);
@@ -879,7 +904,8 @@ ngx_http_analytics_funnel_track_dispatch(ngx_http_request_t *r, ngx_http_analyti
         argvlen[head + 1 + 2 * i] = entry.fields[i].value_len;
     }
 
-    rc = ngx_http_analytics_redis_send(r, ngx_http_analytics_reply, (int) (head + 2 * entry.count), argv, argvlen);
+    rc = ngx_http_analytics_redis_send(r, shard, ngx_http_analytics_reply, (int) (head + 2 * entry.count), argv,
+                                       argvlen);
     analytics_funnel_track_request_free(&request);
     if (rc == NGX_OK) {
         return NGX_DONE;
@@ -964,7 +990,23 @@ static ngx_int_t
 ngx_http_analytics_spool_event(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx, ngx_uint_t head,
     ngx_uint_t argc, const char **argv, size_t *argvlen)
 {
-    static const char  replay_rate_key[] = "{analytics}:rate:replay";
+    static const char                replay_rate_key[] = "{analytics}:rate:replay";
+    ngx_http_analytics_shard_t      *shard;
+    ngx_http_analytics_main_conf_t  *amcf;
+
+    amcf = static_cast<ngx_http_analytics_main_conf_t *>(
+        ngx_http_get_module_main_conf(r, ngx_http_analytics_module));
+
+    /* replayed into the spool's shard, whichever shard the call was for */
+    shard = &amcf->shards[NGX_HTTP_ANALYTICS_SPOOL_SHARD];
+    argv[NGX_HTTP_ANALYTICS_FCALL_RATE_KEY - 2] = reinterpret_cast<const char *>(shard->tenants_key.data);
+    argvlen[NGX_HTTP_ANALYTICS_FCALL_RATE_KEY - 2] = shard->tenants_key.len;
+    argv[NGX_HTTP_ANALYTICS_FCALL_RATE_KEY - 1] = reinterpret_cast<const char *>(shard->stream.data);
+    argvlen[NGX_HTTP_ANALYTICS_FCALL_RATE_KEY - 1] = shard->stream.len;
+    argv[NGX_HTTP_ANALYTICS_FCALL_RATE_KEY + 1] = reinterpret_cast<const char *>(shard->salts_key.data);
+    argvlen[NGX_HTTP_ANALYTICS_FCALL_RATE_KEY + 1] = shard->salts_key.len;
+    argv[NGX_HTTP_ANALYTICS_FCALL_RATE_KEY + 2] = reinterpret_cast<const char *>(shard->products_key.data);
+    argvlen[NGX_HTTP_ANALYTICS_FCALL_RATE_KEY + 2] = shard->products_key.len;
 
     /* the rate key names the client (its address, often), and a replay is
      * not limited */
@@ -1288,7 +1330,7 @@ ngx_http_analytics_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
 {
     size_t                           n;
     ngx_int_t                        rc;
-    ngx_uint_t                       head;
+    ngx_uint_t                       head, shard;
     ngx_str_t                        rate_key;
     u_char                           limit_text[NGX_INT_T_LEN], period_text[NGX_INT_T_LEN];
     ngx_str_t                        visitor;
@@ -1309,12 +1351,12 @@ ngx_http_analytics_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
         return ngx_http_analytics_send_json(r, ctx->answer_status, &ctx->answer_body);
     }
 
-    if (ngx_http_analytics_rate_key(r, alcf, &ctx->tenant, &rate_key) != NGX_OK) {
+    if (ngx_http_analytics_rate_key(r, alcf, &ctx->tenant, &rate_key, &shard) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    head = ngx_http_analytics_fcall_head(r, ngx_http_analytics_ingest_function,
-                                         &amcf->products_key, 1, event ? "write" : "count",
+    head = ngx_http_analytics_fcall_head(r, &amcf->shards[shard], ngx_http_analytics_ingest_function,
+                                         &amcf->shards[shard].products_key, 1, event ? "write" : "count",
                                          lookup, &rate_key, limit_text, period_text, argv, argvlen);
     n = 0;
 
@@ -1358,12 +1400,12 @@ ngx_http_analytics_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
 
     /* the call joins this turn's batch, which copies it; one too large for
      * a batch goes alone (hiredis copies it into its output buffer) */
-    rc = ngx_http_analytics_redis_batch(r, ngx_http_analytics_reply,
+    rc = ngx_http_analytics_redis_batch(r, shard, ngx_http_analytics_reply,
                                         1, &argv[NGX_HTTP_ANALYTICS_FCALL_RATE_KEY],
                                         &argvlen[NGX_HTTP_ANALYTICS_FCALL_RATE_KEY],
                                         (int) (4 + 4 + 2 * n), &argv[head - 4], &argvlen[head - 4]);
     if (rc != NGX_OK) {
-        rc = ngx_http_analytics_redis_send(r, ngx_http_analytics_reply, (int) (head + 4 + 2 * n),
+        rc = ngx_http_analytics_redis_send(r, shard, ngx_http_analytics_reply, (int) (head + 4 + 2 * n),
                                            argv, argvlen);
     }
     if (rc == NGX_OK) {
@@ -1430,7 +1472,7 @@ ngx_http_analytics_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
  * of the next argument.
  */
 static ngx_uint_t
-ngx_http_analytics_fcall_head(ngx_http_request_t *r, const char *function,
+ngx_http_analytics_fcall_head(ngx_http_request_t *r, ngx_http_analytics_shard_t *shard, const char *function,
     ngx_str_t *extra_keys, ngx_uint_t n_extra, const char *action, const char *lookup,
     ngx_str_t *rate_key, u_char *limit_text, u_char *period_text, const char **argv,
     size_t *argvlen)
@@ -1438,12 +1480,9 @@ ngx_http_analytics_fcall_head(ngx_http_request_t *r, const char *function,
     ngx_uint_t                       i, n;
     ngx_str_t                       *keys[4];
     ngx_http_analytics_loc_conf_t   *alcf;
-    ngx_http_analytics_main_conf_t  *amcf;
 
     alcf = static_cast<ngx_http_analytics_loc_conf_t *>(
         ngx_http_get_module_loc_conf(r, ngx_http_analytics_module));
-    amcf = static_cast<ngx_http_analytics_main_conf_t *>(
-        ngx_http_get_module_main_conf(r, ngx_http_analytics_module));
 
     argv[0] = "FCALL";
     argvlen[0] = 5;
@@ -1452,10 +1491,10 @@ ngx_http_analytics_fcall_head(ngx_http_request_t *r, const char *function,
     argv[2] = n_extra == 1 ? "5" : "6";
     argvlen[2] = 1;
 
-    keys[0] = &amcf->tenants_key;
-    keys[1] = &amcf->stream;
+    keys[0] = &shard->tenants_key;
+    keys[1] = &shard->stream;
     keys[2] = rate_key;
-    keys[3] = &amcf->salts_key;
+    keys[3] = &shard->salts_key;
     n = 3;
     for (i = 0; i < 4 + n_extra; i++, n++) {
         ngx_str_t *key = i < 4 ? keys[i] : &extra_keys[i - 4];
@@ -1486,7 +1525,7 @@ ngx_http_analytics_mark_purchase_dispatch(ngx_http_request_t *r,
 {
     size_t                           n;
     ngx_int_t                        rc;
-    ngx_uint_t                       head;
+    ngx_uint_t                       head, shard;
     ngx_str_t                        rate_key, extra[2], metadata;
     u_char                           limit_text[NGX_INT_T_LEN], period_text[NGX_INT_T_LEN];
     char                             problem[256];
@@ -1521,7 +1560,9 @@ ngx_http_analytics_mark_purchase_dispatch(ngx_http_request_t *r,
     /* the order session's characters need no JSON escaping */
     metadata.data = static_cast<u_char *>(ngx_pnalloc(r->pool,
         sizeof("{\"order_session\":\"\"}") + request.order_session_len));
-    if (metadata.data == NULL || ngx_http_analytics_rate_key(r, alcf, &ctx->tenant, &rate_key) != NGX_OK) {
+    if (metadata.data == NULL
+        || ngx_http_analytics_rate_key(r, alcf, &ctx->tenant, &rate_key, &shard) != NGX_OK)
+    {
         analytics_order_mark_request_free(&request);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -1538,7 +1579,7 @@ ngx_http_analytics_mark_purchase_dispatch(ngx_http_request_t *r,
 
     extra[0] = amcf->orders_key;
     extra[1] = amcf->orders_tracked_key;
-    head = ngx_http_analytics_fcall_head(r, ngx_http_analytics_mark_order_function, extra, 2,
+    head = ngx_http_analytics_fcall_head(r, &amcf->shards[shard], ngx_http_analytics_mark_order_function, extra, 2,
                                          request.mark ? "write" : "count", "any", &rate_key,
                                          limit_text, period_text, argv, argvlen);
     argv[head] = request.website_ref;         argvlen[head] = request.website_ref_len;
@@ -1550,7 +1591,7 @@ ngx_http_analytics_mark_purchase_dispatch(ngx_http_request_t *r,
         argvlen[head + 3 + 2 * n] = entry.fields[n].value_len;
     }
 
-    rc = ngx_http_analytics_redis_send(r, ngx_http_analytics_reply, (int) (head + 2 + 2 * n),
+    rc = ngx_http_analytics_redis_send(r, shard, ngx_http_analytics_reply, (int) (head + 2 + 2 * n),
                                        argv, argvlen);
     analytics_order_mark_request_free(&request);
 
@@ -2086,38 +2127,62 @@ ngx_http_analytics_rate_headers(ngx_http_request_t *r, ngx_int_t limit, ngx_int_
 }
 
 
-/* {analytics}:rate:<group>:<key value>[:<tenant>]; one hash tag with the
- * other keys of the call, as Redis Cluster requires of a function's keys */
+/*
+ * <shard tag>:rate:<group>:<key value>[:<tenant>], and the shard: the one
+ * the rest of the key hashes to, so that a client meets one shard and one
+ * count across the fleet; without a limit, the one its address hashes to.
+ * Marking orders and funnel/track read what only the first shard holds.
+ */
 static ngx_int_t
 ngx_http_analytics_rate_key(ngx_http_request_t *r, ngx_http_analytics_loc_conf_t *alcf,
-    ngx_str_t *tenant, ngx_str_t *key)
+    ngx_str_t *tenant, ngx_str_t *key, ngx_uint_t *shard)
 {
-    ngx_str_t  none = ngx_string("-");
+    ngx_str_t                        none = ngx_string("-");
+    ngx_str_t                        value, *tag;
+    u_char                          *rest;
+    ngx_http_analytics_main_conf_t  *amcf;
 
-    ngx_str_t  value;
+    amcf = static_cast<ngx_http_analytics_main_conf_t *>(
+        ngx_http_get_module_main_conf(r, ngx_http_analytics_module));
 
     if (!alcf->rate.enabled) {
-        ngx_str_set(key, "{analytics}:rate:off");
-        return NGX_OK;
-    }
-    if (ngx_http_complex_value(r, alcf->rate.key, &value) != NGX_OK) {
+        value = r->connection->addr_text;
+    } else if (ngx_http_complex_value(r, alcf->rate.key, &value) != NGX_OK) {
         return NGX_ERROR;
     }
     if (tenant->len == 0) {
         tenant = &none;
     }
     key->data = static_cast<u_char *>(ngx_pnalloc(r->pool,
-        sizeof("{analytics}:rate:::") - 1 + alcf->rate.group.len + value.len + tenant->len));
+        sizeof("{analytics-99}:rate:::") - 1 + alcf->rate.group.len + value.len + tenant->len));
     if (key->data == NULL) {
         return NGX_ERROR;
     }
-    if (alcf->rate.per_tenant) {
-        key->len = ngx_sprintf(key->data, "{analytics}:rate:%V:%V:%V", &alcf->rate.group, &value,
-                               tenant) - key->data;
+
+    /* the key's rest first, to pick the shard; then the tag before it */
+    rest = key->data + sizeof("{analytics-99}") - 1;
+    if (!alcf->rate.enabled) {
+        key->len = ngx_sprintf(rest, ":rate:off") - rest;
+    } else if (alcf->rate.per_tenant) {
+        key->len = ngx_sprintf(rest, ":rate:%V:%V:%V", &alcf->rate.group, &value, tenant) - rest;
     } else {
-        key->len = ngx_sprintf(key->data, "{analytics}:rate:%V:%V", &alcf->rate.group, &value)
-                   - key->data;
+        key->len = ngx_sprintf(rest, ":rate:%V:%V", &alcf->rate.group, &value) - rest;
     }
+
+    if (alcf->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_MARK_PURCHASE
+        || alcf->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_FUNNEL_TRACK)
+    {
+        *shard = 0;
+    } else if (alcf->rate.enabled) {
+        *shard = analytics_shard_of(reinterpret_cast<const char *>(rest), key->len, amcf->n_shards);
+    } else {
+        *shard = analytics_shard_of(reinterpret_cast<const char *>(value.data), value.len, amcf->n_shards);
+    }
+
+    tag = &amcf->shards[*shard].tag;
+    key->data = rest - tag->len;
+    ngx_memcpy(key->data, tag->data, tag->len);
+    key->len += tag->len;
     return NGX_OK;
 }
 
@@ -2241,6 +2306,7 @@ ngx_http_analytics_create_main_conf(ngx_conf_t *cf)
     amcf->redis.connect_timeout = NGX_CONF_UNSET_MSEC;
     amcf->redis.command_timeout = NGX_CONF_UNSET_MSEC;
     amcf->redis.max_pending = NGX_CONF_UNSET_UINT;
+    amcf->n_shards = NGX_CONF_UNSET_UINT;
     amcf->local_limit_size = NGX_CONF_UNSET_SIZE;
     amcf->redis_configured = 0;
     amcf->endpoints_used = 0;
@@ -2258,34 +2324,24 @@ ngx_http_analytics_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_msec_value(amcf->redis.command_timeout, 1000);
     ngx_conf_init_uint_value(amcf->redis.max_pending, 4096);
 
+    ngx_conf_init_uint_value(amcf->n_shards, 1);
+    if (amcf->n_shards < 1 || amcf->n_shards > ANALYTICS_MAX_SHARDS) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"analytics_stream_shards\" must be from 1 to %d",
+                           ANALYTICS_MAX_SHARDS);
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
     if (amcf->stream.data == NULL) {
         /* one hash tag keeps every key of a call in one Redis Cluster slot */
         ngx_str_set(&amcf->stream, "{analytics}:events");
     }
-    ngx_str_set(&amcf->tenants_key, "{analytics}:tenants");
-    ngx_str_set(&amcf->salts_key, "{analytics}:visitor-salts");
-    ngx_str_set(&amcf->products_key, "{analytics}:products");
     ngx_str_set(&amcf->orders_key, "{analytics}:orders");
     ngx_str_set(&amcf->orders_tracked_key, "{analytics}:orders-tracked");
     ngx_str_set(&amcf->funnel_keys[0], "{analytics}:tokens");
     ngx_str_set(&amcf->funnel_keys[1], "{analytics}:funnel-steps");
-    amcf->batch_keys[0] = amcf->tenants_key;
-    amcf->batch_keys[1] = amcf->stream;
-    amcf->batch_keys[2] = amcf->salts_key;
-    amcf->batch_keys[3] = amcf->products_key;
-    amcf->redis.batch_function = ngx_http_analytics_ingest_batch_function;
-    amcf->redis.batch_keys = amcf->batch_keys;
-    amcf->redis.n_batch_keys = 4;
-
-    /* on a Redis Cluster one call may touch one slot only */
-    amcf->redis.slot = analytics_cluster_key_slot(reinterpret_cast<const char *>(amcf->tenants_key.data),
-                                                  amcf->tenants_key.len);
-    if (analytics_cluster_key_slot(reinterpret_cast<const char *>(amcf->stream.data), amcf->stream.len)
-        != amcf->redis.slot)
-    {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"analytics_stream\" must carry the {analytics} hash tag, as \"{analytics}:events\" does");
-        return static_cast<char *>(NGX_CONF_ERROR);
+    for (ngx_uint_t k = 0; k < amcf->n_shards; k++) {
+        if (ngx_http_analytics_init_shard(cf, amcf, k) != NGX_OK) {
+            return static_cast<char *>(NGX_CONF_ERROR);
+        }
     }
 
     if (amcf->redis.max_pending == 0) {
@@ -2314,6 +2370,64 @@ ngx_http_analytics_init_main_conf(ngx_conf_t *cf, void *conf)
     }
 
     return NGX_CONF_OK;
+}
+
+
+/* shard k's keys: the first shard's with the tag "{analytics-k}" */
+static ngx_int_t
+ngx_http_analytics_init_shard(ngx_conf_t *cf, ngx_http_analytics_main_conf_t *amcf, ngx_uint_t k)
+{
+    ngx_uint_t                   i;
+    ngx_http_analytics_shard_t  *shard;
+    static ngx_str_t             first[] = {
+        ngx_string(ANALYTICS_SHARD_TAG),
+        ngx_null_string,
+        ngx_string("{analytics}:tenants"),
+        ngx_string("{analytics}:visitor-salts"),
+        ngx_string("{analytics}:products")
+    };
+
+    shard = &amcf->shards[k];
+    ngx_str_t *keys[] = {&shard->tag, &shard->stream, &shard->tenants_key, &shard->salts_key,
+                         &shard->products_key};
+
+    for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        ngx_str_t *from = i == 1 ? &amcf->stream : &first[i];
+        u_char    *to = static_cast<u_char *>(ngx_pnalloc(cf->pool, from->len + 16));
+
+        if (to == NULL) {
+            return NGX_ERROR;
+        }
+        keys[i]->len = analytics_shard_key(reinterpret_cast<const char *>(from->data), from->len, (unsigned) k,
+                                           reinterpret_cast<char *>(to), from->len + 16);
+        keys[i]->data = to;
+        if (keys[i]->len == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"analytics_stream\" must carry the {analytics} hash tag, as \"{analytics}:events\" does");
+            return NGX_ERROR;
+        }
+    }
+
+    shard->batch_keys[0] = shard->tenants_key;
+    shard->batch_keys[1] = shard->stream;
+    shard->batch_keys[2] = shard->salts_key;
+    shard->batch_keys[3] = shard->products_key;
+    shard->redis = amcf->redis;
+    shard->redis.batch_function = ngx_http_analytics_ingest_batch_function;
+    shard->redis.batch_keys = shard->batch_keys;
+    shard->redis.n_batch_keys = 4;
+
+    /* on a Redis Cluster one call may touch one slot only */
+    shard->redis.slot = analytics_cluster_key_slot(reinterpret_cast<const char *>(shard->tenants_key.data),
+                                                   shard->tenants_key.len);
+    if (analytics_cluster_key_slot(reinterpret_cast<const char *>(shard->stream.data), shard->stream.len)
+        != shard->redis.slot)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"analytics_stream\" must carry the {analytics} hash tag, as \"{analytics}:events\" does");
+        return NGX_ERROR;
+    }
+    return NGX_OK;
 }
 
 
@@ -2651,7 +2765,12 @@ ngx_http_analytics_init_process(ngx_cycle_t *cycle)
         if (amcf == NULL || !amcf->redis_configured) {
             return NGX_OK;
         }
-        if (ngx_http_analytics_redis_init_worker(cycle, &amcf->redis) != NGX_OK) {
+        const ngx_http_analytics_redis_conf_t  *confs[ANALYTICS_MAX_SHARDS];
+
+        for (ngx_uint_t k = 0; k < amcf->n_shards; k++) {
+            confs[k] = &amcf->shards[k].redis;
+        }
+        if (ngx_http_analytics_redis_init_worker(cycle, confs, amcf->n_shards) != NGX_OK) {
             return NGX_ERROR;
         }
         return ngx_http_analytics_spool_init_worker(cycle, &amcf->spool);

@@ -1,5 +1,6 @@
 #include "ngx_http_analytics_redis.h"
 #include "ngx_http_analytics_redis_functions.h"
+#include "stream_shard.h"
 
 #include <hiredis/async.h>
 #include <sys/ioctl.h>
@@ -14,11 +15,15 @@
 #define NGX_HTTP_ANALYTICS_BATCH_HEAD    4096    /* FCALL, the function, the batch keys */
 
 
+class ngx_http_analytics_redis_link;
+
+
 /*
  * An in-flight call. hiredis gets the slot, never the request: the request
  * may be gone when the reply comes, and its pool cleanup clears r.
  */
 struct ngx_http_analytics_redis_slot_t {
+    ngx_http_analytics_redis_link       *link;      /* whose table it is in */
     ngx_http_request_t                  *r;
     ngx_http_analytics_redis_reply_pt    handler;
     /* a call of the module's own: no request, a handler with its data */
@@ -161,7 +166,8 @@ ngx_http_analytics_resp_number(u_char *p, ngx_uint_t n)
 }
 
 
-static ngx_http_analytics_redis_link  ngx_http_analytics_redis_worker_link;
+static ngx_http_analytics_redis_link  ngx_http_analytics_redis_worker_links[ANALYTICS_MAX_SHARDS];
+static ngx_uint_t                     ngx_http_analytics_redis_worker_shards;
 
 
 /* "MOVED <slot> <ip>:<port>": where the cluster keeps our slot now */
@@ -208,6 +214,7 @@ ngx_http_analytics_redis_link::init(ngx_cycle_t *cycle,
         return NGX_ERROR;
     }
     for (i = 0; i < conf->max_pending; i++) {
+        slots_[i].link = this;
         slots_[i].next = i + 1 < conf->max_pending ? i + 1 : NGX_HTTP_ANALYTICS_NO_SLOT;
     }
     free_ = 0;
@@ -603,7 +610,7 @@ ngx_http_analytics_redis_link::flush_batch()
         return;
     }
     slot->internal = on_batch_reply;
-    slot->internal_data = reinterpret_cast<void *>(static_cast<uintptr_t>(batch_first_));
+    slot->internal_data = &slots_[batch_first_];
     enqueue(carrier);
 
     batch_first_ = batch_last_ = batch_carrier_ = NGX_HTTP_ANALYTICS_NO_SLOT;
@@ -630,22 +637,26 @@ ngx_http_analytics_redis_link::fail_batch()
         slots_[carrier].next = free_;
         free_ = carrier;
     }
-    on_batch_reply(reinterpret_cast<void *>(static_cast<uintptr_t>(first)), nullptr);
+    if (first != NGX_HTTP_ANALYTICS_NO_SLOT) {
+        on_batch_reply(&slots_[first], nullptr);
+    }
 }
 
 
-/* hands each call of a batch its element of the reply, and frees its slot */
+/* hands each call of a batch (data: its first slot) its element of the
+ * reply, and frees its slot */
 void
 ngx_http_analytics_redis_link::on_batch_reply(void *data, redisReply *reply)
 {
-    auto                              *link = &ngx_http_analytics_redis_worker_link;
+    auto                              *first = static_cast<ngx_http_analytics_redis_slot_t *>(data);
+    auto                              *link = first->link;
     ngx_uint_t                         index, next, k;
     redisReply                        *element;
     ngx_http_request_t                *r;
     ngx_http_analytics_redis_slot_t   *slot;
     ngx_http_analytics_redis_reply_pt  handler;
 
-    for (index = static_cast<ngx_uint_t>(reinterpret_cast<uintptr_t>(data)), k = 0;
+    for (index = static_cast<ngx_uint_t>(first - link->slots_), k = 0;
          index != NGX_HTTP_ANALYTICS_NO_SLOT;
          index = next, k++)
     {
@@ -776,8 +787,8 @@ ngx_http_analytics_redis_link::complete(ngx_http_analytics_redis_slot_t *slot,
 void
 ngx_http_analytics_redis_link::on_reply(redisAsyncContext *ac, void *reply, void *privdata)
 {
-    auto       *link = &ngx_http_analytics_redis_worker_link;
     auto       *slot = static_cast<ngx_http_analytics_redis_slot_t *>(privdata);
+    auto       *link = slot->link;
     auto       *rr = static_cast<redisReply *>(reply);
     bool        moved;
     ngx_str_t   ip;
@@ -1065,47 +1076,69 @@ ngx_http_analytics_redis_link::ev_cleanup(void *privdata)
 
 ngx_int_t
 ngx_http_analytics_redis_init_worker(ngx_cycle_t *cycle,
-    const ngx_http_analytics_redis_conf_t *conf)
+    const ngx_http_analytics_redis_conf_t *const *confs, ngx_uint_t n)
 {
-    return ngx_http_analytics_redis_worker_link.init(cycle, conf);
+    ngx_uint_t  i;
+
+    ngx_http_analytics_redis_worker_shards = ngx_min(n, (ngx_uint_t) ANALYTICS_MAX_SHARDS);
+    for (i = 0; i < ngx_http_analytics_redis_worker_shards; i++) {
+        if (ngx_http_analytics_redis_worker_links[i].init(cycle, confs[i]) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+    return NGX_OK;
 }
 
 
 void
 ngx_http_analytics_redis_exit_worker(void)
 {
-    ngx_http_analytics_redis_worker_link.shutdown();
+    ngx_uint_t  i;
+
+    for (i = 0; i < ngx_http_analytics_redis_worker_shards; i++) {
+        ngx_http_analytics_redis_worker_links[i].shutdown();
+    }
 }
 
 
 ngx_int_t
-ngx_http_analytics_redis_batch(ngx_http_request_t *r, ngx_http_analytics_redis_reply_pt handler,
-    int nkeys, const char **keys, const size_t *keylens, int nargs, const char **args,
-    const size_t *arglens)
+ngx_http_analytics_redis_batch(ngx_http_request_t *r, ngx_uint_t shard,
+    ngx_http_analytics_redis_reply_pt handler, int nkeys, const char **keys, const size_t *keylens,
+    int nargs, const char **args, const size_t *arglens)
 {
-    return ngx_http_analytics_redis_worker_link.batch(r, handler, nkeys, keys, keylens, nargs, args, arglens);
+    if (shard >= ngx_http_analytics_redis_worker_shards) {
+        return NGX_DECLINED;
+    }
+    return ngx_http_analytics_redis_worker_links[shard].batch(r, handler, nkeys, keys, keylens, nargs, args,
+                                                              arglens);
 }
 
 
 ngx_int_t
-ngx_http_analytics_redis_send_internal(ngx_http_analytics_redis_internal_pt handler, void *data,
-    int argc, const char **argv, const size_t *argvlen)
+ngx_http_analytics_redis_send_internal(ngx_uint_t shard, ngx_http_analytics_redis_internal_pt handler,
+    void *data, int argc, const char **argv, const size_t *argvlen)
 {
-    return ngx_http_analytics_redis_worker_link.send_internal(handler, data, argc, argv, argvlen);
+    if (shard >= ngx_http_analytics_redis_worker_shards) {
+        return NGX_DECLINED;
+    }
+    return ngx_http_analytics_redis_worker_links[shard].send_internal(handler, data, argc, argv, argvlen);
 }
 
 
 ngx_flag_t
-ngx_http_analytics_redis_ready(void)
+ngx_http_analytics_redis_ready(ngx_uint_t shard)
 {
-    return ngx_http_analytics_redis_worker_link.ready();
+    return shard < ngx_http_analytics_redis_worker_shards && ngx_http_analytics_redis_worker_links[shard].ready();
 }
 
 
 ngx_int_t
-ngx_http_analytics_redis_send(ngx_http_request_t *r,
+ngx_http_analytics_redis_send(ngx_http_request_t *r, ngx_uint_t shard,
     ngx_http_analytics_redis_reply_pt handler, int argc, const char **argv,
     const size_t *argvlen)
 {
-    return ngx_http_analytics_redis_worker_link.send(r, handler, argc, argv, argvlen);
+    if (shard >= ngx_http_analytics_redis_worker_shards) {
+        return NGX_DECLINED;
+    }
+    return ngx_http_analytics_redis_worker_links[shard].send(r, handler, argc, argv, argvlen);
 }

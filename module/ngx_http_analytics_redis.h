@@ -1,9 +1,10 @@
 /*
- * The worker's one Redis connection: hiredis's async API driven by nginx's
- * event loop, pipelined, with the timers hiredis 0.14 lacks (connect, command,
- * reconnect backoff) and a fixed table of in-flight calls so memory stays
- * bounded under load. On a Redis Cluster it follows the node that owns our
- * keys' slot: asked with CLUSTER SLOTS on every connect, and told by MOVED.
+ * The worker's Redis connections, one per stream shard: hiredis's async API
+ * driven by nginx's event loop, pipelined, with the timers hiredis 0.14 lacks
+ * (connect, command, reconnect backoff) and a fixed table of in-flight calls
+ * so memory stays bounded under load. On a Redis Cluster each follows the
+ * node that owns its shard's slot: asked with CLUSTER SLOTS on every
+ * connect, and told by MOVED.
  */
 #ifndef NGX_HTTP_ANALYTICS_REDIS_H
 #define NGX_HTTP_ANALYTICS_REDIS_H
@@ -23,23 +24,24 @@ typedef struct {
     ngx_msec_t  connect_timeout;
     ngx_msec_t  command_timeout;
     ngx_uint_t  max_pending;       /* in-flight calls per worker */
-    ngx_uint_t  slot;              /* the Redis Cluster slot of every key we use */
+    ngx_uint_t  slot;              /* the Redis Cluster slot of every key of the shard */
     /* the batched function: its name, and the keys every batch starts with */
     const char *batch_function;
     ngx_str_t  *batch_keys;
     ngx_uint_t  n_batch_keys;
 } ngx_http_analytics_redis_conf_t;
 
+/* confs: one per shard, n of them */
 ngx_int_t ngx_http_analytics_redis_init_worker(ngx_cycle_t *cycle,
-    const ngx_http_analytics_redis_conf_t *conf);
+    const ngx_http_analytics_redis_conf_t *const *confs, ngx_uint_t n);
 void ngx_http_analytics_redis_exit_worker(void);
 
 /*
- * Queues one command for r. NGX_OK: handler runs exactly once later, unless
+ * Queues one command for r on shard's connection. NGX_OK: handler runs exactly once later, unless
  * r's pool is destroyed first. NGX_DECLINED: not connected or the in-flight
  * table is full; nothing was queued.
  */
-ngx_int_t ngx_http_analytics_redis_send(ngx_http_request_t *r,
+ngx_int_t ngx_http_analytics_redis_send(ngx_http_request_t *r, ngx_uint_t shard,
     ngx_http_analytics_redis_reply_pt handler, int argc, const char **argv,
     const size_t *argvlen);
 
@@ -53,7 +55,7 @@ ngx_int_t ngx_http_analytics_redis_send(ngx_http_request_t *r,
  * ngx_http_analytics_redis_send; NGX_AGAIN: too large to join a batch, send
  * it alone.
  */
-ngx_int_t ngx_http_analytics_redis_batch(ngx_http_request_t *r,
+ngx_int_t ngx_http_analytics_redis_batch(ngx_http_request_t *r, ngx_uint_t shard,
     ngx_http_analytics_redis_reply_pt handler, int nkeys, const char **keys,
     const size_t *keylens, int nargs, const char **args, const size_t *arglens);
 
@@ -62,10 +64,10 @@ typedef void (*ngx_http_analytics_redis_internal_pt)(void *data, redisReply *rep
 
 /* the same for a call of the module's own (the spool's replay), with no
  * request behind it: handler runs exactly once, unless the worker exits */
-ngx_int_t ngx_http_analytics_redis_send_internal(ngx_http_analytics_redis_internal_pt handler,
+ngx_int_t ngx_http_analytics_redis_send_internal(ngx_uint_t shard, ngx_http_analytics_redis_internal_pt handler,
     void *data, int argc, const char **argv, const size_t *argvlen);
 
-/* connected and the functions loaded */
-ngx_flag_t ngx_http_analytics_redis_ready(void);
+/* shard's connection is up and the functions loaded */
+ngx_flag_t ngx_http_analytics_redis_ready(ngx_uint_t shard);
 
 #endif

@@ -5,7 +5,7 @@
  * The library name carries a version so that hosts of a fleet running
  * different module versions never replace each other's functions.
  *
- * analytics_ingest_v9
+ * analytics_ingest_v10
  *   KEYS[1]  hash of tenant references to "<id>:<active 0|1>:<public 0|1>",
  *            written by the aggregator; fields "id:<n>", "uuid:<uuid>" and
  *            "slug:<slug>", so a slug of digits never meets an id
@@ -30,7 +30,7 @@
  *   inactive or private tenant), 422 (no such product for the tenant) or
  *   202 (the entry is in the stream)
  *
- * analytics_mark_order_v9 (mark-purchase-tracked)
+ * analytics_mark_order_v10 (mark-purchase-tracked)
  *   KEYS[1..3] as above; KEYS[4] the hash of visitor salts (unused);
  *   KEYS[5]  hash "<tenant id>:<order session>" -> "<payment status>\n<purchase JSON>"
  *   KEYS[6]  hash of the orders tracked so far, same fields
@@ -40,7 +40,7 @@
  *           {200, limit, remaining, 0, already tracked 0|1, payment status, purchase JSON}
  *   Only a paid order is marked, and only its first caller sees 0.
  *
- * analytics_funnel_track_v9 (funnel/track)
+ * analytics_funnel_track_v10 (funnel/track)
  *   KEYS[1..4] as above (the tenant hash unused: the token names the tenant);
  *   KEYS[5]  hash of token SHA-256 (hex) -> "<tenant id>\n<expires, Unix s, or ''>\n<scopes, comma
  *            separated>\n<subject>", written by the aggregator for live tenant tokens
@@ -61,14 +61,14 @@
  * visitor, so the key holds across days. Functions replicate their effects,
  * so the raw address reaches neither the AOF nor a replica.
  *
- * analytics_ingest_batch_v9 (what a worker's ingest calls of one turn of
+ * analytics_ingest_batch_v10 (what a worker's ingest calls of one turn of
  * its event loop become: one FCALL, so Redis runs one function, not many)
  *   KEYS[1..4] the tenants hash, the stream, the salts hash, the products
  *            set; then each call's keys (one: its rate key)
  *   ARGV[1]  the number n of calls, then for each call: its number of keys,
  *            its number m of arguments, and its m arguments as
- *            analytics_ingest_v9 takes them
- *   returns n answers, each what analytics_ingest_v9 returns
+ *            analytics_ingest_v10 takes them
+ *   returns n answers, each what analytics_ingest_v10 returns
  *
  * GCRA (as redis-cell does): one key per limited client, time from Redis
  * itself so that hosts' clocks do not matter, a limit of N per period lets
@@ -78,12 +78,12 @@
 #define NGX_HTTP_ANALYTICS_REDIS_FUNCTIONS_H
 
 /* the names FCALL uses; they must match register_function below */
-static const char ngx_http_analytics_ingest_function[] = "analytics_ingest_v9";
-static const char ngx_http_analytics_ingest_batch_function[] = "analytics_ingest_batch_v9";
-static const char ngx_http_analytics_mark_order_function[] = "analytics_mark_order_v9";
-static const char ngx_http_analytics_funnel_track_function[] = "analytics_funnel_track_v9";
+static const char ngx_http_analytics_ingest_function[] = "analytics_ingest_v10";
+static const char ngx_http_analytics_ingest_batch_function[] = "analytics_ingest_batch_v10";
+static const char ngx_http_analytics_mark_order_function[] = "analytics_mark_order_v10";
+static const char ngx_http_analytics_funnel_track_function[] = "analytics_funnel_track_v10";
 
-static const char ngx_http_analytics_redis_library[] = R"lua(#!lua name=analytics_v9
+static const char ngx_http_analytics_redis_library[] = R"lua(#!lua name=analytics_v10
 -- memo: nil for a call alone; for the calls of a batch, what they share:
 -- the time, the rate keys' arrival times (written once, at the end), and the
 -- tenants, products and salt looked up so far
@@ -140,8 +140,13 @@ local function visitor_key(salts, source, candidate, tenant_id, now, memo)
   if not salt then
     salt = redis.call('HGET', salts, day)
     if not salt then
-      -- a new day: yesterday's salt goes, and with it any way back
-      redis.call('DEL', salts)
+      -- a new day: yesterday's salt goes, and with it any way back; a later
+      -- day's, which the aggregator writes ahead for every shard, stays
+      for _, kept in ipairs(redis.call('HKEYS', salts)) do
+        if tonumber(kept) == nil or tonumber(kept) < tonumber(day) then
+          redis.call('HDEL', salts, kept)
+        end
+      end
       redis.call('HSET', salts, day, candidate)
       salt = candidate
     end
@@ -249,10 +254,10 @@ end
 local function ingest(keys, args)
   return ingest_call(keys, args, 0, #args, nil)
 end
-redis.register_function('analytics_ingest_v9', ingest)
+redis.register_function('analytics_ingest_v10', ingest)
 
 -- the ingest calls of one turn of a worker's event loop in one FCALL: each
--- answered as analytics_ingest_v9 would answer it alone, in order; what
+-- answered as analytics_ingest_v10 would answer it alone, in order; what
 -- they share is looked up once and the rate keys are written once
 local function ingest_batch(keys, args)
   local memo = {now = redis_now(), tats = {}, tenants = {}, products = {}}
@@ -271,7 +276,7 @@ local function ingest_batch(keys, args)
   end
   return answers
 end
-redis.register_function('analytics_ingest_batch_v9', ingest_batch)
+redis.register_function('analytics_ingest_batch_v10', ingest_batch)
 
 local function mark_order(keys, args)
   local now, limit, remaining, refusal = admit(keys, args, 0, nil)
@@ -297,7 +302,7 @@ local function mark_order(keys, args)
   end
   return {200, limit, remaining, 0, already, status, purchase}
 end
-redis.register_function('analytics_mark_order_v9', mark_order)
+redis.register_function('analytics_mark_order_v10', mark_order)
 
 local function funnel_track(keys, args)
   local now, limit, remaining, refusal = admit(keys, args, 0, nil)
@@ -332,7 +337,7 @@ local function funnel_track(keys, args)
   local entry = append_event(keys[2], args, 7 + n, #args, tenant, nil, subject)
   return {202, limit, remaining, 0, entry}
 end
-redis.register_function('analytics_funnel_track_v9', funnel_track)
+redis.register_function('analytics_funnel_track_v10', funnel_track)
 )lua";
 
 #endif

@@ -169,7 +169,7 @@ ngx_http_analytics_spool::on_tick(ngx_event_t *ev)
         }
         spool->dirty_ = false;
     }
-    if (spool->in_flight_ == 0 && spool->replayed_ < spool->size_ && ngx_http_analytics_redis_ready()) {
+    if (spool->in_flight_ == 0 && spool->replayed_ < spool->size_ && ngx_http_analytics_redis_ready(NGX_HTTP_ANALYTICS_SPOOL_SHARD)) {
         spool->replay();
     }
     if (!ngx_exiting && !ngx_terminate) {
@@ -221,7 +221,7 @@ ngx_http_analytics_spool::replay()
             argvlen[i] = arg_len;
             at += sizeof(arg_len) + arg_len;
         }
-        if (ngx_http_analytics_redis_send_internal(on_replayed, this, argc, argv, argvlen) != NGX_OK) {
+        if (ngx_http_analytics_redis_send_internal(NGX_HTTP_ANALYTICS_SPOOL_SHARD, on_replayed, this, argc, argv, argvlen) != NGX_OK) {
             break;   /* no room in flight now: the rest next round */
         }
         in_flight_++;
@@ -256,7 +256,7 @@ ngx_http_analytics_spool::finish_round()
     }
     replayed_ = round_end_;
     if (replayed_ < size_) {
-        if (ngx_http_analytics_redis_ready()) {
+        if (ngx_http_analytics_redis_ready(NGX_HTTP_ANALYTICS_SPOOL_SHARD)) {
             replay();
         }
         return;

@@ -4,12 +4,15 @@
  * and answered as accepted; once Redis answers again the calls are replayed
  * in order and the file is emptied. Bounded in size; flushed to disk every
  * 200 ms rather than per event. A replayed call that Redis had already
- * seen adds an entry the aggregator drops by its event id.
+ * seen adds an entry the aggregator drops by its event id. Spooled calls
+ * are written with the first shard's keys and replayed there, in order.
  */
 #ifndef NGX_HTTP_ANALYTICS_SPOOL_H
 #define NGX_HTTP_ANALYTICS_SPOOL_H
 
 #include "ngx_http_analytics_nginx.h"
+
+#define NGX_HTTP_ANALYTICS_SPOOL_SHARD  0
 
 typedef struct {
     ngx_path_t  *path;       /* NULL: no spool */

@@ -15,6 +15,7 @@
 # STACK_REDIS_EXTERNAL=1: Redis at STACK_REDIS_PORT is someone else's (a
 # Redis Cluster node, say): neither started nor stopped here.
 # STACK_SPOOL=off: nginx runs without analytics_spool (default: on, in DIR/nginx/spool).
+# STACK_SHARDS=N: the module writes N stream shards and the aggregator reads them (default 1).
 # BUILD_DIR (build) holds the module and the aggregator.
 set -euo pipefail
 
@@ -38,8 +39,9 @@ else
   AGGREGATOR_PORT=${STACK_AGGREGATOR_PORT:-8081}
   REDIS_EXTERNAL=${STACK_REDIS_EXTERNAL:-}
   SPOOL=${STACK_SPOOL:-on}
-  printf 'HTTP_PORT=%s\nREDIS_PORT=%s\nPG_PORT=%s\nAGGREGATOR_PORT=%s\nREDIS_EXTERNAL=%s\nSPOOL=%s\n' \
-    "$HTTP_PORT" "$REDIS_PORT" "$PG_PORT" "$AGGREGATOR_PORT" "$REDIS_EXTERNAL" "$SPOOL" > "$dir/ports"
+  SHARDS=${STACK_SHARDS:-1}
+  printf 'HTTP_PORT=%s\nREDIS_PORT=%s\nPG_PORT=%s\nAGGREGATOR_PORT=%s\nREDIS_EXTERNAL=%s\nSPOOL=%s\nSHARDS=%s\n' \
+    "$HTTP_PORT" "$REDIS_PORT" "$PG_PORT" "$AGGREGATOR_PORT" "$REDIS_EXTERNAL" "$SPOOL" "$SHARDS" > "$dir/ports"
 fi
 
 database_url="postgresql://postgres@127.0.0.1:$PG_PORT/analytics"
@@ -135,6 +137,7 @@ aggregator_env() {
   export ANALYTICS_REDIS_URL=$redis_url
   export ANALYTICS_LISTEN=127.0.0.1:$AGGREGATOR_PORT
   export ANALYTICS_SQL_DIR=$root/sql
+  export ANALYTICS_STREAM_SHARDS=${SHARDS:-1}
 }
 
 start_aggregator() {
@@ -165,6 +168,7 @@ write_nginx_conf() {
       -e "s|@REDIS_PORT@|$REDIS_PORT|" \
       -e "s|@AGGREGATOR_PORT@|$AGGREGATOR_PORT|" \
       -e "s|@HTTP_PORT@|$HTTP_PORT|" \
+      -e "s|@SHARDS@|${SHARDS:-1}|" \
       -e "s|@ROOT@|$root|g" \
       -e "s|@SPOOL@|$([ "${SPOOL:-on}" = off ] && echo off || echo "$dir/nginx/spool")|" \
       "$root/config/nginx/local.conf.in" > "$dir/nginx/nginx.conf"

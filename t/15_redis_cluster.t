@@ -1,6 +1,9 @@
 # A 3-node Redis Cluster on loopback: nginx and the aggregator are pointed at
 # a node that does not own the {analytics} slot, follow it to its owner, and
-# follow it again when the slot moves to another node under them.
+# follow it again when the slot moves to another node under them. Then four
+# stream shards spread over the nodes: each request goes to the shard its
+# rate key hashes to, every shard is consumed, and a visitor keeps one key
+# whichever shard its requests meet.
 use strict;
 use warnings;
 use lib 't/lib';
@@ -80,4 +83,83 @@ subtest 'the slot moves to another node under load' => sub {
 };
 
 $stack->finish;
+
+# FNV-1a 32, as event_contract/stream_shard.c picks a shard
+sub shard_of {
+    my ($text, $shards) = @_;
+    my $hash = 2166136261;
+    for my $byte (unpack 'C*', $text) {
+        $hash ^= $byte;
+        $hash = ($hash * 16777619) % 4294967296;
+    }
+    return $hash % $shards;
+}
+sub shard_tag { $_[0] == 0 ? '{analytics}' : "{analytics-$_[0]}" }
+# the node that holds key
+sub holder { my ($key) = @_; (grep { cli($_, 'exists', $key) !~ /^MOVED/ } @ports)[0] }
+
+subtest 'four stream shards over the three nodes' => sub {
+    cli($_, 'flushall') for @ports;
+    my $sharded = Analytics::Stack->new(redis_port => $elsewhere, shards => 4);
+    my $limited = '/test/rate-limited/track';   # limit=3 period=1m key=$http_x_client
+
+    my %nodes = map { holder(shard_tag($_) . ':events') => 1 } 0 .. 3;
+    is(scalar(keys %nodes), 3, 'the four shards live on all three nodes');
+
+    # every shard has the same salt for today, written by the aggregator
+    my $salts;
+    ok($sharded->wait_until('the salts shared', 20, sub {
+        my %seen;
+        for my $shard (0 .. 3) {
+            my $key = shard_tag($shard) . ':visitor-salts';
+            my $holder = holder($key) or return 0;
+            my $fields = cli($holder, 'hgetall', $key);
+            return 0 unless $fields =~ /\S/;
+            $seen{$fields}++;
+        }
+        $salts = join ' | ', keys %seen;
+        return keys(%seen) == 1 && $salts =~ /^\d+\n[0-9a-f]{32}\n\d+\n[0-9a-f]{32}$/;
+    }), 'every shard holds one salt for today and one for tomorrow, the same') or diag $salts;
+    for my $shard (0 .. 3) {
+        my $key = shard_tag($shard) . ':tenants';
+        ok(cli(holder($key), 'hlen', $key) > 0, "shard $shard has its copy of the tenants");
+    }
+
+    my (%expected, $accepted);
+    for my $i (1 .. 60) {
+        my $client = "client-$i";
+        my $r = $sharded->request('POST', $limited, { tenant_id => 'demo', type => 'location_view' },
+                                  { 'X-Client' => $client, 'User-Agent' => 'one-visitor/1.0' });
+        $accepted++ if $r->{status} == 202;
+        $expected{ shard_of(":rate:test:$client", 4) }++;
+    }
+    is($accepted, 60, 'sixty requests accepted');
+    is(scalar(keys %expected), 4, 'their rate keys hash to all four shards');
+    ok($sharded->wait_until('the rows', 30, sub {
+        $sharded->psql("SELECT count(*) FROM events WHERE type = 'location_view'") == 60 }),
+       'all sixty reached PostgreSQL');
+    for my $shard (0 .. 3) {
+        my $stream = shard_tag($shard) . ':events';
+        my ($added) = cli(holder($stream), 'xinfo', 'stream', $stream) =~ /entries-added\n(\d+)/;
+        is($added, $expected{$shard}, "shard ${shard}'s stream got exactly the requests whose key hashes to it");
+    }
+    is($sharded->psql("SELECT count(DISTINCT visitor_key) FROM events WHERE type = 'location_view'"), 1,
+       'one address and agent: one visitor key across the shards');
+
+    # one client meets one shard, so its limit of three holds fleet-wide
+    my @statuses = map {
+        $sharded->request('POST', $limited, { tenant_id => 'demo', type => 'call' }, { 'X-Client' => 'one' })->{status}
+    } 1 .. 4;
+    is("@statuses", '202 202 202 429', 'a client past its limit is refused');
+    my $rate = shard_tag(shard_of(':rate:test:one', 4)) . ':rate:test:one';
+    ok(cli(holder($rate), 'exists', $rate), "its count is the one key $rate");
+
+    my $metrics = $sharded->request('GET', '/metrics')->{content} // '';
+    for my $shard (0 .. 3) {
+        my $stream = shard_tag($shard) . ':events';
+        like($metrics, qr/^analytics_consumer_lag_entries\{stream="\Q$stream\E"\} \d+$/m, "the lag of $stream is reported");
+    }
+    $sharded->finish;
+};
+
 done_testing;

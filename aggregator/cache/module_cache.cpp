@@ -1,6 +1,11 @@
 #include "cache/module_cache.h"
+#include "log.h"
+#include "settings.h"
+#include "stream_shard.h"
 
 #include <algorithm>
+#include <array>
+#include <random>
 
 namespace analytics::cache {
 namespace {
@@ -12,48 +17,71 @@ std::string entry_value(long long id, bool active, bool is_public)
 
 }  // namespace
 
-redis::Connection &ModuleCache::connection()
+ModuleCache::ModuleCache(redis::Address address, int shards) : address_(std::move(address))
 {
-    if (!connection_ || connection_->broken()) {
-        connection_ = std::make_unique<redis::Connection>(address_, std::chrono::seconds(2));
+    connections_.resize(static_cast<size_t>(std::max(shards, 1)));
+}
+
+redis::Connection &ModuleCache::connection(int shard)
+{
+    auto &connection = connections_[static_cast<size_t>(shard)];
+    if (!connection || connection->broken()) {
+        connection = std::make_unique<redis::Connection>(address_, std::chrono::seconds(2),
+                                                         Settings::shard_key(ANALYTICS_SHARD_TAG, shard));
     }
-    return *connection_;
+    return *connection;
 }
 
 template <typename Fn> auto ModuleCache::with_connection(Fn fn)
 {
     std::lock_guard lock(mutex_);
     try {
-        return fn(connection());
+        return fn(connection(0));
     } catch (const redis::Error &) {
-        connection_.reset();
+        connections_[0].reset();
         throw;
+    }
+}
+
+template <typename Fn> void ModuleCache::with_every_shard(Fn fn)
+{
+    std::lock_guard lock(mutex_);
+    for (int shard = 0; shard < static_cast<int>(connections_.size()); shard++) {
+        try {
+            fn(connection(shard), shard);
+        } catch (const redis::Error &) {
+            connections_[static_cast<size_t>(shard)].reset();
+            throw;
+        }
     }
 }
 
 void ModuleCache::publish(const tenants::Tenant &tenant, const std::optional<std::string> &previous_slug)
 {
-    with_connection([&](redis::Connection &redis) {
+    with_every_shard([&](redis::Connection &redis, int shard) {
+        auto key = Settings::shard_key(kTenantsKey, shard);
         auto value = entry_value(tenant.id, tenant.active, tenant.is_public);
         if (previous_slug && *previous_slug != tenant.slug) {
-            redis.checked({"HDEL", kTenantsKey, "slug:" + *previous_slug});
+            redis.checked({"HDEL", key, "slug:" + *previous_slug});
         }
-        redis.checked({"HSET", kTenantsKey, "id:" + std::to_string(tenant.id), value, "uuid:" + tenant.uuid,
+        redis.checked({"HSET", key, "id:" + std::to_string(tenant.id), value, "uuid:" + tenant.uuid,
                        value, "slug:" + tenant.slug, value});
     });
 }
 
 void ModuleCache::publish_product(long long tenant_id, long long product_id)
 {
-    with_connection([&](redis::Connection &redis) {
-        redis.checked({"SADD", kProductsKey, std::to_string(tenant_id) + ":" + std::to_string(product_id)});
+    with_every_shard([&](redis::Connection &redis, int shard) {
+        redis.checked({"SADD", Settings::shard_key(kProductsKey, shard),
+                       std::to_string(tenant_id) + ":" + std::to_string(product_id)});
     });
 }
 
 void ModuleCache::forget_product(long long tenant_id, long long product_id)
 {
-    with_connection([&](redis::Connection &redis) {
-        redis.checked({"SREM", kProductsKey, std::to_string(tenant_id) + ":" + std::to_string(product_id)});
+    with_every_shard([&](redis::Connection &redis, int shard) {
+        redis.checked({"SREM", Settings::shard_key(kProductsKey, shard),
+                       std::to_string(tenant_id) + ":" + std::to_string(product_id)});
     });
 }
 
@@ -133,9 +161,11 @@ size_t ModuleCache::rebuild(postgres::Connection &db)
         }
     }
 
+    with_every_shard([&](redis::Connection &redis, int shard) {
+        swap_in(redis, Settings::shard_key(kTenantsKey, shard), "HSET", tenant_fields, 2);
+        swap_in(redis, Settings::shard_key(kProductsKey, shard), "SADD", product_members, 1);
+    });
     with_connection([&](redis::Connection &redis) {
-        swap_in(redis, kTenantsKey, "HSET", tenant_fields, 2);
-        swap_in(redis, kProductsKey, "SADD", product_members, 1);
         swap_in(redis, kOrdersKey, "HSET", order_fields, 2);
         swap_in(redis, kTokensKey, "HSET", token_fields, 2);
         swap_in(redis, kFunnelStepsKey, "HSET", step_fields, 2);
@@ -145,6 +175,48 @@ size_t ModuleCache::rebuild(postgres::Connection &db)
         add_in_chunks(redis, kOrdersTrackedKey, "HSET", tracked_fields, 2);
     });
     return static_cast<size_t>(tenants.rows());
+}
+
+void ModuleCache::share_visitor_salts()
+{
+    if (connections_.size() < 2) return;
+    std::array<std::string, 2> salts;   // today's and tomorrow's, from the first shard
+    long long today = 0;
+    with_every_shard([&](redis::Connection &redis, int shard) {
+        auto key = Settings::shard_key(kVisitorSaltsKey, shard);
+        if (shard == 0) {
+            // the day as the module's functions count it: Redis' own clock
+            auto time = redis.checked({"TIME"});
+            today = std::stoll(std::string(time->element[0]->str, time->element[0]->len)) / 86400;
+            std::random_device random;
+            for (int ahead = 0; ahead < 2; ahead++) {
+                char candidate[33];
+                snprintf(candidate, sizeof(candidate), "%08x%08x%08x%08x", random(), random(), random(), random());
+                auto day = std::to_string(today + ahead);
+                redis.checked({"HSETNX", key, day, candidate});
+                auto salt = redis.checked({"HGET", key, day});
+                salts[static_cast<size_t>(ahead)].assign(salt->str, salt->len);
+            }
+        }
+        auto days = redis.checked({"HKEYS", key});
+        for (size_t i = 0; i < days->elements; i++) {
+            std::string day(days->element[i]->str, days->element[i]->len);
+            if (day != std::to_string(today) && day != std::to_string(today + 1)) {
+                redis.checked({"HDEL", key, day});
+            }
+        }
+        if (shard == 0) return;
+        for (int ahead = 0; ahead < 2; ahead++) {
+            auto day = std::to_string(today + ahead);
+            redis.checked({"HSETNX", key, day, salts[static_cast<size_t>(ahead)]});
+            auto salt = redis.checked({"HGET", key, day});
+            if (std::string_view(salt->str, salt->len) != salts[static_cast<size_t>(ahead)]) {
+                // the shard made its own before we came: its visitors get
+                // other keys for that day than the first shard's
+                log::warn("visitor salts: shard " + std::to_string(shard) + " has its own salt for day " + day);
+            }
+        }
+    });
 }
 
 // builds key's new content aside under the same hash tag, then renames it

@@ -4,7 +4,10 @@
 // (prefixed, so a slug of digits never meets an id), value
 // "<id>:<active 0|1>:<public 0|1>". Products: the set {analytics}:products
 // of "<tenant id>:<product id>". Redis holds only what PostgreSQL can
-// rebuild; rebuild() swaps in complete copies atomically.
+// rebuild; rebuild() swaps in complete copies atomically. With sharded
+// streams every shard has its own copy of tenants and products under its
+// tag ({analytics-k}:tenants); orders, tokens and funnel steps live in the
+// first shard only, where the module reads them.
 #pragma once
 
 #include "postgres/connection.h"
@@ -29,10 +32,12 @@ inline constexpr const char *kOrdersTrackedKey = "{analytics}:orders-tracked";
 inline constexpr const char *kTokensKey = "{analytics}:tokens";
 // field: tenant id; value: its funnel step names, comma separated (funnel_steps_of() in SQL)
 inline constexpr const char *kFunnelStepsKey = "{analytics}:funnel-steps";
+// field: UTC day number; value: that day's salt of visitor keys
+inline constexpr const char *kVisitorSaltsKey = "{analytics}:visitor-salts";
 
 class ModuleCache {
 public:
-    explicit ModuleCache(redis::Address address) : address_(std::move(address)) {}
+    ModuleCache(redis::Address address, int shards);
     ModuleCache(const ModuleCache &) = delete;
     ModuleCache &operator=(const ModuleCache &) = delete;
 
@@ -49,18 +54,26 @@ public:
     // every tenant, product, order, live token and funnel step list from
     // PostgreSQL; returns how many tenants
     size_t rebuild(postgres::Connection &db);
+    // With several shards, a visitor must get one key whichever shard its
+    // request meets: every shard gets the first shard's salt for today and
+    // tomorrow, ahead of the day, and older days' salts are dropped. With
+    // one shard the module keeps the salts alone and this does nothing.
+    void share_visitor_salts();
 
 private:
-    redis::Connection &connection();
+    redis::Connection &connection(int shard);
     static void add_in_chunks(redis::Connection &redis, const std::string &key, const std::string &command,
                               const std::vector<std::string> &items, size_t per_item);
     static void swap_in(redis::Connection &redis, const std::string &key, const std::string &command,
                         const std::vector<std::string> &items, size_t per_item);
+    // fn(redis) on the first shard's connection
     template <typename Fn> auto with_connection(Fn fn);
+    // fn(redis, shard) on each shard's connection in turn
+    template <typename Fn> void with_every_shard(Fn fn);
 
     redis::Address address_;
     std::mutex mutex_;
-    std::unique_ptr<redis::Connection> connection_;
+    std::vector<std::unique_ptr<redis::Connection>> connections_;   // per shard
 };
 
 }  // namespace analytics::cache

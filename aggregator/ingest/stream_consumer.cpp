@@ -90,7 +90,7 @@ std::vector<const redisReply *> StreamConsumer::dead_letter_overdelivered(
     redis::Connection &redis, postgres::Connection &db, const std::vector<const redisReply *> &entries)
 {
     if (entries.empty()) return entries;
-    auto pending = redis.checked({"XPENDING", settings_.stream, settings_.consumer_group,
+    auto pending = redis.checked({"XPENDING", stream_, settings_.consumer_group,
                                   text_of(entries.front()->element[0]), text_of(entries.back()->element[0]),
                                   std::to_string(settings_.batch_size), name_});
     std::map<std::string, long long> deliveries;
@@ -112,20 +112,20 @@ std::vector<const redisReply *> StreamConsumer::dead_letter_overdelivered(
             continue;
         }
         std::string problem = fmt::format("delivered {} times without being committed; moved to {}", count,
-                                          settings_.dead_letter_stream);
+                                          dead_letter_stream_);
         {
             postgres::Transaction tx(db);
             writer_.trash(db, entry, problem);
             tx.commit();
         }
-        std::vector<std::string> add = {"XADD", settings_.dead_letter_stream, "*", "dead_letter_of", id,
+        std::vector<std::string> add = {"XADD", dead_letter_stream_, "*", "dead_letter_of", id,
                                         "deliveries", std::to_string(count)};
         for (size_t i = 0; i + 1 < entry->element[1]->elements; i += 2) {
             add.push_back(text_of(entry->element[1]->element[i]));
             add.push_back(text_of(entry->element[1]->element[i + 1]));
         }
         redis.checked(add);
-        redis.checked({"XACK", settings_.stream, settings_.consumer_group, id});
+        redis.checked({"XACK", stream_, settings_.consumer_group, id});
         counters_.dead_lettered++;
         log::error(fmt::format("entry {}: {}", id, problem));
     }
@@ -139,7 +139,7 @@ bool StreamConsumer::claim_abandoned(redis::Connection &redis)
     for (int round = 0; round < 100; round++) {
         // JUSTID: the entries become ours without counting a delivery; our
         // next read of our own pending list picks them up
-        auto reply = redis.checked({"XAUTOCLAIM", settings_.stream, settings_.consumer_group,
+        auto reply = redis.checked({"XAUTOCLAIM", stream_, settings_.consumer_group,
                                     name_, std::to_string(settings_.claim_idle.count()),
                                     cursor, "COUNT", std::to_string(settings_.batch_size), "JUSTID"});
         if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2) break;
@@ -158,7 +158,7 @@ bool StreamConsumer::claim_abandoned(redis::Connection &redis)
 
 void StreamConsumer::trim_acknowledged(redis::Connection &redis)
 {
-    auto groups = redis.checked({"XINFO", "GROUPS", settings_.stream});
+    auto groups = redis.checked({"XINFO", "GROUPS", stream_});
     if (groups->type != REDIS_REPLY_ARRAY || groups->elements == 0) return;
 
     std::optional<std::string> keep_from;   // the oldest id some group still needs
@@ -173,12 +173,12 @@ void StreamConsumer::trim_acknowledged(redis::Connection &redis)
         if (lag != nullptr && lag->type == REDIS_REPLY_INTEGER
             && std::string_view(name->str, name->len) == settings_.consumer_group)
         {
-            counters_.lag_entries = lag->integer;
+            counters_.lag[static_cast<size_t>(shard_)].entries = lag->integer;
         }
 
         std::string needed(delivered->str, delivered->len);
         if (pending->integer > 0) {
-            auto summary = redis.checked({"XPENDING", settings_.stream, std::string(name->str, name->len)});
+            auto summary = redis.checked({"XPENDING", stream_, std::string(name->str, name->len)});
             if (summary->type != REDIS_REPLY_ARRAY || summary->elements < 2
                 || summary->element[1]->type != REDIS_REPLY_STRING)
             {
@@ -191,7 +191,7 @@ void StreamConsumer::trim_acknowledged(redis::Connection &redis)
     if (!keep_from || *keep_from == "0-0") return;
 
     // "~": whole macro nodes only, cheap; what stays is at most one node more
-    auto trimmed = redis.checked({"XTRIM", settings_.stream, "MINID", "~", *keep_from});
+    auto trimmed = redis.checked({"XTRIM", stream_, "MINID", "~", *keep_from});
     if (trimmed->type == REDIS_REPLY_INTEGER && trimmed->integer > 0) {
         counters_.trims++;
     }
@@ -230,8 +230,8 @@ void StreamConsumer::run()
     while (!stopping_) {
         try {
             if (!redis) {
-                redis = std::make_unique<redis::Connection>(address, timeout);
-                auto created = redis->command({"XGROUP", "CREATE", settings_.stream,
+                redis = std::make_unique<redis::Connection>(address, timeout, routing_key_);
+                auto created = redis->command({"XGROUP", "CREATE", stream_,
                                                settings_.consumer_group, "0", "MKSTREAM"});
                 if (created->type == REDIS_REPLY_ERROR
                     && !std::string_view(created->str, created->len).starts_with("BUSYGROUP"))
@@ -258,15 +258,15 @@ void StreamConsumer::run()
                                                  std::to_string(settings_.batch_size)};
                 if (own_pending_checked) {
                     read.insert(read.end(), {"BLOCK", std::to_string(settings_.batch_wait.count()),
-                                             "STREAMS", settings_.stream, ">"});
+                                             "STREAMS", stream_, ">"});
                 } else {
-                    read.insert(read.end(), {"STREAMS", settings_.stream, pending_cursor});
+                    read.insert(read.end(), {"STREAMS", stream_, pending_cursor});
                 }
                 auto reply = redis->checked(read);
                 auto entries = entries_of(reply.get());
                 if (entries.empty()) {
                     own_pending_checked = true;
-                    counters_.lag_ms = 0;
+                    counters_.lag[static_cast<size_t>(shard_)].ms = 0;
                     failures = 0;
                     continue;
                 }
@@ -302,13 +302,13 @@ void StreamConsumer::run()
                 result = writer_.write_each(*db, held);
             }
 
-            std::vector<std::string> ack = {"XACK", settings_.stream, settings_.consumer_group};
+            std::vector<std::string> ack = {"XACK", stream_, settings_.consumer_group};
             ack.insert(ack.end(), held_ids.begin(), held_ids.end());
             redis->checked(ack);
 
             counters_.observe_batch_latency(std::chrono::duration_cast<std::chrono::microseconds>(
                 std::chrono::steady_clock::now() - started));
-            counters_.lag_ms = std::max(0LL, now_ms() - static_cast<long long>(id_parts(held_ids.back()).first));
+            counters_.lag[static_cast<size_t>(shard_)].ms = std::max(0LL, now_ms() - static_cast<long long>(id_parts(held_ids.back()).first));
             counters_.events_written += result.inserted;
             counters_.duplicates += result.duplicates;
             counters_.rejected += result.rejected;

@@ -11,6 +11,7 @@
 #include "ingest/event_batch_writer.h"
 #include "redis/connection.h"
 #include "settings.h"
+#include "stream_shard.h"
 
 #include <array>
 #include <atomic>
@@ -37,22 +38,28 @@ struct ConsumerCounters {
     // write and acknowledge, per committed batch
     std::array<std::atomic<uint64_t>, kBatchLatencyBoundsMs.size()> batch_latency_buckets{};
     std::atomic<uint64_t> batch_latency_sum_us{0};
-    // how far behind the stream's head: milliseconds between the newest
-    // committed entry's id and its commit (0 when a read finds nothing new),
-    // and entries not yet delivered to the group (XINFO GROUPS lag)
-    std::atomic<int64_t> lag_ms{0};
-    std::atomic<int64_t> lag_entries{0};
+    // how far behind each shard's stream head: milliseconds between the
+    // newest committed entry's id and its commit (0 when a read finds nothing
+    // new), and entries not yet delivered to the group (XINFO GROUPS lag)
+    struct StreamLag {
+        std::atomic<int64_t> ms{0};
+        std::atomic<int64_t> entries{0};
+    };
+    std::array<StreamLag, ANALYTICS_MAX_SHARDS> lag{};
 
     void observe_batch_latency(std::chrono::microseconds latency);
 };
 
 class StreamConsumer {
 public:
-    // name: this consumer's name in the group, stable across restarts
-    StreamConsumer(const Settings &settings, std::string name, const std::atomic<bool> &stopping,
+    // shard: which stream shard it reads; name: this consumer's name in the
+    // shard's group, stable across restarts
+    StreamConsumer(const Settings &settings, int shard, std::string name, const std::atomic<bool> &stopping,
                    ConsumerCounters &counters)
-        : settings_(settings), name_(std::move(name)), stopping_(stopping), counters_(counters),
-          writer_(settings.stream) {}
+        : settings_(settings), shard_(shard), stream_(Settings::shard_key(settings.stream, shard)),
+          dead_letter_stream_(Settings::shard_key(settings.dead_letter_stream, shard)),
+          routing_key_(Settings::shard_key(ANALYTICS_SHARD_TAG, shard)), name_(std::move(name)),
+          stopping_(stopping), counters_(counters), writer_(stream_) {}
     StreamConsumer(const StreamConsumer &) = delete;
     StreamConsumer &operator=(const StreamConsumer &) = delete;
 
@@ -72,6 +79,10 @@ private:
                                                               const std::vector<const redisReply *> &entries);
 
     const Settings &settings_;
+    const int shard_;
+    const std::string stream_;
+    const std::string dead_letter_stream_;
+    const std::string routing_key_;   // its hash tag: the cluster node to talk to
     const std::string name_;
     const std::atomic<bool> &stopping_;
     ConsumerCounters &counters_;

@@ -60,7 +60,6 @@ void register_health_routes(http::Router &router, Services &services)
         counter("analytics_events_trashed_total", "Webmarketer events kept in the trash for failing their event type.",
                 c.trashed);
 
-        const std::string stream = services.settings.stream;
         text += "# HELP analytics_batch_seconds Time to write and acknowledge one batch.\n"
                 "# TYPE analytics_batch_seconds histogram\n";
         uint64_t cumulative = 0;
@@ -72,14 +71,20 @@ void register_health_routes(http::Router &router, Services &services)
         text += fmt::format("analytics_batch_seconds_bucket{{le=\"+Inf\"}} {}\n", c.batches_committed.load());
         text += fmt::format("analytics_batch_seconds_sum {}\n", static_cast<double>(c.batch_latency_sum_us) / 1e6);
         text += fmt::format("analytics_batch_seconds_count {}\n", c.batches_committed.load());
-        text += fmt::format("# HELP analytics_consumer_lag_seconds Age of the newest committed entry when it was committed;"
-                            " 0 when caught up.\n# TYPE analytics_consumer_lag_seconds gauge\n"
-                            "analytics_consumer_lag_seconds{{stream=\"{}\"}} {}\n",
-                            stream, static_cast<double>(c.lag_ms) / 1000);
-        text += fmt::format("# HELP analytics_consumer_lag_entries Entries of the stream not yet delivered to the group.\n"
-                            "# TYPE analytics_consumer_lag_entries gauge\n"
-                            "analytics_consumer_lag_entries{{stream=\"{}\"}} {}\n",
-                            stream, c.lag_entries.load());
+        text += "# HELP analytics_consumer_lag_seconds Age of the newest committed entry when it was committed;"
+                " 0 when caught up.\n# TYPE analytics_consumer_lag_seconds gauge\n";
+        for (int shard = 0; shard < services.settings.stream_shards; shard++) {
+            text += fmt::format("analytics_consumer_lag_seconds{{stream=\"{}\"}} {}\n",
+                                Settings::shard_key(services.settings.stream, shard),
+                                static_cast<double>(c.lag[static_cast<size_t>(shard)].ms) / 1000);
+        }
+        text += "# HELP analytics_consumer_lag_entries Entries of the stream not yet delivered to the group.\n"
+                "# TYPE analytics_consumer_lag_entries gauge\n";
+        for (int shard = 0; shard < services.settings.stream_shards; shard++) {
+            text += fmt::format("analytics_consumer_lag_entries{{stream=\"{}\"}} {}\n",
+                                Settings::shard_key(services.settings.stream, shard),
+                                c.lag[static_cast<size_t>(shard)].entries.load());
+        }
         return http::Response{200, text, "text/plain; version=0.0.4", {}};
     });
 }

@@ -44,6 +44,7 @@ sub new {
     local $ENV{STACK_PG_FSYNC} = 'off';
     local $ENV{STACK_REDIS_EXTERNAL} = $options{redis_port} ? 1 : '';
     local $ENV{STACK_SPOOL} = exists $options{spool} && !$options{spool} ? 'off' : 'on';
+    local $ENV{STACK_SHARDS} = $options{shards} // 1;
     $self->stack('start') == 0 or do { $self->dump_logs; die "the stack did not start\n" };
     $self->{admin_token} = slurp("$dir/admin-token");
     chomp $self->{admin_token};
