@@ -109,6 +109,46 @@ subtest 'a redelivered interaction changes nothing' => sub {
     is($stack->psql("SELECT count(*) FROM events WHERE id = '$id'"), 1, 'one row');
 };
 
+subtest 'a touch that arrives after the event it explains has the event split again' => sub {
+    my $shop = $stack->create_tenant(slug => 'late-shop', name => 'Late', attributionModel => 'linear');
+    my $r = $stack->request('POST', '/api/v1/analytics/conversion',
+                            { tenant_slug => 'late-shop', transaction_id => 'L-1', value => 40, currency => 'USD' },
+                            { 'User-Agent' => 'visitor-late' });
+    is($r->{content}, '{"status":"ok","transaction_id":"L-1"}', 'conversion accepted');
+    my $shares = "SELECT source || ':' || credit_micros || ':' || value_minor FROM attributions"
+                 . " WHERE tenant_id = $shop->{id} ORDER BY source";
+    my $rolled = "SELECT string_agg(source || ':' || credit_micros || ':' || value_minor, ',' ORDER BY source)"
+                 . " FROM rollup_attributed_hourly WHERE tenant_id = $shop->{id}";
+    wait_rows('Direct, for now', $shares, 'Direct:1000000:4000');
+    my ($ms, $visitor) = split /\|/, $stack->psql(
+        "SELECT (extract(epoch FROM received_at) * 1000)::bigint, visitor_key FROM events WHERE tenant_id = $shop->{id}");
+
+    # touches made before the conversion, reaching PostgreSQL after it (as
+    # from another stream shard)
+    my $late_touch = sub {
+        my ($ago_ms, $metadata) = @_;
+        $stack->redis('XADD', '{analytics}:events', '*', v => 1, kind => 'interaction',
+                      id => $stack->psql('SELECT gen_random_uuid()'), received_at => $ms - $ago_ms,
+                      tenant_ref => $shop->{id}, tenant_id => $shop->{id}, type => 'view',
+                      metadata => encode_json($metadata), visitor => $visitor);
+    };
+    $late_touch->(60_000, { url => 'https://shop.example/?utm_source=google&utm_medium=cpc' });
+    wait_rows('the Google touch credited', $shares, 'Google:1000000:4000');
+    is($stack->psql($rolled), 'Direct:0:0,Google:1000000:4000', 'the rollup gave Direct\'s share back to Google');
+
+    $late_touch->(120_000, { url => 'https://shop.example/landing', referrer => 'https://l.facebook.com/l.php' });
+    wait_rows('split over both', $shares, "Facebook:500000:2000\nGoogle:500000:2000");
+    is($stack->psql($rolled), 'Direct:0:0,Facebook:500000:2000,Google:500000:2000', 'and so did the rollup');
+    is($stack->psql("SELECT string_agg(source || ':' || credit_micros, ',' ORDER BY source) FROM rollup_attributed_daily"
+                    . " WHERE tenant_id = $shop->{id}"), 'Direct:0,Facebook:500000,Google:500000', 'and the day rollup');
+
+    # a touch after the conversion reaches nothing
+    $late_touch->(-60_000, { url => 'https://shop.example/?utm_source=bing&utm_medium=cpc' });
+    interaction($shop, 'visitor-marker', {});
+    wait_rows('both touches stored', "SELECT count(*) FROM interactions WHERE tenant_id = $shop->{id}", 4);
+    is(join(',', split /\n/, $stack->psql($shares)), 'Facebook:500000:2000,Google:500000:2000', 'a later touch changes nothing');
+};
+
 subtest 'the rollups agree with the raw rows' => sub {
     is($stack->psql("SELECT sum(events) FROM rollup_events_hourly"), $stack->psql("SELECT count(*) FROM events"),
        'every event counted once');
@@ -123,7 +163,7 @@ subtest 'the rollups agree with the raw rows' => sub {
     like($metrics, qr/^analytics_batch_seconds_bucket\{le="\+Inf"\} $batches$/m, 'each in the latency histogram');
     like($metrics, qr/^analytics_batch_seconds_count $batches$/m, 'counted once');
     like($metrics, qr/^analytics_consumer_lag_seconds\{stream="\{analytics\}:events"\} 0$/m, 'caught up: no lag');
-    like($metrics, qr/^analytics_interactions_written_total 6$/m, 'six interactions written');
+    like($metrics, qr/^analytics_interactions_written_total 10$/m, 'ten interactions written');
 };
 
 subtest 'events land in monthly partitions made ahead' => sub {

@@ -204,6 +204,46 @@ subtest 'offline interactions' => sub {
        403, 'without events:write: 403');
 };
 
+subtest 'offline touches are credited with their user\'s events' => sub {
+    my $writer = token('demo', 'events:write');
+    my $uuid = qr/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/;
+    my $sync = sub {
+        my ($nonce, $email, $date) = @_;
+        my $r = call('POST', '/api/v1/events/sync', { projectId => 'demo', eventType => 'call', nonce => $nonce,
+                                                      eventDate => $date, data => { email => $email } }, $writer);
+        is($r->{status}, 200, "event $nonce stored") or diag $r->{content};
+        my ($id) = $r->{content} =~ $uuid;
+        return $id;
+    };
+    my $shares = sub {
+        join ',', split /\n/, $stack->psql("SELECT source || '|' || medium || '|' || campaign || '|' || credit_micros"
+                                            . " FROM attributions WHERE event_id = '$_[0]' ORDER BY position");
+    };
+
+    # Bob's offline touch of 2023-08-01 (above) reaches his call two days later
+    my $call = $sync->('bob-call', 'bob@example.com', '2023-08-03T10:00:00.000Z');
+    is($shares->($call), 'Custom Ads|offline|Spring sale|1000000', 'his call is credited to the offline touch');
+
+    # Carol calls first; her offline touch of the day before is imported later
+    my $carol = $sync->('carol-call', 'carol@example.com', '2023-09-10T10:00:00.000Z');
+    is($shares->($carol), 'Direct|(none)||1000000', 'nothing explains her call yet');
+    my $day = "SELECT string_agg(source || ':' || campaign || ':' || credit_micros, ',' ORDER BY source) FROM rollup_attributed_daily"
+              . " WHERE tenant_id = ${ \$stack->demo->{id} } AND day = '2023-09-10' AND event_type = 'call'";
+    is($stack->psql($day), 'Direct::1000000', 'the day rollup says Direct');
+    my $r = call('POST', '/api/v1/projects/demo/interactions/offline',
+                 { date => '2023-09-09T10:00:00.000Z', userData => { email => 'carol@example.com' },
+                   nodeData => { wmktId => 'sheet-1', cid => $id{autumn} } }, $writer);
+    is($r->{status}, 201, 'her offline touch imported');
+    is($shares->($carol), 'Custom Ads|offline|autumn leaves|1000000', 'her call is split again, to the touch');
+    is($stack->psql($day), 'Custom Ads:autumn leaves:1000000,Direct::0', 'and the day rollup moved with it');
+
+    # a touch after the event reaches nothing
+    call('POST', '/api/v1/projects/demo/interactions/offline',
+         { date => '2023-09-11T10:00:00.000Z', userData => { email => 'carol@example.com' },
+           nodeData => { wmktId => 'sheet-1', cid => $id{spring} } }, $writer);
+    is($shares->($carol), 'Custom Ads|offline|autumn leaves|1000000', 'a later touch changes nothing');
+};
+
 subtest 'the funnel report\'s cost columns' => sub {
     my $report = sub { call('GET', "/api/v1/reports/funnel?account_id=demo&$_[0]") };
     my $row = sub { my ($r, $key, $name) = @_; (grep { $_->{$key} eq $name } @{ $r->{json}{data} })[0] };

@@ -4,6 +4,7 @@
 #include "event_time.h"
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <set>
 #include <string>
@@ -24,7 +25,7 @@ struct TouchRow {
     std::string event_id, source, medium, campaign;
 };
 
-using VisitorKey = std::pair<int64_t, std::string>;   // tenant, visitor key
+using PathKey = std::pair<int64_t, std::string>;   // tenant, visitor key or user id
 
 std::string timestamp(int64_t unix_ms)
 {
@@ -41,10 +42,8 @@ void append_element(std::string &array, std::string_view element)
     array += element;
 }
 
-std::map<int64_t, TenantModel> models_of(postgres::Connection &db, const std::vector<const IncomingEvent *> &events)
+std::map<int64_t, TenantModel> models_of(postgres::Connection &db, const std::set<int64_t> &ids)
 {
-    std::set<int64_t> ids;
-    for (const auto *event : events) ids.insert(event->fields.tenant_id);
     std::string array = "{";
     for (int64_t id : ids) append_element(array, std::to_string(id));
     array += "}";
@@ -66,45 +65,64 @@ std::map<int64_t, TenantModel> models_of(postgres::Connection &db, const std::ve
 
 // every touch of the batch's visitors that some event of theirs can reach,
 // oldest first
-std::map<VisitorKey, std::vector<TouchRow>> touches_of(postgres::Connection &db,
-                                                       const std::vector<const IncomingEvent *> &events,
-                                                       const std::map<int64_t, TenantModel> &models)
+TenantModel model_of(const std::map<int64_t, TenantModel> &models, int64_t tenant_id)
 {
-    std::map<VisitorKey, std::pair<int64_t, int64_t>> windows;   // from (exclusive), to (inclusive)
-    for (const auto *event : events) {
-        if (event->visitor().empty()) continue;
-        auto model = models.find(event->fields.tenant_id);
-        int64_t lookback = model != models.end() ? model->second.lookback_ms : TenantModel{}.lookback_ms;
-        VisitorKey key{event->fields.tenant_id, std::string(event->visitor())};
-        auto [window, fresh] = windows.try_emplace(key, event->occurred_ms - lookback, event->occurred_ms);
-        if (!fresh) {
-            window->second.first = std::min(window->second.first, event->occurred_ms - lookback);
-            window->second.second = std::max(window->second.second, event->occurred_ms);
-        }
-    }
+    auto found = models.find(tenant_id);
+    return found != models.end() ? found->second : TenantModel{};
+}
 
-    std::map<VisitorKey, std::vector<TouchRow>> touches;
-    if (windows.empty()) return touches;
-    std::string tenants = "{", visitors = "{", froms = "{", tos = "{";
+// per visitor, from the least to the greatest of the times given
+using Windows = std::map<PathKey, std::pair<int64_t, int64_t>>;
+
+void widen(Windows &windows, int64_t tenant_id, std::string_view visitor, int64_t from, int64_t to)
+{
+    auto [window, fresh] = windows.try_emplace({tenant_id, std::string(visitor)}, from, to);
+    if (!fresh) {
+        window->second.first = std::min(window->second.first, from);
+        window->second.second = std::max(window->second.second, to);
+    }
+}
+
+// the windows as four array literals: tenants, visitors, from and to times
+std::array<std::string, 4> window_arrays(const Windows &windows)
+{
+    std::array<std::string, 4> arrays = {"{", "{", "{", "{"};
     for (const auto &[key, window] : windows) {
-        append_element(tenants, std::to_string(key.first));
-        append_element(visitors, key.second);
-        append_element(froms, timestamp(window.first));
-        append_element(tos, timestamp(window.second));
+        append_element(arrays[0], std::to_string(key.first));
+        append_element(arrays[1], key.second);
+        append_element(arrays[2], timestamp(window.first));
+        append_element(arrays[3], timestamp(window.second));
     }
-    tenants += "}";
-    visitors += "}";
-    froms += "}";
-    tos += "}";
+    for (auto &array : arrays) array += "}";
+    return arrays;
+}
 
+// a path of touches is one visitor's (by visitor_key) or one user's (by
+// user_id: offline touches, stitched by identity)
+enum class PathKind { visitor, user };
+using Paths = std::map<PathKey, std::vector<TouchRow>>;
+
+const char *path_column(PathKind kind)
+{
+    return kind == PathKind::visitor ? "visitor_key" : "user_id";
+}
+
+// every touch of the windows' paths, oldest first
+Paths touches_in(postgres::Connection &db, const Windows &windows, PathKind kind)
+{
+    Paths touches;
+    if (windows.empty()) return touches;
+    auto [tenants, keys, froms, tos] = window_arrays(windows);
+    const std::string column = path_column(kind);
     auto result = db.exec(
-        "SELECT i.tenant_id, i.visitor_key, (extract(epoch FROM i.occurred_at) * 1000)::bigint, i.direct,"
+        "SELECT i.tenant_id, i." + column + "::text, (extract(epoch FROM i.occurred_at) * 1000)::bigint, i.direct,"
         "  i.event_id, i.source, i.medium, i.campaign"
-        " FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::timestamptz[]) AS w (tenant_id, visitor_key, from_at, to_at)"
-        " JOIN interactions i ON i.tenant_id = w.tenant_id AND i.visitor_key = w.visitor_key"
+        " FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::timestamptz[]) AS w (tenant_id, path, from_at, to_at)"
+        " JOIN interactions i ON i.tenant_id = w.tenant_id AND i." + column + " = w.path::"
+        + (kind == PathKind::visitor ? "text" : "uuid") +
         "  AND i.occurred_at > w.from_at AND i.occurred_at <= w.to_at"
-        " ORDER BY i.tenant_id, i.visitor_key, i.occurred_at, i.event_id",
-        {tenants, visitors, froms, tos});
+        " ORDER BY i.tenant_id, i." + column + ", i.occurred_at, i.event_id",
+        {tenants, keys, froms, tos});
     for (int row = 0; row < result.rows(); row++) {
         touches[{result.integer(row, 0), std::string(result.text(row, 1))}].push_back(
             TouchRow{result.integer(row, 2), result.boolean(row, 3), std::string(result.text(row, 4)),
@@ -114,67 +132,100 @@ std::map<VisitorKey, std::vector<TouchRow>> touches_of(postgres::Connection &db,
     return touches;
 }
 
-void append_share(std::string &rows, const IncomingEvent &event, int position, const TouchRow *touch,
+// the touches of path key in (from, to], appended to path
+void add_path(const Paths &paths, int64_t tenant_id, std::string_view key, int64_t from, int64_t to,
+              std::vector<const TouchRow *> &path)
+{
+    if (key.empty()) return;
+    auto found = paths.find({tenant_id, std::string(key)});
+    if (found == paths.end()) return;
+    const auto &all = found->second;
+    auto begin = std::upper_bound(all.begin(), all.end(), from,
+                                  [](int64_t at, const TouchRow &t) { return at < t.at_ms; });
+    auto end = std::upper_bound(all.begin(), all.end(), to, [](int64_t at, const TouchRow &t) { return at < t.at_ms; });
+    for (auto touch = begin; touch != end; ++touch) path.push_back(&*touch);
+}
+
+void append_share(std::string &rows, const AttributedEvent &event, int position, const TouchRow *touch,
                   const char *model, const analytics_credit_share &share)
 {
     postgres::CopyRow row(rows);
-    row.number(event.fields.tenant_id).text(event.id()).number(position);
+    row.number(event.tenant_id).text(event.id).number(position);
     if (touch) {
         row.text(touch->event_id);
     } else {
         row.null();
     }
     row.text(timestamp(event.occurred_ms))
-        .text(event.type())
+        .text(event.type)
         .text(model)
         .text(touch ? std::string_view(touch->source) : "Direct")
         .text(touch ? std::string_view(touch->medium) : "(none)")
         .text(touch ? std::string_view(touch->campaign) : "")
-        .text(event.country())
+        .text(event.country)
         .text(event.currency)
         .number(share.credit)
         .number(share.value);
+    if (event.visitor.empty()) {
+        row.null();
+    } else {
+        row.text(event.visitor);
+    }
+    if (event.user.empty()) {
+        row.null();
+    } else {
+        row.text(event.user);
+    }
 }
 
-}  // namespace
-
-size_t attribute_events(postgres::Connection &db, const std::vector<const IncomingEvent *> &events,
-                        RollupAccumulator &rollups)
+// splits each event over its touches by its tenant's model; writes the
+// shares and adds them to the rollups
+size_t split_and_write(postgres::Connection &db, const std::vector<AttributedEvent> &events,
+                       RollupAccumulator &rollups)
 {
     if (events.empty()) return 0;
-    auto models = models_of(db, events);
-    auto touches = touches_of(db, events, models);
+    std::set<int64_t> tenant_ids;
+    for (const auto &event : events) tenant_ids.insert(event.tenant_id);
+    auto models = models_of(db, tenant_ids);
+    Windows visitor_windows, user_windows;   // from (exclusive), to (inclusive)
+    for (const auto &event : events) {
+        int64_t from = event.occurred_ms - model_of(models, event.tenant_id).lookback_ms;
+        if (!event.visitor.empty()) widen(visitor_windows, event.tenant_id, event.visitor, from, event.occurred_ms);
+        if (!event.user.empty()) widen(user_windows, event.tenant_id, event.user, from, event.occurred_ms);
+    }
+    auto visitor_touches = touches_in(db, visitor_windows, PathKind::visitor);
+    auto user_touches = touches_in(db, user_windows, PathKind::user);
 
     std::string rows;
     size_t written = 0;
+    std::vector<const TouchRow *> path;
     std::vector<analytics_touch> timings;
     std::vector<analytics_credit_share> shares(ANALYTICS_MAX_TOUCHES);
 
-    for (const auto *event : events) {
-        auto found_model = models.find(event->fields.tenant_id);
-        TenantModel model = found_model != models.end() ? found_model->second : TenantModel{};
+    for (const auto &each : events) {
+        const auto *event = &each;
+        TenantModel model = model_of(models, event->tenant_id);
         const char *model_name = analytics_attribution_model_name(model.model);
         analytics_credit_share whole{ANALYTICS_CREDIT_WHOLE, event->value_minor};
 
-        // the touches in (occurred - lookback, occurred], the latest ones when too many
-        const TouchRow *first = nullptr;
-        size_t count = 0;
-        if (!event->visitor().empty()) {
-            auto path = touches.find({event->fields.tenant_id, std::string(event->visitor())});
-            if (path != touches.end()) {
-                const auto &all = path->second;
-                auto begin = std::upper_bound(all.begin(), all.end(), event->occurred_ms - model.lookback_ms,
-                                              [](int64_t at, const TouchRow &t) { return at < t.at_ms; });
-                auto end = std::upper_bound(all.begin(), all.end(), event->occurred_ms,
-                                            [](int64_t at, const TouchRow &t) { return at < t.at_ms; });
-                if (end - begin > ANALYTICS_MAX_TOUCHES) begin = end - ANALYTICS_MAX_TOUCHES;
-                count = static_cast<size_t>(end - begin);
-                first = count > 0 ? &*begin : nullptr;
-            }
-        }
+        // the touches in (occurred - lookback, occurred] of its visitor and
+        // its user, in time order, the latest ones when too many
+        path.clear();
+        add_path(visitor_touches, event->tenant_id, event->visitor, event->occurred_ms - model.lookback_ms,
+                 event->occurred_ms, path);
+        add_path(user_touches, event->tenant_id, event->user, event->occurred_ms - model.lookback_ms,
+                 event->occurred_ms, path);
+        std::sort(path.begin(), path.end(), [](const TouchRow *a, const TouchRow *b) {
+            return std::tie(a->at_ms, a->event_id) < std::tie(b->at_ms, b->event_id);
+        });
+        path.erase(std::unique(path.begin(), path.end(),
+                               [](const TouchRow *a, const TouchRow *b) { return a->event_id == b->event_id; }),
+                   path.end());
+        if (path.size() > ANALYTICS_MAX_TOUCHES) path.erase(path.begin(), path.end() - ANALYTICS_MAX_TOUCHES);
+        const size_t count = path.size();
 
         timings.clear();
-        for (size_t i = 0; i < count; i++) timings.push_back({first[i].at_ms, first[i].direct});
+        for (const auto *touch : path) timings.push_back({touch->at_ms, touch->direct});
         if (count == 0
             || analytics_credit_split(model.model, timings.data(), count, event->occurred_ms, whole.value,
                                       shares.data()) != 0)
@@ -186,17 +237,87 @@ size_t attribute_events(postgres::Connection &db, const std::vector<const Incomi
         }
         for (size_t i = 0; i < count; i++) {
             if (shares[i].credit == 0 && shares[i].value == 0) continue;   // a touch the model gave nothing
-            append_share(rows, *event, static_cast<int>(i), &first[i], model_name, shares[i]);
-            rollups.add_share(*event, first[i].source, first[i].medium, first[i].campaign, shares[i].credit,
+            append_share(rows, *event, static_cast<int>(i), path[i], model_name, shares[i]);
+            rollups.add_share(*event, path[i]->source, path[i]->medium, path[i]->campaign, shares[i].credit,
                               shares[i].value);
             written++;
         }
     }
 
     db.copy_in("COPY attributions (tenant_id, event_id, position, touch_event_id, occurred_at, event_type, model,"
-               " source, medium, campaign, country, currency, credit_micros, value_minor) FROM STDIN",
+               " source, medium, campaign, country, currency, credit_micros, value_minor, visitor_key, user_id) FROM STDIN",
                rows);
     return written;
+}
+
+}  // namespace
+
+size_t attribute_events(postgres::Connection &db, const std::vector<const IncomingEvent *> &events,
+                        RollupAccumulator &rollups)
+{
+    std::vector<AttributedEvent> subjects;
+    subjects.reserve(events.size());
+    for (const auto *event : events) subjects.push_back(AttributedEvent::of(*event));
+    return split_and_write(db, subjects, rollups);
+}
+
+size_t reattribute_reached_events(postgres::Connection &db, const std::vector<const IncomingEvent *> &touches,
+                                  RollupAccumulator &rollups)
+{
+    std::set<int64_t> tenant_ids;
+    for (const auto *touch : touches) {
+        if (!touch->visitor().empty() || !touch->user_id.empty()) tenant_ids.insert(touch->fields.tenant_id);
+    }
+    if (tenant_ids.empty()) return 0;
+    auto models = models_of(db, tenant_ids);
+
+    // a touch at t reaches the events of its visitor or user in [t, t + lookback)
+    Windows visitor_windows, user_windows;
+    for (const auto *touch : touches) {
+        int64_t to = touch->occurred_ms + model_of(models, touch->fields.tenant_id).lookback_ms;
+        if (!touch->visitor().empty()) {
+            widen(visitor_windows, touch->fields.tenant_id, touch->visitor(), touch->occurred_ms, to);
+        }
+        if (!touch->user_id.empty()) widen(user_windows, touch->fields.tenant_id, touch->user_id, touch->occurred_ms, to);
+    }
+
+    // taken back by DELETE: of two consumers whose touches reach the same
+    // event, the second finds its shares gone and leaves it to the first,
+    // so nothing is ever taken back twice
+    std::vector<postgres::Result> taken;
+    for (auto kind : {PathKind::visitor, PathKind::user}) {
+        const auto &windows = kind == PathKind::visitor ? visitor_windows : user_windows;
+        if (windows.empty()) continue;
+        auto [tenants, keys, froms, tos] = window_arrays(windows);
+        const std::string column = path_column(kind);
+        taken.push_back(db.exec(
+            "DELETE FROM attributions a"
+            " USING unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::timestamptz[]) AS w (tenant_id, path, from_at, to_at)"
+            " WHERE a.tenant_id = w.tenant_id AND a." + column + " = w.path::" + (kind == PathKind::visitor ? "text" : "uuid")
+            + "  AND a.occurred_at >= w.from_at AND a.occurred_at < w.to_at"
+            " RETURNING a.tenant_id, a.event_id, (extract(epoch FROM a.occurred_at) * 1000)::bigint, a.event_type,"
+            "  a.country, a.currency, coalesce(a.visitor_key, ''), coalesce(a.user_id::text, ''), a.source, a.medium,"
+            "  a.campaign, a.credit_micros, a.value_minor",
+            {tenants, keys, froms, tos}));
+    }
+
+    std::map<std::pair<int64_t, std::string_view>, AttributedEvent> reached;
+    for (const auto &result : taken) {
+        for (int row = 0; row < result.rows(); row++) {
+            AttributedEvent share_of{result.integer(row, 0), result.text(row, 1), result.text(row, 3),
+                                     result.text(row, 4), result.text(row, 5), result.text(row, 6),
+                                     result.text(row, 7), result.integer(row, 2), result.integer(row, 12)};
+            rollups.add_share(share_of, result.text(row, 8), result.text(row, 9), result.text(row, 10),
+                              -result.integer(row, 11), -result.integer(row, 12));
+            auto [event, fresh] = reached.try_emplace({share_of.tenant_id, share_of.id}, share_of);
+            if (!fresh) event->second.value_minor += share_of.value_minor;
+        }
+    }
+    if (reached.empty()) return 0;
+    std::vector<AttributedEvent> events;
+    events.reserve(reached.size());
+    for (const auto &[key, event] : reached) events.push_back(event);
+    return split_and_write(db, events, rollups);
 }
 
 }  // namespace analytics::ingest

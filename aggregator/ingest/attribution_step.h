@@ -2,7 +2,9 @@
 // is split over its visitor's touches in the tenant's lookback window by the
 // tenant's model, the batch's own interactions included. The shares go to
 // the attributions table and the rollups; an event no touch explains goes
-// wholly to Direct.
+// wholly to Direct. A touch that arrives after events it reaches (it came
+// through another shard or consumer) has those events split again, so the
+// result does not depend on the order events reach PostgreSQL.
 #pragma once
 
 #include "ingest/incoming_event.h"
@@ -16,5 +18,12 @@ namespace analytics::ingest {
 // returns the number of shares written
 size_t attribute_events(postgres::Connection &db, const std::vector<const IncomingEvent *> &events,
                         RollupAccumulator &rollups);
+
+// the events already attributed that the batch's new touches reach: their
+// shares are taken back (rows and rollups) and split again over every touch
+// PostgreSQL has now. Call after the touches are inserted and before
+// attribute_events. Returns the number of shares written.
+size_t reattribute_reached_events(postgres::Connection &db, const std::vector<const IncomingEvent *> &touches,
+                                  RollupAccumulator &rollups);
 
 }  // namespace analytics::ingest

@@ -103,9 +103,10 @@ void add_project_metrics(postgres::Connection &db, const std::vector<ProjectMetr
             params);
 }
 
-void write_computed_events(postgres::Connection &db, const std::vector<ComputedEvent> &events)
+std::vector<std::string> write_computed_events(postgres::Connection &db, const std::vector<ComputedEvent> &events)
 {
-    if (events.empty()) return;
+    std::vector<std::string> users;
+    if (events.empty()) return users;
     std::vector<ProjectMetricDelta> deltas;
     std::map<std::pair<int64_t, std::string>, std::string> known;   // (tenant, kind\nhash) -> user
     std::string event_rows, metric_rows;
@@ -116,6 +117,7 @@ void write_computed_events(postgres::Connection &db, const std::vector<ComputedE
             if (!value.empty()) hashed.emplace_back(kind, identity_hash(event.tenant_id, kind, value));
         }
         std::string user = hashed.empty() ? std::string() : find_or_make_user(db, event.tenant_id, hashed, known);
+        users.push_back(user);
         std::string received = timestamp(event.received_ms);
         int64_t event_ms = check.event_date_ms.value_or(event.received_ms);
         std::string event_date = timestamp(event_ms);
@@ -152,6 +154,7 @@ void write_computed_events(postgres::Connection &db, const std::vector<ComputedE
                    metric_rows);
     }
     add_project_metrics(db, deltas);
+    return users;
 }
 
 }  // namespace analytics::ingest

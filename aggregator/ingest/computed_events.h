@@ -20,7 +20,8 @@ struct ComputedEvent {
     ProjectEventCheck check;   // valid
 };
 
-void write_computed_events(postgres::Connection &db, const std::vector<ComputedEvent> &events);
+// returns each event's user, in the order given ("" for none)
+std::vector<std::string> write_computed_events(postgres::Connection &db, const std::vector<ComputedEvent> &events);
 
 // a change of project_metrics_hourly: value added to (tenant, the UTC hour of
 // event_ms, event type, metric)

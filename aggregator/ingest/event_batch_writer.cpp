@@ -210,11 +210,12 @@ BatchResult EventBatchWriter::commit(postgres::Connection &db, std::vector<Incom
 
         RollupAccumulator rollups;
         std::string interaction_rows;
-        std::vector<const IncomingEvent *> attributable;
+        std::vector<const IncomingEvent *> attributable, touches;
         for (const auto *event : fresh) {
             rollups.add_event(*event);
             if (event->is_interaction) {
                 append_interaction_row(interaction_rows, *event);
+                touches.push_back(event);
                 rollups.add_interaction(*event);
                 result.interactions++;
             } else if (event->kind() == "funnel_step") {
@@ -231,12 +232,14 @@ BatchResult EventBatchWriter::commit(postgres::Connection &db, std::vector<Incom
                         {std::to_string(event->fields.tenant_id), event->order_session, std::string(received_at)});
             }
         }
-        // the batch's interactions first: its other events may be attributed to them
+        // the batch's interactions first: its other events may be attributed
+        // to them, and so may events stored before them
         if (!interaction_rows.empty()) {
             db.copy_in(std::string("COPY interactions (") + kInteractionColumns + ") FROM STDIN", interaction_rows);
             record_implicit_campaigns(db, fresh);
+            result.attributed += reattribute_reached_events(db, touches, rollups);
         }
-        result.attributed = attribute_events(db, attributable, rollups);
+        result.attributed += attribute_events(db, attributable, rollups);
         rollups.write(db);
     }
     for (const auto &[item, problem] : rejects) {

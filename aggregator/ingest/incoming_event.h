@@ -40,7 +40,8 @@ struct IncomingEvent {
     analytics_traffic_source source{};
     std::string landing_page;
     std::string referrer;
-    // an offline interaction's user, stitched by identity ("" for none)
+    // an offline interaction's user, stitched by identity, or a Webmarketer
+    // event's user ("" for none)
     std::string user_id;
 
     std::string_view id() const { return {fields.id, fields.id_len}; }

@@ -210,6 +210,7 @@ size_t admit_project_events(postgres::Connection &db, std::vector<IncomingEvent>
     std::string trash_rows;
     size_t trashed = 0;
     std::vector<ComputedEvent> computed;
+    std::vector<size_t> computed_at;   // where each computed event is in kept
     std::vector<IncomingEvent> kept;
     kept.reserve(events.size());
     for (size_t i = 0; i < events.size(); i++) {
@@ -225,6 +226,7 @@ size_t admit_project_events(postgres::Connection &db, std::vector<IncomingEvent>
             if (checks[i].event_date_ms) event.occurred_ms = *checks[i].event_date_ms;
             computed.push_back({event.fields.tenant_id, std::string(event.id()), event.fields.received_at_ms,
                                 std::move(checks[i])});
+            computed_at.push_back(kept.size());
             kept.push_back(std::move(event));
         } else {
             postgres::CopyRow(trash_rows)
@@ -238,7 +240,9 @@ size_t admit_project_events(postgres::Connection &db, std::vector<IncomingEvent>
     if (!trash_rows.empty()) {
         db.copy_in("COPY trashed_events (tenant_id, id, received_at, errors) FROM STDIN", trash_rows);
     }
-    write_computed_events(db, computed);
+    // its user, so that the user's offline touches are credited with it
+    auto users = write_computed_events(db, computed);
+    for (size_t k = 0; k < users.size(); k++) kept[computed_at[k]].user_id = users[k];
     events = std::move(kept);
     return trashed;
 }

@@ -63,12 +63,12 @@ void RollupAccumulator::add_interaction(const IncomingEvent &event)
         .count++;
 }
 
-void RollupAccumulator::add_share(const IncomingEvent &event, std::string_view source, std::string_view medium,
+void RollupAccumulator::add_share(const AttributedEvent &event, std::string_view source, std::string_view medium,
                                   std::string_view campaign, int64_t credit_micros, int64_t value_minor)
 {
-    auto &sums = attributed_[{event.fields.tenant_id, hour_of(event.occurred_ms), std::string(event.type()),
+    auto &sums = attributed_[{event.tenant_id, hour_of(event.occurred_ms), std::string(event.type),
                               std::string(source), std::string(medium), std::string(campaign),
-                              std::string(event.country()), event.currency}];
+                              std::string(event.country), std::string(event.currency)}];
     sums.count += credit_micros;
     sums.value_minor += value_minor;
 }

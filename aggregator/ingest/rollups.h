@@ -14,6 +14,22 @@
 
 namespace analytics::ingest {
 
+// what attribution and its rollups need of an event; views into an
+// IncomingEvent or a query result, which must outlive it
+struct AttributedEvent {
+    int64_t tenant_id = 0;
+    std::string_view id, type, country, currency, visitor;
+    std::string_view user;   // a Webmarketer event's user: its offline touches count too
+    int64_t occurred_ms = 0;
+    int64_t value_minor = 0;
+
+    static AttributedEvent of(const IncomingEvent &event)
+    {
+        return {event.fields.tenant_id, event.id(), event.type(), event.country(), event.currency,
+                event.visitor(), event.user_id, event.occurred_ms, event.value_minor};
+    }
+};
+
 class RollupAccumulator {
 public:
     // once per connection: the staging tables live in the session
@@ -21,7 +37,9 @@ public:
 
     void add_event(const IncomingEvent &event);
     void add_interaction(const IncomingEvent &event);
-    void add_share(const IncomingEvent &event, std::string_view source, std::string_view medium,
+    // an attributed share: event gives tenant, time, type, country and
+    // currency; a share taken back is added with negative sums
+    void add_share(const AttributedEvent &event, std::string_view source, std::string_view medium,
                    std::string_view campaign, int64_t credit_micros, int64_t value_minor);
 
     void write(postgres::Connection &db) const;
