@@ -134,5 +134,22 @@ subtest 'GET .../users/{id}/metrics' => sub {
     is(call('GET', "$base/users/00000000-0000-4000-8000-000000000000/metrics")->{status}, 404, 'an unknown user: 404');
 };
 
+subtest 'two users whose identities meet in one event become one' => sub {
+    my $older = $user{$a};
+    my $younger = $user{$c};
+    my $metrics = sub { call('GET', "$base/users/$_[0]/metrics")->{json}{total} };
+    my $before = $metrics->($older) + $metrics->($younger);
+    my $e = async_event('{"projectId":"demo","eventType":"lead","trackerId":"trk-2","nonce":"e","data":{"email":"ann@example.com"}}');
+    ok($stack->wait_until('the event', 10, sub { $stack->psql("SELECT count(*) FROM computed_events WHERE id = '$e'") == 1 }),
+       'an event of trk-2 (the younger user) naming ann (the older one)');
+    is($stack->psql("SELECT user_id FROM computed_events WHERE id = '$e'"), $older, 'belongs to the older user');
+    is($stack->psql("SELECT user_id FROM computed_events WHERE id = '$c'"), $older, 'and so does the younger user\'s event');
+    is($stack->psql("SELECT count(*) FROM project_users WHERE id = '$younger'"), 0, 'the younger user is gone');
+    is($stack->psql("SELECT string_agg(kind, ',' ORDER BY kind) FROM user_identities WHERE user_id = '$older'"),
+       'email,trackerId,trackerId', 'its identities are the older user\'s');
+    is($metrics->($older), $before, 'every state and statistic of both, listed under the older user');
+    is(call('GET', "$base/users/$younger/metrics")->{status}, 404, 'the younger user: 404');
+};
+
 $stack->finish;
 done_testing;

@@ -20,14 +20,32 @@ std::string timestamp(int64_t unix_ms)
 
 }  // namespace
 
+void merge_users(postgres::Connection &db, int64_t tenant_id, const std::string &into,
+                 const std::vector<std::string> &merged)
+{
+    const std::vector<postgres::Param> params = {std::to_string(tenant_id), into, postgres::text_array_literal(merged)};
+    for (const char *table : {"user_identities", "computed_events", "event_metrics", "interactions", "attributions"}) {
+        db.exec(std::string("UPDATE ") + table + " SET user_id = $2::uuid"
+                " WHERE tenant_id = $1 AND user_id = ANY($3::uuid[])", params);
+    }
+    db.exec("DELETE FROM project_users WHERE tenant_id = $1 AND id = ANY($2::uuid[])", {params[0], params[2]});
+}
+
 std::string find_or_make_user(postgres::Connection &db, int64_t tenant_id,
                          const std::vector<std::pair<std::string, std::string>> &hashed,
                          std::map<std::pair<int64_t, std::string>, std::string> &known)
 {
+    // known already when this transaction met every one of them, as one user
+    const std::string *cached = nullptr;
     for (const auto &[kind, hash] : hashed) {
         auto found = known.find({tenant_id, kind + "\n" + hash});
-        if (found != known.end()) return found->second;
+        if (found == known.end() || (cached && *cached != found->second)) {
+            cached = nullptr;
+            break;
+        }
+        cached = &found->second;
     }
+    if (cached) return *cached;
     std::vector<std::string> kinds, hashes;
     for (const auto &[kind, hash] : hashed) {
         kinds.push_back(kind);
@@ -41,14 +59,25 @@ std::string find_or_make_user(postgres::Connection &db, int64_t tenant_id,
     std::sort(locks.begin(), locks.end());
     for (const auto &lock : locks) db.exec("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", {lock});
 
-    auto rows = db.exec("SELECT u.id::text FROM user_identities i JOIN project_users u ON u.tenant_id = i.tenant_id"
-                        " AND u.id = i.user_id JOIN unnest($2::text[], $3::text[]) AS w (kind, value_hash)"
+    auto rows = db.exec("SELECT DISTINCT u.id::text, u.created_at FROM user_identities i JOIN project_users u"
+                        " ON u.tenant_id = i.tenant_id AND u.id = i.user_id"
+                        " JOIN unnest($2::text[], $3::text[]) AS w (kind, value_hash)"
                         " ON w.kind = i.kind AND w.value_hash = i.value_hash WHERE i.tenant_id = $1"
-                        " ORDER BY u.created_at, u.id LIMIT 1",
+                        " ORDER BY u.created_at, u.id::text",
                         {tenant, postgres::text_array_literal(kinds), postgres::text_array_literal(hashes)});
-    std::string user = rows.rows() == 1
+    std::string user = rows.rows() > 0
         ? std::string(rows.text(0, 0))
         : std::string(db.exec("INSERT INTO project_users (tenant_id) VALUES ($1) RETURNING id::text", {tenant}).text(0, 0));
+    // identities of several users met in one event: they were one person
+    // all along, and the oldest user takes the others in
+    std::vector<std::string> merged;
+    for (int row = 1; row < rows.rows(); row++) merged.emplace_back(rows.text(row, 0));
+    if (!merged.empty()) {
+        merge_users(db, tenant_id, user, merged);
+        for (auto &[identity, known_user] : known) {
+            if (std::find(merged.begin(), merged.end(), known_user) != merged.end()) known_user = user;
+        }
+    }
     db.exec("INSERT INTO user_identities (tenant_id, kind, value_hash, user_id)"
             " SELECT $1, kind, value_hash, $4 FROM unnest($2::text[], $3::text[]) AS w (kind, value_hash)"
             " ON CONFLICT DO NOTHING",

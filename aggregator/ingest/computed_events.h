@@ -39,9 +39,15 @@ void add_project_metrics(postgres::Connection &db, const std::vector<ProjectMetr
 // what a state's or statistic's current value adds to its hourly metric
 double project_metric_contribution(const std::string &kind, double value);
 
-// the user these identities (kind, hash) name, the oldest when they name
-// several, else a new one; every one of them names it afterwards. known
-// caches what this transaction found, by (tenant, "kind\nhash").
+// the user these identities (kind, hash) name, else a new one; every one
+// of them names it afterwards. When they name several users, the oldest
+// takes the others in (merge_users). known caches what this transaction
+// found, by (tenant, "kind\nhash").
+// merged users become into: their identities, computed events, metric
+// history, offline touches and shares move to it, and they are deleted
+void merge_users(postgres::Connection &db, int64_t tenant_id, const std::string &into,
+                 const std::vector<std::string> &merged);
+
 std::string find_or_make_user(postgres::Connection &db, int64_t tenant_id,
                               const std::vector<std::pair<std::string, std::string>> &hashed,
                               std::map<std::pair<int64_t, std::string>, std::string> &known);
