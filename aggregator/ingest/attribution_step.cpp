@@ -19,10 +19,11 @@ struct TenantModel {
     int64_t lookback_ms = 30 * kDayMs;
 };
 
+// views into the query result that found it, which its Paths keeps
 struct TouchRow {
     int64_t at_ms;
     bool direct;
-    std::string event_id, source, medium, campaign;
+    std::string_view event_id, source, medium, campaign;
 };
 
 using PathKey = std::pair<int64_t, std::string>;   // tenant, visitor key or user id
@@ -100,7 +101,10 @@ std::array<std::string, 4> window_arrays(const Windows &windows)
 // a path of touches is one visitor's (by visitor_key) or one user's (by
 // user_id: offline touches, stitched by identity)
 enum class PathKind { visitor, user };
-using Paths = std::map<PathKey, std::vector<TouchRow>>;
+struct Paths {
+    std::vector<postgres::Result> results;   // what the touches' views point into
+    std::map<PathKey, std::vector<TouchRow>> touches;   // each oldest first
+};
 
 const char *path_column(PathKind kind)
 {
@@ -110,8 +114,8 @@ const char *path_column(PathKind kind)
 // every touch of the windows' paths, oldest first
 Paths touches_in(postgres::Connection &db, const Windows &windows, PathKind kind)
 {
-    Paths touches;
-    if (windows.empty()) return touches;
+    Paths paths;
+    if (windows.empty()) return paths;
     auto [tenants, keys, froms, tos] = window_arrays(windows);
     const std::string column = path_column(kind);
     auto result = db.exec(
@@ -120,16 +124,21 @@ Paths touches_in(postgres::Connection &db, const Windows &windows, PathKind kind
         " FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::timestamptz[]) AS w (tenant_id, path, from_at, to_at)"
         " JOIN interactions i ON i.tenant_id = w.tenant_id AND i." + column + " = w.path::"
         + (kind == PathKind::visitor ? "text" : "uuid") +
-        "  AND i.occurred_at > w.from_at AND i.occurred_at <= w.to_at"
-        " ORDER BY i.tenant_id, i." + column + ", i.occurred_at, i.event_id",
+        "  AND i.occurred_at > w.from_at AND i.occurred_at <= w.to_at",
         {tenants, keys, froms, tos});
     for (int row = 0; row < result.rows(); row++) {
-        touches[{result.integer(row, 0), std::string(result.text(row, 1))}].push_back(
-            TouchRow{result.integer(row, 2), result.boolean(row, 3), std::string(result.text(row, 4)),
-                     std::string(result.text(row, 5)), std::string(result.text(row, 6)),
-                     std::string(result.text(row, 7))});
+        paths.touches[{result.integer(row, 0), std::string(result.text(row, 1))}].push_back(
+            TouchRow{result.integer(row, 2), result.boolean(row, 3), result.text(row, 4), result.text(row, 5),
+                     result.text(row, 6), result.text(row, 7)});
     }
-    return touches;
+    paths.results.push_back(std::move(result));
+    // in order here, not in the query: a few touches per path sort at once
+    for (auto &[key, touches] : paths.touches) {
+        std::sort(touches.begin(), touches.end(), [](const TouchRow &a, const TouchRow &b) {
+            return std::tie(a.at_ms, a.event_id) < std::tie(b.at_ms, b.event_id);
+        });
+    }
+    return paths;
 }
 
 // the touches of path key in (from, to], appended to path
@@ -137,8 +146,8 @@ void add_path(const Paths &paths, int64_t tenant_id, std::string_view key, int64
               std::vector<const TouchRow *> &path)
 {
     if (key.empty()) return;
-    auto found = paths.find({tenant_id, std::string(key)});
-    if (found == paths.end()) return;
+    auto found = paths.touches.find({tenant_id, std::string(key)});
+    if (found == paths.touches.end()) return;
     const auto &all = found->second;
     auto begin = std::upper_bound(all.begin(), all.end(), from,
                                   [](int64_t at, const TouchRow &t) { return at < t.at_ms; });
@@ -159,9 +168,9 @@ void append_share(std::string &rows, const AttributedEvent &event, int position,
     row.text(timestamp(event.occurred_ms))
         .text(event.type)
         .text(model)
-        .text(touch ? std::string_view(touch->source) : "Direct")
-        .text(touch ? std::string_view(touch->medium) : "(none)")
-        .text(touch ? std::string_view(touch->campaign) : "")
+        .text(touch ? touch->source : "Direct")
+        .text(touch ? touch->medium : "(none)")
+        .text(touch ? touch->campaign : "")
         .text(event.country)
         .text(event.currency)
         .number(share.credit)

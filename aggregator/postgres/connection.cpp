@@ -175,15 +175,18 @@ void Pool::give_back(std::unique_ptr<Connection> connection)
 
 void append_copy_field(std::string &out, std::string_view value)
 {
-    for (char c : value) {
-        switch (c) {
-        case '\\': out += "\\\\"; break;
-        case '\t': out += "\\t"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        default: out += c;
-        }
+    // runs without a character to escape are copied whole: most values
+    // (ids, names, URLs, JSON) have none
+    size_t from = 0;
+    for (size_t at = 0; at < value.size(); at++) {
+        const char c = value[at];
+        if (c != '\\' && c != '\t' && c != '\n' && c != '\r') continue;
+        out.append(value.data() + from, at - from);
+        out += '\\';
+        out += c == '\\' ? '\\' : c == '\t' ? 't' : c == '\n' ? 'n' : 'r';
+        from = at + 1;
     }
+    out.append(value.data() + from, value.size() - from);
 }
 
 std::string text_array_literal(const std::vector<std::string> &items)

@@ -5,6 +5,7 @@
 #include <libpq-fe.h>
 
 #include <condition_variable>
+#include <charconv>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -149,7 +150,14 @@ public:
     CopyRow &text(std::string_view value) { next(); append_copy_field(out_, value); return *this; }
     // empty text is NULL
     CopyRow &text_or_null(std::string_view value) { return value.empty() ? null() : text(value); }
-    CopyRow &number(long long value) { next(); out_ += std::to_string(value); return *this; }
+    CopyRow &number(long long value)
+    {
+        next();
+        char digits[24];
+        auto end = std::to_chars(digits, digits + sizeof(digits), value).ptr;
+        out_.append(digits, static_cast<size_t>(end - digits));
+        return *this;
+    }
     CopyRow &boolean(bool value) { next(); out_ += value ? 't' : 'f'; return *this; }
     CopyRow &null() { next(); out_ += "\\N"; return *this; }
 
