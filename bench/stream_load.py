@@ -59,8 +59,9 @@ def entry(stream, tenant_id, n, ms, rng, visitors):
         kind, etype = "conversion", "purchase"
         metadata = {"transaction_id": "bench-%d-%d" % (ms, n), "value_minor": rng.randrange(100, 100000),
                     "currency": "USD", "event": "purchase"}
-    return resp(["XADD", stream, "*", "v", "1", "kind", kind, "id", uuid7(ms), "received_at", ms,
-                 "tenant_ref", tenant_id, "type", etype, "metadata", json.dumps(metadata, separators=(",", ":")),
+    # version 2, as the module writes it: the small fields packed in h
+    header = "".join("%d:%s" % (len(str(v)), v) for v in (kind, uuid7(ms), ms, tenant_id, etype, "", ""))
+    return resp(["XADD", stream, "*", "v", "2", "h", header, "metadata", json.dumps(metadata, separators=(",", ":")),
                  "tenant_id", tenant_id, "visitor", visitor])
 
 

@@ -53,13 +53,31 @@ analytics_stream_entry_add(analytics_stream_entry *entry, const char *name,
     }
 }
 
-void
-analytics_outgoing_event_encode(const analytics_outgoing_event *event,
+/* appends <len>:<bytes> to the header; 0 when it does not fit */
+static int
+analytics_header_add(analytics_outgoing_event *event, const char *value, size_t len)
+{
+    char    digits[24];
+    size_t  n;
+
+    n = (size_t) snprintf(digits, sizeof(digits), "%zu:", len);
+    if (event->header_len + n + len > sizeof(event->header)) {
+        return 0;
+    }
+    memcpy(event->header + event->header_len, digits, n);
+    if (len > 0) {
+        memcpy(event->header + event->header_len + n, value, len);
+    }
+    event->header_len += n + len;
+    return 1;
+}
+
+static void
+analytics_outgoing_event_encode_v1(const analytics_outgoing_event *event,
     analytics_stream_entry *entry)
 {
     entry->count = 0;
-    analytics_stream_entry_add(entry, "v", ANALYTICS_STREAM_ENCODING_VERSION,
-                               sizeof(ANALYTICS_STREAM_ENCODING_VERSION) - 1);
+    analytics_stream_entry_add(entry, "v", "1", 1);
     analytics_stream_entry_add(entry, "kind", event->kind, strlen(event->kind));
     analytics_stream_entry_add(entry, "id", event->id, ANALYTICS_UUID_TEXT_LEN);
     analytics_stream_entry_add(entry, "received_at", event->received_at,
@@ -74,6 +92,32 @@ analytics_outgoing_event_encode(const analytics_outgoing_event *event,
     if (event->country != NULL && event->country_len > 0) {
         analytics_stream_entry_add(entry, "country", event->country, event->country_len);
     }
+}
+
+void
+analytics_outgoing_event_encode(analytics_outgoing_event *event,
+    analytics_stream_entry *entry)
+{
+    size_t  country_len;
+
+    country_len = event->country != NULL ? event->country_len : 0;
+    event->header_len = 0;
+    if (!analytics_header_add(event, event->kind, strlen(event->kind))
+        || !analytics_header_add(event, event->id, ANALYTICS_UUID_TEXT_LEN)
+        || !analytics_header_add(event, event->received_at, strlen(event->received_at))
+        || !analytics_header_add(event, event->tenant_ref, event->tenant_ref_len)
+        || !analytics_header_add(event, event->type, strlen(event->type))
+        || !analytics_header_add(event, event->product_id, event->has_product_id ? strlen(event->product_id) : 0)
+        || !analytics_header_add(event, event->country, country_len))
+    {
+        analytics_outgoing_event_encode_v1(event, entry);
+        return;
+    }
+    entry->count = 0;
+    analytics_stream_entry_add(entry, "v", ANALYTICS_STREAM_ENCODING_VERSION,
+                               sizeof(ANALYTICS_STREAM_ENCODING_VERSION) - 1);
+    analytics_stream_entry_add(entry, "h", event->header, event->header_len);
+    analytics_stream_entry_add(entry, "metadata", event->metadata, event->metadata_len);
 }
 
 const analytics_stream_field *
@@ -125,6 +169,58 @@ analytics_required(const analytics_stream_entry *entry, const char *name,
 }
 
 int
+analytics_stream_entry_unpack(const analytics_stream_entry *entry, analytics_stream_entry *unpacked,
+    const char **problem)
+{
+    static const char *const      names[] = {"kind", "id", "received_at", "tenant_ref", "type",
+                                             "product_id", "country"};
+    const analytics_stream_field *header;
+    const char                   *at, *end;
+    size_t                        i, k, len;
+
+    header = analytics_stream_entry_find(entry, "h");
+    if (header == NULL) {
+        *problem = "missing field: h";
+        return -1;
+    }
+    unpacked->count = 0;
+    for (i = 0; i < entry->count; i++) {
+        if (strcmp(entry->fields[i].name, "h") != 0) {
+            analytics_stream_entry_add(unpacked, entry->fields[i].name, entry->fields[i].value,
+                                       entry->fields[i].value_len);
+        }
+    }
+
+    at = header->value;
+    end = header->value + header->value_len;
+    for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+        len = 0;
+        for (i = 0; at + i < end && at[i] >= '0' && at[i] <= '9' && i < 6; i++) {
+            len = len * 10 + (size_t) (at[i] - '0');
+        }
+        if (i == 0 || at + i >= end || at[i] != ':' || len > (size_t) (end - (at + i + 1))) {
+            *problem = "h is not a packed header";
+            return -1;
+        }
+        at += i + 1;
+        /* product_id and country are absent when empty, as in version 1 */
+        if (len > 0 || k < 5) {
+            if (unpacked->count == ANALYTICS_STREAM_MAX_FIELDS) {
+                *problem = "too many fields";
+                return -1;
+            }
+            analytics_stream_entry_add(unpacked, names[k], at, len);
+        }
+        at += len;
+    }
+    if (at != end) {
+        *problem = "h is not a packed header";
+        return -1;
+    }
+    return 0;
+}
+
+int
 analytics_stream_event_decode(const analytics_stream_entry *entry,
     analytics_stream_event *event, const char **problem)
 {
@@ -132,13 +228,21 @@ analytics_stream_event_decode(const analytics_stream_entry *entry,
     const char                   *text, *missing;
     size_t                        len, i;
     char                          c;
+    analytics_stream_entry        unpacked;
 
     memset(event, 0, sizeof(*event));
 
     field = analytics_stream_entry_find(entry, "v");
-    if (field == NULL || field->value_len != 1 || field->value[0] != '1') {
+    if (field == NULL || field->value_len != 1 || (field->value[0] != '1' && field->value[0] != '2')) {
         *problem = "unsupported encoding version";
         return -1;
+    }
+    if (field->value[0] == '2') {
+        /* h's fields join the entry's others, and are checked as version 1's */
+        if (analytics_stream_entry_unpack(entry, &unpacked, problem) != 0) {
+            return -1;
+        }
+        entry = &unpacked;
     }
 
     if ((missing = analytics_required(entry, "id", "missing field: id", &event->id, &event->id_len))

@@ -1,6 +1,16 @@
 /*
  * The stream entry: how an accepted event crosses Redis from the module to the
- * aggregator. Field/value pairs, values as text. Version "1".
+ * aggregator. Field/value pairs, values as text.
+ *
+ * Version "2" (what the module writes): v, h, metadata (then what the Redis
+ * function appends: tenant_id, visitor, subject). h packs the small fields
+ * of version 1 in this order, each as <decimal length>:<bytes>: kind, id,
+ * received_at, tenant_ref, type, product_id, country (the last two empty
+ * when absent). Every field of an entry costs Redis (the function's
+ * arguments, the listpack, the AOF) and the aggregator (a reply object) more
+ * than its bytes do, so the fixed ones travel as one.
+ *
+ * Version "1" (still read, written when h would not fit its buffer), one field each:
  *
  *   v            encoding version, "1"
  *   kind         "track" or "conversion"
@@ -31,8 +41,9 @@
 extern "C" {
 #endif
 
-#define ANALYTICS_STREAM_ENCODING_VERSION "1"
+#define ANALYTICS_STREAM_ENCODING_VERSION "2"
 #define ANALYTICS_STREAM_MAX_FIELDS 16
+#define ANALYTICS_STREAM_HEADER_MAX 512
 
 typedef struct {
     const char *name;
@@ -57,6 +68,9 @@ typedef struct {
     int         has_product_id;
     const char *metadata;      size_t metadata_len;
     const char *country;       size_t country_len;     /* country may be NULL */
+    /* h, as analytics_outgoing_event_encode packs it */
+    char        header[ANALYTICS_STREAM_HEADER_MAX];
+    size_t      header_len;
 } analytics_outgoing_event;
 
 void analytics_outgoing_event_init(analytics_outgoing_event *event, const char *kind,
@@ -66,8 +80,9 @@ void analytics_outgoing_event_from_track(analytics_outgoing_event *event,
 void analytics_outgoing_event_from_conversion(analytics_outgoing_event *event,
     const analytics_conversion_request *request);
 
-/* fills entry; it points into event and what event points to */
-void analytics_outgoing_event_encode(const analytics_outgoing_event *event,
+/* fills entry (version 2, or 1 when h does not fit); it points into event
+ * and what event points to */
+void analytics_outgoing_event_encode(analytics_outgoing_event *event,
     analytics_stream_entry *entry);
 
 /* the decoded, checked form the aggregator writes */
@@ -92,7 +107,12 @@ void analytics_stream_entry_add(analytics_stream_entry *entry, const char *name,
 const analytics_stream_field *analytics_stream_entry_find(
     const analytics_stream_entry *entry, const char *name);
 
-/* 0 on success; -1 with *problem naming what is wrong */
+/* a version 2 entry with h's fields in its place, as version 1 has them
+ * (views into entry's values); 0, or -1 with *problem */
+int analytics_stream_entry_unpack(const analytics_stream_entry *entry,
+    analytics_stream_entry *unpacked, const char **problem);
+
+/* 0 on success (either version); -1 with *problem naming what is wrong */
 int analytics_stream_event_decode(const analytics_stream_entry *entry,
     analytics_stream_event *event, const char **problem);
 

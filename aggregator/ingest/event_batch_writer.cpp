@@ -19,9 +19,24 @@ std::string_view reply_text(const redisReply *reply)
     return {reply->str, reply->len};
 }
 
+// what the trash keeps of an entry: its fields, a version 2 entry's h
+// unpacked so that the kept fields read as version 1's
 json::Value fields_as_json(const redisReply *fields)
 {
     auto object = json::take(json_object());
+    analytics_stream_entry entry, unpacked;
+    const analytics_stream_field *version = nullptr;
+    const char *problem = nullptr;
+    if (to_stream_entry(fields, entry) && (version = analytics_stream_entry_find(&entry, "v")) != nullptr
+        && std::string_view(version->value, version->value_len) == "2"
+        && analytics_stream_entry_unpack(&entry, &unpacked, &problem) == 0)
+    {
+        for (size_t i = 0; i < unpacked.count; i++) {
+            json_object_set_new(object.get(), unpacked.fields[i].name,
+                                json::string({unpacked.fields[i].value, unpacked.fields[i].value_len}));
+        }
+        return object;
+    }
     if (fields != nullptr && fields->type == REDIS_REPLY_ARRAY) {
         for (size_t i = 0; i + 1 < fields->elements; i += 2) {
             if (fields->element[i]->type == REDIS_REPLY_STRING

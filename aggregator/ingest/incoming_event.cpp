@@ -8,24 +8,6 @@ namespace {
 
 constexpr size_t kMaxUrlLength = 2048;   // longer URLs are kept cut, not refused
 
-// the fields of one entry as the contract's plain pairs; names point into
-// the reply, whose strings hiredis NUL-terminates
-bool to_stream_entry(const redisReply *fields, analytics_stream_entry &entry)
-{
-    entry.count = 0;
-    if (fields == nullptr || fields->type != REDIS_REPLY_ARRAY || fields->elements % 2 != 0) {
-        return false;
-    }
-    for (size_t i = 0; i + 1 < fields->elements; i += 2) {
-        if (fields->element[i]->type != REDIS_REPLY_STRING || fields->element[i + 1]->type != REDIS_REPLY_STRING) {
-            return false;
-        }
-        analytics_stream_entry_add(&entry, fields->element[i]->str, fields->element[i + 1]->str,
-                                   fields->element[i + 1]->len);
-    }
-    return true;
-}
-
 std::string_view first_string(json_t *object, std::initializer_list<const char *> keys)
 {
     for (const char *key : keys) {
@@ -47,6 +29,24 @@ std::string cut_url(std::string_view text)
 }
 
 }  // namespace
+
+// names point into the reply, whose strings hiredis NUL-terminates
+bool to_stream_entry(const redisReply *fields, analytics_stream_entry &entry)
+{
+    entry.count = 0;
+    if (fields == nullptr || fields->type != REDIS_REPLY_ARRAY || fields->elements % 2 != 0) {
+        return false;
+    }
+    for (size_t i = 0; i + 1 < fields->elements; i += 2) {
+        if (fields->element[i]->type != REDIS_REPLY_STRING || fields->element[i + 1]->type != REDIS_REPLY_STRING) {
+            return false;
+        }
+        analytics_stream_entry_add(&entry, fields->element[i]->str, fields->element[i + 1]->str,
+                                   fields->element[i + 1]->len);
+    }
+    return true;
+}
+
 
 std::optional<IncomingEvent> decode_incoming(const redisReply *item, std::string &problem)
 {

@@ -57,6 +57,10 @@ struct IncomingEvent {
     bool is_project_event() const { return kind() == "project_event"; }
 };
 
+// the fields of one entry ([field, value, ...]) as the contract's plain
+// pairs, pointing into the reply; false when it is not such a list
+bool to_stream_entry(const redisReply *fields, analytics_stream_entry &entry);
+
 // item: an [id, [field, value, ...]] element of an XREADGROUP reply. On
 // failure returns nullopt with problem naming what is wrong.
 std::optional<IncomingEvent> decode_incoming(const redisReply *item, std::string &problem);

@@ -32,7 +32,8 @@ LocalEvent::LocalEvent(const std::string &origin, const std::string &kind, int64
     auto add = [&entry](const char *name, const std::string &value) {
         analytics_stream_entry_add(&entry, name, value.data(), value.size());
     };
-    static const std::string version = ANALYTICS_STREAM_ENCODING_VERSION;
+    // never in Redis: version 1's fields, one each, need no packing
+    static const std::string version = "1";
     add("v", version);
     add("kind", kind_);
     add("id", id_);

@@ -33,11 +33,14 @@ test_encode_then_decode_keeps_every_field(void **state)
     event.country_len = 2;
     analytics_outgoing_event_encode(&event, &entry);
 
-    assert_int_equal(entry.count, 9);
+    /* version 2: the small fields packed in h, the metadata apart */
+    assert_int_equal(entry.count, 3);
     assert_string_equal(entry.fields[0].name, "v");
-    assert_string_equal(entry.fields[2].name, "id");
-    assert_memory_equal(entry.fields[2].value, "01a207c5-9886-7ead-beef-010203040506", 36);
-    assert_string_equal(analytics_stream_entry_find(&entry, "received_at")->value, "1795426719878");
+    assert_memory_equal(entry.fields[0].value, "2", 1);
+    assert_string_equal(entry.fields[1].name, "h");
+    static const char header[] = "5:track36:01a207c5-9886-7ead-beef-01020304050613:17954267198784:demo8:purchase1:92:HN";
+    assert_int_equal(entry.fields[1].value_len, sizeof(header) - 1);
+    assert_memory_equal(entry.fields[1].value, header, sizeof(header) - 1);
     assert_memory_equal(analytics_stream_entry_find(&entry, "metadata")->value,
                         "{\"k\":\"v\",\"product_id\":9}", 24);
 
@@ -53,7 +56,88 @@ test_encode_then_decode_keeps_every_field(void **state)
     assert_memory_equal(decoded.type, "purchase", 8);
     assert_memory_equal(decoded.tenant_ref, "demo", 4);
     assert_memory_equal(decoded.country, "HN", 2);
+    assert_memory_equal(decoded.id, "01a207c5-9886-7ead-beef-010203040506", 36);
+    assert_memory_equal(decoded.kind, "track", 5);
+
+    /* without product and country: empty in h, absent once decoded */
+    event.has_product_id = 0;
+    event.country = NULL;
+    analytics_outgoing_event_encode(&event, &entry);
+    assert_memory_equal(entry.fields[1].value + entry.fields[1].value_len - 4, "0:0:", 4);
+    analytics_stream_entry_add(&entry, "tenant_id", "42", 2);
+    assert_int_equal(analytics_stream_event_decode(&entry, &decoded, &problem), 0);
+    assert_int_equal(decoded.has_product_id, 0);
+    assert_int_equal(decoded.country_len, 0);
     analytics_track_request_free(&request);
+}
+
+static void
+test_a_reference_too_long_for_h_goes_as_version_1(void **state)
+{
+    analytics_outgoing_event event;
+    analytics_stream_entry entry;
+    analytics_stream_event decoded;
+    const char *problem = NULL;
+    static char reference[600];
+    (void) state;
+
+    memset(reference, 'r', sizeof(reference));
+    analytics_outgoing_event_init(&event, "track", 1795426719878ULL, fixed_random);
+    event.tenant_ref = reference;
+    event.tenant_ref_len = sizeof(reference);
+    event.type = "call";
+    event.metadata = "{}";
+    event.metadata_len = 2;
+    analytics_outgoing_event_encode(&event, &entry);
+    assert_memory_equal(entry.fields[0].value, "1", 1);
+    assert_int_equal(entry.count, 7);
+    analytics_stream_entry_add(&entry, "tenant_id", "42", 2);
+    assert_int_equal(analytics_stream_event_decode(&entry, &decoded, &problem), 0);
+    assert_int_equal(decoded.tenant_ref_len, sizeof(reference));
+}
+
+static void
+test_a_bad_header_is_named(void **state)
+{
+    static const char *const headers[] = {
+        "",                                   /* nothing */
+        "5:track",                            /* fields missing */
+        "5:track36:01a207c5-9886-7ead-beef-01020304050613:17954267198784:demo4:call0:0:x",  /* bytes left */
+        "9:track",                            /* a length past the end */
+        "5track",                             /* no colon */
+        "1234567:x",                          /* a length of seven digits */
+    };
+    analytics_stream_entry entry;
+    analytics_stream_event decoded;
+    const char *problem = NULL;
+    size_t i;
+    (void) state;
+
+    for (i = 0; i < sizeof(headers) / sizeof(headers[0]); i++) {
+        entry.count = 0;
+        analytics_stream_entry_add(&entry, "v", "2", 1);
+        analytics_stream_entry_add(&entry, "h", headers[i], strlen(headers[i]));
+        analytics_stream_entry_add(&entry, "metadata", "{}", 2);
+        analytics_stream_entry_add(&entry, "tenant_id", "7", 1);
+        assert_int_equal(analytics_stream_event_decode(&entry, &decoded, &problem), -1);
+        assert_string_equal(problem, "h is not a packed header");
+    }
+
+    entry.count = 0;
+    analytics_stream_entry_add(&entry, "v", "2", 1);
+    analytics_stream_entry_add(&entry, "metadata", "{}", 2);
+    assert_int_equal(analytics_stream_event_decode(&entry, &decoded, &problem), -1);
+    assert_string_equal(problem, "missing field: h");
+
+    /* a whole header with an empty type is as version 1 without one */
+    static const char no_type[] = "5:track36:01a207c5-9886-7ead-beef-01020304050613:17954267198784:demo0:0:0:";
+    entry.count = 0;
+    analytics_stream_entry_add(&entry, "v", "2", 1);
+    analytics_stream_entry_add(&entry, "h", no_type, sizeof(no_type) - 1);
+    analytics_stream_entry_add(&entry, "metadata", "{}", 2);
+    analytics_stream_entry_add(&entry, "tenant_id", "7", 1);
+    assert_int_equal(analytics_stream_event_decode(&entry, &decoded, &problem), -1);
+    assert_string_equal(problem, "missing field: type");
 }
 
 static void
@@ -65,7 +149,7 @@ test_decode_names_what_is_wrong(void **state)
     (void) state;
 
     entry.count = 0;
-    analytics_stream_entry_add(&entry, "v", "2", 1);
+    analytics_stream_entry_add(&entry, "v", "3", 1);
     assert_int_equal(analytics_stream_event_decode(&entry, &decoded, &problem), -1);
     assert_string_equal(problem, "unsupported encoding version");
 
@@ -111,6 +195,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_encode_then_decode_keeps_every_field),
         cmocka_unit_test(test_decode_names_what_is_wrong),
+        cmocka_unit_test(test_a_reference_too_long_for_h_goes_as_version_1),
+        cmocka_unit_test(test_a_bad_header_is_named),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
