@@ -1,7 +1,8 @@
 /*
  * libFuzzer target for the event contract's request parsers: whatever the
  * bytes, parsing never crashes or leaks, and an accepted body survives the
- * stream encoding round trip unchanged.
+ * stream encoding round trip unchanged; as a stream entry's packed header
+ * they decode or are refused, never read past.
  */
 #include "collect_request.h"
 #include "conversion_request.h"
@@ -26,7 +27,7 @@ check(int condition)
 }
 
 static void
-round_trip(const analytics_outgoing_event *event)
+round_trip(analytics_outgoing_event *event)
 {
     analytics_stream_entry entry;
     analytics_stream_event decoded;
@@ -55,6 +56,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char                  *reason;
     int64_t                      ms;
     size_t                       i, needed;
+
+    /* the bytes as a version 2 entry's packed header: decoded or refused */
+    {
+        analytics_stream_entry entry;
+        analytics_stream_event decoded;
+        const char            *why = NULL;
+
+        entry.count = 0;
+        analytics_stream_entry_add(&entry, "v", "2", 1);
+        analytics_stream_entry_add(&entry, "h", (const char *) data, size);
+        analytics_stream_entry_add(&entry, "metadata", "{}", 2);
+        analytics_stream_entry_add(&entry, "tenant_id", "7", 1);
+        if (analytics_stream_event_decode(&entry, &decoded, &why) == 0) {
+            check(decoded.id_len == 36 && decoded.kind_len > 0 && decoded.type_len > 0);
+            check(decoded.id >= (const char *) data && decoded.id + decoded.id_len <= (const char *) data + size);
+        } else {
+            check(why != NULL);
+        }
+    }
 
     for (i = 0; i < 2; i++) {
         analytics_body_status status = analytics_track_request_parse((const char *) data, size, rules[i],
@@ -125,6 +145,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             check(errors.count <= ANALYTICS_MAX_VALIDATION_ERRORS);
         }
         analytics_project_event_free(&project);
+    }
+
+    /* the bytes as a version 2 entry's packed header: decoded or refused */
+    {
+        analytics_stream_entry entry;
+        analytics_stream_event decoded;
+        const char            *why = NULL;
+
+        entry.count = 0;
+        analytics_stream_entry_add(&entry, "v", "2", 1);
+        analytics_stream_entry_add(&entry, "h", (const char *) data, size);
+        analytics_stream_entry_add(&entry, "metadata", "{}", 2);
+        analytics_stream_entry_add(&entry, "tenant_id", "7", 1);
+        if (analytics_stream_event_decode(&entry, &decoded, &why) == 0) {
+            check(decoded.id_len == 36 && decoded.kind_len > 0 && decoded.type_len > 0);
+            check(decoded.id >= (const char *) data && decoded.id + decoded.id_len <= (const char *) data + size);
+        } else {
+            check(why != NULL);
+        }
     }
 
     for (i = 0; i < 2; i++) {
