@@ -147,25 +147,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         analytics_project_event_free(&project);
     }
 
-    /* the bytes as a version 2 entry's packed header: decoded or refused */
-    {
-        analytics_stream_entry entry;
-        analytics_stream_event decoded;
-        const char            *why = NULL;
-
-        entry.count = 0;
-        analytics_stream_entry_add(&entry, "v", "2", 1);
-        analytics_stream_entry_add(&entry, "h", (const char *) data, size);
-        analytics_stream_entry_add(&entry, "metadata", "{}", 2);
-        analytics_stream_entry_add(&entry, "tenant_id", "7", 1);
-        if (analytics_stream_event_decode(&entry, &decoded, &why) == 0) {
-            check(decoded.id_len == 36 && decoded.kind_len > 0 && decoded.type_len > 0);
-            check(decoded.id >= (const char *) data && decoded.id + decoded.id_len <= (const char *) data + size);
-        } else {
-            check(why != NULL);
-        }
-    }
-
     for (i = 0; i < 2; i++) {
         analytics_body_status status = i == 0
             ? analytics_collect_request_parse((const char *) data, size, &request, &errors, problem, sizeof(problem))
