@@ -35,12 +35,21 @@ analytics_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
     *y = (int64_t) yoe + era * 400 + (*m <= 2);
 }
 
+/* value's last n decimal digits, zero-padded */
+static void
+analytics_put_digits(char *out, unsigned value, unsigned n)
+{
+    while (n-- > 0) {
+        out[n] = (char) ('0' + value % 10);
+        value /= 10;
+    }
+}
+
 void
 analytics_time_format_rfc3339_ms(int64_t unix_ms, char out[ANALYTICS_RFC3339_MS_LEN + 1])
 {
     int64_t  days, ms_of_day, year;
     unsigned month, day;
-    char     text[64];
 
     days = unix_ms / 86400000;
     ms_of_day = unix_ms % 86400000;
@@ -50,11 +59,26 @@ analytics_time_format_rfc3339_ms(int64_t unix_ms, char out[ANALYTICS_RFC3339_MS_
     }
     analytics_civil_from_days(days, &year, &month, &day);
 
-    snprintf(text, sizeof(text), "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
-             (int) (year % 10000), month, day,
-             (int) (ms_of_day / 3600000), (int) (ms_of_day / 60000 % 60),
-             (int) (ms_of_day / 1000 % 60), (int) (ms_of_day % 1000));
-    memcpy(out, text, ANALYTICS_RFC3339_MS_LEN);
+    /* by hand: every row the aggregator writes has a time or two, and
+     * snprintf was a tenth of its CPU */
+    year %= 10000;
+    if (year < 0) {
+        year += 10000;
+    }
+    analytics_put_digits(out, (unsigned) year, 4);
+    out[4] = '-';
+    analytics_put_digits(out + 5, month, 2);
+    out[7] = '-';
+    analytics_put_digits(out + 8, day, 2);
+    out[10] = 'T';
+    analytics_put_digits(out + 11, (unsigned) (ms_of_day / 3600000), 2);
+    out[13] = ':';
+    analytics_put_digits(out + 14, (unsigned) (ms_of_day / 60000 % 60), 2);
+    out[16] = ':';
+    analytics_put_digits(out + 17, (unsigned) (ms_of_day / 1000 % 60), 2);
+    out[19] = '.';
+    analytics_put_digits(out + 20, (unsigned) (ms_of_day % 1000), 3);
+    out[23] = 'Z';
     out[ANALYTICS_RFC3339_MS_LEN] = '\0';
 }
 

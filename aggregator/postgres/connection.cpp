@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 
 namespace analytics::postgres {
 namespace {
@@ -175,18 +176,29 @@ void Pool::give_back(std::unique_ptr<Connection> connection)
 
 void append_copy_field(std::string &out, std::string_view value)
 {
-    // runs without a character to escape are copied whole: most values
-    // (ids, names, URLs, JSON) have none
-    size_t from = 0;
-    for (size_t at = 0; at < value.size(); at++) {
-        const char c = value[at];
-        if (c != '\\' && c != '\t' && c != '\n' && c != '\r') continue;
-        out.append(value.data() + from, at - from);
+    // runs without a character to escape are copied whole, found with
+    // memchr (vectorised) per special character: most values (ids, names,
+    // URLs, JSON) have none, and this runs for every field of every row
+    static constexpr char kSpecial[] = {'\\', '\t', '\n', '\r'};
+    static constexpr char kEscaped[] = {'\\', 't', 'n', 'r'};
+    if (value.empty()) return;   // its data() may be null, which memchr must not get
+    const char *at = value.data();
+    const char *const end = value.data() + value.size();
+    const char *next[4];
+    for (int k = 0; k < 4; k++) next[k] = static_cast<const char *>(memchr(at, kSpecial[k], value.size()));
+    for (;;) {
+        int first = -1;
+        for (int k = 0; k < 4; k++) {
+            if (next[k] != nullptr && (first < 0 || next[k] < next[first])) first = k;
+        }
+        if (first < 0) break;
+        out.append(at, static_cast<size_t>(next[first] - at));
         out += '\\';
-        out += c == '\\' ? '\\' : c == '\t' ? 't' : c == '\n' ? 'n' : 'r';
-        from = at + 1;
+        out += kEscaped[first];
+        at = next[first] + 1;
+        next[first] = static_cast<const char *>(memchr(at, kSpecial[first], static_cast<size_t>(end - at)));
     }
-    out.append(value.data() + from, value.size() - from);
+    out.append(at, static_cast<size_t>(end - at));
 }
 
 std::string text_array_literal(const std::vector<std::string> &items)
