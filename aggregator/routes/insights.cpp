@@ -132,24 +132,6 @@ void register_insight_routes(http::Router &router, Services &services)
         const bool per_type = breakdown == "event-type";
         const auto &types_filter = std::get<std::vector<std::string>>(filter);
 
-        // every interval of the range, in order
-        std::vector<std::string> buckets;
-        if (kind->second.step != nullptr) {
-            // the first interval is the one since falls in
-            std::string first = std::string("(SELECT ") + kind->second.bucket
-                                + " FROM (SELECT $1::timestamptz AT TIME ZONE 'UTC' AS h) AS s)";
-            auto rows = db->exec("SELECT " + label_sql(kind->second, "b") + " FROM generate_series(" + first
-                                 + ", $2::timestamptz AT TIME ZONE 'UTC', $3::interval) AS b ORDER BY b LIMIT "
-                                 + std::to_string(kMaxIntervals + 1),
-                                 {*since, *until, std::string(kind->second.step)});
-            if (rows.rows() > kMaxIntervals) {
-                return http::error_response(400, "the range holds more than " + std::to_string(kMaxIntervals) + " intervals");
-            }
-            for (int row = 0; row < rows.rows(); row++) buckets.emplace_back(rows.text(row, 0));
-        } else {
-            for (int i = kind->second.first; i <= kind->second.last; i++) buckets.push_back(std::to_string(i));
-        }
-
         // the sums: whole UTC days from the daily rollup, the hours at the
         // range's edges from the hourly one (hours whose start is in
         // [since's hour, until] count)
@@ -168,11 +150,12 @@ void register_insight_routes(http::Router &router, Services &services)
         analytics_time_format_rfc3339_ms(days_end, texts[2]);
         std::vector<postgres::Param> params = {tenant, std::string(texts[0]), *until, std::string(texts[1]),
                                                std::string(texts[2]),
-                                               postgres::text_array_literal(std::get<std::vector<std::string>>(metrics))};
+                                               postgres::text_array_literal(std::get<std::vector<std::string>>(metrics)),
+                                               *since, std::string(kind->second.step ? kind->second.step : "1 day")};
         std::string type_filter;
         if (!types_filter.empty()) {
             params.push_back(postgres::text_array_literal(types_filter));
-            type_filter = " AND event_type = ANY($7::text[])";
+            type_filter = " AND event_type = ANY($9::text[])";
         }
         std::string rows_sql =
             "SELECT day::timestamp AS h, event_type, metric, value FROM project_metrics_daily"
@@ -181,16 +164,38 @@ void register_insight_routes(http::Router &router, Services &services)
             " UNION ALL SELECT hour AT TIME ZONE 'UTC', event_type, metric, value FROM project_metrics_hourly"
             " WHERE tenant_id = $1 AND hour >= $2::timestamptz AND hour <= $3::timestamptz"
             " AND (hour < $4::timestamptz OR hour >= $5::timestamptz) AND metric = ANY($6::text[])" + type_filter;
-        // grouped first, labelled after: a label is made once per interval
-        auto rows = db->exec("SELECT " + label_sql(kind->second, "b") + ", t, metric, s FROM (SELECT " + kind->second.bucket
-                             + " AS b, " + (per_type ? "event_type" : "''") + " AS t, metric, sum(value) AS s FROM ("
-                             + rows_sql + ") AS r GROUP BY 1, 2, 3) AS g", params);
+        // grouped first, labelled after: a label is made once per interval.
+        // One round trip: rows "i" are the intervals of the range in order
+        // (the first is the one since falls in), rows "s" the sums.
+        std::string intervals_sql =
+            kind->second.step == nullptr
+            ? std::string("SELECT 'i', 0::bigint, $7::text, $8::text, NULL::text, NULL::float8 WHERE false")
+            : "SELECT 'i', row_number() OVER (ORDER BY b), " + label_sql(kind->second, "b") + ", NULL, NULL, NULL"
+              " FROM (SELECT b FROM generate_series((SELECT " + kind->second.bucket
+              + " FROM (SELECT $7::timestamptz AT TIME ZONE 'UTC' AS h) AS s), $3::timestamptz AT TIME ZONE 'UTC',"
+              " $8::interval) AS b ORDER BY b LIMIT " + std::to_string(kMaxIntervals + 1) + ") AS l";
+        auto rows = db->exec(intervals_sql + " UNION ALL SELECT 's', 0, " + label_sql(kind->second, "b")
+                             + ", t, metric, s FROM (SELECT " + kind->second.bucket + " AS b, "
+                             + (per_type ? "event_type" : "''") + " AS t, metric, sum(value) AS s FROM (" + rows_sql
+                             + ") AS r GROUP BY 1, 2, 3) AS g ORDER BY 1, 2", params);
+
+        std::vector<std::string> buckets;
         std::map<std::tuple<std::string, std::string, std::string>, double> sums;   // bucket, type, metric
         std::set<std::string> types(types_filter.begin(), types_filter.end());
         for (int row = 0; row < rows.rows(); row++) {
-            sums[{std::string(rows.text(row, 0)), std::string(rows.text(row, 1)), std::string(rows.text(row, 2))}] =
-                std::stod(std::string(rows.text(row, 3)));
-            if (per_type && types_filter.empty()) types.emplace(rows.text(row, 1));
+            if (rows.text(row, 0) == "i") {
+                buckets.emplace_back(rows.text(row, 2));
+                continue;
+            }
+            sums[{std::string(rows.text(row, 2)), std::string(rows.text(row, 3)), std::string(rows.text(row, 4))}] =
+                std::stod(std::string(rows.text(row, 5)));
+            if (per_type && types_filter.empty()) types.emplace(rows.text(row, 3));
+        }
+        if (buckets.size() > static_cast<size_t>(kMaxIntervals)) {
+            return http::error_response(400, "the range holds more than " + std::to_string(kMaxIntervals) + " intervals");
+        }
+        if (kind->second.step == nullptr) {
+            for (int i = kind->second.first; i <= kind->second.last; i++) buckets.push_back(std::to_string(i));
         }
         if (per_type && types_filter.empty()) {
             auto live = db->exec("SELECT reference FROM event_types WHERE tenant_id = $1 AND archived_at IS NULL", {tenant});
