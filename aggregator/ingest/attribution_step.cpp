@@ -64,27 +64,25 @@ std::map<int64_t, TenantModel> models_of(postgres::Connection &db, const std::se
     return models;
 }
 
-// every touch of the batch's visitors that some event of theirs can reach,
-// oldest first
 TenantModel model_of(const std::map<int64_t, TenantModel> &models, int64_t tenant_id)
 {
     auto found = models.find(tenant_id);
     return found != models.end() ? found->second : TenantModel{};
 }
 
-// per visitor, from the least to the greatest of the times given
+// per path (a visitor or a user), from the least to the greatest of the times given
 using Windows = std::map<PathKey, std::pair<int64_t, int64_t>>;
 
-void widen(Windows &windows, int64_t tenant_id, std::string_view visitor, int64_t from, int64_t to)
+void widen(Windows &windows, int64_t tenant_id, std::string_view key, int64_t from, int64_t to)
 {
-    auto [window, fresh] = windows.try_emplace({tenant_id, std::string(visitor)}, from, to);
+    auto [window, fresh] = windows.try_emplace({tenant_id, std::string(key)}, from, to);
     if (!fresh) {
         window->second.first = std::min(window->second.first, from);
         window->second.second = std::max(window->second.second, to);
     }
 }
 
-// the windows as four array literals: tenants, visitors, from and to times
+// the windows as four array literals: tenants, path keys, from and to times
 std::array<std::string, 4> window_arrays(const Windows &windows)
 {
     std::array<std::string, 4> arrays = {"{", "{", "{", "{"};
@@ -111,19 +109,29 @@ const char *path_column(PathKind kind)
     return kind == PathKind::visitor ? "visitor_key" : "user_id";
 }
 
+// SQL: table's path column equals the window's key (w.path, text)
+std::string path_matches(PathKind kind, const char *table)
+{
+    return std::string(table) + "." + path_column(kind) + " = w.path::" + (kind == PathKind::visitor ? "text" : "uuid");
+}
+
+// time order, ties by id, so that every consumer weighs a path the same way
+bool earlier(const TouchRow &a, const TouchRow &b)
+{
+    return std::tie(a.at_ms, a.event_id) < std::tie(b.at_ms, b.event_id);
+}
+
 // every touch of the windows' paths, oldest first
 Paths touches_in(postgres::Connection &db, const Windows &windows, PathKind kind)
 {
     Paths paths;
     if (windows.empty()) return paths;
     auto [tenants, keys, froms, tos] = window_arrays(windows);
-    const std::string column = path_column(kind);
     auto result = db.exec(
-        "SELECT i.tenant_id, i." + column + "::text, (extract(epoch FROM i.occurred_at) * 1000)::bigint, i.direct,"
-        "  i.event_id, i.source, i.medium, i.campaign"
+        "SELECT i.tenant_id, i." + std::string(path_column(kind)) + "::text,"
+        "  (extract(epoch FROM i.occurred_at) * 1000)::bigint, i.direct, i.event_id, i.source, i.medium, i.campaign"
         " FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::timestamptz[]) AS w (tenant_id, path, from_at, to_at)"
-        " JOIN interactions i ON i.tenant_id = w.tenant_id AND i." + column + " = w.path::"
-        + (kind == PathKind::visitor ? "text" : "uuid") +
+        " JOIN interactions i ON i.tenant_id = w.tenant_id AND " + path_matches(kind, "i") +
         "  AND i.occurred_at > w.from_at AND i.occurred_at <= w.to_at",
         {tenants, keys, froms, tos});
     for (int row = 0; row < result.rows(); row++) {
@@ -133,11 +141,7 @@ Paths touches_in(postgres::Connection &db, const Windows &windows, PathKind kind
     }
     paths.results.push_back(std::move(result));
     // in order here, not in the query: a few touches per path sort at once
-    for (auto &[key, touches] : paths.touches) {
-        std::sort(touches.begin(), touches.end(), [](const TouchRow &a, const TouchRow &b) {
-            return std::tie(a.at_ms, a.event_id) < std::tie(b.at_ms, b.event_id);
-        });
-    }
+    for (auto &[key, touches] : paths.touches) std::sort(touches.begin(), touches.end(), earlier);
     return paths;
 }
 
@@ -211,22 +215,19 @@ size_t split_and_write(postgres::Connection &db, const std::vector<AttributedEve
     std::vector<analytics_touch> timings;
     std::vector<analytics_credit_share> shares(ANALYTICS_MAX_TOUCHES);
 
-    for (const auto &each : events) {
-        const auto *event = &each;
-        TenantModel model = model_of(models, event->tenant_id);
+    for (const auto &event : events) {
+        TenantModel model = model_of(models, event.tenant_id);
         const char *model_name = analytics_attribution_model_name(model.model);
-        analytics_credit_share whole{ANALYTICS_CREDIT_WHOLE, event->value_minor};
+        analytics_credit_share whole{ANALYTICS_CREDIT_WHOLE, event.value_minor};
 
         // the touches in (occurred - lookback, occurred] of its visitor and
         // its user, in time order, the latest ones when too many
         path.clear();
-        add_path(visitor_touches, event->tenant_id, event->visitor, event->occurred_ms - model.lookback_ms,
-                 event->occurred_ms, path);
-        add_path(user_touches, event->tenant_id, event->user, event->occurred_ms - model.lookback_ms,
-                 event->occurred_ms, path);
-        std::sort(path.begin(), path.end(), [](const TouchRow *a, const TouchRow *b) {
-            return std::tie(a->at_ms, a->event_id) < std::tie(b->at_ms, b->event_id);
-        });
+        add_path(visitor_touches, event.tenant_id, event.visitor, event.occurred_ms - model.lookback_ms,
+                 event.occurred_ms, path);
+        add_path(user_touches, event.tenant_id, event.user, event.occurred_ms - model.lookback_ms,
+                 event.occurred_ms, path);
+        std::sort(path.begin(), path.end(), [](const TouchRow *a, const TouchRow *b) { return earlier(*a, *b); });
         path.erase(std::unique(path.begin(), path.end(),
                                [](const TouchRow *a, const TouchRow *b) { return a->event_id == b->event_id; }),
                    path.end());
@@ -236,18 +237,18 @@ size_t split_and_write(postgres::Connection &db, const std::vector<AttributedEve
         timings.clear();
         for (const auto *touch : path) timings.push_back({touch->at_ms, touch->direct});
         if (count == 0
-            || analytics_credit_split(model.model, timings.data(), count, event->occurred_ms, whole.value,
+            || analytics_credit_split(model.model, timings.data(), count, event.occurred_ms, whole.value,
                                       shares.data()) != 0)
         {
-            append_share(rows, *event, 0, nullptr, model_name, whole);
-            rollups.add_share(*event, "Direct", "(none)", "", whole.credit, whole.value);
+            append_share(rows, event, 0, nullptr, model_name, whole);
+            rollups.add_share(event, "Direct", "(none)", "", whole.credit, whole.value);
             written++;
             continue;
         }
         for (size_t i = 0; i < count; i++) {
             if (shares[i].credit == 0 && shares[i].value == 0) continue;   // a touch the model gave nothing
-            append_share(rows, *event, static_cast<int>(i), path[i], model_name, shares[i]);
-            rollups.add_share(*event, path[i]->source, path[i]->medium, path[i]->campaign, shares[i].credit,
+            append_share(rows, event, static_cast<int>(i), path[i], model_name, shares[i]);
+            rollups.add_share(event, path[i]->source, path[i]->medium, path[i]->campaign, shares[i].credit,
                               shares[i].value);
             written++;
         }
@@ -298,11 +299,10 @@ size_t reattribute_reached_events(postgres::Connection &db, const std::vector<co
         const auto &windows = kind == PathKind::visitor ? visitor_windows : user_windows;
         if (windows.empty()) continue;
         auto [tenants, keys, froms, tos] = window_arrays(windows);
-        const std::string column = path_column(kind);
         taken.push_back(db.exec(
             "DELETE FROM attributions a"
             " USING unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::timestamptz[]) AS w (tenant_id, path, from_at, to_at)"
-            " WHERE a.tenant_id = w.tenant_id AND a." + column + " = w.path::" + (kind == PathKind::visitor ? "text" : "uuid")
+            " WHERE a.tenant_id = w.tenant_id AND " + path_matches(kind, "a")
             + "  AND a.occurred_at >= w.from_at AND a.occurred_at < w.to_at"
             " RETURNING a.tenant_id, a.event_id, (extract(epoch FROM a.occurred_at) * 1000)::bigint, a.event_type,"
             "  a.country, a.currency, coalesce(a.visitor_key, ''), coalesce(a.user_id::text, ''), a.source, a.medium,"
