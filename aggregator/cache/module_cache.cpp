@@ -180,40 +180,39 @@ size_t ModuleCache::rebuild(postgres::Connection &db)
 void ModuleCache::share_visitor_salts()
 {
     if (connections_.size() < 2) return;
-    std::array<std::string, 2> salts;   // today's and tomorrow's, from the first shard
+    std::array<std::string, 2> salts;   // today's and tomorrow's, as the first shard keeps them
     long long today = 0;
+    std::random_device random;
     with_every_shard([&](redis::Connection &redis, int shard) {
         auto key = Settings::shard_key(kVisitorSaltsKey, shard);
         if (shard == 0) {
             // the day as the module's functions count it: Redis' own clock
             auto time = redis.checked({"TIME"});
             today = std::stoll(std::string(time->element[0]->str, time->element[0]->len)) / 86400;
-            std::random_device random;
-            for (int ahead = 0; ahead < 2; ahead++) {
+        }
+        const std::array<std::string, 2> days = {std::to_string(today), std::to_string(today + 1)};
+        auto kept = redis.checked({"HKEYS", key});
+        for (size_t i = 0; i < kept->elements; i++) {
+            std::string day(kept->element[i]->str, kept->element[i]->len);
+            if (day != days[0] && day != days[1]) redis.checked({"HDEL", key, day});
+        }
+        for (size_t ahead = 0; ahead < days.size(); ahead++) {
+            // the first shard keeps its salt or takes a new one; the others
+            // take the first shard's unless they already made their own
+            std::string wanted = salts[ahead];
+            if (shard == 0) {
                 char candidate[33];
                 snprintf(candidate, sizeof(candidate), "%08x%08x%08x%08x", random(), random(), random(), random());
-                auto day = std::to_string(today + ahead);
-                redis.checked({"HSETNX", key, day, candidate});
-                auto salt = redis.checked({"HGET", key, day});
-                salts[static_cast<size_t>(ahead)].assign(salt->str, salt->len);
+                wanted = candidate;
             }
-        }
-        auto days = redis.checked({"HKEYS", key});
-        for (size_t i = 0; i < days->elements; i++) {
-            std::string day(days->element[i]->str, days->element[i]->len);
-            if (day != std::to_string(today) && day != std::to_string(today + 1)) {
-                redis.checked({"HDEL", key, day});
-            }
-        }
-        if (shard == 0) return;
-        for (int ahead = 0; ahead < 2; ahead++) {
-            auto day = std::to_string(today + ahead);
-            redis.checked({"HSETNX", key, day, salts[static_cast<size_t>(ahead)]});
-            auto salt = redis.checked({"HGET", key, day});
-            if (std::string_view(salt->str, salt->len) != salts[static_cast<size_t>(ahead)]) {
-                // the shard made its own before we came: its visitors get
-                // other keys for that day than the first shard's
-                log::warn("visitor salts: shard " + std::to_string(shard) + " has its own salt for day " + day);
+            redis.checked({"HSETNX", key, days[ahead], wanted});
+            auto salt = redis.checked({"HGET", key, days[ahead]});
+            std::string has(salt->str, salt->len);
+            if (shard == 0) {
+                salts[ahead] = has;
+            } else if (has != wanted) {
+                // its visitors get other keys that day than the first shard's
+                log::warn("visitor salts: shard " + std::to_string(shard) + " has its own salt for day " + days[ahead]);
             }
         }
     });
