@@ -117,14 +117,9 @@ json_t *outlay_json(const postgres::Result &rows, int row, const Integration &in
 // an RFC 3339 instant as PostgreSQL takes it; problem set when it is not one
 std::optional<std::string> instant(json_t *value, const char *name, std::string &problem)
 {
-    int64_t ms = 0;
-    if (!json_is_string(value) || analytics_time_parse_rfc3339(json_string_value(value), json_string_length(value), &ms) != 0) {
-        problem = std::string(name) + " must be an RFC 3339 date-time";
-        return std::nullopt;
-    }
-    char text[ANALYTICS_RFC3339_MS_LEN + 1];
-    analytics_time_format_rfc3339_ms(ms, text);
-    return std::string(text);
+    auto text = rfc3339_instant(value);
+    if (!text) problem = std::string(name) + " must be an RFC 3339 date-time";
+    return text;
 }
 
 std::optional<http::Response> bad_boolean_filter(const http::Request &request, const char *name)

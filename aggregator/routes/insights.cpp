@@ -54,16 +54,6 @@ std::string label_sql(const IntervalKind &kind, const std::string &expression)
     return "to_char(" + expression + ", 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
 }
 
-std::optional<std::string> instant(json_t *value)
-{
-    int64_t ms = 0;
-    if (!json_is_string(value) || analytics_time_parse_rfc3339(json_string_value(value), json_string_length(value), &ms) != 0) {
-        return std::nullopt;
-    }
-    char text[ANALYTICS_RFC3339_MS_LEN + 1];
-    analytics_time_format_rfc3339_ms(ms, text);
-    return std::string(text);
-}
 
 std::variant<std::vector<std::string>, http::Response> strings_of(json_t *array, const char *name, bool required)
 {
@@ -109,9 +99,9 @@ void register_insight_routes(http::Router &router, Services &services)
         if (auto *bad = std::get_if<http::Response>(&parsed)) return *bad;
         json_t *body = std::get<json::Value>(parsed).get();
 
-        auto since = instant(json_object_get(body, "since"));
+        auto since = rfc3339_instant(json_object_get(body, "since"));
         if (!since) return http::error_response(400, "since must be an RFC 3339 date-time");
-        auto until = instant(json_object_get(body, "until"));
+        auto until = rfc3339_instant(json_object_get(body, "until"));
         if (!until) return http::error_response(400, "until must be an RFC 3339 date-time");
         if (*since > *until) return http::error_response(400, "since must not be after until");
         auto metrics = strings_of(json_object_get(body, "metrics"), "metrics", true);
@@ -150,12 +140,15 @@ void register_insight_routes(http::Router &router, Services &services)
         analytics_time_format_rfc3339_ms(days_end, texts[2]);
         std::vector<postgres::Param> params = {tenant, std::string(texts[0]), *until, std::string(texts[1]),
                                                std::string(texts[2]),
-                                               postgres::text_array_literal(std::get<std::vector<std::string>>(metrics)),
-                                               *since, std::string(kind->second.step ? kind->second.step : "1 day")};
+                                               postgres::text_array_literal(std::get<std::vector<std::string>>(metrics))};
+        // the parameters past $6 are there only when asked for
+        auto parameter = [&params](std::string value) {
+            params.push_back(std::move(value));
+            return "$" + std::to_string(params.size());
+        };
         std::string type_filter;
         if (!types_filter.empty()) {
-            params.push_back(postgres::text_array_literal(types_filter));
-            type_filter = " AND event_type = ANY($9::text[])";
+            type_filter = " AND event_type = ANY(" + parameter(postgres::text_array_literal(types_filter)) + "::text[])";
         }
         std::string rows_sql =
             "SELECT day::timestamp AS h, event_type, metric, value FROM project_metrics_daily"
@@ -167,14 +160,17 @@ void register_insight_routes(http::Router &router, Services &services)
         // grouped first, labelled after: a label is made once per interval.
         // One round trip: rows "i" are the intervals of the range in order
         // (the first is the one since falls in), rows "s" the sums.
-        std::string intervals_sql =
-            kind->second.step == nullptr
-            ? std::string("SELECT 'i', 0::bigint, $7::text, $8::text, NULL::text, NULL::float8 WHERE false")
-            : "SELECT 'i', row_number() OVER (ORDER BY b), " + label_sql(kind->second, "b") + ", NULL, NULL, NULL"
-              " FROM (SELECT b FROM generate_series((SELECT " + kind->second.bucket
-              + " FROM (SELECT $7::timestamptz AT TIME ZONE 'UTC' AS h) AS s), $3::timestamptz AT TIME ZONE 'UTC',"
-              " $8::interval) AS b ORDER BY b LIMIT " + std::to_string(kMaxIntervals + 1) + ") AS l";
-        auto rows = db->exec(intervals_sql + " UNION ALL SELECT 's', 0, " + label_sql(kind->second, "b")
+        // Intervals without a step (day of week...) have fixed labels, made below.
+        std::string intervals_sql;
+        if (kind->second.step != nullptr) {
+            std::string since_param = parameter(*since), step_param = parameter(kind->second.step);
+            intervals_sql = "SELECT 'i', row_number() OVER (ORDER BY b), " + label_sql(kind->second, "b")
+                            + ", NULL, NULL, NULL FROM (SELECT b FROM generate_series((SELECT " + kind->second.bucket
+                            + " FROM (SELECT " + since_param + "::timestamptz AT TIME ZONE 'UTC' AS h) AS s),"
+                            " $3::timestamptz AT TIME ZONE 'UTC', " + step_param + "::interval) AS b ORDER BY b LIMIT "
+                            + std::to_string(kMaxIntervals + 1) + ") AS l UNION ALL ";
+        }
+        auto rows = db->exec(intervals_sql + "SELECT 's', 0, " + label_sql(kind->second, "b")
                              + ", t, metric, s FROM (SELECT " + kind->second.bucket + " AS b, "
                              + (per_type ? "event_type" : "''") + " AS t, metric, sum(value) AS s FROM (" + rows_sql
                              + ") AS r GROUP BY 1, 2, 3) AS g ORDER BY 1, 2", params);

@@ -47,17 +47,28 @@ std::optional<std::string> query_param(const http::Request &request, const char 
     return found->second;
 }
 
+std::optional<std::string> rfc3339_instant(std::string_view text)
+{
+    int64_t ms = 0;
+    if (analytics_time_parse_rfc3339(text.data(), text.size(), &ms) != 0) return std::nullopt;
+    char formatted[ANALYTICS_RFC3339_MS_LEN + 1];
+    analytics_time_format_rfc3339_ms(ms, formatted);
+    return std::string(formatted);
+}
+
+std::optional<std::string> rfc3339_instant(json_t *value)
+{
+    if (!json_is_string(value)) return std::nullopt;
+    return rfc3339_instant(std::string_view(json_string_value(value), json_string_length(value)));
+}
+
 std::variant<std::optional<std::string>, http::Response> instant_param(const http::Request &request, const char *name)
 {
     auto text = query_param(request, name);
     if (!text) return std::optional<std::string>{};
-    int64_t ms = 0;
-    if (analytics_time_parse_rfc3339(text->data(), text->size(), &ms) != 0) {
-        return http::error_response(400, std::string(name) + " must be an RFC 3339 date-time");
-    }
-    char formatted[ANALYTICS_RFC3339_MS_LEN + 1];
-    analytics_time_format_rfc3339_ms(ms, formatted);
-    return std::optional<std::string>{std::string(formatted)};
+    auto instant = rfc3339_instant(*text);
+    if (!instant) return http::error_response(400, std::string(name) + " must be an RFC 3339 date-time");
+    return instant;
 }
 
 http::Response json_response(int status, json::Value body)

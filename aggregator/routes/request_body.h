@@ -25,6 +25,12 @@ http::Response json_response(int status, json::Value body);
 // a query parameter, or nullopt when the request has none
 std::optional<std::string> query_param(const http::Request &request, const char *name);
 
+// text that is an RFC 3339 instant, as text PostgreSQL takes (milliseconds,
+// UTC); nullopt when it is not one
+std::optional<std::string> rfc3339_instant(std::string_view text);
+// the same for a JSON value, which must be a string
+std::optional<std::string> rfc3339_instant(json_t *value);
+
 // an RFC 3339 query parameter as text PostgreSQL takes (milliseconds, UTC);
 // nullopt when absent, 400 "<name> must be an RFC 3339 date-time" when it is not one
 std::variant<std::optional<std::string>, http::Response> instant_param(const http::Request &request, const char *name);
