@@ -173,7 +173,6 @@ void EventBatchWriter::prepare(postgres::Connection &db)
     db.exec("CREATE TEMP TABLE IF NOT EXISTS events_incoming"
             " (LIKE events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
     db.exec("CREATE TEMP TABLE IF NOT EXISTS conversions_incoming (LIKE conversions) ON COMMIT DELETE ROWS");
-    RollupAccumulator::prepare(db);
     prepare_project_events(db);
 }
 

@@ -27,26 +27,24 @@ std::string day_text(int64_t hour_ms)
     return hour_text(hour_ms).substr(0, 10);
 }
 
-// stage rows by COPY, then fold them into the rollup in key order
+// folds rows into the rollup in key order; types: of columns, in order
 void upsert(postgres::Connection &db, const std::string &table, const std::string &columns,
-            const std::string &key, const std::string &sums, const std::string &rows)
+            std::initializer_list<const char *> types, const std::string &key, const std::string &sums,
+            const postgres::ColumnArrays &rows)
 {
     if (rows.empty()) return;
-    db.copy_in("COPY " + table + "_incoming (" + columns + ") FROM STDIN", rows);
-    db.exec("INSERT INTO " + table + " AS r (" + columns + ") SELECT " + columns + " FROM " + table
-            + "_incoming ORDER BY " + key + " ON CONFLICT (" + key + ") DO UPDATE SET " + sums);
+    std::string arrays;
+    int n = 0;
+    for (const char *type : types) {
+        arrays += (n > 0 ? ", $" : "$") + std::to_string(n + 1) + "::" + type + "[]";
+        n++;
+    }
+    db.exec("INSERT INTO " + table + " AS r (" + columns + ") SELECT * FROM unnest(" + arrays + ") AS t (" + columns
+                + ") ORDER BY " + key + " ON CONFLICT (" + key + ") DO UPDATE SET " + sums,
+            rows.params());
 }
 
 }  // namespace
-
-void RollupAccumulator::prepare(postgres::Connection &db)
-{
-    for (const char *table : {"rollup_events_hourly", "rollup_interactions_hourly", "rollup_attributed_hourly",
-                              "rollup_interactions_daily", "rollup_attributed_daily"}) {
-        db.exec(std::string("CREATE TEMP TABLE IF NOT EXISTS ") + table + "_incoming (LIKE " + table
-                + ") ON COMMIT DELETE ROWS");
-    }
-}
 
 void RollupAccumulator::add_event(const IncomingEvent &event)
 {
@@ -75,36 +73,39 @@ void RollupAccumulator::add_share(const AttributedEvent &event, std::string_view
 
 void RollupAccumulator::write(postgres::Connection &db) const
 {
-    std::string rows;
+    postgres::ColumnArrays events(7);
     for (const auto &[key, sums] : events_) {
         const auto &[tenant, hour, type, country, currency] = key;
-        postgres::CopyRow(rows).number(tenant).text(hour_text(hour)).text(type).text(country).text(currency)
-            .number(sums.count).number(sums.value_minor);
+        events.number(tenant).text(hour_text(hour)).text(type).text(country).text(currency).number(sums.count)
+            .number(sums.value_minor);
     }
     upsert(db, "rollup_events_hourly", "tenant_id, hour, event_type, country, currency, events, value_minor",
+           {"bigint", "timestamptz", "text", "text", "text", "bigint", "bigint"},
            "tenant_id, hour, event_type, country, currency",
-           "events = r.events + excluded.events, value_minor = r.value_minor + excluded.value_minor", rows);
+           "events = r.events + excluded.events, value_minor = r.value_minor + excluded.value_minor", events);
 
     // the hours, then the same sums folded into days
     for (const char *span : {"hour", "day"}) {
         const bool daily = std::string(span) == "day";
+        const char *when_type = daily ? "date" : "timestamptz";
         auto when = [daily](int64_t hour) { return daily ? day_text(hour) : hour_text(hour); };
         std::map<std::tuple<int64_t, std::string, std::string, std::string, std::string, std::string>, Sums> interactions;
         for (const auto &[key, sums] : interactions_) {
             const auto &[tenant, hour, source, medium, campaign, country] = key;
             interactions[{tenant, when(hour), source, medium, campaign, country}].count += sums.count;
         }
-        rows.clear();
+        postgres::ColumnArrays interaction_rows(7);
         for (const auto &[key, sums] : interactions) {
             const auto &[tenant, at, source, medium, campaign, country] = key;
-            postgres::CopyRow(rows).number(tenant).text(at).text(source).text(medium).text(campaign)
-                .text(country).number(sums.count);
+            interaction_rows.number(tenant).text(at).text(source).text(medium).text(campaign).text(country)
+                .number(sums.count);
         }
         const std::string table_end = daily ? "_daily" : "_hourly";
         upsert(db, "rollup_interactions" + table_end,
                std::string("tenant_id, ") + span + ", source, medium, campaign, country, interactions",
+               {"bigint", when_type, "text", "text", "text", "text", "bigint"},
                std::string("tenant_id, ") + span + ", source, medium, campaign, country",
-               "interactions = r.interactions + excluded.interactions", rows);
+               "interactions = r.interactions + excluded.interactions", interaction_rows);
 
         std::map<std::tuple<int64_t, std::string, std::string, std::string, std::string, std::string, std::string,
                             std::string>, Sums> attributed;
@@ -114,19 +115,20 @@ void RollupAccumulator::write(postgres::Connection &db) const
             into.count += sums.count;
             into.value_minor += sums.value_minor;
         }
-        rows.clear();
+        postgres::ColumnArrays attributed_rows(10);
         for (const auto &[key, sums] : attributed) {
             const auto &[tenant, at, type, source, medium, campaign, country, currency] = key;
-            postgres::CopyRow(rows).number(tenant).text(at).text(type).text(source).text(medium)
-                .text(campaign).text(country).text(currency).number(sums.count).number(sums.value_minor);
+            attributed_rows.number(tenant).text(at).text(type).text(source).text(medium).text(campaign)
+                .text(country).text(currency).number(sums.count).number(sums.value_minor);
         }
         upsert(db, "rollup_attributed" + table_end,
                std::string("tenant_id, ") + span
                    + ", event_type, source, medium, campaign, country, currency, credit_micros, value_minor",
+               {"bigint", when_type, "text", "text", "text", "text", "text", "text", "bigint", "bigint"},
                std::string("tenant_id, ") + span + ", event_type, source, medium, campaign, country, currency",
                "credit_micros = r.credit_micros + excluded.credit_micros,"
                " value_minor = r.value_minor + excluded.value_minor",
-               rows);
+               attributed_rows);
     }
 }
 

@@ -1,6 +1,6 @@
 // The hourly rollups, and the daily ones of interactions and attributed
 // events, that reports read, summed in memory over the events a batch
-// inserted and written in the same transaction: staged by COPY, then
+// inserted and written in the same transaction: passed as arrays and
 // upserted in key order, so that two aggregators touching the same rows
 // wait for each other instead of deadlocking. Hours are UTC.
 #pragma once
@@ -32,9 +32,6 @@ struct AttributedEvent {
 
 class RollupAccumulator {
 public:
-    // once per connection: the staging tables live in the session
-    static void prepare(postgres::Connection &db);
-
     void add_event(const IncomingEvent &event);
     void add_interaction(const IncomingEvent &event);
     // an attributed share: event gives tenant, time, type, country and

@@ -201,19 +201,58 @@ void append_copy_field(std::string &out, std::string_view value)
     out.append(at, static_cast<size_t>(end - at));
 }
 
+namespace {
+
+void append_array_element(std::string &out, std::string_view item)
+{
+    out += '"';
+    for (char c : item) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += c;
+    }
+    out += '"';
+}
+
+}  // namespace
+
 std::string text_array_literal(const std::vector<std::string> &items)
 {
     std::string out = "{";
     for (size_t i = 0; i < items.size(); i++) {
         if (i > 0) out += ',';
-        out += '"';
-        for (char c : items[i]) {
-            if (c == '"' || c == '\\') out += '\\';
-            out += c;
-        }
-        out += '"';
+        append_array_element(out, items[i]);
     }
     return out + "}";
+}
+
+std::string &ColumnArrays::next()
+{
+    std::string &column = columns_[cells_ % columns_.size()];
+    if (cells_ >= columns_.size()) column += ',';
+    cells_++;
+    return column;
+}
+
+ColumnArrays &ColumnArrays::text(std::string_view value)
+{
+    append_array_element(next(), value);
+    return *this;
+}
+
+ColumnArrays &ColumnArrays::number(long long value)
+{
+    std::string &column = next();
+    char digits[24];
+    auto end = std::to_chars(digits, digits + sizeof(digits), value).ptr;
+    column.append(digits, static_cast<size_t>(end - digits));
+    return *this;
+}
+
+std::vector<Param> ColumnArrays::params() const
+{
+    std::vector<Param> params;
+    for (const auto &column : columns_) params.emplace_back(column + "}");
+    return params;
 }
 
 }  // namespace analytics::postgres

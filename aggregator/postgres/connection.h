@@ -138,6 +138,27 @@ void append_copy_field(std::string &out, std::string_view value);
 // a text[] input literal, every element quoted: {"a","b \"c\""}
 std::string text_array_literal(const std::vector<std::string> &items);
 
+// rows as one array literal per column: the parameters of INSERT ... SELECT
+// FROM unnest($1::bigint[], $2::text[], ...). For a few rows a statement
+// needs, where a staging table would cost more: a transaction that touches
+// a temporary table truncates every ON COMMIT DELETE ROWS table at commit.
+class ColumnArrays {
+public:
+    explicit ColumnArrays(size_t columns) : columns_(columns, "{") {}
+
+    // cells in column order, row after row
+    ColumnArrays &text(std::string_view value);
+    ColumnArrays &number(long long value);
+    bool empty() const { return cells_ == 0; }
+    std::vector<Param> params() const;
+
+private:
+    std::string &next();
+
+    std::vector<std::string> columns_;
+    size_t cells_ = 0;
+};
+
 // one row of COPY text appended to out, fields in column order; the row
 // ends when the object goes
 class CopyRow {
