@@ -2,9 +2,108 @@
 
 #include "cluster_slot.h"
 
+#include <algorithm>
 #include <charconv>
+#include <cstring>
 
 namespace analytics::redis {
+
+class ReplyArena {
+public:
+    // 8-byte aligned, as redisReply needs; never null (bad_alloc instead)
+    void *allocate(size_t size)
+    {
+        size = (size + 7) & ~size_t{7};
+        if (size > left_) {
+            size_t block = std::max(size, std::min(kLargestBlock, last_block_ * 2));
+            blocks_.push_back(std::make_unique_for_overwrite<std::byte[]>(block));
+            next_ = blocks_.back().get();
+            left_ = block;
+            last_block_ = block;
+        }
+        void *at = next_;
+        next_ += size;
+        left_ -= size;
+        return at;
+    }
+
+private:
+    // blocks double from 1 KiB (a status or an integer reply) to 1 MiB
+    static constexpr size_t kLargestBlock = size_t{1} << 20;
+    std::vector<std::unique_ptr<std::byte[]>> blocks_;
+    std::byte *next_ = nullptr;
+    size_t left_ = 0;
+    size_t last_block_ = 512;
+};
+
+namespace {
+
+// hiredis's reader calls these with the arena as the task's privdata; they
+// do what its own do (hiredis.c), with the arena in place of malloc
+redisReply *arena_object(const redisReadTask *task, int type)
+{
+    auto *object = static_cast<redisReply *>(static_cast<ReplyArena *>(task->privdata)->allocate(sizeof(redisReply)));
+    *object = redisReply{};
+    object->type = type;
+    if (task->parent != nullptr) {
+        static_cast<redisReply *>(task->parent->obj)->element[task->idx] = object;
+    }
+    return object;
+}
+
+void *arena_string(const redisReadTask *task, char *str, size_t len)
+{
+    redisReply *object = arena_object(task, task->type);
+    auto *text = static_cast<char *>(static_cast<ReplyArena *>(task->privdata)->allocate(len + 1));
+    std::memcpy(text, str, len);
+    text[len] = '\0';
+    object->str = text;
+    object->len = len;
+    return object;
+}
+
+void *arena_array(const redisReadTask *task, int elements)
+{
+    redisReply *object = arena_object(task, REDIS_REPLY_ARRAY);
+    if (elements > 0) {
+        auto count = static_cast<size_t>(elements);
+        object->element = static_cast<redisReply **>(
+            static_cast<ReplyArena *>(task->privdata)->allocate(count * sizeof(redisReply *)));
+        std::fill_n(object->element, count, nullptr);
+        object->elements = count;
+    }
+    return object;
+}
+
+void *arena_integer(const redisReadTask *task, long long value)
+{
+    redisReply *object = arena_object(task, REDIS_REPLY_INTEGER);
+    object->integer = value;
+    return object;
+}
+
+void *arena_nil(const redisReadTask *task)
+{
+    return arena_object(task, REDIS_REPLY_NIL);
+}
+
+// the arena frees everything at once, also what a failed read left
+void arena_free(void *) {}
+
+redisReplyObjectFunctions arena_functions = {arena_string, arena_array, arena_integer, arena_nil, arena_free};
+
+}  // namespace
+
+Reply::Reply() = default;
+Reply::Reply(Reply &&) noexcept = default;
+Reply &Reply::operator=(Reply &&) noexcept = default;
+Reply::~Reply() = default;
+
+void Reply::reset()
+{
+    root_ = nullptr;
+    arena_.reset();
+}
 
 Address Address::parse(std::string_view url)
 {
@@ -73,6 +172,7 @@ void Connection::connect(const std::string &host, int port, std::chrono::millise
         throw Error("cannot connect to Redis at " + host + ":" + std::to_string(port) + ": " + context_->errstr);
     }
     redisSetTimeout(context_.get(), tv);
+    context_->reader->fn = &arena_functions;
 }
 
 Reply Connection::command(const std::vector<std::string> &args)
@@ -85,12 +185,15 @@ Reply Connection::command(const std::vector<std::string> &args)
         argv.push_back(arg.data());
         argvlen.push_back(arg.size());
     }
-    auto *raw = static_cast<redisReply *>(
+    Reply reply;
+    reply.arena_ = std::make_unique<ReplyArena>();
+    context_->reader->privdata = reply.arena_.get();
+    reply.root_ = static_cast<const redisReply *>(
         redisCommandArgv(context_.get(), static_cast<int>(argv.size()), argv.data(), argvlen.data()));
-    if (raw == nullptr) {
+    if (reply.root_ == nullptr) {
         throw Error(std::string("Redis: ") + (context_->err ? context_->errstr : "no reply"));
     }
-    return Reply(raw, freeReplyObject);
+    return reply;
 }
 
 Reply Connection::checked(const std::vector<std::string> &args)

@@ -26,7 +26,28 @@ struct Address {
     static Address parse(std::string_view url);
 };
 
-using Reply = std::unique_ptr<redisReply, decltype(&freeReplyObject)>;
+class ReplyArena;
+
+// A reply and every element in it, built by hiredis's reader into blocks
+// this object owns and frees together: one allocation per block instead of
+// one per element (a batch of stream entries has tens of thousands).
+class Reply {
+public:
+    Reply();
+    Reply(Reply &&) noexcept;
+    Reply &operator=(Reply &&) noexcept;
+    ~Reply();
+
+    const redisReply *get() const { return root_; }
+    const redisReply *operator->() const { return root_; }
+    explicit operator bool() const { return root_ != nullptr; }
+    void reset();
+
+private:
+    friend class Connection;
+    std::unique_ptr<ReplyArena> arena_;
+    const redisReply *root_ = nullptr;
+};
 
 class Connection {
 public:
