@@ -26,7 +26,9 @@ struct TouchRow {
     std::string_view event_id, source, medium, campaign;
 };
 
-using PathKey = std::pair<int64_t, std::string>;   // tenant, visitor key or user id
+// tenant, visitor key or user id: a view into the event or the query row it
+// came from, which outlives the map it keys
+using PathKey = std::pair<int64_t, std::string_view>;
 
 std::string timestamp(int64_t unix_ms)
 {
@@ -75,7 +77,7 @@ using Windows = std::map<PathKey, std::pair<int64_t, int64_t>>;
 
 void widen(Windows &windows, int64_t tenant_id, std::string_view key, int64_t from, int64_t to)
 {
-    auto [window, fresh] = windows.try_emplace({tenant_id, std::string(key)}, from, to);
+    auto [window, fresh] = windows.try_emplace({tenant_id, key}, from, to);
     if (!fresh) {
         window->second.first = std::min(window->second.first, from);
         window->second.second = std::max(window->second.second, to);
@@ -135,7 +137,7 @@ Paths touches_in(postgres::Connection &db, const Windows &windows, PathKind kind
         "  AND i.occurred_at > w.from_at AND i.occurred_at <= w.to_at",
         {tenants, keys, froms, tos});
     for (int row = 0; row < result.rows(); row++) {
-        paths.touches[{result.integer(row, 0), std::string(result.text(row, 1))}].push_back(
+        paths.touches[{result.integer(row, 0), result.text(row, 1)}].push_back(
             TouchRow{result.integer(row, 2), result.boolean(row, 3), result.text(row, 4), result.text(row, 5),
                      result.text(row, 6), result.text(row, 7)});
     }
@@ -150,7 +152,7 @@ void add_path(const Paths &paths, int64_t tenant_id, std::string_view key, int64
               std::vector<const TouchRow *> &path)
 {
     if (key.empty()) return;
-    auto found = paths.touches.find({tenant_id, std::string(key)});
+    auto found = paths.touches.find({tenant_id, key});
     if (found == paths.touches.end()) return;
     const auto &all = found->second;
     auto begin = std::upper_bound(all.begin(), all.end(), from,

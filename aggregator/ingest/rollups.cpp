@@ -27,6 +27,15 @@ std::string day_text(int64_t hour_ms)
     return hour_text(hour_ms).substr(0, 10);
 }
 
+// the sums of key (a tuple of views) in map, made when new
+template <typename Map, typename Key>
+auto &sums_at(Map &map, const Key &key)
+{
+    auto found = map.find(key);
+    if (found == map.end()) found = map.emplace(typename Map::key_type(key), typename Map::mapped_type{}).first;
+    return found->second;
+}
+
 // folds rows into the rollup in key order; types: of columns, in order
 void upsert(postgres::Connection &db, const std::string &table, const std::string &columns,
             std::initializer_list<const char *> types, const std::string &key, const std::string &sums,
@@ -48,25 +57,25 @@ void upsert(postgres::Connection &db, const std::string &table, const std::strin
 
 void RollupAccumulator::add_event(const IncomingEvent &event)
 {
-    auto &sums = events_[{event.fields.tenant_id, hour_of(event.occurred_ms), std::string(event.type()),
-                          std::string(event.country()), event.currency}];
+    auto &sums = sums_at(events_, std::tuple(event.fields.tenant_id, hour_of(event.occurred_ms), event.type(),
+                                             event.country(), std::string_view(event.currency)));
     sums.count++;
     sums.value_minor += event.value_minor;
 }
 
 void RollupAccumulator::add_interaction(const IncomingEvent &event)
 {
-    interactions_[{event.fields.tenant_id, hour_of(event.occurred_ms), event.source.source, event.source.medium,
-                   event.source.campaign, std::string(event.country())}]
+    sums_at(interactions_, std::tuple(event.fields.tenant_id, hour_of(event.occurred_ms),
+                                      std::string_view(event.source.source), std::string_view(event.source.medium),
+                                      std::string_view(event.source.campaign), event.country()))
         .count++;
 }
 
 void RollupAccumulator::add_share(const AttributedEvent &event, std::string_view source, std::string_view medium,
                                   std::string_view campaign, int64_t credit_micros, int64_t value_minor)
 {
-    auto &sums = attributed_[{event.tenant_id, hour_of(event.occurred_ms), std::string(event.type),
-                              std::string(source), std::string(medium), std::string(campaign),
-                              std::string(event.country), std::string(event.currency)}];
+    auto &sums = sums_at(attributed_, std::tuple(event.tenant_id, hour_of(event.occurred_ms), event.type, source,
+                                                 medium, campaign, event.country, event.currency));
     sums.count += credit_micros;
     sums.value_minor += value_minor;
 }

@@ -54,9 +54,10 @@ private:
     using AttributedKey = std::tuple<int64_t, int64_t, std::string, std::string, std::string, std::string,
                                      std::string, std::string>;
 
-    std::map<EventKey, Sums> events_;
-    std::map<InteractionKey, Sums> interactions_;
-    std::map<AttributedKey, Sums> attributed_;
+    // transparent: found by a key of views, copied only when new
+    std::map<EventKey, Sums, std::less<>> events_;
+    std::map<InteractionKey, Sums, std::less<>> interactions_;
+    std::map<AttributedKey, Sums, std::less<>> attributed_;
 };
 
 }  // namespace analytics::ingest

@@ -222,7 +222,7 @@ void StreamConsumer::run()
     auto next_maintenance = std::chrono::steady_clock::now();
 
     // the batch in hand: read, not yet committed and acknowledged
-    redis::Reply held_reply(nullptr, freeReplyObject);
+    redis::Reply held_reply;
     std::vector<const redisReply *> held;     // the entries with fields, to write
     std::vector<std::string> held_ids;        // every entry read, to acknowledge
     bool held_from_own_pending = false;

@@ -182,6 +182,16 @@ void append_copy_field(std::string &out, std::string_view value)
     static constexpr char kSpecial[] = {'\\', '\t', '\n', '\r'};
     static constexpr char kEscaped[] = {'\\', 't', 'n', 'r'};
     if (value.empty()) return;   // its data() may be null, which memchr must not get
+    // short values (ids, keys, times, names): one pass without an early
+    // exit, which the compiler vectorises, costs less than four memchr calls
+    if (value.size() <= 64) {
+        bool plain = true;
+        for (char c : value) plain &= (c != '\\') & (static_cast<unsigned char>(c) > '\r');
+        if (plain) {
+            out.append(value);
+            return;
+        }
+    }
     const char *at = value.data();
     const char *const end = value.data() + value.size();
     const char *next[4];
