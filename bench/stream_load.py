@@ -4,7 +4,7 @@ as RESP XADD commands on stdout, for `redis-cli --pipe`: a mix of interactions
 with tagged landing URLs (half), track events (four in ten) and conversions
 with a value (one in ten), over a pool of visitors so attribution finds touches.
 
-  stream_load.py --count N --tenant-id ID [--rate PER_SECOND] [--stream KEY]
+  stream_load.py --count N --tenant-id ID [--rate PER_SECOND] [--stream KEY] [--visitors N]
 
 With --rate, entries are written in slices of 1/20 s and stamped with the
 time they are written, so (ingested_at - received_at) is the consumer's lag.
@@ -71,10 +71,12 @@ def main():
     parser.add_argument("--tenant-id", required=True)
     parser.add_argument("--rate", type=int, default=0)
     parser.add_argument("--stream", default="{analytics}:events")
+    parser.add_argument("--visitors", type=int, default=0, help="the pool's size (default: count/10, at least 5000)")
     args = parser.parse_args()
     rng = random.Random(42)
     # about five interactions per visitor: the visitor key lives one day
-    visitors = ["%040x" % rng.getrandbits(160) for _ in range(max(5000, args.count // 10))]
+    pool = args.visitors or max(5000, args.count // 10)
+    visitors = ["%040x" % rng.getrandbits(160) for _ in range(pool)]
     out = sys.stdout.buffer
     slice_size = max(1, args.rate // 20) if args.rate else 5000
     started = time.monotonic()

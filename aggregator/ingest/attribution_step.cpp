@@ -264,6 +264,21 @@ size_t split_and_write(postgres::Connection &db, const std::vector<AttributedEve
 
 }  // namespace
 
+void take_attribution_lock(postgres::Connection &db, const std::vector<const IncomingEvent *> &events)
+{
+    std::set<int64_t> tenant_ids;
+    for (const auto *event : events) tenant_ids.insert(event->fields.tenant_id);
+    if (tenant_ids.empty()) return;
+    std::string array = "{";
+    for (int64_t id : tenant_ids) append_element(array, std::to_string(id));
+    array += "}";
+    // in tenant order, so that batches of several tenants cannot deadlock;
+    // two tenants whose ids share a key only wait for each other
+    db.exec("SELECT pg_advisory_xact_lock(hashtext('analytics attribution'), (t % 2147483647)::integer)"
+            " FROM (SELECT DISTINCT t FROM unnest($1::bigint[]) AS t ORDER BY t) AS tenants",
+            {array});
+}
+
 size_t attribute_events(postgres::Connection &db, const std::vector<const IncomingEvent *> &events,
                         RollupAccumulator &rollups)
 {

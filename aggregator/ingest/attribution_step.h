@@ -15,6 +15,16 @@
 
 namespace analytics::ingest {
 
+// Two batches attributing at once do not see each other's uncommitted
+// rows: a batch storing a touch would miss the shares of an event the other
+// batch attributes, that batch would miss the touch, and the event would
+// stay without it (make bench with two consumers: one event in a hundred).
+// So per tenant one transaction at a time reads and writes touches' shares,
+// holding this lock until its commit; the next one reads after that commit.
+// Take it after the batch's writes that need no lock, before
+// reattribute_reached_events and attribute_events.
+void take_attribution_lock(postgres::Connection &db, const std::vector<const IncomingEvent *> &events);
+
 // returns the number of shares written
 size_t attribute_events(postgres::Connection &db, const std::vector<const IncomingEvent *> &events,
                         RollupAccumulator &rollups);

@@ -251,8 +251,9 @@ BatchResult EventBatchWriter::commit(postgres::Connection &db, std::vector<Incom
         if (!interaction_rows.empty()) {
             db.copy_in(std::string("COPY interactions (") + kInteractionColumns + ") FROM STDIN", interaction_rows);
             record_implicit_campaigns(db, fresh);
-            result.attributed += reattribute_reached_events(db, touches, rollups);
         }
+        if (!touches.empty() || !attributable.empty()) take_attribution_lock(db, fresh);
+        if (!touches.empty()) result.attributed += reattribute_reached_events(db, touches, rollups);
         result.attributed += attribute_events(db, attributable, rollups);
         rollups.write(db);
     }
