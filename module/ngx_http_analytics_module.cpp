@@ -117,6 +117,13 @@ typedef struct {
     /* the body as read so far, at most analytics_body_limit bytes */
     u_char                           *body;
     size_t                            body_len;
+    /* an event's FCALL as it went to Redis, kept until its answer: spooled
+     * if none comes (the connection dropped, a timeout, a cluster
+     * redirect); NULL without a spool */
+    const char                      **sent_argv;
+    size_t                           *sent_argvlen;
+    ngx_uint_t                        sent_argc;
+    ngx_uint_t                        sent_head;
 } ngx_http_analytics_ctx_t;
 
 
@@ -202,6 +209,8 @@ static char *ngx_http_analytics_redis(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_http_analytics_endpoint(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_analytics_spool(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+static void ngx_http_analytics_keep_call(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
+    ngx_uint_t head, ngx_uint_t argc, const char **argv, const size_t *argvlen);
 static ngx_int_t ngx_http_analytics_spool_event(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
     ngx_uint_t head, ngx_uint_t argc, const char **argv, size_t *argvlen);
 static char *ngx_http_analytics_rate_limit(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -980,6 +989,37 @@ ngx_http_analytics_project_event_dispatch(ngx_http_request_t *r, ngx_http_analyt
 }
 
 
+/* a copy of the call sent, in the request's pool, for ngx_http_analytics_reply
+ * to spool; without memory it is not kept, and a lost answer is a 503 */
+static void
+ngx_http_analytics_keep_call(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx, ngx_uint_t head,
+    ngx_uint_t argc, const char **argv, const size_t *argvlen)
+{
+    size_t       size;
+    u_char      *p;
+    ngx_uint_t   i;
+
+    size = 0;
+    for (i = 0; i < argc; i++) {
+        size += argvlen[i];
+    }
+    ctx->sent_argv = static_cast<const char **>(ngx_palloc(r->pool, argc * sizeof(const char *)));
+    ctx->sent_argvlen = static_cast<size_t *>(ngx_palloc(r->pool, argc * sizeof(size_t)));
+    p = static_cast<u_char *>(ngx_pnalloc(r->pool, size));
+    if (ctx->sent_argv == NULL || ctx->sent_argvlen == NULL || p == NULL) {
+        ctx->sent_argv = NULL;
+        return;
+    }
+    for (i = 0; i < argc; i++) {
+        ctx->sent_argv[i] = reinterpret_cast<const char *>(p);
+        ctx->sent_argvlen[i] = argvlen[i];
+        p = ngx_cpymem(p, argv[i], argvlen[i]);
+    }
+    ctx->sent_argc = argc;
+    ctx->sent_head = head;
+}
+
+
 /*
  * Spools an accepted event's FCALL for replay (as ingest wrote it, made to
  * write without a limit, a rate key or the visitor's address and agent: the
@@ -1409,6 +1449,9 @@ ngx_http_analytics_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
                                            argv, argvlen);
     }
     if (rc == NGX_OK) {
+        if (event != NULL && !ctx->answer_status && amcf->spool.path != NULL) {
+            ngx_http_analytics_keep_call(r, ctx, head, head + 4 + 2 * n, argv, argvlen);
+        }
         return NGX_DONE;
     }
 
@@ -1635,7 +1678,7 @@ ngx_http_analytics_mark_answer(ngx_http_request_t *r, redisReply *reply, ngx_str
 static void
 ngx_http_analytics_reply(ngx_http_request_t *r, redisReply *reply)
 {
-    ngx_int_t                  answer, limit, remaining, retry_after;
+    ngx_int_t                  rc, answer, limit, remaining, retry_after;
     ngx_uint_t                 i, status, conversion;
     ngx_str_t                 *body;
     ngx_connection_t          *c;
@@ -1678,6 +1721,21 @@ ngx_http_analytics_reply(ngx_http_request_t *r, redisReply *reply)
                 ngx_log_error(NGX_LOG_ERR, c->log, 0, "analytics: redis: %s", reply->str);
             } else if (reply != NULL) {
                 ngx_log_error(NGX_LOG_ERR, c->log, 0, "analytics: unexpected ingest reply");
+            }
+        }
+
+        /* no answer for an event (the connection dropped or timed out, a
+         * MOVED or ASK while the cluster moves our slot): spooled, as if
+         * Redis had been out of reach when it came. If Redis did write it
+         * before the answer was lost, the replay adds an entry with the
+         * same event id, which the aggregator keeps once. */
+        if (answer == 0 && ctx->sent_argv != NULL) {
+            rc = ngx_http_analytics_spool_event(r, ctx, ctx->sent_head, ctx->sent_argc, ctx->sent_argv,
+                                                ctx->sent_argvlen);
+            if (rc != NGX_DECLINED) {
+                ngx_http_finalize_request(r, rc);
+                ngx_http_run_posted_requests(c);
+                return;
             }
         }
 

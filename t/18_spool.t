@@ -69,6 +69,40 @@ subtest 'a worker started with a full spool replays it' => sub {
     ok($stack->wait_until('47 rows', 30, sub { rows() == 47 }), 'the new worker replayed its predecessor\'s spool');
 };
 
+# Redis stops answering calls already sent (paused here; a crash, a network
+# cut or a cluster moving the slot do the same): after analytics_redis_timeout
+# (1 s) the connection is dropped, and the events whose answers never came
+# are spooled and accepted, not refused with a 503
+subtest 'calls in flight when Redis stops answering' => sub {
+    is($stack->request('POST', '/api/v1/analytics/track', { tenant_id => 'demo', type => 'call', metadata => { load => 'warm' } })->{status},
+       202, 'connected');
+    is($stack->redis('CLIENT', 'PAUSE', '4000', 'WRITE'), 'OK', 'Redis holds every write for 4 s');
+    my $port = $stack->http_port;
+    my @pids;
+    for my $i (1 .. 8) {
+        my $pid = fork // die "fork: $!";
+        if ($pid == 0) {
+            my $body = qq({"tenant_id":"demo","type":"call","metadata":{"load":"in-flight","i":$i}});
+            open(STDOUT, '>', $stack->dir . "/in-flight-$i.status") or exit 1;
+            exec('curl', '-s', '-m', '10', '-o', $stack->dir . "/in-flight-$i.body", '-w', '%{http_code}',
+                 '-H', 'Content-Type: application/json', '--data-binary', $body,
+                 "http://127.0.0.1:$port/api/v1/analytics/track") or exit 1;
+        }
+        push @pids, $pid;
+    }
+    waitpid($_, 0) for @pids;
+    my @statuses = map { Analytics::Stack::slurp($stack->dir . "/in-flight-$_.status") } 1 .. 8;
+    is(join(' ', @statuses), join(' ', ('202') x 8), 'the eight accepted (spooled when their answers did not come)');
+    is(Analytics::Stack::slurp($stack->dir . '/in-flight-1.body'), '{"success":true,"message":"Event accepted for processing"}',
+       'the accepted body');
+    my $in_flight = sub { $stack->psql("SELECT count(*) FROM events WHERE metadata->>'load' = 'in-flight'") };
+    ok($stack->wait_until('the eight in-flight events stored', 30, sub { $in_flight->() == 8 }), 'all eight stored after the pause');
+    sleep 1;
+    is($in_flight->(), 8, 'each once');
+    is($stack->psql("SELECT count(DISTINCT metadata->>'i') FROM events WHERE metadata->>'load' = 'in-flight'"), 8,
+       'the eight different ones');
+};
+
 subtest 'with Redis away the host\'s own limit holds' => sub {
     is($stack->stack('stop-redis'), 0, 'Redis stopped');
     my @answers = map { $stack->request('POST', '/test/rate-limited/track', { tenant_id => 'demo', type => 'location_view',
