@@ -242,6 +242,29 @@ subtest 'offline touches are credited with their user\'s events' => sub {
          { date => '2023-09-11T10:00:00.000Z', userData => { email => 'carol@example.com' },
            nodeData => { wmktId => 'sheet-1', cid => $id{spring} } }, $writer);
     is($shares->($carol), 'Custom Ads|offline|autumn leaves|1000000', 'a later touch changes nothing');
+
+    # Dave calls; an offline touch of the day before names only a phone,
+    # another user then; an event naming his email and that phone merges
+    # the two, and his call is split again over the merged path
+    my $dave = $sync->('dave-call', 'dave@example.com', '2023-10-10T10:00:00.000Z');
+    is($shares->($dave), 'Direct|(none)||1000000', 'nothing explains his call yet');
+    $r = call('POST', '/api/v1/projects/demo/interactions/offline',
+              { date => '2023-10-09T10:00:00.000Z', userData => { phone => '+504 7777' },
+                nodeData => { wmktId => 'sheet-1', cid => $id{spring} } }, $writer);
+    is($r->{status}, 201, 'an offline touch of a phone nobody knows');
+    is($shares->($dave), 'Direct|(none)||1000000', 'another user\'s touch: still Direct');
+    $r = call('POST', '/api/v1/events/sync', { projectId => 'demo', eventType => 'call', nonce => 'dave-both',
+                                               eventDate => '2023-10-12T10:00:00.000Z',
+                                               data => { email => 'dave@example.com', phone => '+504 7777' } }, $writer);
+    is($r->{status}, 200, 'an event naming both') or diag $r->{content};
+    my ($both) = $r->{content} =~ $uuid;
+    is($stack->psql("SELECT count(DISTINCT user_id) FROM interactions WHERE tenant_id = ${ \$stack->demo->{id} }"
+                    . " AND occurred_at = '2023-10-09T10:00:00Z'"), 1, 'the touch moved to one user');
+    is($shares->($dave), 'Custom Ads|offline|Spring sale|1000000', 'his call is split again, to the merged user\'s touch');
+    is($shares->($both), 'Custom Ads|offline|Spring sale|1000000', 'and the merging event credited to it too');
+    my $dave_day = "SELECT string_agg(source || ':' || credit_micros, ',' ORDER BY source) FROM rollup_attributed_daily"
+                   . " WHERE tenant_id = ${ \$stack->demo->{id} } AND day = '2023-10-10' AND event_type = 'call'";
+    is($stack->psql($dave_day), 'Custom Ads:1000000,Direct:0', 'the day rollup moved with it');
 };
 
 subtest 'the funnel report\'s cost columns' => sub {

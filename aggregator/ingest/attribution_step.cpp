@@ -262,12 +262,47 @@ size_t split_and_write(postgres::Connection &db, const std::vector<AttributedEve
     return written;
 }
 
+// what a DELETE of shares returns, for resplit_taken
+constexpr const char *kTakenColumns =
+    "a.tenant_id, a.event_id, (extract(epoch FROM a.occurred_at) * 1000)::bigint, a.event_type, a.country,"
+    " a.currency, coalesce(a.visitor_key, ''), coalesce(a.user_id::text, ''), a.source, a.medium, a.campaign,"
+    " a.credit_micros, a.value_minor";
+
+// shares taken back (rows of kTakenColumns): their sums leave the rollups,
+// and their events are split again over every touch PostgreSQL has now.
+// Returns the number of shares written.
+size_t resplit_taken(postgres::Connection &db, const std::vector<postgres::Result> &taken, RollupAccumulator &rollups)
+{
+    std::map<std::pair<int64_t, std::string_view>, AttributedEvent> reached;
+    for (const auto &result : taken) {
+        for (int row = 0; row < result.rows(); row++) {
+            AttributedEvent share_of{result.integer(row, 0), result.text(row, 1), result.text(row, 3),
+                                     result.text(row, 4), result.text(row, 5), result.text(row, 6),
+                                     result.text(row, 7), result.integer(row, 2), result.integer(row, 12)};
+            rollups.add_share(share_of, result.text(row, 8), result.text(row, 9), result.text(row, 10),
+                              -result.integer(row, 11), -result.integer(row, 12));
+            auto [event, fresh] = reached.try_emplace({share_of.tenant_id, share_of.id}, share_of);
+            if (!fresh) event->second.value_minor += share_of.value_minor;
+        }
+    }
+    if (reached.empty()) return 0;
+    std::vector<AttributedEvent> events;
+    events.reserve(reached.size());
+    for (const auto &[key, event] : reached) events.push_back(event);
+    return split_and_write(db, events, rollups);
+}
+
 }  // namespace
 
 void take_attribution_lock(postgres::Connection &db, const std::vector<const IncomingEvent *> &events)
 {
     std::set<int64_t> tenant_ids;
     for (const auto *event : events) tenant_ids.insert(event->fields.tenant_id);
+    take_attribution_lock(db, tenant_ids);
+}
+
+void take_attribution_lock(postgres::Connection &db, const std::set<int64_t> &tenant_ids)
+{
     if (tenant_ids.empty()) return;
     std::string array = "{";
     for (int64_t id : tenant_ids) append_element(array, std::to_string(id));
@@ -321,29 +356,25 @@ size_t reattribute_reached_events(postgres::Connection &db, const std::vector<co
             " USING unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::timestamptz[]) AS w (tenant_id, path, from_at, to_at)"
             " WHERE a.tenant_id = w.tenant_id AND " + path_matches(kind, "a")
             + "  AND a.occurred_at >= w.from_at AND a.occurred_at < w.to_at"
-            " RETURNING a.tenant_id, a.event_id, (extract(epoch FROM a.occurred_at) * 1000)::bigint, a.event_type,"
-            "  a.country, a.currency, coalesce(a.visitor_key, ''), coalesce(a.user_id::text, ''), a.source, a.medium,"
-            "  a.campaign, a.credit_micros, a.value_minor",
+            " RETURNING " + kTakenColumns,
             {tenants, keys, froms, tos}));
     }
 
-    std::map<std::pair<int64_t, std::string_view>, AttributedEvent> reached;
-    for (const auto &result : taken) {
-        for (int row = 0; row < result.rows(); row++) {
-            AttributedEvent share_of{result.integer(row, 0), result.text(row, 1), result.text(row, 3),
-                                     result.text(row, 4), result.text(row, 5), result.text(row, 6),
-                                     result.text(row, 7), result.integer(row, 2), result.integer(row, 12)};
-            rollups.add_share(share_of, result.text(row, 8), result.text(row, 9), result.text(row, 10),
-                              -result.integer(row, 11), -result.integer(row, 12));
-            auto [event, fresh] = reached.try_emplace({share_of.tenant_id, share_of.id}, share_of);
-            if (!fresh) event->second.value_minor += share_of.value_minor;
-        }
-    }
-    if (reached.empty()) return 0;
-    std::vector<AttributedEvent> events;
-    events.reserve(reached.size());
-    for (const auto &[key, event] : reached) events.push_back(event);
-    return split_and_write(db, events, rollups);
+    return resplit_taken(db, taken, rollups);
+}
+
+size_t reattribute_user_events(postgres::Connection &db, int64_t tenant_id, const std::string &user,
+                               RollupAccumulator &rollups)
+{
+    // from the user's first touch on: an earlier event's path has none of them
+    std::vector<postgres::Result> taken;
+    taken.push_back(db.exec(
+        "DELETE FROM attributions a WHERE a.tenant_id = $1 AND a.user_id = $2::uuid"
+        " AND a.occurred_at >= (SELECT min(occurred_at) FROM interactions"
+        "  WHERE tenant_id = $1 AND user_id = $2::uuid)"
+        " RETURNING " + std::string(kTakenColumns),
+        {std::to_string(tenant_id), user}));
+    return resplit_taken(db, taken, rollups);
 }
 
 }  // namespace analytics::ingest

@@ -11,6 +11,8 @@
 #include "ingest/rollups.h"
 #include "postgres/connection.h"
 
+#include <set>
+#include <string>
 #include <vector>
 
 namespace analytics::ingest {
@@ -24,6 +26,7 @@ namespace analytics::ingest {
 // Take it after the batch's writes that need no lock, before
 // reattribute_reached_events and attribute_events.
 void take_attribution_lock(postgres::Connection &db, const std::vector<const IncomingEvent *> &events);
+void take_attribution_lock(postgres::Connection &db, const std::set<int64_t> &tenant_ids);
 
 // returns the number of shares written
 size_t attribute_events(postgres::Connection &db, const std::vector<const IncomingEvent *> &events,
@@ -35,5 +38,11 @@ size_t attribute_events(postgres::Connection &db, const std::vector<const Incomi
 // attribute_events. Returns the number of shares written.
 size_t reattribute_reached_events(postgres::Connection &db, const std::vector<const IncomingEvent *> &touches,
                                   RollupAccumulator &rollups);
+
+// the shares of a user's events from its first touch on, taken back and
+// split again over its path as it is now: after other users merged into
+// it, their offline touches are in it. Under the attribution lock.
+size_t reattribute_user_events(postgres::Connection &db, int64_t tenant_id, const std::string &user,
+                               RollupAccumulator &rollups);
 
 }  // namespace analytics::ingest

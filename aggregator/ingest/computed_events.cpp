@@ -1,4 +1,6 @@
 #include "ingest/computed_events.h"
+#include "ingest/attribution_step.h"
+#include "ingest/rollups.h"
 #include "auth/digest.h"
 
 #include "event_time.h"
@@ -29,6 +31,13 @@ void merge_users(postgres::Connection &db, int64_t tenant_id, const std::string 
                 " WHERE tenant_id = $1 AND user_id = ANY($3::uuid[])", params);
     }
     db.exec("DELETE FROM project_users WHERE tenant_id = $1 AND id = ANY($2::uuid[])", {params[0], params[2]});
+
+    // the merged users' offline touches are in the path of every event of
+    // the user now: what was split without them is split again
+    take_attribution_lock(db, std::set<int64_t>{tenant_id});
+    RollupAccumulator rollups;
+    reattribute_user_events(db, tenant_id, into, rollups);
+    rollups.write(db);
 }
 
 std::string find_or_make_user(postgres::Connection &db, int64_t tenant_id,
