@@ -1013,7 +1013,9 @@ ngx_http_analytics_keep_call(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ct
     for (i = 0; i < argc; i++) {
         ctx->sent_argv[i] = reinterpret_cast<const char *>(p);
         ctx->sent_argvlen[i] = argvlen[i];
-        p = ngx_cpymem(p, argv[i], argvlen[i]);
+        if (argvlen[i] > 0) {   /* an empty argument's pointer may be NULL */
+            p = ngx_cpymem(p, argv[i], argvlen[i]);
+        }
     }
     ctx->sent_argc = argc;
     ctx->sent_head = head;
