@@ -193,7 +193,8 @@ analytics_track_request_parse(const char *body, size_t len,
         return ANALYTICS_BODY_INVALID;
     }
 
-    merged = json_is_object(metadata) ? json_copy(metadata) : json_object();
+    /* the body's own metadata object takes the product: the document is ours */
+    merged = json_is_object(metadata) ? json_incref(metadata) : json_object();
     if (merged == NULL) {
         return ANALYTICS_BODY_NO_MEMORY;
     }
