@@ -8,6 +8,7 @@
 
 #include "event_time.h"
 
+#include <chrono>
 #include <string_view>
 #include <unordered_map>
 
@@ -252,7 +253,12 @@ BatchResult EventBatchWriter::commit(postgres::Connection &db, std::vector<Incom
             db.copy_in(std::string("COPY interactions (") + kInteractionColumns + ") FROM STDIN", interaction_rows);
             record_implicit_campaigns(db, fresh);
         }
-        if (!touches.empty() || !attributable.empty()) take_attribution_lock(db, fresh);
+        if (!touches.empty() || !attributable.empty()) {
+            auto asked = std::chrono::steady_clock::now();
+            take_attribution_lock(db, fresh);
+            result.lock_wait_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                std::chrono::steady_clock::now() - asked).count());
+        }
         if (!touches.empty()) result.attributed += reattribute_reached_events(db, touches, rollups);
         result.attributed += attribute_events(db, attributable, rollups);
         rollups.write(db);
@@ -282,6 +288,7 @@ BatchResult EventBatchWriter::write_each(postgres::Connection &db, const std::ve
             total.interactions += one.interactions;
             total.attributed += one.attributed;
             total.trashed += one.trashed;
+            total.lock_wait_us += one.lock_wait_us;
         } catch (const postgres::Error &e) {
             if (e.is_connection_failure() || !db.ok()) throw;
             postgres::Transaction tx(db);

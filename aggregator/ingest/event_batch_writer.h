@@ -24,6 +24,7 @@ struct BatchResult {
     size_t interactions = 0;  // new rows in interactions
     size_t attributed = 0;    // shares of new events given to touches (or Direct)
     size_t trashed = 0;       // Webmarketer events that failed their event type
+    uint64_t lock_wait_us = 0;  // taking the attribution lock (other batches of the tenant committing)
 };
 
 class EventBatchWriter {

@@ -315,6 +315,7 @@ void StreamConsumer::run()
             counters_.interactions += result.interactions;
             counters_.attributed += result.attributed;
             counters_.trashed += result.trashed;
+            counters_.attribution_lock_wait_us += result.lock_wait_us;
             counters_.batches_committed++;
             if (result.rejected > 0) {
                 log::warn(fmt::format("{} stream entries could not be stored; kept in stream_rejects",

@@ -31,6 +31,7 @@ struct ConsumerCounters {
     std::atomic<uint64_t> interactions{0};
     std::atomic<uint64_t> attributed{0};
     std::atomic<uint64_t> trashed{0};
+    std::atomic<uint64_t> attribution_lock_wait_us{0};
     std::atomic<uint64_t> batches_committed{0};
     std::atomic<uint64_t> failures{0};
     std::atomic<uint64_t> claimed{0};

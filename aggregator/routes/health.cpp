@@ -71,6 +71,12 @@ void register_health_routes(http::Router &router, Services &services)
         text += fmt::format("analytics_batch_seconds_bucket{{le=\"+Inf\"}} {}\n", c.batches_committed.load());
         text += fmt::format("analytics_batch_seconds_sum {}\n", static_cast<double>(c.batch_latency_sum_us) / 1e6);
         text += fmt::format("analytics_batch_seconds_count {}\n", c.batches_committed.load());
+        // consumers of one tenant take turns for attribution: time spent here
+        // is time they waited for each other
+        text += fmt::format("# HELP analytics_attribution_lock_wait_seconds_total Time batches spent taking the"
+                            " per-tenant attribution lock.\n# TYPE analytics_attribution_lock_wait_seconds_total counter\n"
+                            "analytics_attribution_lock_wait_seconds_total {}\n",
+                            static_cast<double>(c.attribution_lock_wait_us) / 1e6);
         text += "# HELP analytics_consumer_lag_seconds Age of the newest committed entry when it was committed;"
                 " 0 when caught up.\n# TYPE analytics_consumer_lag_seconds gauge\n";
         for (int shard = 0; shard < services.settings.stream_shards; shard++) {
