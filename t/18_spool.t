@@ -85,6 +85,7 @@ subtest 'calls in flight when Redis stops answering' => sub {
             my $body = qq({"tenant_id":"demo","type":"call","metadata":{"load":"in-flight","i":$i}});
             open(STDOUT, '>', $stack->dir . "/in-flight-$i.status") or exit 1;
             exec('curl', '-s', '-m', '10', '-o', $stack->dir . "/in-flight-$i.body", '-w', '%{http_code}',
+                 '-D', $stack->dir . "/in-flight-$i.headers",
                  '-H', 'Content-Type: application/json', '--data-binary', $body,
                  "http://127.0.0.1:$port/api/v1/analytics/track") or exit 1;
         }
@@ -95,6 +96,8 @@ subtest 'calls in flight when Redis stops answering' => sub {
     is(join(' ', @statuses), join(' ', ('202') x 8), 'the eight accepted (spooled when their answers did not come)');
     is(Analytics::Stack::slurp($stack->dir . '/in-flight-1.body'), '{"success":true,"message":"Event accepted for processing"}',
        'the accepted body');
+    like(Analytics::Stack::slurp($stack->dir . '/in-flight-1.headers'), qr/^X-RateLimit-Limit: 1000000\r?$/mi,
+         'with the rate headers of the host\'s own limit, as every answer while Redis is away');
     my $in_flight = sub { $stack->psql("SELECT count(*) FROM events WHERE metadata->>'load' = 'in-flight'") };
     ok($stack->wait_until('the eight in-flight events stored', 30, sub { $in_flight->() == 8 }), 'all eight stored after the pause');
     sleep 1;
