@@ -5,7 +5,7 @@
  * The library name carries a version so that hosts of a fleet running
  * different module versions never replace each other's functions.
  *
- * analytics_ingest_v10
+ * analytics_ingest_v11
  *   KEYS[1]  hash of tenant references to "<id>:<active 0|1>:<public 0|1>",
  *            written by the aggregator; fields "id:<n>", "uuid:<uuid>" and
  *            "slug:<slug>", so a slug of digits never meets an id
@@ -30,7 +30,7 @@
  *   inactive or private tenant), 422 (no such product for the tenant) or
  *   202 (the entry is in the stream)
  *
- * analytics_mark_order_v10 (mark-purchase-tracked)
+ * analytics_mark_order_v11 (mark-purchase-tracked)
  *   KEYS[1..3] as above; KEYS[4] the hash of visitor salts (unused);
  *   KEYS[5]  hash "<tenant id>:<order session>" -> "<payment status>\n<purchase JSON>"
  *   KEYS[6]  hash of the orders tracked so far, same fields
@@ -40,7 +40,7 @@
  *           {200, limit, remaining, 0, already tracked 0|1, payment status, purchase JSON}
  *   Only a paid order is marked, and only its first caller sees 0.
  *
- * analytics_funnel_track_v10 (funnel/track)
+ * analytics_funnel_track_v11 (funnel/track)
  *   KEYS[1..4] as above (the tenant hash unused: the token names the tenant);
  *   KEYS[5]  hash of token SHA-256 (hex) -> "<tenant id>\n<expires, Unix s, or ''>\n<scopes, comma
  *            separated>\n<subject>", written by the aggregator for live tenant tokens
@@ -61,14 +61,14 @@
  * visitor, so the key holds across days. Functions replicate their effects,
  * so the raw address reaches neither the AOF nor a replica.
  *
- * analytics_ingest_batch_v10 (what a worker's ingest calls of one turn of
+ * analytics_ingest_batch_v11 (what a worker's ingest calls of one turn of
  * its event loop become: one FCALL, so Redis runs one function, not many)
  *   KEYS[1..4] the tenants hash, the stream, the salts hash, the products
  *            set; then each call's keys (one: its rate key)
  *   ARGV[1]  the number n of calls, then for each call: its number of keys,
  *            its number m of arguments, and its m arguments as
- *            analytics_ingest_v10 takes them
- *   returns n answers, each what analytics_ingest_v10 returns
+ *            analytics_ingest_v11 takes them
+ *   returns n answers, each what analytics_ingest_v11 returns
  *
  * GCRA (as redis-cell does): one key per limited client, time from Redis
  * itself so that hosts' clocks do not matter, a limit of N per period lets
@@ -78,12 +78,12 @@
 #define NGX_HTTP_ANALYTICS_REDIS_FUNCTIONS_H
 
 /* the names FCALL uses; they must match register_function below */
-static const char ngx_http_analytics_ingest_function[] = "analytics_ingest_v10";
-static const char ngx_http_analytics_ingest_batch_function[] = "analytics_ingest_batch_v10";
-static const char ngx_http_analytics_mark_order_function[] = "analytics_mark_order_v10";
-static const char ngx_http_analytics_funnel_track_function[] = "analytics_funnel_track_v10";
+static const char ngx_http_analytics_ingest_function[] = "analytics_ingest_v11";
+static const char ngx_http_analytics_ingest_batch_function[] = "analytics_ingest_batch_v11";
+static const char ngx_http_analytics_mark_order_function[] = "analytics_mark_order_v11";
+static const char ngx_http_analytics_funnel_track_function[] = "analytics_funnel_track_v11";
 
-static const char ngx_http_analytics_redis_library[] = R"lua(#!lua name=analytics_v10
+static const char ngx_http_analytics_redis_library[] = R"lua(#!lua name=analytics_v11
 -- memo: nil for a call alone; for the calls of a batch, what they share:
 -- the time, the rate keys' arrival times (written once, at the end), and the
 -- tenants, products and salt looked up so far
@@ -135,7 +135,13 @@ local function visitor_key(salts, source, candidate, tenant_id, now, memo)
   if string.sub(source, 1, 8) == 'tracker\n' then
     return redis.sha1hex(tenant_id .. '\n' .. source)
   end
-  local day = tostring(math.floor(now / 86400000000))
+  local day = memo and memo.day
+  if not day then
+    day = tostring(math.floor(now / 86400000000))
+    if memo then
+      memo.day = day
+    end
+  end
   local salt = memo and memo.salt
   if not salt then
     salt = redis.call('HGET', salts, day)
@@ -182,14 +188,27 @@ local function redis_now()
   return tonumber(time[1]) * 1000000 + tonumber(time[2])
 end
 
+-- text as a number; the calls of a batch repeat the same few (limits,
+-- periods, counts), so each is read once (tonumber is strtod)
+local function number_of(text, memo)
+  if not memo then
+    return tonumber(text)
+  end
+  local n = memo.numbers[text]
+  if n == nil then
+    n = tonumber(text)
+    memo.numbers[text] = n
+  end
+  return n
+end
 -- the time, then the rate limit: the time, the limit and what remains of
 -- it, and the 429 reply as a fourth value when the limit is exhausted
 -- (values, not a table: this runs for every request); a call's arguments
 -- are args[at + 1] on
 local function admit(keys, args, at, memo)
   local now = memo and memo.now or redis_now()
-  local limit = tonumber(args[at + 2])
-  local allowed, remaining, retry_after = rate_limit(keys[3], limit, tonumber(args[at + 3]), now, memo)
+  local limit = number_of(args[at + 2], memo)
+  local allowed, remaining, retry_after = rate_limit(keys[3], limit, number_of(args[at + 3], memo), now, memo)
   if not allowed then
     return now, limit, 0, {429, limit, 0, retry_after}
   end
@@ -254,18 +273,18 @@ end
 local function ingest(keys, args)
   return ingest_call(keys, args, 0, #args, nil)
 end
-redis.register_function('analytics_ingest_v10', ingest)
+redis.register_function('analytics_ingest_v11', ingest)
 
 -- the ingest calls of one turn of a worker's event loop in one FCALL: each
--- answered as analytics_ingest_v10 would answer it alone, in order; what
+-- answered as analytics_ingest_v11 would answer it alone, in order; what
 -- they share is looked up once and the rate keys are written once
 local function ingest_batch(keys, args)
-  local memo = {now = redis_now(), tats = {}, tenants = {}, products = {}}
+  local memo = {now = redis_now(), tats = {}, tenants = {}, products = {}, numbers = {}}
   local call_keys = {keys[1], keys[2], '', keys[3], keys[4]}
   local key_at, arg_at = 5, 2
   local answers = {}
   for call = 1, tonumber(args[1]) do
-    local n_keys, n_args = tonumber(args[arg_at]), tonumber(args[arg_at + 1])
+    local n_keys, n_args = number_of(args[arg_at], memo), number_of(args[arg_at + 1], memo)
     call_keys[3] = keys[key_at]
     answers[call] = ingest_call(call_keys, args, arg_at + 1, arg_at + 1 + n_args, memo)
     key_at = key_at + n_keys
@@ -276,7 +295,7 @@ local function ingest_batch(keys, args)
   end
   return answers
 end
-redis.register_function('analytics_ingest_batch_v10', ingest_batch)
+redis.register_function('analytics_ingest_batch_v11', ingest_batch)
 
 local function mark_order(keys, args)
   local now, limit, remaining, refusal = admit(keys, args, 0, nil)
@@ -302,7 +321,7 @@ local function mark_order(keys, args)
   end
   return {200, limit, remaining, 0, already, status, purchase}
 end
-redis.register_function('analytics_mark_order_v10', mark_order)
+redis.register_function('analytics_mark_order_v11', mark_order)
 
 local function funnel_track(keys, args)
   local now, limit, remaining, refusal = admit(keys, args, 0, nil)
@@ -337,7 +356,7 @@ local function funnel_track(keys, args)
   local entry = append_event(keys[2], args, 7 + n, #args, tenant, nil, subject)
   return {202, limit, remaining, 0, entry}
 end
-redis.register_function('analytics_funnel_track_v10', funnel_track)
+redis.register_function('analytics_funnel_track_v11', funnel_track)
 )lua";
 
 #endif

@@ -1,5 +1,5 @@
 # The ingest calls a worker gathers in one turn of its event loop go to Redis
-# as one FCALL (analytics_ingest_batch_v10), and each request still gets its
+# as one FCALL (analytics_ingest_batch_v11), and each request still gets its
 # own answer: accepted, unknown tenant, unknown product, invalid body and
 # over the limit, side by side in one batch.
 use strict;
