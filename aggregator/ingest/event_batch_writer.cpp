@@ -281,14 +281,7 @@ BatchResult EventBatchWriter::write_each(postgres::Connection &db, const std::ve
     BatchResult total;
     for (const redisReply *entry : entries) {
         try {
-            auto one = write(db, {entry});
-            total.inserted += one.inserted;
-            total.duplicates += one.duplicates;
-            total.rejected += one.rejected;
-            total.interactions += one.interactions;
-            total.attributed += one.attributed;
-            total.trashed += one.trashed;
-            total.lock_wait_us += one.lock_wait_us;
+            total += write(db, {entry});
         } catch (const postgres::Error &e) {
             if (e.is_connection_failure() || !db.ok()) throw;
             postgres::Transaction tx(db);

@@ -25,6 +25,18 @@ struct BatchResult {
     size_t attributed = 0;    // shares of new events given to touches (or Direct)
     size_t trashed = 0;       // Webmarketer events that failed their event type
     uint64_t lock_wait_us = 0;  // taking the attribution lock (other batches of the tenant committing)
+
+    BatchResult &operator+=(const BatchResult &other)
+    {
+        inserted += other.inserted;
+        duplicates += other.duplicates;
+        rejected += other.rejected;
+        interactions += other.interactions;
+        attributed += other.attributed;
+        trashed += other.trashed;
+        lock_wait_us += other.lock_wait_us;
+        return *this;
+    }
 };
 
 class EventBatchWriter {
