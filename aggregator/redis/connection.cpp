@@ -10,13 +10,19 @@ namespace analytics::redis {
 
 class ReplyArena {
 public:
-    // 8-byte aligned, as redisReply needs; never null (bad_alloc instead)
-    void *allocate(size_t size)
+    // 8-byte aligned, as redisReply needs; null without memory, which the
+    // reader reports as its out-of-memory error (an exception must not
+    // unwind through hiredis's C frames)
+    void *allocate(size_t size) noexcept
     {
         size = (size + 7) & ~size_t{7};
         if (size > left_) {
             size_t block = std::max(size, std::min(kLargestBlock, last_block_ * 2));
-            blocks_.push_back(std::make_unique_for_overwrite<std::byte[]>(block));
+            try {
+                blocks_.push_back(std::make_unique_for_overwrite<std::byte[]>(block));
+            } catch (...) {
+                return nullptr;
+            }
             next_ = blocks_.back().get();
             left_ = block;
             last_block_ = block;
@@ -43,6 +49,7 @@ namespace {
 redisReply *arena_object(const redisReadTask *task, int type)
 {
     auto *object = static_cast<redisReply *>(static_cast<ReplyArena *>(task->privdata)->allocate(sizeof(redisReply)));
+    if (object == nullptr) return nullptr;
     *object = redisReply{};
     object->type = type;
     if (task->parent != nullptr) {
@@ -55,6 +62,7 @@ void *arena_string(const redisReadTask *task, char *str, size_t len)
 {
     redisReply *object = arena_object(task, task->type);
     auto *text = static_cast<char *>(static_cast<ReplyArena *>(task->privdata)->allocate(len + 1));
+    if (object == nullptr || text == nullptr) return nullptr;
     std::memcpy(text, str, len);
     text[len] = '\0';
     object->str = text;
@@ -65,10 +73,12 @@ void *arena_string(const redisReadTask *task, char *str, size_t len)
 void *arena_array(const redisReadTask *task, int elements)
 {
     redisReply *object = arena_object(task, REDIS_REPLY_ARRAY);
+    if (object == nullptr) return nullptr;
     if (elements > 0) {
         auto count = static_cast<size_t>(elements);
         object->element = static_cast<redisReply **>(
             static_cast<ReplyArena *>(task->privdata)->allocate(count * sizeof(redisReply *)));
+        if (object->element == nullptr) return nullptr;
         std::fill_n(object->element, count, nullptr);
         object->elements = count;
     }
@@ -78,6 +88,7 @@ void *arena_array(const redisReadTask *task, int elements)
 void *arena_integer(const redisReadTask *task, long long value)
 {
     redisReply *object = arena_object(task, REDIS_REPLY_INTEGER);
+    if (object == nullptr) return nullptr;
     object->integer = value;
     return object;
 }
