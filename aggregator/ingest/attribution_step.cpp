@@ -45,15 +45,19 @@ void append_element(std::string &array, std::string_view element)
     array += element;
 }
 
-std::map<int64_t, TenantModel> models_of(postgres::Connection &db, const std::set<int64_t> &ids)
+// ids as a bigint[] input literal
+std::string id_array(const std::set<int64_t> &ids)
 {
     std::string array = "{";
     for (int64_t id : ids) append_element(array, std::to_string(id));
-    array += "}";
+    return array + "}";
+}
 
+std::map<int64_t, TenantModel> models_of(postgres::Connection &db, const std::set<int64_t> &ids)
+{
     std::map<int64_t, TenantModel> models;
     auto result = db.exec("SELECT id, attribution_model, attribution_lookback_days FROM tenants"
-                          " WHERE id = ANY($1::bigint[])", {array});
+                          " WHERE id = ANY($1::bigint[])", {id_array(ids)});
     for (int row = 0; row < result.rows(); row++) {
         TenantModel model;
         std::string name(result.text(row, 1));
@@ -304,14 +308,11 @@ void take_attribution_lock(postgres::Connection &db, const std::vector<const Inc
 void take_attribution_lock(postgres::Connection &db, const std::set<int64_t> &tenant_ids)
 {
     if (tenant_ids.empty()) return;
-    std::string array = "{";
-    for (int64_t id : tenant_ids) append_element(array, std::to_string(id));
-    array += "}";
     // in tenant order, so that batches of several tenants cannot deadlock;
     // two tenants whose ids share a key only wait for each other
     db.exec("SELECT pg_advisory_xact_lock(hashtext('analytics attribution'), (t % 2147483647)::integer)"
             " FROM (SELECT DISTINCT t FROM unnest($1::bigint[]) AS t ORDER BY t) AS tenants",
-            {array});
+            {id_array(tenant_ids)});
 }
 
 size_t attribute_events(postgres::Connection &db, const std::vector<const IncomingEvent *> &events,

@@ -7,6 +7,17 @@
 namespace analytics::postgres {
 namespace {
 
+// an element of a text[] input literal, quoted
+void append_array_element(std::string &out, std::string_view item)
+{
+    out += '"';
+    for (char c : item) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += c;
+    }
+    out += '"';
+}
+
 [[noreturn]] void throw_result_error(PGconn *conn, PGresult *result)
 {
     const char *state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
@@ -211,20 +222,6 @@ void append_copy_field(std::string &out, std::string_view value)
     out.append(at, static_cast<size_t>(end - at));
 }
 
-namespace {
-
-void append_array_element(std::string &out, std::string_view item)
-{
-    out += '"';
-    for (char c : item) {
-        if (c == '"' || c == '\\') out += '\\';
-        out += c;
-    }
-    out += '"';
-}
-
-}  // namespace
-
 std::string text_array_literal(const std::vector<std::string> &items)
 {
     std::string out = "{";
@@ -251,10 +248,7 @@ ColumnArrays &ColumnArrays::text(std::string_view value)
 
 ColumnArrays &ColumnArrays::number(long long value)
 {
-    std::string &column = next();
-    char digits[24];
-    auto end = std::to_chars(digits, digits + sizeof(digits), value).ptr;
-    column.append(digits, static_cast<size_t>(end - digits));
+    append_number(next(), value);
     return *this;
 }
 

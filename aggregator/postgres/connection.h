@@ -135,6 +135,14 @@ private:
 // a value in COPY text format: backslash, tab, newline and carriage return escaped
 void append_copy_field(std::string &out, std::string_view value);
 
+// value in decimal, appended to out (COPY fields and array elements alike)
+inline void append_number(std::string &out, long long value)
+{
+    char digits[24];
+    auto end = std::to_chars(digits, digits + sizeof(digits), value).ptr;
+    out.append(digits, static_cast<size_t>(end - digits));
+}
+
 // a text[] input literal, every element quoted: {"a","b \"c\""}
 std::string text_array_literal(const std::vector<std::string> &items);
 
@@ -171,14 +179,7 @@ public:
     CopyRow &text(std::string_view value) { next(); append_copy_field(out_, value); return *this; }
     // empty text is NULL
     CopyRow &text_or_null(std::string_view value) { return value.empty() ? null() : text(value); }
-    CopyRow &number(long long value)
-    {
-        next();
-        char digits[24];
-        auto end = std::to_chars(digits, digits + sizeof(digits), value).ptr;
-        out_.append(digits, static_cast<size_t>(end - digits));
-        return *this;
-    }
+    CopyRow &number(long long value) { next(); append_number(out_, value); return *this; }
     CopyRow &boolean(bool value) { next(); out_ += value ? 't' : 'f'; return *this; }
     CopyRow &null() { next(); out_ += "\\N"; return *this; }
 
