@@ -209,7 +209,8 @@ static char *ngx_http_analytics_redis(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_http_analytics_endpoint(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_analytics_spool(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
-static ngx_int_t ngx_http_analytics_local_rate(ngx_http_request_t *r, ngx_str_t *rate_key);
+static ngx_int_t ngx_http_analytics_without_redis(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
+    ngx_str_t *rate_key, ngx_uint_t spool, ngx_uint_t head, ngx_uint_t argc, const char **argv, size_t *argvlen);
 static void ngx_http_analytics_keep_call(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
     ngx_uint_t head, ngx_uint_t argc, const char **argv, const size_t *argvlen);
 static ngx_int_t ngx_http_analytics_spool_event(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
@@ -990,10 +991,15 @@ ngx_http_analytics_project_event_dispatch(ngx_http_request_t *r, ngx_http_analyt
 }
 
 
-/* Redis is out of reach: the host's own limit stands in for the fleet's, with
- * its headers. NGX_BUSY over it (Retry-After set), NGX_ERROR without memory */
+/*
+ * Redis is out of reach, or its answer was lost: the host's own limit stands
+ * in for the fleet's (its headers, or a 429), then an event (spool set) goes
+ * to the spool and is answered as accepted. NGX_DECLINED when neither
+ * answered (no spool, or it is full): the caller answers as without Redis.
+ */
 static ngx_int_t
-ngx_http_analytics_local_rate(ngx_http_request_t *r, ngx_str_t *rate_key)
+ngx_http_analytics_without_redis(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx, ngx_str_t *rate_key,
+    ngx_uint_t spool, ngx_uint_t head, ngx_uint_t argc, const char **argv, size_t *argvlen)
 {
     ngx_int_t                        rc, remaining, retry_after;
     ngx_http_analytics_loc_conf_t   *alcf;
@@ -1002,19 +1008,22 @@ ngx_http_analytics_local_rate(ngx_http_request_t *r, ngx_str_t *rate_key)
     alcf = static_cast<ngx_http_analytics_loc_conf_t *>(ngx_http_get_module_loc_conf(r, ngx_http_analytics_module));
     amcf = static_cast<ngx_http_analytics_main_conf_t *>(ngx_http_get_module_main_conf(r, ngx_http_analytics_module));
 
-    if (!alcf->rate.enabled || amcf->local_limit == NULL) {
-        return NGX_OK;
+    if (alcf->rate.enabled && amcf->local_limit != NULL) {
+        retry_after = 1;
+        rc = ngx_http_analytics_local_limit_take(amcf->local_limit, rate_key, alcf->rate.limit, alcf->rate.period,
+                                                 &remaining, &retry_after);
+        if (ngx_http_analytics_rate_headers(r, alcf->rate.limit, remaining, retry_after) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+        if (rc == NGX_BUSY) {
+            ngx_http_analytics_retry_after(r, retry_after);
+            return ngx_http_analytics_send_json(r, NGX_HTTP_TOO_MANY_REQUESTS, &ngx_http_analytics_too_many);
+        }
     }
-    retry_after = 1;
-    rc = ngx_http_analytics_local_limit_take(amcf->local_limit, rate_key, alcf->rate.limit, alcf->rate.period,
-                                             &remaining, &retry_after);
-    if (ngx_http_analytics_rate_headers(r, alcf->rate.limit, remaining, retry_after) != NGX_OK) {
-        return NGX_ERROR;
+    if (!spool) {
+        return NGX_DECLINED;
     }
-    if (rc == NGX_BUSY) {
-        ngx_http_analytics_retry_after(r, retry_after);
-    }
-    return rc;
+    return ngx_http_analytics_spool_event(r, ctx, head, argc, argv, argvlen);
 }
 
 
@@ -1486,19 +1495,10 @@ ngx_http_analytics_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
         return NGX_DONE;
     }
 
-    rc = ngx_http_analytics_local_rate(r, &rate_key);
-    if (rc != NGX_OK) {
-        return rc == NGX_BUSY
-               ? ngx_http_analytics_send_json(r, NGX_HTTP_TOO_MANY_REQUESTS, &ngx_http_analytics_too_many)
-               : NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    /* an event goes to the spool and is accepted */
-    if (event != NULL && !ctx->answer_status) {
-        rc = ngx_http_analytics_spool_event(r, ctx, head, head + 4 + 2 * n, argv, argvlen);
-        if (rc != NGX_DECLINED) {
-            return rc;
-        }
+    rc = ngx_http_analytics_without_redis(r, ctx, &rate_key, event != NULL && !ctx->answer_status, head,
+                                          head + 4 + 2 * n, argv, argvlen);
+    if (rc != NGX_DECLINED) {
+        return rc;
     }
 
     /* what was decided is answered anyway (the limit fails open); without a
@@ -1754,17 +1754,11 @@ ngx_http_analytics_reply(ngx_http_request_t *r, redisReply *reply)
         if (answer == 0 && ctx->sent_argv != NULL) {
             ngx_str_t  rate_key;
 
-            rate_key.data = (u_char *) ctx->sent_argv[NGX_HTTP_ANALYTICS_FCALL_RATE_KEY];
+            rate_key.data = reinterpret_cast<u_char *>(
+                const_cast<char *>(ctx->sent_argv[NGX_HTTP_ANALYTICS_FCALL_RATE_KEY]));
             rate_key.len = ctx->sent_argvlen[NGX_HTTP_ANALYTICS_FCALL_RATE_KEY];
-            rc = ngx_http_analytics_local_rate(r, &rate_key);
-            if (rc == NGX_OK) {
-                rc = ngx_http_analytics_spool_event(r, ctx, ctx->sent_head, ctx->sent_argc, ctx->sent_argv,
-                                                    ctx->sent_argvlen);
-            } else {
-                rc = rc == NGX_BUSY
-                     ? ngx_http_analytics_send_json(r, NGX_HTTP_TOO_MANY_REQUESTS, &ngx_http_analytics_too_many)
-                     : NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
+            rc = ngx_http_analytics_without_redis(r, ctx, &rate_key, 1, ctx->sent_head, ctx->sent_argc,
+                                                  ctx->sent_argv, ctx->sent_argvlen);
             if (rc != NGX_DECLINED) {
                 ngx_http_finalize_request(r, rc);
                 ngx_http_run_posted_requests(c);
