@@ -6,8 +6,14 @@ with a value (one in ten), over a pool of visitors so attribution finds touches.
 
   stream_load.py --count N --tenant-id ID [--rate PER_SECOND] [--stream KEY] [--visitors N]
 
-With --rate, entries are written in slices of 1/20 s and stamped with the
-time they are written, so (ingested_at - received_at) is the consumer's lag.
+Entries are stamped as traffic would stamp them, a few per millisecond, not a
+whole slice in one millisecond: a touch that shares its millisecond with an
+event of its visitor reaches that event, so one stamp per slice made most
+batches split again events an earlier batch had just attributed, which real
+traffic seldom does. Without --rate, the backlog is stamped as if it had
+arrived at NOMINAL_RATE up to now. With --rate, entries are written in slices
+of 1/20 s, each entry stamped within the 1/20 s before its slice is written,
+so (ingested_at - received_at) is the consumer's lag, a slice's wait included.
 """
 import argparse
 import json
@@ -65,6 +71,9 @@ def entry(stream, tenant_id, n, ms, rng, visitors):
                  "tenant_id", tenant_id, "visitor", visitor])
 
 
+NOMINAL_RATE = 20000   # entries per second the backlog is stamped at
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, required=True)
@@ -80,16 +89,21 @@ def main():
     out = sys.stdout.buffer
     slice_size = max(1, args.rate // 20) if args.rate else 5000
     started = time.monotonic()
+    backlog_from_ms = int(time.time() * 1000) - args.count * 1000 // NOMINAL_RATE
     written = 0
     while written < args.count:
+        n = min(slice_size, args.count - written)
         if args.rate:
             due = started + written / args.rate
             delay = due - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
-        ms = int(time.time() * 1000)
-        n = min(slice_size, args.count - written)
-        out.write(b"".join(entry(args.stream, args.tenant_id, written + i, ms, rng, visitors) for i in range(n)))
+            now_ms = int(time.time() * 1000)
+            slice_ms = 1000 // 20
+            stamps = [now_ms - slice_ms + (i + 1) * slice_ms // n for i in range(n)]
+        else:
+            stamps = [backlog_from_ms + (written + i) * 1000 // NOMINAL_RATE for i in range(n)]
+        out.write(b"".join(entry(args.stream, args.tenant_id, written + i, stamps[i], rng, visitors) for i in range(n)))
         out.flush()
         written += n
 
