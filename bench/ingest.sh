@@ -12,6 +12,9 @@ mkdir -p "$out"
 entries=${BENCH_INGEST_ENTRIES:-1000000}
 steady_rate=${BENCH_STEADY_RATE:-20000}
 steady_seconds=${BENCH_STEADY_SECONDS:-15}
+# events per stream entry in the backlog: 1 (version 2 entries, as a module
+# at low traffic or a spool replay writes them) is the aggregator's worst case
+per_entry=${BENCH_INGEST_PER_ENTRY:-1}
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 dir=$(mktemp -d /tmp/analytics-ingest-bench-XXXXXX)
@@ -32,7 +35,7 @@ drained() { redis XINFO GROUPS "$stream" | awk '/^pending$/ {getline p} /^lag$/ 
 
 # --- the backlog ---------------------------------------------------------------
 stack stop-aggregator
-python3 "$root/bench/stream_load.py" --count "$entries" --tenant-id "$tenant" | redis --pipe >/dev/null
+python3 "$root/bench/stream_load.py" --count "$entries" --tenant-id "$tenant" --per-entry "$per_entry" | redis --pipe >/dev/null
 echo "ingest: $entries entries waiting in the stream" >&2
 stack start-aggregator
 pid=$(cat "$dir/aggregator.pid")

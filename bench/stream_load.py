@@ -4,7 +4,7 @@ as RESP XADD commands on stdout, for `redis-cli --pipe`: a mix of interactions
 with tagged landing URLs (half), track events (four in ten) and conversions
 with a value (one in ten), over a pool of visitors so attribution finds touches.
 
-  stream_load.py --count N --tenant-id ID [--rate PER_SECOND] [--stream KEY] [--visitors N]
+  stream_load.py --count N --tenant-id ID [--rate PER_SECOND] [--stream KEY] [--visitors N] [--per-entry K]
 
 Entries are stamped as traffic would stamp them, a few per millisecond, not a
 whole slice in one millisecond: a touch that shares its millisecond with an
@@ -49,7 +49,7 @@ def resp(args):
     return b"".join(out)
 
 
-def entry(stream, tenant_id, n, ms, rng, visitors):
+def event_fields(tenant_id, n, ms, rng, visitors):
     visitor = visitors[rng.randrange(len(visitors))]
     roll = rng.random()
     if roll < 0.5:
@@ -65,10 +65,24 @@ def entry(stream, tenant_id, n, ms, rng, visitors):
         kind, etype = "conversion", "purchase"
         metadata = {"transaction_id": "bench-%d-%d" % (ms, n), "value_minor": rng.randrange(100, 100000),
                     "currency": "USD", "event": "purchase"}
-    # version 2, as the module writes it: the small fields packed in h
+    # version 2's fields after v, as the module writes them: the small ones
+    # packed in h, then what the Redis function appends
     header = "".join("%d:%s" % (len(str(v)), v) for v in (kind, uuid7(ms), ms, tenant_id, etype, "", ""))
-    return resp(["XADD", stream, "*", "v", "2", "h", header, "metadata", json.dumps(metadata, separators=(",", ":")),
-                 "tenant_id", tenant_id, "visitor", visitor])
+    return ["h", header, "metadata", json.dumps(metadata, separators=(",", ":")), "tenant_id", tenant_id,
+            "visitor", visitor]
+
+
+def entries(stream, tenant_id, first, stamps, rng, visitors, per_entry):
+    """XADDs of the events first.. stamped stamps: one version 2 entry each,
+    or with per_entry > 1 version 3 entries of that many, as the Redis
+    function packs a batch of the module's calls"""
+    out = []
+    events = [event_fields(tenant_id, first + i, ms, rng, visitors) for i, ms in enumerate(stamps)]
+    if per_entry <= 1:
+        return b"".join(resp(["XADD", stream, "*", "v", "2"] + fields) for fields in events)
+    for at in range(0, len(events), per_entry):
+        out.append(resp(["XADD", stream, "*", "v", "3"] + [f for fields in events[at:at + per_entry] for f in fields]))
+    return b"".join(out)
 
 
 NOMINAL_RATE = 20000   # entries per second the backlog is stamped at
@@ -81,6 +95,8 @@ def main():
     parser.add_argument("--rate", type=int, default=0)
     parser.add_argument("--stream", default="{analytics}:events")
     parser.add_argument("--visitors", type=int, default=0, help="the pool's size (default: count/10, at least 5000)")
+    parser.add_argument("--per-entry", type=int, default=1,
+                        help="events per stream entry: 1 writes version 2 entries, more version 3 ones")
     args = parser.parse_args()
     rng = random.Random(42)
     # about five interactions per visitor: the visitor key lives one day
@@ -103,7 +119,7 @@ def main():
             stamps = [now_ms - slice_ms + (i + 1) * slice_ms // n for i in range(n)]
         else:
             stamps = [backlog_from_ms + (written + i) * 1000 // NOMINAL_RATE for i in range(n)]
-        out.write(b"".join(entry(args.stream, args.tenant_id, written + i, stamps[i], rng, visitors) for i in range(n)))
+        out.write(entries(args.stream, args.tenant_id, written, stamps, rng, visitors, args.per_entry))
         out.flush()
         written += n
 

@@ -244,6 +244,37 @@ analytics_stream_entry_unpack(const analytics_stream_entry *entry, analytics_str
 }
 
 int
+analytics_stream_packed_next(const analytics_stream_field *fields, size_t count,
+    size_t *pos, analytics_stream_entry *event_entry, const char **problem)
+{
+    size_t  first, i;
+
+    first = *pos;
+    if (first >= count) {
+        return 0;
+    }
+    for (i = first + 1; i < count && strcmp(fields[i].name, "h") != 0; i++) {
+        /* void */
+    }
+    *pos = i;
+
+    if (strcmp(fields[first].name, "h") != 0) {
+        *problem = "a packed event does not start with h";
+        return -1;
+    }
+    if (i - first + 1 > ANALYTICS_STREAM_MAX_FIELDS) {
+        *problem = "too many fields";
+        return -1;
+    }
+    event_entry->count = 0;
+    analytics_stream_entry_add(event_entry, "v", "2", 1);
+    for (i = first; i < *pos; i++) {
+        analytics_stream_entry_add(event_entry, fields[i].name, fields[i].value, fields[i].value_len);
+    }
+    return 1;
+}
+
+int
 analytics_stream_event_decode(const analytics_stream_entry *entry,
     analytics_stream_event *event, const char **problem)
 {

@@ -10,6 +10,12 @@
  * arguments, the listpack, the AOF) and the aggregator (a reply object) more
  * than its bytes do, so the fixed ones travel as one.
  *
+ * Version "3" (what the Redis function writes for the calls of one batch,
+ * one XADD for all of them): v, then each event's version 2 fields after its
+ * v (h first) and what the function appends to them. An event runs from its h
+ * to the next h. The events share the entry's id; the aggregator acknowledges
+ * the entry once all of them are stored.
+ *
  * Version "1" (still read, written when h would not fit its buffer), one field each:
  *
  *   v            encoding version, "1"
@@ -112,7 +118,15 @@ const analytics_stream_field *analytics_stream_entry_find(
 int analytics_stream_entry_unpack(const analytics_stream_entry *entry,
     analytics_stream_entry *unpacked, const char **problem);
 
-/* 0 on success (either version); -1 with *problem naming what is wrong */
+/* the next event of a version 3 entry: fields[*pos ..] (the entry's fields
+ * after its v) up to the next h, as a version 2 entry in event_entry (views
+ * into fields); 1 when there was one, 0 after the last, -1 with *problem when
+ * the event is malformed. *pos moves to the next event's h in every case,
+ * so one bad event does not take its neighbours with it. */
+int analytics_stream_packed_next(const analytics_stream_field *fields, size_t count,
+    size_t *pos, analytics_stream_entry *event_entry, const char **problem);
+
+/* 0 on success (versions 1 and 2); -1 with *problem naming what is wrong */
 int analytics_stream_event_decode(const analytics_stream_entry *entry,
     analytics_stream_event *event, const char **problem);
 

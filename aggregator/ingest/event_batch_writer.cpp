@@ -9,6 +9,7 @@
 #include "event_time.h"
 
 #include <chrono>
+#include <iterator>
 #include <string_view>
 #include <unordered_map>
 
@@ -20,24 +21,31 @@ std::string_view reply_text(const redisReply *reply)
     return {reply->str, reply->len};
 }
 
-// what the trash keeps of an entry: its fields, a version 2 entry's h
+// what the trash keeps of an event: its fields, a version 2 entry's h
 // unpacked so that the kept fields read as version 1's
-json::Value fields_as_json(const redisReply *fields)
+json::Value fields_as_json(const analytics_stream_entry &entry)
 {
     auto object = json::take(json_object());
-    analytics_stream_entry entry, unpacked;
-    const analytics_stream_field *version = nullptr;
+    analytics_stream_entry unpacked;
+    const analytics_stream_field *version = analytics_stream_entry_find(&entry, "v");
     const char *problem = nullptr;
-    if (to_stream_entry(fields, entry) && (version = analytics_stream_entry_find(&entry, "v")) != nullptr
-        && std::string_view(version->value, version->value_len) == "2"
+    const analytics_stream_entry *shown = &entry;
+    if (version != nullptr && std::string_view(version->value, version->value_len) == "2"
         && analytics_stream_entry_unpack(&entry, &unpacked, &problem) == 0)
     {
-        for (size_t i = 0; i < unpacked.count; i++) {
-            json_object_set_new(object.get(), unpacked.fields[i].name,
-                                json::string({unpacked.fields[i].value, unpacked.fields[i].value_len}));
-        }
-        return object;
+        shown = &unpacked;
     }
+    for (size_t i = 0; i < shown->count; i++) {
+        json_object_set_new(object.get(), shown->fields[i].name,
+                            json::string({shown->fields[i].value, shown->fields[i].value_len}));
+    }
+    return object;
+}
+
+// the same for what could not be taken apart: its string pairs as they are
+json::Value raw_fields_as_json(const redisReply *fields)
+{
+    auto object = json::take(json_object());
     if (fields != nullptr && fields->type == REDIS_REPLY_ARRAY) {
         for (size_t i = 0; i + 1 < fields->elements; i += 2) {
             if (fields->element[i]->type == REDIS_REPLY_STRING
@@ -52,12 +60,17 @@ json::Value fields_as_json(const redisReply *fields)
     return object;
 }
 
+json::Value event_as_json(const EntryEvent &event)
+{
+    return event.problem.empty() ? fields_as_json(event.fields) : raw_fields_as_json(event.entry->element[1]);
+}
+
 void keep_reject(postgres::Connection &db, const std::string &stream, const std::string &stream_id,
-                 const redisReply *fields, const std::string &problem)
+                 const json::Value &fields, const std::string &problem)
 {
     db.exec("INSERT INTO stream_rejects (stream, stream_id, fields, problem)"
             " VALUES ($1, $2, $3::jsonb, $4) ON CONFLICT DO NOTHING",
-            {stream, stream_id, json::dump(fields_as_json(fields).get()), problem});
+            {stream, stream_id, json::dump(fields.get()), problem});
 }
 
 bool has_transaction(const IncomingEvent &event)
@@ -179,19 +192,28 @@ void EventBatchWriter::prepare(postgres::Connection &db)
 
 BatchResult EventBatchWriter::write(postgres::Connection &db, const std::vector<const redisReply *> &entries)
 {
-    std::vector<IncomingEvent> events;
-    std::vector<std::pair<const redisReply *, std::string>> rejects;   // entry, problem
-    events.reserve(entries.size());
-
+    std::vector<EntryEvent> parts;
+    parts.reserve(entries.size());
     for (const redisReply *item : entries) {
+        auto events = events_of(item);
+        std::move(events.begin(), events.end(), std::back_inserter(parts));
+    }
+    return write_parts(db, parts);
+}
+
+BatchResult EventBatchWriter::write_parts(postgres::Connection &db, const std::vector<EntryEvent> &parts)
+{
+    std::vector<IncomingEvent> events;
+    std::vector<std::pair<const EntryEvent *, std::string>> rejects;   // event, problem
+    events.reserve(parts.size());
+    for (const auto &part : parts) {
         std::string problem;
-        if (auto event = decode_incoming(item, problem)) {
+        if (auto event = decode_incoming(part, problem)) {
             events.push_back(std::move(*event));
         } else {
-            rejects.emplace_back(item, problem);
+            rejects.emplace_back(&part, problem);
         }
     }
-
     return commit(db, events, rejects);
 }
 
@@ -201,7 +223,7 @@ BatchResult EventBatchWriter::write_events(postgres::Connection &db, std::vector
 }
 
 BatchResult EventBatchWriter::commit(postgres::Connection &db, std::vector<IncomingEvent> &events,
-                                     const std::vector<std::pair<const redisReply *, std::string>> &rejects)
+                                     const std::vector<std::pair<const EntryEvent *, std::string>> &rejects)
 {
     BatchResult result;
     postgres::Transaction tx(db);
@@ -263,8 +285,8 @@ BatchResult EventBatchWriter::commit(postgres::Connection &db, std::vector<Incom
         result.attributed += attribute_events(db, attributable, rollups);
         rollups.write(db);
     }
-    for (const auto &[item, problem] : rejects) {
-        keep_reject(db, stream_, std::string(reply_text(item->element[0])), item->element[1], problem);
+    for (const auto &[part, problem] : rejects) {
+        keep_reject(db, stream_, part->reject_id(), event_as_json(*part), problem);
     }
     result.rejected = rejects.size();
     tx.commit();
@@ -273,21 +295,24 @@ BatchResult EventBatchWriter::commit(postgres::Connection &db, std::vector<Incom
 
 void EventBatchWriter::trash(postgres::Connection &db, const redisReply *entry, const std::string &problem)
 {
-    keep_reject(db, stream_, std::string(reply_text(entry->element[0])), entry->element[1], problem);
+    for (const auto &part : events_of(entry)) keep_reject(db, stream_, part.reject_id(), event_as_json(part), problem);
 }
 
 BatchResult EventBatchWriter::write_each(postgres::Connection &db, const std::vector<const redisReply *> &entries)
 {
     BatchResult total;
     for (const redisReply *entry : entries) {
-        try {
-            total += write(db, {entry});
-        } catch (const postgres::Error &e) {
-            if (e.is_connection_failure() || !db.ok()) throw;
-            postgres::Transaction tx(db);
-            trash(db, entry, std::string("PostgreSQL refused the entry: ") + e.what());
-            tx.commit();
-            total.rejected++;
+        for (const auto &part : events_of(entry)) {
+            try {
+                total += write_parts(db, {part});
+            } catch (const postgres::Error &e) {
+                if (e.is_connection_failure() || !db.ok()) throw;
+                postgres::Transaction tx(db);
+                keep_reject(db, stream_, part.reject_id(), event_as_json(part),
+                            std::string("PostgreSQL refused the entry: ") + e.what());
+                tx.commit();
+                total.rejected++;
+            }
         }
     }
     return total;

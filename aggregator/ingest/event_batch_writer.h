@@ -52,19 +52,23 @@ public:
     // events decoded already (made by the sync event route), in one transaction
     BatchResult write_events(postgres::Connection &db, std::vector<IncomingEvent> events);
 
-    // after write() failed on the data (not the connection): each entry in a
-    // transaction of its own, and an entry PostgreSQL refuses goes to
-    // stream_rejects with the error, so one bad entry never blocks the rest
+    // after write() failed on the data (not the connection): each event (a
+    // version 3 entry holds several) in a transaction of its own, and one
+    // PostgreSQL refuses goes to stream_rejects with the error, so one bad
+    // event never blocks the rest
     BatchResult write_each(postgres::Connection &db, const std::vector<const redisReply *> &entries);
 
-    // keeps an entry in stream_rejects (the trash) with its problem, in the
-    // caller's transaction; a second time changes nothing
+    // keeps an entry's events in stream_rejects (the trash) with its problem,
+    // in the caller's transaction; a second time changes nothing
     void trash(postgres::Connection &db, const redisReply *entry, const std::string &problem);
 
 private:
-    // writes events, keeps rejects (entry, problem) in stream_rejects, commits
+    // decodes the events of entries and commits them
+    BatchResult write_parts(postgres::Connection &db, const std::vector<EntryEvent> &parts);
+
+    // writes events, keeps rejects (event, problem) in stream_rejects, commits
     BatchResult commit(postgres::Connection &db, std::vector<IncomingEvent> &events,
-                       const std::vector<std::pair<const redisReply *, std::string>> &rejects);
+                       const std::vector<std::pair<const EntryEvent *, std::string>> &rejects);
 
     std::string stream_;
 };

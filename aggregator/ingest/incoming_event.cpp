@@ -48,14 +48,74 @@ bool to_stream_entry(const redisReply *fields, analytics_stream_entry &entry)
 }
 
 
-std::optional<IncomingEvent> decode_incoming(const redisReply *item, std::string &problem)
+std::string EntryEvent::reject_id() const
 {
-    analytics_stream_entry entry;
-    if (!to_stream_entry(item->element[1], entry)) {
-        problem = "fields are not string pairs";
+    std::string id(entry_id);
+    if (index > 0) id += "/" + std::to_string(index);
+    return id;
+}
+
+std::vector<EntryEvent> events_of(const redisReply *item)
+{
+    std::vector<EntryEvent> events;
+    const redisReply *fields = item->element[1];
+    std::string_view id(item->element[0]->str, item->element[0]->len);
+    auto whole = [&](const char *problem) {
+        EntryEvent &event = events.emplace_back();
+        event.entry = item;
+        event.entry_id = id;
+        if (problem != nullptr) {
+            event.problem = problem;
+        } else if (!to_stream_entry(fields, event.fields)) {
+            event.problem = "fields are not string pairs";
+        }
+    };
+    if (fields == nullptr || fields->type != REDIS_REPLY_ARRAY || fields->elements < 2
+        || fields->element[1]->type != REDIS_REPLY_STRING || std::string_view(fields->element[1]->str, fields->element[1]->len) != "3"
+        || fields->element[0]->type != REDIS_REPLY_STRING || std::string_view(fields->element[0]->str, fields->element[0]->len) != "v")
+    {
+        whole(nullptr);
+        return events;
+    }
+
+    // version 3: the events of one batch of the module's calls
+    std::vector<analytics_stream_field> packed;
+    packed.reserve(fields->elements / 2);
+    for (size_t i = 2; i < fields->elements; i += 2) {
+        if (i + 1 >= fields->elements || fields->element[i]->type != REDIS_REPLY_STRING
+            || fields->element[i + 1]->type != REDIS_REPLY_STRING)
+        {
+            whole("fields are not string pairs");
+            return events;
+        }
+        packed.push_back({fields->element[i]->str, fields->element[i + 1]->str, fields->element[i + 1]->len});
+    }
+    if (packed.empty()) {
+        whole("a version 3 entry without events");
+        return events;
+    }
+    size_t pos = 0;
+    for (size_t n = 1;; n++) {
+        EntryEvent event;
+        const char *problem = nullptr;
+        int found = analytics_stream_packed_next(packed.data(), packed.size(), &pos, &event.fields, &problem);
+        if (found == 0) break;
+        event.entry = item;
+        event.entry_id = id;
+        event.index = n;
+        if (found < 0) event.problem = problem;
+        events.push_back(std::move(event));
+    }
+    return events;
+}
+
+std::optional<IncomingEvent> decode_incoming(const EntryEvent &event, std::string &problem)
+{
+    if (!event.problem.empty()) {
+        problem = event.problem;
         return std::nullopt;
     }
-    return decode_entry(entry, {item->element[0]->str, item->element[0]->len}, problem);
+    return decode_entry(event.fields, event.entry_id, problem);
 }
 
 std::optional<IncomingEvent> decode_entry(const analytics_stream_entry &entry, std::string_view stream_id,

@@ -61,9 +61,26 @@ struct IncomingEvent {
 // pairs, pointing into the reply; false when it is not such a list
 bool to_stream_entry(const redisReply *fields, analytics_stream_entry &entry);
 
-// item: an [id, [field, value, ...]] element of an XREADGROUP reply. On
-// failure returns nullopt with problem naming what is wrong.
-std::optional<IncomingEvent> decode_incoming(const redisReply *item, std::string &problem);
+// One event of a stream entry, as its fields: the entry itself (versions 1
+// and 2), or one event of a version 3 entry (a version 2 entry of views).
+// Views point into the XREADGROUP reply.
+struct EntryEvent {
+    const redisReply *entry = nullptr;   // the [id, [field, value, ...]] element
+    std::string_view entry_id;
+    size_t index = 0;                    // 0: the whole entry; n: a version 3 entry's n-th event
+    analytics_stream_entry fields{};
+    std::string problem;                 // set when the fields could not be taken apart
+
+    // its key in stream_rejects: the entry's id, "<id>/<n>" for a packed event
+    std::string reject_id() const;
+};
+
+// item: an [id, [field, value, ...]] element of an XREADGROUP reply; its
+// events in their order
+std::vector<EntryEvent> events_of(const redisReply *item);
+
+// On failure returns nullopt with problem naming what is wrong.
+std::optional<IncomingEvent> decode_incoming(const EntryEvent &event, std::string &problem);
 
 // the same for an entry made here (POST /api/v1/events/sync); the event's
 // views point into what entry's fields point to, which must outlive it

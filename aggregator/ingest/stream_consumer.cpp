@@ -6,6 +6,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <memory>
 #include <optional>
@@ -253,9 +254,10 @@ void StreamConsumer::run()
 
             if (held_ids.empty()) {
                 // our own unacknowledged entries first (a crash, a claim), then new ones
+                auto count = std::clamp<long long>(std::llround(settings_.batch_size / events_per_entry_), 1,
+                                                   settings_.batch_size);
                 std::vector<std::string> read = {"XREADGROUP", "GROUP", settings_.consumer_group,
-                                                 name_, "COUNT",
-                                                 std::to_string(settings_.batch_size)};
+                                                 name_, "COUNT", std::to_string(count)};
                 if (own_pending_checked) {
                     read.insert(read.end(), {"BLOCK", std::to_string(settings_.batch_wait.count()),
                                              "STREAMS", stream_, ">"});
@@ -309,6 +311,10 @@ void StreamConsumer::run()
             counters_.observe_batch_latency(std::chrono::duration_cast<std::chrono::microseconds>(
                 std::chrono::steady_clock::now() - started));
             counters_.lag[static_cast<size_t>(shard_)].ms = std::max(0LL, now_ms() - static_cast<long long>(id_parts(held_ids.back()).first));
+            if (!held.empty()) {
+                double events = static_cast<double>(result.inserted + result.duplicates + result.rejected);
+                events_per_entry_ = std::max(1.0, (events_per_entry_ + events / static_cast<double>(held.size())) / 2);
+            }
             counters_.events_written += result.inserted;
             counters_.duplicates += result.duplicates;
             counters_.rejected += result.rejected;

@@ -88,6 +88,10 @@ private:
     const std::atomic<bool> &stopping_;
     ConsumerCounters &counters_;
     EventBatchWriter writer_;
+    // a version 3 entry carries a batch of the module's calls: entries are
+    // read by the count that makes ANALYTICS_BATCH_SIZE events, as the
+    // recent batches averaged them, so that a batch's memory stays bounded
+    double events_per_entry_ = 1.0;
 };
 
 }  // namespace analytics::ingest

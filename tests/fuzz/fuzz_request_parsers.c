@@ -76,6 +76,37 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
 
+    /* the bytes as a version 3 entry's fields: each byte a field named "h"
+     * when odd, "x" when even, so that events of every size and a stray
+     * first field come up; every event is taken or refused, and the walk
+     * always moves on */
+    {
+        analytics_stream_field fields[256];
+        analytics_stream_entry one;
+        const char            *why;
+        size_t                 n, pos, before, seen;
+        int                    found;
+
+        n = size < 256 ? size : 256;
+        for (i = 0; i < n; i++) {
+            fields[i].name = (data[i] & 1) ? "h" : "x";
+            fields[i].value = (const char *) data + i;
+            fields[i].value_len = 1;
+        }
+        pos = 0;
+        seen = 0;
+        do {
+            before = pos;
+            why = NULL;
+            found = analytics_stream_packed_next(fields, n, &pos, &one, &why);
+            check(found == 0 ? pos == n : pos > before && pos <= n);
+            check(found >= 0 || why != NULL);
+            check(found != 1 || (one.count >= 2 && one.count <= ANALYTICS_STREAM_MAX_FIELDS));
+            seen++;
+        } while (found != 0);
+        check(seen <= n + 1);
+    }
+
     for (i = 0; i < 2; i++) {
         analytics_body_status status = analytics_track_request_parse((const char *) data, size, rules[i],
                                                                      &request, &errors, problem, sizeof(problem));

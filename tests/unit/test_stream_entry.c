@@ -189,6 +189,86 @@ test_decode_names_what_is_wrong(void **state)
     assert_memory_equal(decoded.visitor, "0123456789abcdef0123456789abcdef01234567", 40);
 }
 
+static analytics_stream_field
+field(const char *name, const char *value)
+{
+    analytics_stream_field f = {name, value, strlen(value)};
+    return f;
+}
+
+/* version 3: the events of one batch in one entry, each from its h on */
+static void
+test_a_packed_entry_gives_each_event(void **state)
+{
+    static const char h1[] = "5:track36:01a207c5-9886-7ead-beef-01020304050613:17954267198784:demo8:purchase0:0:";
+    static const char h2[] = "5:track36:01a207c5-9886-7ead-beef-01020304050713:17954267198794:demo4:call0:0:";
+    analytics_stream_field fields[] = {
+        field("h", h1), field("metadata", "{}"), field("tenant_id", "42"),
+        field("visitor", "0123456789abcdef0123456789abcdef01234567"),
+        field("h", h2), field("metadata", "{\"n\":1}"), field("tenant_id", "42"),
+    };
+    analytics_stream_entry event_entry;
+    analytics_stream_event decoded;
+    const char *problem = NULL;
+    size_t pos = 0;
+    (void) state;
+
+    assert_int_equal(analytics_stream_packed_next(fields, 7, &pos, &event_entry, &problem), 1);
+    assert_int_equal(pos, 4);
+    assert_int_equal(event_entry.count, 5);
+    assert_string_equal(event_entry.fields[0].name, "v");
+    assert_memory_equal(event_entry.fields[0].value, "2", 1);
+    assert_int_equal(analytics_stream_event_decode(&event_entry, &decoded, &problem), 0);
+    assert_memory_equal(decoded.type, "purchase", 8);
+    assert_int_equal(decoded.visitor_len, 40);
+
+    assert_int_equal(analytics_stream_packed_next(fields, 7, &pos, &event_entry, &problem), 1);
+    assert_int_equal(pos, 7);
+    assert_int_equal(analytics_stream_event_decode(&event_entry, &decoded, &problem), 0);
+    assert_memory_equal(decoded.type, "call", 4);
+    assert_memory_equal(decoded.id, "01a207c5-9886-7ead-beef-010203040507", 36);
+    assert_int_equal(decoded.visitor_len, 0);
+    assert_memory_equal(decoded.metadata, "{\"n\":1}", 7);
+
+    assert_int_equal(analytics_stream_packed_next(fields, 7, &pos, &event_entry, &problem), 0);
+    assert_int_equal(pos, 7);
+}
+
+/* a bad event is named, and the next one still comes */
+static void
+test_a_bad_packed_event_leaves_its_neighbours(void **state)
+{
+    static const char h[] = "5:track36:01a207c5-9886-7ead-beef-01020304050613:17954267198784:demo8:purchase0:0:";
+    analytics_stream_field fields[ANALYTICS_STREAM_MAX_FIELDS + 4];
+    analytics_stream_entry event_entry;
+    const char *problem = NULL;
+    size_t pos = 0, n = 0, i;
+    (void) state;
+
+    fields[n++] = field("metadata", "{}");       /* before any h */
+    fields[n++] = field("h", h);                 /* one field too many */
+    for (i = 0; i < ANALYTICS_STREAM_MAX_FIELDS - 1; i++) {
+        fields[n++] = field("x", "y");
+    }
+    fields[n++] = field("h", h);
+    fields[n++] = field("tenant_id", "1");
+
+    assert_int_equal(analytics_stream_packed_next(fields, n, &pos, &event_entry, &problem), -1);
+    assert_string_equal(problem, "a packed event does not start with h");
+    assert_int_equal(pos, 1);
+    assert_int_equal(analytics_stream_packed_next(fields, n, &pos, &event_entry, &problem), -1);
+    assert_string_equal(problem, "too many fields");
+    assert_int_equal(pos, n - 2);
+    assert_int_equal(analytics_stream_packed_next(fields, n, &pos, &event_entry, &problem), 1);
+    assert_int_equal(event_entry.count, 3);
+    assert_int_equal(analytics_stream_packed_next(fields, n, &pos, &event_entry, &problem), 0);
+
+    /* the largest event that fits: v and fifteen fields */
+    pos = 1;
+    assert_int_equal(analytics_stream_packed_next(fields, n - 3, &pos, &event_entry, &problem), 1);
+    assert_int_equal(event_entry.count, ANALYTICS_STREAM_MAX_FIELDS);
+}
+
 int
 main(void)
 {
@@ -197,6 +277,8 @@ main(void)
         cmocka_unit_test(test_decode_names_what_is_wrong),
         cmocka_unit_test(test_a_reference_too_long_for_h_goes_as_version_1),
         cmocka_unit_test(test_a_bad_header_is_named),
+        cmocka_unit_test(test_a_packed_entry_gives_each_event),
+        cmocka_unit_test(test_a_bad_packed_event_leaves_its_neighbours),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
