@@ -1,7 +1,9 @@
 # The ingest calls a worker gathers in one turn of its event loop go to Redis
-# as one FCALL (analytics_ingest_batch_v11), and each request still gets its
+# as one FCALL (analytics_ingest_batch_v12), and each request still gets its
 # own answer: accepted, unknown tenant, unknown product, invalid body and
-# over the limit, side by side in one batch.
+# over the limit, side by side in one batch. The events the batch admits go
+# into one version 3 stream entry; the aggregator stores each of them, and
+# keeps a malformed one apart from its neighbours.
 use strict;
 use warnings;
 use lib 't/lib';
@@ -85,6 +87,28 @@ ok($calls >= 1 && $calls <= 3, "$calls FCALL(s) carried " . scalar(@cases) . ' r
 ok($stack->wait_until('the accepted events', 15, sub {
     $stack->psql("SELECT count(*) FROM events WHERE metadata ? 'batch'") == 12 + 1 + 1 + 3 }), 'every accepted event is stored');
 is($stack->psql("SELECT count(*) FROM conversions WHERE transaction_id = 'batched-1'"), 1, 'the conversion too');
+my $entries = $stack->psql("SELECT count(DISTINCT stream_id) FROM events WHERE metadata ? 'batch'");
+ok($entries >= 1 && $entries <= $calls, "the 17 events came in $entries stream entries, one per FCALL");
+
+subtest 'a malformed event of a version 3 entry is kept apart, its neighbours stored' => sub {
+    my $ms = $stack->psql("SELECT (extract(epoch FROM now()) * 1000)::bigint");
+    my $tenant = $stack->demo->{id};
+    my @ids = map { $stack->psql('SELECT gen_random_uuid()') } 1 .. 3;
+    my $h = sub { join '', map { length($_) . ":$_" } 'track', $_[0], $ms, 'demo', $_[1], '', '' };
+    my $id = $stack->redis_raw('XADD', '{analytics}:events', '*', v => 3,
+                               h => $h->($ids[0], 'packed_one'), metadata => '{"packed":1}', tenant_id => $tenant,
+                               h => 'not a header', metadata => '{"packed":2}', tenant_id => $tenant,
+                               h => $h->($ids[2], 'packed_three'), metadata => '{"packed":3}', tenant_id => $tenant);
+    ok($stack->wait_until('the good two', 15, sub {
+        $stack->psql("SELECT count(*) FROM events WHERE metadata ? 'packed'") == 2 }), 'two events stored');
+    is($stack->psql("SELECT string_agg(type || ':' || stream_id, ',' ORDER BY type) FROM events WHERE metadata ? 'packed'"),
+       "packed_one:$id,packed_three:$id", 'each with the entry\'s id');
+    ok($stack->wait_until('the trash row', 15, sub {
+        $stack->psql("SELECT count(*) FROM stream_rejects WHERE stream_id LIKE '$id%'") == 1 }), 'one kept apart');
+    is($stack->psql("SELECT stream_id || '|' || problem || '|' || (fields->>'metadata') FROM stream_rejects"
+                    . " WHERE stream_id LIKE '$id%'"),
+       "$id/2|h is not a packed header|{\"packed\":2}", 'as the entry\'s second event, with what is wrong and its fields');
+};
 
 $stack->finish;
 done_testing;
