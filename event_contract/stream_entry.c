@@ -258,18 +258,20 @@ analytics_stream_packed_next(const analytics_stream_field *fields, size_t count,
     }
     *pos = i;
 
-    if (strcmp(fields[first].name, "h") != 0) {
-        *problem = "a packed event does not start with h";
-        return -1;
-    }
-    if (i - first + 1 > ANALYTICS_STREAM_MAX_FIELDS) {
-        *problem = "too many fields";
-        return -1;
-    }
+    /* filled even for a bad event, as far as it fits, so that the trash can
+     * show what it was */
     event_entry->count = 0;
     analytics_stream_entry_add(event_entry, "v", "2", 1);
     for (i = first; i < *pos; i++) {
         analytics_stream_entry_add(event_entry, fields[i].name, fields[i].value, fields[i].value_len);
+    }
+    if (strcmp(fields[first].name, "h") != 0) {
+        *problem = "a packed event does not start with h";
+        return -1;
+    }
+    if (*pos - first + 1 > ANALYTICS_STREAM_MAX_FIELDS) {
+        *problem = "too many fields";
+        return -1;
     }
     return 1;
 }

@@ -121,8 +121,9 @@ int analytics_stream_entry_unpack(const analytics_stream_entry *entry,
 /* the next event of a version 3 entry: fields[*pos ..] (the entry's fields
  * after its v) up to the next h, as a version 2 entry in event_entry (views
  * into fields); 1 when there was one, 0 after the last, -1 with *problem when
- * the event is malformed. *pos moves to the next event's h in every case,
- * so one bad event does not take its neighbours with it. */
+ * the event is malformed (event_entry then holds what of it fits, for the
+ * trash). *pos moves to the next event's h in every case, so one bad event
+ * does not take its neighbours with it. */
 int analytics_stream_packed_next(const analytics_stream_field *fields, size_t count,
     size_t *pos, analytics_stream_entry *event_entry, const char **problem);
 

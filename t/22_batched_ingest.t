@@ -108,6 +108,17 @@ subtest 'a malformed event of a version 3 entry is kept apart, its neighbours st
     is($stack->psql("SELECT stream_id || '|' || problem || '|' || (fields->>'metadata') FROM stream_rejects"
                     . " WHERE stream_id LIKE '$id%'"),
        "$id/2|h is not a packed header|{\"packed\":2}", 'as the entry\'s second event, with what is wrong and its fields');
+
+    # fields before the first h: an event of their own, refused, shown as they came
+    my $stray = $stack->redis_raw('XADD', '{analytics}:events', '*', v => 3, metadata => '{"packed":4}',
+                                  h => $h->($ids[1], 'packed_four'), metadata => '{"packed":5}', tenant_id => $tenant);
+    ok($stack->wait_until('the event after the stray field', 15, sub {
+        $stack->psql("SELECT count(*) FROM events WHERE metadata ? 'packed'") == 3 }), 'the good event stored');
+    ok($stack->wait_until('the stray field kept', 15, sub {
+        $stack->psql("SELECT count(*) FROM stream_rejects WHERE stream_id LIKE '$stray%'") == 1 }), 'the stray kept apart');
+    is($stack->psql("SELECT stream_id || '|' || problem || '|' || fields::text FROM stream_rejects WHERE stream_id LIKE '$stray%'"),
+       "$stray/1|a packed event does not start with h|{\"v\": \"2\", \"metadata\": \"{\\\"packed\\\":4}\"}",
+       'as the entry\'s first event, with its field');
 };
 
 $stack->finish;

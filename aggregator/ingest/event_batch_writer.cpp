@@ -60,9 +60,12 @@ json::Value raw_fields_as_json(const redisReply *fields)
     return object;
 }
 
+// a packed event's own fields even when malformed; a whole entry that
+// could not be taken apart, as it came
 json::Value event_as_json(const EntryEvent &event)
 {
-    return event.problem.empty() ? fields_as_json(event.fields) : raw_fields_as_json(event.entry->element[1]);
+    if (event.problem.empty() || event.index > 0) return fields_as_json(event.fields);
+    return raw_fields_as_json(event.entry->element[1]);
 }
 
 void keep_reject(postgres::Connection &db, const std::string &stream, const std::string &stream_id,

@@ -256,9 +256,12 @@ test_a_bad_packed_event_leaves_its_neighbours(void **state)
     assert_int_equal(analytics_stream_packed_next(fields, n, &pos, &event_entry, &problem), -1);
     assert_string_equal(problem, "a packed event does not start with h");
     assert_int_equal(pos, 1);
+    assert_int_equal(event_entry.count, 2);   /* v, and the stray metadata for the trash */
+    assert_string_equal(event_entry.fields[1].name, "metadata");
     assert_int_equal(analytics_stream_packed_next(fields, n, &pos, &event_entry, &problem), -1);
     assert_string_equal(problem, "too many fields");
     assert_int_equal(pos, n - 2);
+    assert_int_equal(event_entry.count, ANALYTICS_STREAM_MAX_FIELDS);   /* what fits */
     assert_int_equal(analytics_stream_packed_next(fields, n, &pos, &event_entry, &problem), 1);
     assert_int_equal(event_entry.count, 3);
     assert_int_equal(analytics_stream_packed_next(fields, n, &pos, &event_entry, &problem), 0);
