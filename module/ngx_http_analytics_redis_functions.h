@@ -167,41 +167,33 @@ local function visitor_key(salts, source, candidate, tenant_id, now, memo)
   return redis.sha1hex(salt .. '\n' .. tenant_id .. '\n' .. source)
 end
 
--- XADDs the entry the module sent in args[first..last], with the resolved
--- tenant and the visitor key when there is one; returns the entry id
-local function append_event(stream, args, first, last, tenant_id, visitor, subject)
-  local fields = {}
-  for i = first, last do
-    fields[i - first + 1] = args[i]
-  end
-  fields[#fields + 1] = 'tenant_id'
-  fields[#fields + 1] = tenant_id
-  if visitor then
-    fields[#fields + 1] = 'visitor'
-    fields[#fields + 1] = visitor
-  end
-  if subject then
-    fields[#fields + 1] = 'subject'
-    fields[#fields + 1] = subject
-  end
-  return redis.call('XADD', stream, '*', unpack(fields))
-end
-
--- a batch's admitted version 2 entry (args[first..last]), without its v,
--- with what append_event would add, into the batch's version 3 entry
-local function pack_event(memo, args, first, last, tenant_id, visitor)
-  local fields = memo.packed
+-- appends to fields the entry fields the module sent in args[first..last],
+-- then the resolved tenant, and the visitor key and subject when there are
+local function add_entry_fields(fields, args, first, last, tenant_id, visitor, subject)
   local n = #fields
-  for i = first + 2, last do
+  for i = first, last do
     n = n + 1
     fields[n] = args[i]
   end
   fields[n + 1] = 'tenant_id'
   fields[n + 2] = tenant_id
+  n = n + 2
   if visitor then
-    fields[n + 3] = 'visitor'
-    fields[n + 4] = visitor
+    fields[n + 1] = 'visitor'
+    fields[n + 2] = visitor
+    n = n + 2
   end
+  if subject then
+    fields[n + 1] = 'subject'
+    fields[n + 2] = subject
+  end
+  return fields
+end
+
+-- XADDs the entry the module sent in args[first..last], with what
+-- add_entry_fields adds; returns the entry id
+local function append_event(stream, args, first, last, tenant_id, visitor, subject)
+  return redis.call('XADD', stream, '*', unpack(add_entry_fields({}, args, first, last, tenant_id, visitor, subject)))
 end
 
 local function redis_now()
@@ -288,7 +280,8 @@ local function ingest_call(keys, args, at, last, memo)
     visitor = visitor_key(keys[4], args[at + 6], args[at + 7], id, now, memo)
   end
   if memo and args[at + 9] == 'v' and args[at + 10] == '2' then
-    pack_event(memo, args, at + 9, last, id, visitor)
+    -- into the batch's version 3 entry, without its own v
+    add_entry_fields(memo.packed, args, at + 11, last, id, visitor)
     local answer = {202, limit, remaining, 0, false}
     memo.packed_answers[#memo.packed_answers + 1] = answer
     return answer
