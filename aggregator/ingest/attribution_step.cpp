@@ -168,14 +168,12 @@ void add_path(const Paths &paths, int64_t tenant_id, std::string_view key, int64
 void append_share(std::string &rows, const AttributedEvent &event, int position, const TouchRow *touch,
                   const char *model, const analytics_credit_share &share)
 {
-    postgres::CopyRow row(rows);
-    row.number(event.tenant_id).text(event.id).number(position);
-    if (touch) {
-        row.text(touch->event_id);
-    } else {
-        row.null();
-    }
-    row.text(timestamp(event.occurred_ms))
+    postgres::BinaryCopyRow(rows, 16)
+        .int8(event.tenant_id)
+        .uuid(event.id)
+        .int2(static_cast<int16_t>(position))
+        .uuid_or_null(touch ? touch->event_id : std::string_view())
+        .timestamptz(event.occurred_ms)
         .text(event.type)
         .text(model)
         .text(touch ? touch->source : "Direct")
@@ -183,18 +181,10 @@ void append_share(std::string &rows, const AttributedEvent &event, int position,
         .text(touch ? touch->campaign : "")
         .text(event.country)
         .text(event.currency)
-        .number(share.credit)
-        .number(share.value);
-    if (event.visitor.empty()) {
-        row.null();
-    } else {
-        row.text(event.visitor);
-    }
-    if (event.user.empty()) {
-        row.null();
-    } else {
-        row.text(event.user);
-    }
+        .int8(share.credit)
+        .int8(share.value)
+        .text_or_null(event.visitor)
+        .uuid_or_null(event.user);
 }
 
 // splits each event over its touches by its tenant's model; writes the
@@ -260,7 +250,7 @@ size_t split_and_write(postgres::Connection &db, const std::vector<AttributedEve
         }
     }
 
-    db.copy_in("COPY attributions (tenant_id, event_id, position, touch_event_id, occurred_at, event_type, model,"
+    db.copy_in_binary("COPY attributions (tenant_id, event_id, position, touch_event_id, occurred_at, event_type, model,"
                " source, medium, campaign, country, currency, credit_micros, value_minor, visitor_key, user_id) FROM STDIN",
                rows);
     return written;

@@ -1,17 +1,8 @@
 #include "ingest/copy_rows.h"
 #include "postgres/connection.h"
 
-#include "event_time.h"
 
 namespace analytics::ingest {
-namespace {
-
-struct Timestamp {
-    explicit Timestamp(int64_t unix_ms) { analytics_time_format_rfc3339_ms(unix_ms, text); }
-    char text[ANALYTICS_RFC3339_MS_LEN + 1];
-};
-
-}  // namespace
 
 const char *const kEventColumns =
     "tenant_id, id, received_at, kind, type, product_id, metadata, country, visitor_key, stream_id";
@@ -23,39 +14,39 @@ const char *const kInteractionColumns =
 
 void append_event_row(std::string &rows, const IncomingEvent &event)
 {
-    postgres::CopyRow row(rows);
-    row.number(event.fields.tenant_id)
-        .text(event.id())
-        .text(Timestamp(event.fields.received_at_ms).text)
+    postgres::BinaryCopyRow row(rows, 10);
+    row.int8(event.fields.tenant_id)
+        .uuid(event.id())
+        .timestamptz(event.fields.received_at_ms)
         .text(event.kind())
         .text(event.type());
     if (event.fields.has_product_id) {
-        row.number(event.fields.product_id);
+        row.int8(event.fields.product_id);
     } else {
         row.null();
     }
-    row.text(event.metadata()).text_or_null(event.country()).text_or_null(event.visitor()).text(event.stream_id);
+    row.jsonb(event.metadata()).text_or_null(event.country()).text_or_null(event.visitor()).text(event.stream_id);
 }
 
 void append_conversion_row(std::string &rows, const IncomingEvent &event)
 {
-    postgres::CopyRow(rows)
-        .number(event.fields.tenant_id)
+    postgres::BinaryCopyRow(rows, 8)
+        .int8(event.fields.tenant_id)
         .text(event.transaction_id)
-        .text(event.id())
-        .text(Timestamp(event.fields.received_at_ms).text)
-        .text(Timestamp(event.occurred_ms).text)
+        .uuid(event.id())
+        .timestamptz(event.fields.received_at_ms)
+        .timestamptz(event.occurred_ms)
         .text(event.type())
-        .number(event.value_minor)
+        .int8(event.value_minor)
         .text(event.currency);
 }
 
 void append_interaction_row(std::string &rows, const IncomingEvent &event)
 {
-    postgres::CopyRow(rows)
-        .number(event.fields.tenant_id)
-        .text(event.id())
-        .text(Timestamp(event.occurred_ms).text)
+    postgres::BinaryCopyRow(rows, 15)
+        .int8(event.fields.tenant_id)
+        .uuid(event.id())
+        .timestamptz(event.occurred_ms)
         .text_or_null(event.visitor())
         .text(event.type())
         .text(event.source.source)
@@ -67,7 +58,7 @@ void append_interaction_row(std::string &rows, const IncomingEvent &event)
         .text(event.country())
         .text_or_null(event.landing_page)
         .text_or_null(event.referrer)
-        .text_or_null(event.user_id);
+        .uuid_or_null(event.user_id);
 }
 
 }  // namespace analytics::ingest

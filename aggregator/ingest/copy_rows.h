@@ -1,4 +1,5 @@
-// Incoming events as rows of COPY text for the tables they land in.
+// Incoming events as rows of binary COPY (postgres::BinaryCopyRow) for the
+// tables they land in: COPY table (columns) FROM STDIN (FORMAT binary).
 #pragma once
 
 #include "ingest/incoming_event.h"

@@ -89,9 +89,9 @@ bool copy_all_new(postgres::Connection &db, const std::string &event_rows, const
     db.exec("SAVEPOINT copy_all_new");
     try {
         if (!conversion_rows.empty()) {
-            db.copy_in(std::string("COPY conversions (") + kConversionColumns + ") FROM STDIN", conversion_rows);
+            db.copy_in_binary(std::string("COPY conversions (") + kConversionColumns + ") FROM STDIN", conversion_rows);
         }
-        db.copy_in(std::string("COPY events (") + kEventColumns + ") FROM STDIN", event_rows);
+        db.copy_in_binary(std::string("COPY events (") + kEventColumns + ") FROM STDIN", event_rows);
     } catch (const postgres::Error &e) {
         if (!e.is_unique_violation()) throw;
         db.exec("ROLLBACK TO SAVEPOINT copy_all_new");
@@ -107,9 +107,9 @@ bool copy_all_new(postgres::Connection &db, const std::string &event_rows, const
 std::vector<const IncomingEvent *> insert_new_only(postgres::Connection &db, const std::vector<IncomingEvent> &events,
                                                    const std::string &event_rows, const std::string &conversion_rows)
 {
-    db.copy_in(std::string("COPY events_incoming (") + kEventColumns + ") FROM STDIN", event_rows);
+    db.copy_in_binary(std::string("COPY events_incoming (") + kEventColumns + ") FROM STDIN", event_rows);
     if (!conversion_rows.empty()) {
-        db.copy_in(std::string("COPY conversions_incoming (") + kConversionColumns + ") FROM STDIN",
+        db.copy_in_binary(std::string("COPY conversions_incoming (") + kConversionColumns + ") FROM STDIN",
                    conversion_rows);
     }
     auto inserted = db.exec(
@@ -275,7 +275,7 @@ BatchResult EventBatchWriter::commit(postgres::Connection &db, std::vector<Incom
         // the batch's interactions first: its other events may be attributed
         // to them, and so may events stored before them
         if (!interaction_rows.empty()) {
-            db.copy_in(std::string("COPY interactions (") + kInteractionColumns + ") FROM STDIN", interaction_rows);
+            db.copy_in_binary(std::string("COPY interactions (") + kInteractionColumns + ") FROM STDIN", interaction_rows);
             record_implicit_campaigns(db, fresh);
         }
         if (!touches.empty() || !attributable.empty()) {

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <initializer_list>
+#include <optional>
+#include <type_traits>
 
 namespace analytics::postgres {
 namespace {
@@ -90,28 +93,33 @@ Result Connection::exec(const std::string &sql, const std::vector<Param> &params
     return Result(result);
 }
 
-void Connection::copy_in(const std::string &copy_sql, std::string_view data)
+namespace {
+
+// COPY copy_sql, then the parts as its data, then its end
+void copy_parts(PGconn *conn, const std::string &copy_sql, std::initializer_list<std::string_view> parts)
 {
-    PGresult *start = PQexec(conn_.get(), copy_sql.c_str());
+    PGresult *start = PQexec(conn, copy_sql.c_str());
     if (start == nullptr || PQresultStatus(start) != PGRES_COPY_IN) {
         Result owned(start);
-        throw_result_error(conn_.get(), start);
+        throw_result_error(conn, start);
     }
     PQclear(start);
 
     constexpr size_t chunk = 1 << 20;
-    for (size_t offset = 0; offset < data.size(); offset += chunk) {
-        size_t length = std::min(chunk, data.size() - offset);
-        if (PQputCopyData(conn_.get(), data.data() + offset, static_cast<int>(length)) != 1) {
-            throw Error(std::string("COPY failed: ") + PQerrorMessage(conn_.get()), "08006");
+    for (std::string_view data : parts) {
+        for (size_t offset = 0; offset < data.size(); offset += chunk) {
+            size_t length = std::min(chunk, data.size() - offset);
+            if (PQputCopyData(conn, data.data() + offset, static_cast<int>(length)) != 1) {
+                throw Error(std::string("COPY failed: ") + PQerrorMessage(conn), "08006");
+            }
         }
     }
-    if (PQputCopyEnd(conn_.get(), nullptr) != 1) {
-        throw Error(std::string("COPY failed: ") + PQerrorMessage(conn_.get()), "08006");
+    if (PQputCopyEnd(conn, nullptr) != 1) {
+        throw Error(std::string("COPY failed: ") + PQerrorMessage(conn), "08006");
     }
 
     std::optional<Error> failure;
-    while (PGresult *result = PQgetResult(conn_.get())) {
+    while (PGresult *result = PQgetResult(conn)) {
         Result owned(result);
         if (PQresultStatus(result) != PGRES_COMMAND_OK && !failure) {
             const char *state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
@@ -121,6 +129,131 @@ void Connection::copy_in(const std::string &copy_sql, std::string_view data)
     if (failure) {
         throw *failure;
     }
+}
+
+// the binary format's signature, flags and header extension length; and
+// its trailer, a field count of -1
+constexpr char kBinaryHeader[19] = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', '\377', '\r', '\n', '\0',
+                                    0, 0, 0, 0, 0, 0, 0, 0};
+constexpr char kBinaryTrailer[2] = {'\377', '\377'};
+
+// big-endian, as the binary format has every integer
+template <typename Integer>
+void append_big_endian(std::string &out, Integer value)
+{
+    auto bits = static_cast<std::make_unsigned_t<Integer>>(value);
+    char bytes[sizeof(Integer)];
+    for (size_t i = 0; i < sizeof(Integer); i++) {
+        bytes[i] = static_cast<char>(bits >> (8 * (sizeof(Integer) - 1 - i)));
+    }
+    out.append(bytes, sizeof(Integer));
+}
+
+int hex_value(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// microseconds from the Unix epoch to PostgreSQL's, 2000-01-01 UTC
+constexpr int64_t kPostgresEpochUs = 946684800LL * 1000000;
+
+}  // namespace
+
+void Connection::copy_in(const std::string &copy_sql, std::string_view data)
+{
+    copy_parts(conn_.get(), copy_sql, {data});
+}
+
+void Connection::copy_in_binary(const std::string &copy_sql, std::string_view rows)
+{
+    copy_parts(conn_.get(), copy_sql + " (FORMAT binary)",
+               {{kBinaryHeader, sizeof(kBinaryHeader)}, rows, {kBinaryTrailer, sizeof(kBinaryTrailer)}});
+}
+
+BinaryCopyRow::BinaryCopyRow(std::string &out, int16_t fields) : out_(out)
+{
+    append_big_endian(out_, fields);
+}
+
+void BinaryCopyRow::field_length(int32_t length)
+{
+    append_big_endian(out_, length);
+}
+
+BinaryCopyRow &BinaryCopyRow::int8(int64_t value)
+{
+    field_length(8);
+    append_big_endian(out_, value);
+    return *this;
+}
+
+BinaryCopyRow &BinaryCopyRow::int2(int16_t value)
+{
+    field_length(2);
+    append_big_endian(out_, value);
+    return *this;
+}
+
+BinaryCopyRow &BinaryCopyRow::boolean(bool value)
+{
+    field_length(1);
+    out_ += value ? '\1' : '\0';
+    return *this;
+}
+
+BinaryCopyRow &BinaryCopyRow::text(std::string_view value)
+{
+    field_length(static_cast<int32_t>(value.size()));
+    out_.append(value);
+    return *this;
+}
+
+BinaryCopyRow &BinaryCopyRow::uuid(std::string_view text)
+{
+    // 32 hex digits; single hyphens between them, as in 8-4-4-4-12
+    unsigned char bytes[16] = {};
+    size_t digits = 0;
+    bool valid = !text.empty() && text.front() != '-' && text.back() != '-';
+    for (size_t i = 0; valid && i < text.size(); i++) {
+        if (text[i] == '-') {
+            valid = text[i - 1] != '-';
+            continue;
+        }
+        int value = hex_value(text[i]);
+        valid = value >= 0 && digits < 32;
+        if (valid) bytes[digits / 2] |= static_cast<unsigned char>(digits % 2 == 0 ? value << 4 : value);
+        digits++;
+    }
+    if (!valid || digits != 32) {
+        throw Error("invalid input syntax for type uuid: \"" + std::string(text) + "\"", "22P02");
+    }
+    field_length(16);
+    out_.append(reinterpret_cast<const char *>(bytes), 16);
+    return *this;
+}
+
+BinaryCopyRow &BinaryCopyRow::timestamptz(int64_t unix_ms)
+{
+    field_length(8);
+    append_big_endian(out_, unix_ms * 1000 - kPostgresEpochUs);
+    return *this;
+}
+
+BinaryCopyRow &BinaryCopyRow::jsonb(std::string_view json)
+{
+    field_length(static_cast<int32_t>(json.size() + 1));
+    out_ += '\1';   // jsonb's binary format version
+    out_.append(json);
+    return *this;
+}
+
+BinaryCopyRow &BinaryCopyRow::null()
+{
+    field_length(-1);
+    return *this;
 }
 
 Transaction::Transaction(Connection &connection) : connection_(connection)

@@ -71,6 +71,9 @@ public:
     Result exec(const std::string &sql, const std::vector<Param> &params = {});
     // COPY table FROM STDIN with rows already in COPY text format
     void copy_in(const std::string &copy_sql, std::string_view data);
+    // COPY table FROM STDIN (FORMAT binary) with rows BinaryCopyRow wrote;
+    // the format's header and trailer are added here
+    void copy_in_binary(const std::string &copy_sql, std::string_view rows);
     bool ok() const { return PQstatus(conn_.get()) == CONNECTION_OK; }
     PGconn *native() { return conn_.get(); }
 
@@ -192,6 +195,38 @@ private:
 
     std::string &out_;
     bool first_ = true;
+};
+
+// One row of COPY's binary format appended to out, fields in column order,
+// each of the column's exact type. For the tables every stream event
+// writes: parsing text rows (splitting lines, reading times and uuids) was
+// about a tenth of PostgreSQL's ingest CPU. Webmarketer rows (dates,
+// numbers of every kind) stay text, in CopyRow.
+class BinaryCopyRow {
+public:
+    BinaryCopyRow(std::string &out, int16_t fields);
+    BinaryCopyRow(const BinaryCopyRow &) = delete;
+    BinaryCopyRow &operator=(const BinaryCopyRow &) = delete;
+
+    BinaryCopyRow &int8(int64_t value);
+    BinaryCopyRow &int2(int16_t value);
+    BinaryCopyRow &boolean(bool value);
+    // text, varchar and char(n)
+    BinaryCopyRow &text(std::string_view value);
+    // empty text is NULL
+    BinaryCopyRow &text_or_null(std::string_view value) { return value.empty() ? null() : text(value); }
+    // from its text form; Error 22P02 (as PostgreSQL would say) when not a uuid
+    BinaryCopyRow &uuid(std::string_view text);
+    BinaryCopyRow &uuid_or_null(std::string_view text) { return text.empty() ? null() : uuid(text); }
+    BinaryCopyRow &timestamptz(int64_t unix_ms);
+    // JSON text
+    BinaryCopyRow &jsonb(std::string_view json);
+    BinaryCopyRow &null();
+
+private:
+    void field_length(int32_t length);
+
+    std::string &out_;
 };
 
 }  // namespace analytics::postgres
