@@ -1,11 +1,11 @@
 #include "ingest/attribution_step.h"
 
 #include "credit_split.h"
-#include "event_time.h"
 
 #include <algorithm>
 #include <array>
 #include <map>
+#include <limits>
 #include <set>
 #include <string>
 
@@ -17,6 +17,9 @@ constexpr int64_t kDayMs = 24LL * 3600 * 1000;
 struct TenantModel {
     analytics_attribution_model model = ANALYTICS_MODEL_LAST_NON_DIRECT;
     int64_t lookback_ms = 30 * kDayMs;
+    // no stored share is of an event later than this (attribution_marks);
+    // read under the attribution lock, it holds until the commit
+    int64_t latest_attributed_ms = std::numeric_limits<int64_t>::min();
 };
 
 // views into the query result that found it, which its Paths keeps
@@ -30,15 +33,8 @@ struct TouchRow {
 // came from, which outlives the map it keys
 using PathKey = std::pair<int64_t, std::string_view>;
 
-std::string timestamp(int64_t unix_ms)
-{
-    char text[ANALYTICS_RFC3339_MS_LEN + 1];
-    analytics_time_format_rfc3339_ms(unix_ms, text);
-    return text;
-}
-
-// elements without quotes: numbers, hex visitor keys and RFC 3339 times
-// hold no character an array literal would need escaped
+// elements without quotes: numbers, hex visitor keys and uuids hold no
+// character an array literal would need escaped
 void append_element(std::string &array, std::string_view element)
 {
     array += array.size() > 1 ? "," : "";
@@ -56,8 +52,10 @@ std::string id_array(const std::set<int64_t> &ids)
 std::map<int64_t, TenantModel> models_of(postgres::Connection &db, const std::set<int64_t> &ids)
 {
     std::map<int64_t, TenantModel> models;
-    auto result = db.exec("SELECT id, attribution_model, attribution_lookback_days FROM tenants"
-                          " WHERE id = ANY($1::bigint[])", {id_array(ids)});
+    auto result = db.exec("SELECT id, attribution_model, attribution_lookback_days,"
+                          " (SELECT ceil(date_part('epoch', latest_at) * 1000)::bigint FROM attribution_marks m"
+                          "  WHERE m.tenant_id = t.id)"
+                          " FROM tenants t WHERE id = ANY($1::bigint[])", {id_array(ids)});
     for (int row = 0; row < result.rows(); row++) {
         TenantModel model;
         std::string name(result.text(row, 1));
@@ -65,6 +63,7 @@ std::map<int64_t, TenantModel> models_of(postgres::Connection &db, const std::se
             model.model = ANALYTICS_MODEL_LAST_NON_DIRECT;
         }
         model.lookback_ms = result.integer(row, 2) * kDayMs;
+        if (!result.is_null(row, 3)) model.latest_attributed_ms = result.integer(row, 3);
         models[result.integer(row, 0)] = model;
     }
     return models;
@@ -89,14 +88,20 @@ void widen(Windows &windows, int64_t tenant_id, std::string_view key, int64_t fr
 }
 
 // the windows as four array literals: tenants, path keys, from and to times
+// (Unix milliseconds: as text, every time cost PostgreSQL a parse)
+// SQL: the four arrays, $1 to $4, as rows w (tenant_id, path, from_at, to_at)
+constexpr const char *kWindowRows =
+    "(SELECT tenant_id, path, to_timestamp(from_ms::float8 / 1000) AS from_at, to_timestamp(to_ms::float8 / 1000) AS to_at"
+    " FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[]) AS u (tenant_id, path, from_ms, to_ms)) AS w";
+
 std::array<std::string, 4> window_arrays(const Windows &windows)
 {
     std::array<std::string, 4> arrays = {"{", "{", "{", "{"};
     for (const auto &[key, window] : windows) {
         append_element(arrays[0], std::to_string(key.first));
         append_element(arrays[1], key.second);
-        append_element(arrays[2], timestamp(window.first));
-        append_element(arrays[3], timestamp(window.second));
+        append_element(arrays[2], std::to_string(window.first));
+        append_element(arrays[3], std::to_string(window.second));
     }
     for (auto &array : arrays) array += "}";
     return arrays;
@@ -135,8 +140,8 @@ Paths touches_in(postgres::Connection &db, const Windows &windows, PathKind kind
     auto [tenants, keys, froms, tos] = window_arrays(windows);
     auto result = db.exec(
         "SELECT i.tenant_id, i." + std::string(path_column(kind)) + "::text,"
-        "  (extract(epoch FROM i.occurred_at) * 1000)::bigint, i.direct, i.event_id, i.source, i.medium, i.campaign"
-        " FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::timestamptz[]) AS w (tenant_id, path, from_at, to_at)"
+        "  round(date_part('epoch', i.occurred_at) * 1000)::bigint, i.direct, i.event_id, i.source, i.medium, i.campaign"
+        " FROM " + std::string(kWindowRows) +
         " JOIN interactions i ON i.tenant_id = w.tenant_id AND " + path_matches(kind, "i") +
         "  AND i.occurred_at > w.from_at AND i.occurred_at <= w.to_at",
         {tenants, keys, froms, tos});
@@ -253,6 +258,22 @@ size_t split_and_write(postgres::Connection &db, const std::vector<AttributedEve
     db.copy_in_binary("COPY attributions (tenant_id, event_id, position, touch_event_id, occurred_at, event_type, model,"
                " source, medium, campaign, country, currency, credit_micros, value_minor, visitor_key, user_id) FROM STDIN",
                rows);
+
+    // each tenant's mark raised to the latest event split here
+    std::map<int64_t, int64_t> latest;
+    for (const auto &event : events) {
+        auto [at, fresh] = latest.try_emplace(event.tenant_id, event.occurred_ms);
+        if (!fresh) at->second = std::max(at->second, event.occurred_ms);
+    }
+    std::string tenants = "{", times = "{";
+    for (const auto &[tenant_id, ms] : latest) {
+        append_element(tenants, std::to_string(tenant_id));
+        append_element(times, std::to_string(ms));
+    }
+    db.exec("INSERT INTO attribution_marks AS m (tenant_id, latest_at)"
+            " SELECT tenant_id, to_timestamp(ms::float8 / 1000) FROM unnest($1::bigint[], $2::bigint[]) AS u (tenant_id, ms)"
+            " ON CONFLICT (tenant_id) DO UPDATE SET latest_at = greatest(m.latest_at, excluded.latest_at)",
+            {tenants + "}", times + "}"});
     return written;
 }
 
@@ -324,10 +345,14 @@ size_t reattribute_reached_events(postgres::Connection &db, const std::vector<co
     if (tenant_ids.empty()) return 0;
     auto models = models_of(db, tenant_ids);
 
-    // a touch at t reaches the events of its visitor or user in [t, t + lookback)
+    // a touch at t reaches the events of its visitor or user in [t, t + lookback);
+    // none when t is later than every event its tenant has shares of (the
+    // usual case: touches come before the events they explain)
     Windows visitor_windows, user_windows;
     for (const auto *touch : touches) {
-        int64_t to = touch->occurred_ms + model_of(models, touch->fields.tenant_id).lookback_ms;
+        TenantModel model = model_of(models, touch->fields.tenant_id);
+        if (touch->occurred_ms > model.latest_attributed_ms) continue;
+        int64_t to = touch->occurred_ms + model.lookback_ms;
         if (!touch->visitor().empty()) {
             widen(visitor_windows, touch->fields.tenant_id, touch->visitor(), touch->occurred_ms, to);
         }
@@ -344,7 +369,7 @@ size_t reattribute_reached_events(postgres::Connection &db, const std::vector<co
         auto [tenants, keys, froms, tos] = window_arrays(windows);
         taken.push_back(db.exec(
             "DELETE FROM attributions a"
-            " USING unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::timestamptz[]) AS w (tenant_id, path, from_at, to_at)"
+            " USING " + std::string(kWindowRows) +
             " WHERE a.tenant_id = w.tenant_id AND " + path_matches(kind, "a")
             + "  AND a.occurred_at >= w.from_at AND a.occurred_at < w.to_at"
             " RETURNING " + kTakenColumns,
