@@ -61,6 +61,25 @@ analytics_uuid_is_valid(const char *text, size_t len)
     return 1;
 }
 
+int
+analytics_uuid_parse(const char *text, size_t len, unsigned char out[16])
+{
+    size_t i, o;
+
+    if (!analytics_uuid_is_valid(text, len)) {
+        return -1;
+    }
+    o = 0;
+    for (i = 0; i < len; i += 2) {
+        if (text[i] == '-') {
+            i--;
+            continue;
+        }
+        out[o++] = (unsigned char) (analytics_hex_value(text[i]) << 4 | analytics_hex_value(text[i + 1]));
+    }
+    return 0;
+}
+
 int64_t
 analytics_event_id_unix_ms(const char *text, size_t len)
 {

@@ -21,6 +21,10 @@ void analytics_event_id_v7(uint64_t unix_ms, const unsigned char random[10],
 /* 1 when text is a canonical 8-4-4-4-12 hex UUID (any version) */
 int analytics_uuid_is_valid(const char *text, size_t len);
 
+/* the 16 bytes of a canonical UUID (what analytics_uuid_is_valid accepts)
+ * into out: 0, or -1 (out untouched) when text is not one */
+int analytics_uuid_parse(const char *text, size_t len, unsigned char out[16]);
+
 /* the millisecond timestamp of a v7 id, or -1 when text is not a v7 UUID */
 int64_t analytics_event_id_unix_ms(const char *text, size_t len);
 

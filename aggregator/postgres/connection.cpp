@@ -1,5 +1,7 @@
 #include "postgres/connection.h"
 
+#include "event_id.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cstring>
@@ -149,14 +151,6 @@ void append_big_endian(std::string &out, Integer value)
     out.append(bytes, sizeof(Integer));
 }
 
-int hex_value(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 // microseconds from the Unix epoch to PostgreSQL's, 2000-01-01 UTC
 constexpr int64_t kPostgresEpochUs = 946684800LL * 1000000;
 
@@ -213,25 +207,12 @@ BinaryCopyRow &BinaryCopyRow::text(std::string_view value)
 
 BinaryCopyRow &BinaryCopyRow::uuid(std::string_view text)
 {
-    // 32 hex digits; single hyphens between them, as in 8-4-4-4-12
-    unsigned char bytes[16] = {};
-    size_t digits = 0;
-    bool valid = !text.empty() && text.front() != '-' && text.back() != '-';
-    for (size_t i = 0; valid && i < text.size(); i++) {
-        if (text[i] == '-') {
-            valid = text[i - 1] != '-';
-            continue;
-        }
-        int value = hex_value(text[i]);
-        valid = value >= 0 && digits < 32;
-        if (valid) bytes[digits / 2] |= static_cast<unsigned char>(digits % 2 == 0 ? value << 4 : value);
-        digits++;
-    }
-    if (!valid || digits != 32) {
+    unsigned char bytes[16];
+    if (analytics_uuid_parse(text.data(), text.size(), bytes) != 0) {
         throw Error("invalid input syntax for type uuid: \"" + std::string(text) + "\"", "22P02");
     }
     field_length(16);
-    out_.append(reinterpret_cast<const char *>(bytes), 16);
+    out_.append(reinterpret_cast<const char *>(bytes), sizeof(bytes));
     return *this;
 }
 

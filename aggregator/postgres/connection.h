@@ -215,7 +215,8 @@ public:
     BinaryCopyRow &text(std::string_view value);
     // empty text is NULL
     BinaryCopyRow &text_or_null(std::string_view value) { return value.empty() ? null() : text(value); }
-    // from its text form; Error 22P02 (as PostgreSQL would say) when not a uuid
+    // from its canonical text form (analytics_uuid_parse); Error 22P02, as
+    // PostgreSQL would say, when it is not one
     BinaryCopyRow &uuid(std::string_view text);
     BinaryCopyRow &uuid_or_null(std::string_view text) { return text.empty() ? null() : uuid(text); }
     BinaryCopyRow &timestamptz(int64_t unix_ms);

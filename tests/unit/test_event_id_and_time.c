@@ -49,6 +49,28 @@ test_uuid_validation(void **state)
 }
 
 static void
+test_uuid_parse(void **state)
+{
+    const unsigned char expected[16] = {0xae, 0x92, 0x58, 0x1c, 0x67, 0x69, 0x45, 0xa2,
+                                        0xbb, 0x23, 0x84, 0xe4, 0x33, 0xe1, 0x83, 0xc9};
+    unsigned char bytes[16];
+    (void) state;
+
+    assert_int_equal(analytics_uuid_parse("ae92581c-6769-45a2-bb23-84e433e183c9", 36, bytes), 0);
+    assert_memory_equal(bytes, expected, 16);
+    memset(bytes, 0, sizeof(bytes));
+    assert_int_equal(analytics_uuid_parse("AE92581C-6769-45A2-BB23-84E433E183C9", 36, bytes), 0);
+    assert_memory_equal(bytes, expected, 16);
+
+    memset(bytes, 0x55, sizeof(bytes));
+    assert_int_equal(analytics_uuid_parse("ae92581c676945a2bb2384e433e183c9", 32, bytes), -1);
+    assert_int_equal(analytics_uuid_parse("ae92581c-6769-45a2-bb23-84e433e183c", 35, bytes), -1);
+    assert_int_equal(analytics_uuid_parse("ae92581c-6769-45a2-bb23-84e433e183cg", 36, bytes), -1);
+    assert_int_equal(analytics_uuid_parse("", 0, bytes), -1);
+    assert_int_equal(bytes[0], 0x55);   /* untouched */
+}
+
+static void
 test_format_rfc3339(void **state)
 {
     char text[ANALYTICS_RFC3339_MS_LEN + 1];
@@ -112,6 +134,7 @@ main(void)
         cmocka_unit_test(test_v7_layout_and_round_trip),
         cmocka_unit_test(test_ids_sort_by_time),
         cmocka_unit_test(test_uuid_validation),
+        cmocka_unit_test(test_uuid_parse),
         cmocka_unit_test(test_format_rfc3339),
         cmocka_unit_test(test_parse_rfc3339),
     };
