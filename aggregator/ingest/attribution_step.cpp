@@ -87,13 +87,13 @@ void widen(Windows &windows, int64_t tenant_id, std::string_view key, int64_t fr
     }
 }
 
-// the windows as four array literals: tenants, path keys, from and to times
-// (Unix milliseconds: as text, every time cost PostgreSQL a parse)
-// SQL: the four arrays, $1 to $4, as rows w (tenant_id, path, from_at, to_at)
+// SQL: window_arrays' four arrays, $1 to $4, as rows w (tenant_id, path, from_at, to_at)
 constexpr const char *kWindowRows =
     "(SELECT tenant_id, path, to_timestamp(from_ms::float8 / 1000) AS from_at, to_timestamp(to_ms::float8 / 1000) AS to_at"
     " FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[]) AS u (tenant_id, path, from_ms, to_ms)) AS w";
 
+// the windows as four array literals: tenants, path keys, from and to times
+// (Unix milliseconds: as text, every time cost PostgreSQL a parse)
 std::array<std::string, 4> window_arrays(const Windows &windows)
 {
     std::array<std::string, 4> arrays = {"{", "{", "{", "{"};
@@ -265,15 +265,12 @@ size_t split_and_write(postgres::Connection &db, const std::vector<AttributedEve
         auto [at, fresh] = latest.try_emplace(event.tenant_id, event.occurred_ms);
         if (!fresh) at->second = std::max(at->second, event.occurred_ms);
     }
-    std::string tenants = "{", times = "{";
-    for (const auto &[tenant_id, ms] : latest) {
-        append_element(tenants, std::to_string(tenant_id));
-        append_element(times, std::to_string(ms));
-    }
+    postgres::ColumnArrays marks(2);
+    for (const auto &[tenant_id, ms] : latest) marks.number(tenant_id).number(ms);
     db.exec("INSERT INTO attribution_marks AS m (tenant_id, latest_at)"
             " SELECT tenant_id, to_timestamp(ms::float8 / 1000) FROM unnest($1::bigint[], $2::bigint[]) AS u (tenant_id, ms)"
             " ON CONFLICT (tenant_id) DO UPDATE SET latest_at = greatest(m.latest_at, excluded.latest_at)",
-            {tenants + "}", times + "}"});
+            marks.params());
     return written;
 }
 
