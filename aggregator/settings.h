@@ -3,6 +3,8 @@
 // at start with its name, never at the first request.
 #pragma once
 
+#include "redis_keys.h"
+
 #include <chrono>
 #include <stdexcept>
 #include <string>
@@ -19,7 +21,7 @@ struct Settings {
     std::string redis_url = "redis://127.0.0.1:6379"; // ANALYTICS_REDIS_URL
     std::string listen_host = "127.0.0.1";            // ANALYTICS_LISTEN host:port
     int listen_port = 8081;
-    std::string stream = "{analytics}:events";        // ANALYTICS_STREAM: the first shard's; it carries the {analytics} tag
+    std::string stream = ANALYTICS_KEY_STREAM;        // ANALYTICS_STREAM: the first shard's; it carries the {analytics} tag
     int stream_shards = 1;                            // ANALYTICS_STREAM_SHARDS: as the module's analytics_stream_shards
     std::string consumer_group = "aggregator";        // ANALYTICS_CONSUMER_GROUP
     std::string consumer_name;                        // ANALYTICS_CONSUMER_NAME (default: host:listen port)

@@ -1,169 +1,14 @@
-#include "ngx_http_analytics_redis.h"
-#include "ngx_http_analytics_redis_functions.h"
+/*
+ * The worker's Redis links: connecting (and following the cluster node that
+ * owns the shard's slot), loading the function library, the in-flight table
+ * and its timers, and the replies. Batching is ngx_http_analytics_redis_batch.cpp.
+ */
+#include "ngx_http_analytics_redis_link.h"
+
+#include "analytics_redis_library.h"
 #include "stream_shard.h"
 
-#include <hiredis/async.h>
 #include <sys/ioctl.h>
-
-#define NGX_HTTP_ANALYTICS_BACKOFF_MIN   500     /* ms */
-#define NGX_HTTP_ANALYTICS_BACKOFF_MAX   10000   /* ms */
-#define NGX_HTTP_ANALYTICS_NO_SLOT       ((ngx_uint_t) -1)
-/* one batch: at most this many calls, their keys and arguments as RESP */
-#define NGX_HTTP_ANALYTICS_BATCH_CALLS   64
-#define NGX_HTTP_ANALYTICS_BATCH_KEYS    (32 * 1024)
-#define NGX_HTTP_ANALYTICS_BATCH_ARGS    (512 * 1024)
-#define NGX_HTTP_ANALYTICS_BATCH_HEAD    4096    /* FCALL, the function, the batch keys */
-
-
-class ngx_http_analytics_redis_link;
-
-
-/*
- * An in-flight call. hiredis gets the slot, never the request: the request
- * may be gone when the reply comes, and its pool cleanup clears r.
- */
-struct ngx_http_analytics_redis_slot_t {
-    ngx_http_analytics_redis_link       *link;      /* whose table it is in */
-    ngx_http_request_t                  *r;
-    ngx_http_analytics_redis_reply_pt    handler;
-    /* a call of the module's own: no request, a handler with its data */
-    ngx_http_analytics_redis_internal_pt internal;
-    void                                *internal_data;
-    ngx_uint_t                           generation;
-    ngx_msec_t                           sent;
-    ngx_uint_t                           next;      /* free list or FIFO */
-};
-
-
-struct ngx_http_analytics_redis_slot_ref_t {
-    ngx_http_analytics_redis_slot_t     *slot;
-    ngx_uint_t                           generation;
-};
-
-
-class ngx_http_analytics_redis_link {
-public:
-    ngx_http_analytics_redis_link() = default;
-    ngx_http_analytics_redis_link(const ngx_http_analytics_redis_link &) = delete;
-    ngx_http_analytics_redis_link &operator=(const ngx_http_analytics_redis_link &) = delete;
-
-    ngx_int_t init(ngx_cycle_t *cycle, const ngx_http_analytics_redis_conf_t *conf);
-    void      shutdown();
-    ngx_int_t send(ngx_http_request_t *r, ngx_http_analytics_redis_reply_pt handler,
-                   int argc, const char **argv, const size_t *argvlen);
-    ngx_int_t send_internal(ngx_http_analytics_redis_internal_pt handler, void *data,
-                            int argc, const char **argv, const size_t *argvlen);
-    ngx_int_t batch(ngx_http_request_t *r, ngx_http_analytics_redis_reply_pt handler,
-                    int nkeys, const char **keys, const size_t *keylens,
-                    int nargs, const char **args, const size_t *arglens);
-    bool      ready() const { return ac_ != nullptr && ready_; }
-
-private:
-    void connect();
-    void drop(const char *why, bool at_once = false);
-    void schedule_reconnect(bool at_once = false);
-    void arm_command_timer();
-    void enqueue(ngx_uint_t index);
-    ngx_uint_t take_slot(ngx_http_request_t *r, ngx_http_analytics_redis_reply_pt handler);
-    void watch_request(ngx_pool_cleanup_t *cln, ngx_uint_t index);
-    void flush_batch();
-    void fail_batch();
-    static void on_batch_flush(ngx_event_t *ev);
-    static void on_batch_reply(void *data, redisReply *reply);
-    void complete(ngx_http_analytics_redis_slot_t *slot, redisReply *reply);
-    bool retarget(const char *ip, size_t ip_len, long long port);
-
-
-    static void on_connect(const redisAsyncContext *ac, int status);
-    static void on_disconnect(const redisAsyncContext *ac, int status);
-    static void on_functions_loaded(redisAsyncContext *ac, void *reply, void *privdata);
-    static void on_cluster_slots(redisAsyncContext *ac, void *reply, void *privdata);
-    static void on_reply(redisAsyncContext *ac, void *reply, void *privdata);
-    static void on_read(ngx_event_t *ev);
-    static void on_write(ngx_event_t *ev);
-    static void on_connect_timeout(ngx_event_t *ev);
-    static void on_command_timeout(ngx_event_t *ev);
-    static void on_reconnect(ngx_event_t *ev);
-    static void on_request_gone(void *data);
-    static void ev_add_read(void *privdata);
-    static void ev_del_read(void *privdata);
-    static void ev_add_write(void *privdata);
-    static void ev_del_write(void *privdata);
-    static void ev_cleanup(void *privdata);
-
-    const ngx_http_analytics_redis_conf_t *conf_ = nullptr;
-    ngx_log_t                             *log_ = nullptr;
-    /* where we connect: the configured address, or the cluster node that
-     * owns our slot; always a literal address, so connecting never resolves */
-    char                                   target_ip_[NGX_SOCKADDR_STRLEN + 1] = {};
-    int                                    target_port_ = 0;
-    redisAsyncContext                     *ac_ = nullptr;
-    /* the context whose fd conn_ wraps, kept past ac_ for ev_cleanup */
-    redisAsyncContext                     *attached_ = nullptr;
-    ngx_connection_t                      *conn_ = nullptr;
-    bool                                   ready_ = false;
-    bool                                   exiting_ = false;
-    ngx_msec_t                             backoff_ = NGX_HTTP_ANALYTICS_BACKOFF_MIN;
-
-    ngx_event_t                            connect_timer_{};
-    ngx_event_t                            command_timer_{};
-    ngx_event_t                            reconnect_timer_{};
-
-    ngx_http_analytics_redis_slot_t       *slots_ = nullptr;
-    ngx_uint_t                             free_ = NGX_HTTP_ANALYTICS_NO_SLOT;
-    /* replies come in command order, so the oldest call is the FIFO head */
-    ngx_uint_t                             head_ = NGX_HTTP_ANALYTICS_NO_SLOT;
-    ngx_uint_t                             tail_ = NGX_HTTP_ANALYTICS_NO_SLOT;
-    ngx_uint_t                             pending_ = 0;
-
-    /* the batch gathered in this turn of the event loop: its calls' slots,
-     * chained by next outside the FIFO, and the slot its FCALL will use */
-    ngx_uint_t                             batch_first_ = NGX_HTTP_ANALYTICS_NO_SLOT;
-    ngx_uint_t                             batch_last_ = NGX_HTTP_ANALYTICS_NO_SLOT;
-    ngx_uint_t                             batch_carrier_ = NGX_HTTP_ANALYTICS_NO_SLOT;
-    ngx_uint_t                             batch_calls_ = 0;
-    ngx_uint_t                             batch_nkeys_ = 0;
-    ngx_uint_t                             batch_nargs_ = 0;
-    /* fixed buffers, allocated once per worker */
-    u_char                                *batch_keys_ = nullptr;
-    size_t                                 batch_keys_len_ = 0;
-    u_char                                *batch_args_ = nullptr;
-    size_t                                 batch_args_len_ = 0;
-    u_char                                *batch_command_ = nullptr;
-    ngx_event_t                            batch_flush_{};
-};
-
-
-/* the bytes of one RESP bulk string of len bytes */
-static size_t
-ngx_http_analytics_resp_bulk_size(size_t len)
-{
-    return sizeof("$\r\n\r\n") - 1 + NGX_SIZE_T_LEN + len;
-}
-
-
-static u_char *
-ngx_http_analytics_resp_bulk(u_char *p, const char *data, size_t len)
-{
-    p = ngx_sprintf(p, "$%uz\r\n", len);
-    if (len > 0) {
-        /* an empty argument may come as NULL, which memcpy must not see */
-        p = ngx_cpymem(p, data, len);
-    }
-    *p++ = '\r';
-    *p++ = '\n';
-    return p;
-}
-
-
-static u_char *
-ngx_http_analytics_resp_number(u_char *p, ngx_uint_t n)
-{
-    u_char  digits[NGX_INT_T_LEN];
-
-    return ngx_http_analytics_resp_bulk(p, reinterpret_cast<const char *>(digits),
-                                        ngx_sprintf(digits, "%ui", n) - digits);
-}
 
 
 static ngx_http_analytics_redis_link  ngx_http_analytics_redis_worker_links[ANALYTICS_MAX_SHARDS];
@@ -219,11 +64,7 @@ ngx_http_analytics_redis_link::init(ngx_cycle_t *cycle,
     }
     free_ = 0;
 
-    batch_keys_ = static_cast<u_char *>(ngx_alloc(NGX_HTTP_ANALYTICS_BATCH_KEYS, log_));
-    batch_args_ = static_cast<u_char *>(ngx_alloc(NGX_HTTP_ANALYTICS_BATCH_ARGS, log_));
-    batch_command_ = static_cast<u_char *>(ngx_alloc(NGX_HTTP_ANALYTICS_BATCH_HEAD + NGX_HTTP_ANALYTICS_BATCH_KEYS
-                                                     + NGX_HTTP_ANALYTICS_BATCH_ARGS, log_));
-    if (batch_keys_ == nullptr || batch_args_ == nullptr || batch_command_ == nullptr) {
+    if (batch_.init(log_) != NGX_OK) {
         return NGX_ERROR;
     }
     batch_flush_.handler = on_batch_flush;
@@ -269,10 +110,7 @@ ngx_http_analytics_redis_link::shutdown()
         ngx_free(slots_);
         slots_ = nullptr;
     }
-    ngx_free(batch_keys_);
-    ngx_free(batch_args_);
-    ngx_free(batch_command_);
-    batch_keys_ = batch_args_ = batch_command_ = nullptr;
+    batch_.release();
 }
 
 
@@ -338,8 +176,8 @@ ngx_http_analytics_redis_link::connect()
     redisAsyncCommandArgv(ac_, on_cluster_slots, nullptr, 2, slots_argv, slots_argvlen);
 
     /* queued ahead of every request, so no call ever meets a missing function */
-    const char *argv[] = { "FUNCTION", "LOAD", "REPLACE", ngx_http_analytics_redis_library };
-    size_t argvlen[] = { 8, 4, 7, sizeof(ngx_http_analytics_redis_library) - 1 };
+    const char *argv[] = { "FUNCTION", "LOAD", "REPLACE", analytics_redis_library };
+    size_t argvlen[] = { 8, 4, 7, sizeof(analytics_redis_library) - 1 };
     redisAsyncCommandArgv(ac_, on_functions_loaded, nullptr, 4, argv, argvlen);
 
     ngx_add_timer(&connect_timer_, conf_->connect_timeout);
@@ -439,92 +277,6 @@ ngx_http_analytics_redis_link::send(ngx_http_request_t *r,
 }
 
 
-ngx_int_t
-ngx_http_analytics_redis_link::batch(ngx_http_request_t *r, ngx_http_analytics_redis_reply_pt handler,
-    int nkeys, const char **keys, const size_t *keylens, int nargs, const char **args,
-    const size_t *arglens)
-{
-    int                  i;
-    u_char              *p;
-    size_t               keys_size, args_size;
-    ngx_uint_t           index;
-    ngx_pool_cleanup_t  *cln;
-
-    if (!ready()) {
-        return NGX_DECLINED;
-    }
-
-    keys_size = 0;
-    for (i = 0; i < nkeys; i++) {
-        keys_size += ngx_http_analytics_resp_bulk_size(keylens[i]);
-    }
-    args_size = 2 * ngx_http_analytics_resp_bulk_size(NGX_INT_T_LEN);
-    for (i = 0; i < nargs; i++) {
-        args_size += ngx_http_analytics_resp_bulk_size(arglens[i]);
-    }
-    if (keys_size > NGX_HTTP_ANALYTICS_BATCH_KEYS || args_size > NGX_HTTP_ANALYTICS_BATCH_ARGS) {
-        return NGX_AGAIN;
-    }
-    if (batch_calls_ == NGX_HTTP_ANALYTICS_BATCH_CALLS
-        || batch_keys_len_ + keys_size > NGX_HTTP_ANALYTICS_BATCH_KEYS
-        || batch_args_len_ + args_size > NGX_HTTP_ANALYTICS_BATCH_ARGS)
-    {
-        flush_batch();
-        if (!ready()) {
-            return NGX_DECLINED;
-        }
-    }
-
-    /* a batch needs a slot for its own FCALL besides one per call */
-    if (batch_calls_ == 0) {
-        if (free_ == NGX_HTTP_ANALYTICS_NO_SLOT || slots_[free_].next == NGX_HTTP_ANALYTICS_NO_SLOT) {
-            return NGX_DECLINED;
-        }
-        batch_carrier_ = take_slot(nullptr, nullptr);
-    } else if (free_ == NGX_HTTP_ANALYTICS_NO_SLOT) {
-        return NGX_DECLINED;
-    }
-
-    cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_analytics_redis_slot_ref_t));
-    if (cln == nullptr) {
-        if (batch_calls_ == 0) {
-            slots_[batch_carrier_].next = free_;
-            free_ = batch_carrier_;
-            batch_carrier_ = NGX_HTTP_ANALYTICS_NO_SLOT;
-        }
-        return NGX_DECLINED;
-    }
-    index = take_slot(r, handler);
-    watch_request(cln, index);
-    if (batch_last_ == NGX_HTTP_ANALYTICS_NO_SLOT) {
-        batch_first_ = index;
-    } else {
-        slots_[batch_last_].next = index;
-    }
-    batch_last_ = index;
-
-    p = batch_keys_ + batch_keys_len_;
-    for (i = 0; i < nkeys; i++) {
-        p = ngx_http_analytics_resp_bulk(p, keys[i], keylens[i]);
-    }
-    batch_keys_len_ = p - batch_keys_;
-
-    p = batch_args_ + batch_args_len_;
-    p = ngx_http_analytics_resp_number(p, (ngx_uint_t) nkeys);
-    p = ngx_http_analytics_resp_number(p, (ngx_uint_t) nargs);
-    for (i = 0; i < nargs; i++) {
-        p = ngx_http_analytics_resp_bulk(p, args[i], arglens[i]);
-    }
-    batch_args_len_ = p - batch_args_;
-
-    batch_nkeys_ += nkeys;
-    batch_nargs_ += 2 + nargs;
-    if (batch_calls_++ == 0) {
-        /* after every handler of this turn: the batch holds all they queued */
-        ngx_post_event(&batch_flush_, &ngx_posted_events);
-    }
-    return NGX_OK;
-}
 
 
 /* a free slot for r (or for a batch's own FCALL: r NULL), out of the free
@@ -562,125 +314,6 @@ ngx_http_analytics_redis_link::watch_request(ngx_pool_cleanup_t *cln, ngx_uint_t
 }
 
 
-void
-ngx_http_analytics_redis_link::on_batch_flush(ngx_event_t *ev)
-{
-    static_cast<ngx_http_analytics_redis_link *>(ev->data)->flush_batch();
-}
-
-
-/* the gathered batch as one FCALL; its calls fail if it cannot go */
-void
-ngx_http_analytics_redis_link::flush_batch()
-{
-    u_char                           *p;
-    ngx_uint_t                        i, carrier;
-    ngx_http_analytics_redis_slot_t  *slot;
-
-    if (batch_flush_.posted) {
-        ngx_delete_posted_event(&batch_flush_);
-    }
-    if (batch_calls_ == 0) {
-        return;
-    }
-    if (ac_ == nullptr) {
-        fail_batch();
-        return;
-    }
-
-    p = batch_command_;
-    p = ngx_sprintf(p, "*%ui\r\n", 3 + conf_->n_batch_keys + batch_nkeys_ + 1 + batch_nargs_);
-    p = ngx_http_analytics_resp_bulk(p, "FCALL", 5);
-    p = ngx_http_analytics_resp_bulk(p, conf_->batch_function, ngx_strlen(conf_->batch_function));
-    p = ngx_http_analytics_resp_number(p, conf_->n_batch_keys + batch_nkeys_);
-    for (i = 0; i < conf_->n_batch_keys; i++) {
-        p = ngx_http_analytics_resp_bulk(p, reinterpret_cast<const char *>(conf_->batch_keys[i].data),
-                                         conf_->batch_keys[i].len);
-    }
-    p = ngx_cpymem(p, batch_keys_, batch_keys_len_);
-    p = ngx_http_analytics_resp_number(p, batch_calls_);
-    p = ngx_cpymem(p, batch_args_, batch_args_len_);
-
-    carrier = batch_carrier_;
-    slot = &slots_[carrier];
-    if (redisAsyncFormattedCommand(ac_, on_reply, slot, reinterpret_cast<const char *>(batch_command_),
-                                   p - batch_command_) != REDIS_OK)
-    {
-        fail_batch();
-        return;
-    }
-    slot->internal = on_batch_reply;
-    slot->internal_data = &slots_[batch_first_];
-    enqueue(carrier);
-
-    batch_first_ = batch_last_ = batch_carrier_ = NGX_HTTP_ANALYTICS_NO_SLOT;
-    batch_calls_ = batch_nkeys_ = batch_nargs_ = 0;
-    batch_keys_len_ = batch_args_len_ = 0;
-}
-
-
-/* the gathered batch could not be sent: each call gets NULL, as a dropped
- * connection gives it */
-void
-ngx_http_analytics_redis_link::fail_batch()
-{
-    ngx_uint_t  first, carrier;
-
-    first = batch_first_;
-    carrier = batch_carrier_;
-    batch_first_ = batch_last_ = batch_carrier_ = NGX_HTTP_ANALYTICS_NO_SLOT;
-    batch_calls_ = batch_nkeys_ = batch_nargs_ = 0;
-    batch_keys_len_ = batch_args_len_ = 0;
-
-    if (carrier != NGX_HTTP_ANALYTICS_NO_SLOT) {
-        slots_[carrier].generation++;
-        slots_[carrier].next = free_;
-        free_ = carrier;
-    }
-    if (first != NGX_HTTP_ANALYTICS_NO_SLOT) {
-        on_batch_reply(&slots_[first], nullptr);
-    }
-}
-
-
-/* hands each call of a batch (data: its first slot) its element of the
- * reply, and frees its slot */
-void
-ngx_http_analytics_redis_link::on_batch_reply(void *data, redisReply *reply)
-{
-    auto                              *first = static_cast<ngx_http_analytics_redis_slot_t *>(data);
-    auto                              *link = first->link;
-    ngx_uint_t                         index, next, k;
-    redisReply                        *element;
-    ngx_http_request_t                *r;
-    ngx_http_analytics_redis_slot_t   *slot;
-    ngx_http_analytics_redis_reply_pt  handler;
-
-    for (index = static_cast<ngx_uint_t>(first - link->slots_), k = 0;
-         index != NGX_HTTP_ANALYTICS_NO_SLOT;
-         index = next, k++)
-    {
-        slot = &link->slots_[index];
-        next = slot->next;
-        r = slot->r;
-        handler = slot->handler;
-        slot->r = nullptr;
-        slot->generation++;
-        slot->next = link->free_;
-        link->free_ = index;
-
-        if (reply == nullptr || reply->type == REDIS_REPLY_ERROR) {
-            element = reply;
-        } else if (reply->type == REDIS_REPLY_ARRAY && k < reply->elements) {
-            element = reply->element[k];
-        } else {
-            element = nullptr;
-        }
-        if (r != nullptr) {
-            handler(r, element);
-        }
-    }
-}
 
 
 /* a taken slot, just sent, joins the in-flight FIFO */

@@ -14,6 +14,8 @@
 #include "redis/connection.h"
 #include "tenants/tenant_store.h"
 
+#include "redis_keys.h"
+
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -22,18 +24,14 @@
 
 namespace analytics::cache {
 
-inline constexpr const char *kTenantsKey = "{analytics}:tenants";
-inline constexpr const char *kProductsKey = "{analytics}:products";
-// field "<tenant id>:<order session>", value "<payment status>\n<purchase JSON>"
-inline constexpr const char *kOrdersKey = "{analytics}:orders";
-// field "<tenant id>:<order session>" once tracked; written by the module
-inline constexpr const char *kOrdersTrackedKey = "{analytics}:orders-tracked";
-// field: a live tenant token's SHA-256 (hex); value: token_mirror_value() in SQL
-inline constexpr const char *kTokensKey = "{analytics}:tokens";
-// field: tenant id; value: its funnel step names, comma separated (funnel_steps_of() in SQL)
-inline constexpr const char *kFunnelStepsKey = "{analytics}:funnel-steps";
-// field: UTC day number; value: that day's salt of visitor keys
-inline constexpr const char *kVisitorSaltsKey = "{analytics}:visitor-salts";
+// what each key holds: event_contract/redis_keys.h
+inline constexpr const char *kTenantsKey = ANALYTICS_KEY_TENANTS;
+inline constexpr const char *kProductsKey = ANALYTICS_KEY_PRODUCTS;
+inline constexpr const char *kOrdersKey = ANALYTICS_KEY_ORDERS;
+inline constexpr const char *kOrdersTrackedKey = ANALYTICS_KEY_ORDERS_TRACKED;
+inline constexpr const char *kTokensKey = ANALYTICS_KEY_TOKENS;
+inline constexpr const char *kFunnelStepsKey = ANALYTICS_KEY_FUNNEL_STEPS;
+inline constexpr const char *kVisitorSaltsKey = ANALYTICS_KEY_VISITOR_SALTS;
 
 class ModuleCache {
 public:

@@ -3,7 +3,8 @@
 #include "json.h"
 #include "log.h"
 
-#include "../../module/ngx_http_analytics_redis_functions.h"
+#include "analytics_redis_library.h"
+#include "redis_keys.h"
 
 #include <memory>
 
@@ -44,10 +45,10 @@ std::variant<http::Response, http::Headers> ManagementLimit::check(const http::R
 {
     if (limit_ <= 0 || !request.path.starts_with("/api/")) return http::Headers{};
 
-    std::vector<std::string> call = {"FCALL", ngx_http_analytics_ingest_function, "5", "{analytics}:tenants",
-                                     "{analytics}:events", "{analytics}:rate:manage:" + client_of(request),
-                                     "{analytics}:visitor-salts", "{analytics}:products", "count",
-                                     std::to_string(limit_), std::to_string(period_.count()), "any", "", "", "", ""};
+    // KEYS and ARGV in redis_keys.h's order for ANALYTICS_FUNCTION_LIMIT
+    std::vector<std::string> call = {"FCALL", ANALYTICS_FUNCTION_LIMIT, std::to_string(ANALYTICS_LIMIT_KEYS),
+                                     ANALYTICS_RATE_KEY_MANAGEMENT + client_of(request), std::to_string(limit_),
+                                     std::to_string(period_.count())};
     try {
         if (!thread_connection) {
             thread_connection = std::make_unique<redis::Connection>(address_, std::chrono::seconds(1));
@@ -57,20 +58,24 @@ std::variant<http::Response, http::Headers> ManagementLimit::check(const http::R
                                                     != std::string_view::npos)
         {
             // no nginx has loaded the library on this Redis yet
-            thread_connection->checked({"FUNCTION", "LOAD", "REPLACE", ngx_http_analytics_redis_library});
+            thread_connection->checked({"FUNCTION", "LOAD", "REPLACE", analytics_redis_library});
             reply = thread_connection->command(call);
         }
-        if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 4) {
+        bool answered = reply->type == REDIS_REPLY_ARRAY && reply->elements >= ANALYTICS_ANSWER_OWN;
+        for (size_t i = 0; answered && i < ANALYTICS_ANSWER_OWN; i++) {
+            answered = reply->element[i]->type == REDIS_REPLY_INTEGER;
+        }
+        if (!answered) {
             throw redis::Error(reply->type == REDIS_REPLY_ERROR ? std::string(reply->str, reply->len)
                                                                 : "unexpected reply");
         }
-        long long status = reply->element[0]->integer;
-        http::Headers headers = {{"X-RateLimit-Limit", std::to_string(reply->element[1]->integer)},
-                                 {"X-RateLimit-Remaining", std::to_string(reply->element[2]->integer)}};
+        long long status = reply->element[ANALYTICS_ANSWER_STATUS]->integer;
+        http::Headers headers = {{"X-RateLimit-Limit", std::to_string(reply->element[ANALYTICS_ANSWER_LIMIT]->integer)},
+                                 {"X-RateLimit-Remaining", std::to_string(reply->element[ANALYTICS_ANSWER_REMAINING]->integer)}};
         if (status == 429) {
             auto refusal = too_many(request);
             refusal.headers = headers;
-            refusal.headers.emplace_back("Retry-After", std::to_string(std::max<long long>(1, reply->element[3]->integer)));
+            refusal.headers.emplace_back("Retry-After", std::to_string(std::max<long long>(1, reply->element[ANALYTICS_ANSWER_RETRY_AFTER]->integer)));
             return refusal;
         }
         return headers;

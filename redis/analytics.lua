@@ -1,93 +1,95 @@
-/*
- * The Redis 7 function library the module loads on every connect
- * (FUNCTION LOAD REPLACE). Each public request is one FCALL: the rate limit
- * first, then the checks, then the write, so that one round trip answers it.
- * The library name carries a version so that hosts of a fleet running
- * different module versions never replace each other's functions.
- *
- * analytics_ingest_v12
- *   KEYS[1]  hash of tenant references to "<id>:<active 0|1>:<public 0|1>",
- *            written by the aggregator; fields "id:<n>", "uuid:<uuid>" and
- *            "slug:<slug>", so a slug of digits never meets an id
- *   KEYS[2]  the event stream
- *   KEYS[3]  the rate-limit key (GCRA: the theoretical arrival time, in us)
- *   KEYS[4]  hash of visitor salts, field = UTC day number, one field at a time
- *   KEYS[5]  set of "<tenant id>:<product id>", written by the aggregator
- *   ARGV[1]  "write" (limit, check, write) or "count" (limit only: the
- *            request is answered without writing, an invalid body say)
- *   ARGV[2]  limit: requests per period; 0 means no limit
- *   ARGV[3]  period in milliseconds
- *   ARGV[4]  how to read the reference: "any" (uuid, numeric id, then slug),
- *            "slug" or "id"
- *   ARGV[5]  the tenant reference as the client sent it
- *   ARGV[6]  what identifies a visitor for the day ("<ip>\n<user agent>"),
- *            or "" for none; hashed here, never stored
- *   ARGV[7]  a random salt, kept only if the day has none yet
- *   ARGV[8]  a product id that must exist for the tenant, or ""
- *   ARGV[9..] the stream entry's field/value pairs
- *   returns {status, limit, remaining, retry_after_s[, entry id]} where
- *   status is 429 (limited, nothing else done), 200 (counted), 404 (unknown,
- *   inactive or private tenant), 422 (no such product for the tenant) or
- *   202 (the entry is in the stream)
- *
- * analytics_mark_order_v12 (mark-purchase-tracked)
- *   KEYS[1..3] as above; KEYS[4] the hash of visitor salts (unused);
- *   KEYS[5]  hash "<tenant id>:<order session>" -> "<payment status>\n<purchase JSON>"
- *   KEYS[6]  hash of the orders tracked so far, same fields
- *   ARGV[1..4] as above ("write" marks, "count" only reads), ARGV[5] the website
- *   reference, ARGV[6] the order session, ARGV[7..] the stream entry of the mark
- *   returns {429|404, limit, remaining, retry_after} or
- *           {200, limit, remaining, 0, already tracked 0|1, payment status, purchase JSON}
- *   Only a paid order is marked, and only its first caller sees 0.
- *
- * analytics_funnel_track_v12 (funnel/track)
- *   KEYS[1..4] as above (the tenant hash unused: the token names the tenant);
- *   KEYS[5]  hash of token SHA-256 (hex) -> "<tenant id>\n<expires, Unix s, or ''>\n<scopes, comma
- *            separated>\n<subject>", written by the aggregator for live tenant tokens
- *   KEYS[6]  hash of tenant id -> the tenant's step names, comma separated
- *   ARGV[1..3] as above ("count": authenticate only, the body was invalid),
- *   ARGV[4] unused, ARGV[5] the bearer token's SHA-256 or "" when there was none,
- *   ARGV[6] the number n of steps, ARGV[7..6+n] the steps, then the stream entry
- *   returns {429|401|403, limit, remaining, retry_after}, {200, ...} (counted),
- *           {422, limit, remaining, 0, index of the first unknown step, from 0}
- *           or {202, limit, remaining, 0, entry id}; the entry gets the token's
- *           tenant and subject
- *
- * The visitor key is sha1(day's salt, tenant, ip, user agent): stable for a
- * visitor within a UTC day, unlinkable across days once the old salt is gone
- * (privacy-first analytics do the same). A hit of the tracker with a
- * trackerId sends "tracker\n<trackerId>" instead, and its key is
- * sha1(tenant, that), without the salt: the site chose to recognise the
- * visitor, so the key holds across days. Functions replicate their effects,
- * so the raw address reaches neither the AOF nor a replica.
- *
- * analytics_ingest_batch_v12 (what a worker's ingest calls of one turn of
- * its event loop become: one FCALL, so Redis runs one function, not many)
- *   KEYS[1..4] the tenants hash, the stream, the salts hash, the products
- *            set; then each call's keys (one: its rate key)
- *   ARGV[1]  the number n of calls, then for each call: its number of keys,
- *            its number m of arguments, and its m arguments as
- *            analytics_ingest_v12 takes them
- *   returns n answers, each what analytics_ingest_v12 returns
- *   The version 2 entries of the calls it admits go into one version 3
- *   entry (stream_entry.h), one XADD for the batch: an XADD, its listpack
- *   entry and its AOF record cost Redis about a sixth of each event's time
- *   when every event has its own. Each such call's answer names that entry.
- *
- * GCRA (as redis-cell does): one key per limited client, time from Redis
- * itself so that hosts' clocks do not matter, a limit of N per period lets
- * N through at once and then one every period/N.
- */
-#ifndef NGX_HTTP_ANALYTICS_REDIS_FUNCTIONS_H
-#define NGX_HTTP_ANALYTICS_REDIS_FUNCTIONS_H
+#!lua name=analytics_v13
+-- The Redis 7 function library the module loads on every connect
+-- (FUNCTION LOAD REPLACE), and the aggregator when no module has yet; it is
+-- built into both (CMake and the module's config embed this file), and an
+-- operator can load it by hand: redis-cli FUNCTION LOAD REPLACE < analytics.lua.
+-- Key names, function names and the order of keys and arguments are defined
+-- once for C and C++ in event_contract/redis_keys.h; keep the two in step.
+--
+-- Each public request is one FCALL: the rate limit first, then the checks,
+-- then the write, so that one round trip answers it. The library name
+-- carries a version so that hosts of a fleet running different module
+-- versions never replace each other's functions.
+--
+-- analytics_ingest_v13
+--   KEYS[1]  hash of tenant references to "<id>:<active 0|1>:<public 0|1>",
+--            written by the aggregator; fields "id:<n>", "uuid:<uuid>" and
+--            "slug:<slug>", so a slug of digits never meets an id
+--   KEYS[2]  the event stream
+--   KEYS[3]  the rate-limit key (GCRA: the theoretical arrival time, in us)
+--   KEYS[4]  hash of visitor salts, field = UTC day number, one field at a time
+--   KEYS[5]  set of "<tenant id>:<product id>", written by the aggregator
+--   ARGV[1]  "write" (limit, check, write) or "count" (limit only: the
+--            request is answered without writing, an invalid body say)
+--   ARGV[2]  limit: requests per period; 0 means no limit
+--   ARGV[3]  period in milliseconds
+--   ARGV[4]  how to read the reference: "any" (uuid, numeric id, then slug),
+--            "slug" or "id"
+--   ARGV[5]  the tenant reference as the client sent it
+--   ARGV[6]  what identifies a visitor for the day ("<ip>\n<user agent>"),
+--            or "" for none; hashed here, never stored
+--   ARGV[7]  a random salt, kept only if the day has none yet
+--   ARGV[8]  a product id that must exist for the tenant, or ""
+--   ARGV[9..] the stream entry's field/value pairs
+--   returns {status, limit, remaining, retry_after_s[, entry id]} where
+--   status is 429 (limited, nothing else done), 200 (counted), 404 (unknown,
+--   inactive or private tenant), 422 (no such product for the tenant) or
+--   202 (the entry is in the stream)
+--
+-- analytics_mark_order_v13 (mark-purchase-tracked)
+--   KEYS[1..3] as above; KEYS[4] the hash of visitor salts (unused);
+--   KEYS[5]  hash "<tenant id>:<order session>" -> "<payment status>\n<purchase JSON>"
+--   KEYS[6]  hash of the orders tracked so far, same fields
+--   ARGV[1..4] as above ("write" marks, "count" only reads), ARGV[5] the website
+--   reference, ARGV[6] the order session, ARGV[7..] the stream entry of the mark
+--   returns {429|404, limit, remaining, retry_after} or
+--           {200, limit, remaining, 0, already tracked 0|1, payment status, purchase JSON}
+--   Only a paid order is marked, and only its first caller sees 0.
+--
+-- analytics_funnel_track_v13 (funnel/track)
+--   KEYS[1..4] as above (the tenant hash unused: the token names the tenant);
+--   KEYS[5]  hash of token SHA-256 (hex) -> "<tenant id>\n<expires, Unix s, or ''>\n<scopes, comma
+--            separated>\n<subject>", written by the aggregator for live tenant tokens
+--   KEYS[6]  hash of tenant id -> the tenant's step names, comma separated
+--   ARGV[1..3] as above ("count": authenticate only, the body was invalid),
+--   ARGV[4] unused, ARGV[5] the bearer token's SHA-256 or "" when there was none,
+--   ARGV[6] the number n of steps, ARGV[7..6+n] the steps, then the stream entry
+--   returns {429|401|403, limit, remaining, retry_after}, {200, ...} (counted),
+--           {422, limit, remaining, 0, index of the first unknown step, from 0}
+--           or {202, limit, remaining, 0, entry id}; the entry gets the token's
+--           tenant and subject
+--
+-- The visitor key is sha1(day's salt, tenant, ip, user agent): stable for a
+-- visitor within a UTC day, unlinkable across days once the old salt is gone
+-- (privacy-first analytics do the same). A hit of the tracker with a
+-- trackerId sends "tracker\n<trackerId>" instead, and its key is
+-- sha1(tenant, that), without the salt: the site chose to recognise the
+-- visitor, so the key holds across days. Functions replicate their effects,
+-- so the raw address reaches neither the AOF nor a replica.
+--
+-- analytics_ingest_batch_v13 (what a worker's ingest calls of one turn of
+-- its event loop become: one FCALL, so Redis runs one function, not many)
+--   KEYS[1..4] the tenants hash, the stream, the salts hash, the products
+--            set; then each call's keys (one: its rate key)
+--   ARGV[1]  the number n of calls, then for each call: its number of keys,
+--            its number m of arguments, and its m arguments as
+--            analytics_ingest_v13 takes them
+--   returns n answers, each what analytics_ingest_v13 returns
+--   The version 2 entries of the calls it admits go into one version 3
+--   entry (stream_entry.h), one XADD for the batch: an XADD, its listpack
+--   entry and its AOF record cost Redis about a sixth of each event's time
+--   when every event has its own. Each such call's answer names that entry.
+--
+-- analytics_limit_v13 (the management API's limit, per token or client)
+--   KEYS[1]  the rate-limit key
+--   ARGV[1]  limit: requests per period; ARGV[2] period in milliseconds
+--   returns {200|429, limit, remaining, retry_after_s}
+--
+-- GCRA (as redis-cell does): one key per limited client, time from Redis
+-- itself so that hosts' clocks do not matter, a limit of N per period lets
+-- N through at once and then one every period/N.
+--
 
-/* the names FCALL uses; they must match register_function below */
-static const char ngx_http_analytics_ingest_function[] = "analytics_ingest_v12";
-static const char ngx_http_analytics_ingest_batch_function[] = "analytics_ingest_batch_v12";
-static const char ngx_http_analytics_mark_order_function[] = "analytics_mark_order_v12";
-static const char ngx_http_analytics_funnel_track_function[] = "analytics_funnel_track_v12";
-
-static const char ngx_http_analytics_redis_library[] = R"lua(#!lua name=analytics_v12
 -- memo: nil for a call alone; for the calls of a batch, what they share:
 -- the time, the rate keys' arrival times (written once, at the end), and the
 -- tenants, products and salt looked up so far
@@ -293,10 +295,10 @@ end
 local function ingest(keys, args)
   return ingest_call(keys, args, 0, #args, nil)
 end
-redis.register_function('analytics_ingest_v12', ingest)
+redis.register_function('analytics_ingest_v13', ingest)
 
 -- the ingest calls of one turn of a worker's event loop in one FCALL: each
--- answered as analytics_ingest_v12 would answer it alone, in order; what
+-- answered as analytics_ingest_v13 would answer it alone, in order; what
 -- they share is looked up once and the rate keys are written once
 local function ingest_batch(keys, args)
   local memo = {now = redis_now(), tats = {}, tenants = {}, products = {}, numbers = {},
@@ -322,7 +324,7 @@ local function ingest_batch(keys, args)
   end
   return answers
 end
-redis.register_function('analytics_ingest_batch_v12', ingest_batch)
+redis.register_function('analytics_ingest_batch_v13', ingest_batch)
 
 local function mark_order(keys, args)
   local now, limit, remaining, refusal = admit(keys, args, 0, nil)
@@ -348,7 +350,7 @@ local function mark_order(keys, args)
   end
   return {200, limit, remaining, 0, already, status, purchase}
 end
-redis.register_function('analytics_mark_order_v12', mark_order)
+redis.register_function('analytics_mark_order_v13', mark_order)
 
 local function funnel_track(keys, args)
   local now, limit, remaining, refusal = admit(keys, args, 0, nil)
@@ -383,7 +385,16 @@ local function funnel_track(keys, args)
   local entry = append_event(keys[2], args, 7 + n, #args, tenant, nil, subject)
   return {202, limit, remaining, 0, entry}
 end
-redis.register_function('analytics_funnel_track_v12', funnel_track)
-)lua";
+redis.register_function('analytics_funnel_track_v13', funnel_track)
 
-#endif
+-- the management API's limit: the same GCRA, nothing else
+local function limit(keys, args)
+  local now = redis_now()
+  local limit_n = tonumber(args[1])
+  local allowed, remaining, retry_after = rate_limit(keys[1], limit_n, tonumber(args[2]), now, nil)
+  if not allowed then
+    return {429, limit_n, 0, retry_after}
+  end
+  return {200, limit_n, remaining, 0}
+end
+redis.register_function('analytics_limit_v13', limit)

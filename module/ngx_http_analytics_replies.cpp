@@ -1,0 +1,205 @@
+/*
+ * The answer bodies, in the shape of each reply family: every seed document
+ * answers its errors its own way. Bodies live in the request's pool or are
+ * static; either outlives the request's output.
+ */
+#include "ngx_http_analytics_module.h"
+
+#include "json_text.h"
+
+
+static ngx_int_t ngx_http_analytics_laravel_error(ngx_http_request_t *r, const char *field,
+    const char *message, ngx_str_t *body);
+static ngx_int_t ngx_http_analytics_project_error(ngx_http_request_t *r, ngx_uint_t status,
+    const char *message, ngx_str_t *body);
+
+
+static const char  ngx_http_analytics_too_large_message[] =
+    "The request body is larger than the configured limit.";
+
+static ngx_str_t  ngx_http_analytics_laravel_not_allowed =
+    ngx_string("{\"message\":\"Method not allowed: use POST.\","
+               "\"errors\":{\"method\":[\"Only POST and OPTIONS are supported.\"]}}");
+static ngx_str_t  ngx_http_analytics_laravel_too_many =
+    ngx_string("{\"message\":\"Too Many Attempts.\",\"errors\":{}}");
+static ngx_str_t  ngx_http_analytics_laravel_unavailable =
+    ngx_string("{\"success\":false,\"message\":\"Service temporarily unavailable\"}");
+static ngx_str_t  ngx_http_analytics_services_too_many =
+    ngx_string("{\"error\":true,\"message\":\"Too Many Attempts.\"}");
+static ngx_str_t  ngx_http_analytics_services_unavailable =
+    ngx_string("{\"error\":true,\"message\":\"Service temporarily unavailable\"}");
+
+
+/*
+ * The body of a refusal that is not the endpoint's own: a wrong method
+ * (405), a body too large (413), the limit (429), Redis away (503). The
+ * /services routes answer 405 and 413 as Laravel itself does, before any
+ * route of theirs runs.
+ */
+ngx_int_t
+ngx_http_analytics_family_body(ngx_http_request_t *r, ngx_http_analytics_family_e family,
+    ngx_uint_t status, ngx_str_t *body)
+{
+    if (family == NGX_HTTP_ANALYTICS_FAMILY_PROJECT) {
+        switch (status) {
+        case NGX_HTTP_NOT_ALLOWED:
+            return ngx_http_analytics_project_error(r, status, "Method not allowed: use POST.", body);
+        case NGX_HTTP_REQUEST_ENTITY_TOO_LARGE:
+            return ngx_http_analytics_project_error(r, status, ngx_http_analytics_too_large_message, body);
+        case NGX_HTTP_TOO_MANY_REQUESTS:
+            return ngx_http_analytics_project_error(r, status, "Too Many Requests", body);
+        default:
+            return ngx_http_analytics_project_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                                    "Service temporarily unavailable", body);
+        }
+    }
+
+    switch (status) {
+    case NGX_HTTP_NOT_ALLOWED:
+        *body = ngx_http_analytics_laravel_not_allowed;
+        return NGX_OK;
+    case NGX_HTTP_REQUEST_ENTITY_TOO_LARGE:
+        return ngx_http_analytics_laravel_error(r, "body", ngx_http_analytics_too_large_message, body);
+    case NGX_HTTP_TOO_MANY_REQUESTS:
+        *body = family == NGX_HTTP_ANALYTICS_FAMILY_SERVICES ? ngx_http_analytics_services_too_many
+                                                             : ngx_http_analytics_laravel_too_many;
+        return NGX_OK;
+    default:
+        *body = family == NGX_HTTP_ANALYTICS_FAMILY_SERVICES ? ngx_http_analytics_services_unavailable
+                                                             : ngx_http_analytics_laravel_unavailable;
+        return NGX_OK;
+    }
+}
+
+
+ngx_int_t
+ngx_http_analytics_send_refusal(ngx_http_request_t *r, ngx_http_analytics_family_e family,
+    ngx_uint_t status)
+{
+    ngx_str_t  body;
+
+    if (ngx_http_analytics_family_body(r, family, status, &body) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return ngx_http_analytics_send_json(r, status, &body);
+}
+
+
+/* what was decided before Redis (an invalid body), or Redis is away */
+ngx_int_t
+ngx_http_analytics_send_decided(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx)
+{
+    if (ctx->answer_status) {
+        return ngx_http_analytics_send_json(r, ctx->answer_status, &ctx->answer_body);
+    }
+    return ngx_http_analytics_send_refusal(r, ctx->endpoint->family, NGX_HTTP_SERVICE_UNAVAILABLE);
+}
+
+
+/*
+ * ctx's answer for a body that failed: 422 with every failing field, or 400
+ * for one that is not a JSON object, in the family's shape (services:
+ * {"error":true,"message"}; project: NestJS's; the others: Laravel's
+ * {"message","errors"})
+ */
+ngx_int_t
+ngx_http_analytics_body_error(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
+    analytics_body_status status, const char *problem, const analytics_validation_errors *errors)
+{
+    size_t                       len;
+    char                         text[1024];
+    analytics_json_text          out;
+    ngx_http_analytics_family_e  family;
+
+    family = ctx->endpoint->family;
+
+    if (status == ANALYTICS_BODY_MALFORMED) {
+        ctx->answer_status = NGX_HTTP_BAD_REQUEST;
+        if (family == NGX_HTTP_ANALYTICS_FAMILY_PROJECT) {
+            return ngx_http_analytics_project_error(r, NGX_HTTP_BAD_REQUEST, problem, &ctx->answer_body);
+        }
+        if (family == NGX_HTTP_ANALYTICS_FAMILY_LARAVEL) {
+            return ngx_http_analytics_laravel_error(r, "body", problem, &ctx->answer_body);
+        }
+        analytics_json_text_init(&out, text, sizeof(text));
+        analytics_json_text_raw(&out, "{\"error\":true,\"message\":");
+        analytics_json_text_string(&out, problem);
+        analytics_json_text_raw(&out, "}");
+        len = ngx_min(analytics_json_text_finish(&out), sizeof(text) - 1);
+
+    } else {
+        len = ngx_min(analytics_validation_errors_render(errors, text, sizeof(text)), sizeof(text) - 1);
+        ctx->answer_status = NGX_HTTP_ANALYTICS_UNPROCESSABLE_ENTITY;
+    }
+    return ngx_http_analytics_keep(r, &ctx->answer_body, text, len);
+}
+
+
+/* a copy in the request's pool of what the parsed body (freed soon) holds */
+ngx_int_t
+ngx_http_analytics_keep(ngx_http_request_t *r, ngx_str_t *to, const char *from, size_t len)
+{
+    to->data = static_cast<u_char *>(ngx_pnalloc(r->pool, len));
+    if (to->data == NULL) {
+        return NGX_ERROR;
+    }
+    ngx_memcpy(to->data, from, len);
+    to->len = len;
+    return NGX_OK;
+}
+
+
+/* {"message": message, "errors": {field: [message]}} */
+static ngx_int_t
+ngx_http_analytics_laravel_error(ngx_http_request_t *r, const char *field, const char *message,
+    ngx_str_t *body)
+{
+    size_t                       len;
+    u_char                      *p;
+    analytics_validation_errors  errors;
+
+    analytics_validation_errors_init(&errors);
+    analytics_validation_errors_add(&errors, field, message);
+
+    len = analytics_validation_errors_render(&errors, NULL, 0);
+    p = static_cast<u_char *>(ngx_pnalloc(r->pool, len + 1));
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+    analytics_validation_errors_render(&errors, reinterpret_cast<char *>(p), len + 1);
+    body->data = p;
+    body->len = len;
+    return NGX_OK;
+}
+
+
+/* {"statusCode": status, "message": message, "error": "<reason>"}, as the
+ * project routes of webmarketer-api answer errors */
+static ngx_int_t
+ngx_http_analytics_project_error(ngx_http_request_t *r, ngx_uint_t status, const char *message,
+    ngx_str_t *body)
+{
+    char                 text[512], code[NGX_INT_T_LEN + 1];
+    const char          *reason;
+    analytics_json_text  out;
+
+    switch (status) {
+    case NGX_HTTP_BAD_REQUEST:              reason = "Bad Request"; break;
+    case NGX_HTTP_NOT_ALLOWED:              reason = "Method Not Allowed"; break;
+    case NGX_HTTP_REQUEST_ENTITY_TOO_LARGE: reason = "Payload Too Large"; break;
+    case NGX_HTTP_TOO_MANY_REQUESTS:        reason = "Too Many Requests"; break;
+    default:                                reason = "Service Unavailable";
+    }
+    *ngx_sprintf(reinterpret_cast<u_char *>(code), "%ui", status) = '\0';
+
+    analytics_json_text_init(&out, text, sizeof(text));
+    analytics_json_text_raw(&out, "{\"statusCode\":");
+    analytics_json_text_raw(&out, code);
+    analytics_json_text_raw(&out, ",\"message\":");
+    analytics_json_text_string(&out, message);
+    analytics_json_text_raw(&out, ",\"error\":");
+    analytics_json_text_string(&out, reason);
+    analytics_json_text_raw(&out, "}");
+    return ngx_http_analytics_keep(r, body, text,
+                                   ngx_min(analytics_json_text_finish(&out), sizeof(text) - 1));
+}
