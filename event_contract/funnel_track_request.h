@@ -11,7 +11,7 @@
 #ifndef ANALYTICS_FUNNEL_TRACK_REQUEST_H
 #define ANALYTICS_FUNNEL_TRACK_REQUEST_H
 
-#include "track_request.h"
+#include "json_body.h"
 #include "validation_errors.h"
 
 #ifdef __cplusplus

@@ -1,6 +1,6 @@
 /*
  * POST /services/webshop/v1/orders/mark-purchase-tracked: which order of
- * which website, and whether to mark it (SPEC.md, mark-purchase-tracked-api).
+ * which website, and whether to mark it (docs/api.md, mark-purchase-tracked-api).
  */
 #ifndef ANALYTICS_ORDER_MARK_REQUEST_H
 #define ANALYTICS_ORDER_MARK_REQUEST_H

@@ -11,7 +11,7 @@
 #ifndef ANALYTICS_PROJECT_EVENT_H
 #define ANALYTICS_PROJECT_EVENT_H
 
-#include "track_request.h"
+#include "json_body.h"
 #include "validation_errors.h"
 
 #include <stddef.h>

@@ -1,12 +1,13 @@
 /*
  * The bodies of POST /api/v1/analytics/track and POST /api/v1/interactions
- * (SPEC.md, public-analytics-api): a tenant, a type from a list, an optional
+ * (docs/api.md, public-analytics-api): a tenant, a type from a list, an optional
  * product and metadata. The two differ in the tenant's JSON type and the list
  * of types; analytics_event_rules holds the difference.
  */
 #ifndef ANALYTICS_TRACK_REQUEST_H
 #define ANALYTICS_TRACK_REQUEST_H
 
+#include "json_body.h"
 #include "validation_errors.h"
 
 #include <stddef.h>
@@ -17,13 +18,6 @@ extern "C" {
 #endif
 
 #define ANALYTICS_TENANT_REF_MAX_LEN 64   /* a slug's maximum; a uuid is 36 */
-
-typedef enum {
-    ANALYTICS_BODY_OK = 0,
-    ANALYTICS_BODY_MALFORMED,    /* not JSON, or not a JSON object: 400 */
-    ANALYTICS_BODY_INVALID,      /* JSON object breaking a field rule: 422 */
-    ANALYTICS_BODY_NO_MEMORY
-} analytics_body_status;
 
 typedef struct {
     const char *const *types;           /* NULL-terminated */
@@ -65,15 +59,6 @@ analytics_body_status analytics_track_request_parse(const char *body, size_t len
     analytics_validation_errors *errors, char *problem_buf, size_t problem_size);
 
 void analytics_track_request_free(analytics_track_request *request);
-
-/*
- * Loads body as the JSON object the request parsers read (duplicate keys
- * refused): an empty body is an empty object; not JSON, or not an object,
- * is ANALYTICS_BODY_MALFORMED with problem set. *root (a json_t) is set
- * whenever a value was loaded, for the caller to release.
- */
-analytics_body_status analytics_json_object_load(const char *body, size_t len, void **root,
-    char *problem_buf, size_t problem_size);
 
 #ifdef __cplusplus
 }
