@@ -119,6 +119,15 @@ subtest 'with Redis away the host\'s own limit holds' => sub {
     ok($answers[3]{headers}{'retry-after'} >= 1, 'Retry-After');
     is($stack->request('POST', '/test/rate-limited/track', { tenant_id => 'demo', type => 'location_view', metadata => { load => 'local' } },
                        { 'X-Client' => 'another-client' })->{status}, 202, 'another key has its own');
+    # each family answers the host's 429 in its own shape, as it does the fleet's
+    my @events = map { $stack->request('POST', '/test/rate-limited/events',
+                                       '{"projectId":"demo","eventType":"local","nonce":"local-' . $_ . '","data":{}}',
+                                       { 'X-Client' => 'local-limit-events' }) } 1 .. 3;
+    is(join(' ', map { $_->{status} } @events), '200 200 429', 'project events: two a minute, then 429');
+    like($events[0]{content}, qr/^"[0-9a-f-]{36}"$/, 'a spooled event is answered with its id');
+    is($events[2]{content}, '{"statusCode":429,"message":"Too Many Requests","error":"Too Many Requests"}',
+       'the project family\'s 429 body');
+    ok($events[2]{headers}{'retry-after'} >= 1, 'Retry-After');
     is($stack->stack('start-redis'), 0, 'Redis started');
     ok($stack->wait_until('the four accepted', 30,
         sub { $stack->psql("SELECT count(*) FROM events WHERE metadata->>'load' = 'local'") == 4 }), 'the accepted ones arrive');
