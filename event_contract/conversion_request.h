@@ -1,7 +1,7 @@
 /*
  * POST /api/v1/analytics/conversion: a purchase beacon. It never fails the
  * caller: anything that cannot be recorded is "skipped" with a reason for
- * the log (SPEC.md, public-analytics-api).
+ * the log (docs/api.md, public-analytics-api).
  */
 #ifndef ANALYTICS_CONVERSION_REQUEST_H
 #define ANALYTICS_CONVERSION_REQUEST_H
@@ -42,7 +42,7 @@ void analytics_conversion_request_free(analytics_conversion_request *request);
 /* digits after the decimal point of an ISO 4217 currency (2 for most) */
 int analytics_currency_exponent(const char code[3]);
 
-/* 1 for a slug as SPEC.md defines it: ^[a-z0-9]+(-[a-z0-9]+)*$, 3 to 64 */
+/* 1 for a slug as docs/api.md defines it: ^[a-z0-9]+(-[a-z0-9]+)*$, 3 to 64 */
 int analytics_slug_is_valid(const char *text, size_t len);
 
 #ifdef __cplusplus

@@ -1,5 +1,5 @@
 /*
- * Where a visit came from (SPEC.md "Interactions, sources and attribution"):
+ * Where a visit came from (docs/api.md "Interactions, sources and attribution"):
  * source, medium and campaign of a landing URL and its referrer.
  *
  * In order of precedence:

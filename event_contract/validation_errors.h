@@ -1,6 +1,6 @@
 /*
  * A list of failed fields and their messages, rendered in the body shape of
- * the Laravel-style APIs (SPEC.md "Error shapes"):
+ * the Laravel-style APIs (docs/api.md "Error shapes"):
  *   {"message": "<first message> (and N more errors)", "errors": {"field": ["..."]}}
  * Fixed capacity so the nginx module never allocates while validating.
  */

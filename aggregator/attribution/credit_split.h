@@ -1,6 +1,6 @@
 /*
  * How a conversion's credit and value are split over the visitor's touches
- * (SPEC.md "Interactions, sources and attribution"; DESIGN.md "Attribution").
+ * (docs/api.md "Interactions, sources and attribution"; docs/attribution.md).
  *
  * Credit is counted in millionths of a conversion and value in minor units
  * of its currency; both are split by largest remainder, so the shares are

@@ -1,4 +1,4 @@
-/* The track endpoint's body rules, exactly as SPEC.md states them. */
+/* The track endpoint's body rules, exactly as docs/api.md states them. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
