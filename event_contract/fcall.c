@@ -6,25 +6,6 @@
 #define ANALYTICS_FCALL_HEAD  3
 
 
-static size_t
-analytics_fcall_decimal(char *out, uint64_t n)
-{
-    char    digits[ANALYTICS_FCALL_NUMBER_LEN];
-    size_t  len, i;
-
-    len = 0;
-    do {
-        digits[len++] = (char) ('0' + n % 10);
-        n /= 10;
-    } while (n > 0);
-    for (i = 0; i < len; i++) {
-        out[i] = digits[len - 1 - i];
-    }
-    out[len] = '\0';
-    return len;
-}
-
-
 static void
 analytics_fcall_push(analytics_fcall *call, const char *value, size_t len)
 {
@@ -51,7 +32,7 @@ analytics_fcall_begin(analytics_fcall *call, const char **argv, size_t *argvlen,
     call->n_numbers = 0;
     analytics_fcall_push(call, "FCALL", 5);
     analytics_fcall_push(call, function, strlen(function));
-    analytics_fcall_push(call, call->numkeys, analytics_fcall_decimal(call->numkeys, 0));
+    analytics_fcall_push(call, call->numkeys, analytics_decimal(call->numkeys, 0));
 }
 
 
@@ -78,7 +59,7 @@ analytics_fcall_key(analytics_fcall *call, const char *key, size_t len)
     analytics_fcall_push(call, key, len);
     if (!call->broken) {
         call->keys++;
-        call->argvlen[2] = analytics_fcall_decimal(call->numkeys, call->keys);
+        call->argvlen[2] = analytics_decimal(call->numkeys, call->keys);
     }
 }
 
@@ -107,7 +88,7 @@ analytics_fcall_number(analytics_fcall *call, uint64_t n)
         return;
     }
     text = call->numbers[call->n_numbers++];
-    analytics_fcall_push(call, text, analytics_fcall_decimal(text, n));
+    analytics_fcall_push(call, text, analytics_decimal(text, n));
 }
 
 

@@ -9,6 +9,8 @@
 #ifndef ANALYTICS_FCALL_H
 #define ANALYTICS_FCALL_H
 
+#include "decimal.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,7 +19,7 @@ extern "C" {
 #endif
 
 #define ANALYTICS_FCALL_NUMBERS      4
-#define ANALYTICS_FCALL_NUMBER_LEN   21   /* a uint64_t in decimal */
+#define ANALYTICS_FCALL_NUMBER_LEN   (ANALYTICS_DECIMAL_MAX_LEN + 1)
 
 typedef struct {
     const char  **argv;

@@ -221,8 +221,6 @@ ngx_int_t ngx_http_analytics_send_answer(ngx_http_request_t *r, ngx_http_analyti
     ngx_http_analytics_answer_t *answer);
 
 /* ngx_http_analytics_replies.cpp: bodies in the request's pool, or static */
-ngx_int_t ngx_http_analytics_family_body(ngx_http_request_t *r, ngx_http_analytics_family_e family,
-    ngx_uint_t status, ngx_str_t *body);
 ngx_int_t ngx_http_analytics_send_refusal(ngx_http_request_t *r, ngx_http_analytics_family_e family,
     ngx_uint_t status);
 ngx_int_t ngx_http_analytics_send_decided(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx);

@@ -8,6 +8,8 @@
 #include "json_text.h"
 
 
+static ngx_int_t ngx_http_analytics_family_body(ngx_http_request_t *r, ngx_http_analytics_family_e family,
+    ngx_uint_t status, ngx_str_t *body);
 static ngx_int_t ngx_http_analytics_laravel_error(ngx_http_request_t *r, const char *field,
     const char *message, ngx_str_t *body);
 static ngx_int_t ngx_http_analytics_project_error(ngx_http_request_t *r, ngx_uint_t status,
@@ -36,7 +38,7 @@ static ngx_str_t  ngx_http_analytics_services_unavailable =
  * /services routes answer 405 and 413 as Laravel itself does, before any
  * route of theirs runs.
  */
-ngx_int_t
+static ngx_int_t
 ngx_http_analytics_family_body(ngx_http_request_t *r, ngx_http_analytics_family_e family,
     ngx_uint_t status, ngx_str_t *body)
 {

@@ -7,13 +7,16 @@
 
 
 static ngx_int_t ngx_http_analytics_preflight(ngx_http_request_t *r);
-static ngx_int_t ngx_http_analytics_pixel(ngx_http_request_t *r);
+static ngx_int_t ngx_http_analytics_pixel(ngx_http_request_t *r,
+    const ngx_http_analytics_endpoint_t *endpoint);
 static void ngx_http_analytics_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_analytics_collect_body(ngx_http_request_t *r,
     ngx_http_analytics_ctx_t *ctx);
 static void ngx_http_analytics_dispatch(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx);
-static ngx_http_analytics_ctx_t *ngx_http_analytics_create_ctx(ngx_http_request_t *r);
-static ngx_int_t ngx_http_analytics_too_large(ngx_http_request_t *r);
+static ngx_http_analytics_ctx_t *ngx_http_analytics_create_ctx(ngx_http_request_t *r,
+    const ngx_http_analytics_endpoint_t *endpoint);
+static ngx_int_t ngx_http_analytics_too_large(ngx_http_request_t *r,
+    const ngx_http_analytics_endpoint_t *endpoint);
 static ngx_int_t ngx_http_analytics_send_body(ngx_http_request_t *r, ngx_str_t *body);
 static ngx_int_t ngx_http_analytics_cors_headers(ngx_http_request_t *r, ngx_uint_t preflight);
 static ngx_table_elt_t *ngx_http_analytics_request_header(ngx_http_request_t *r,
@@ -48,7 +51,7 @@ ngx_http_analytics_handler(ngx_http_request_t *r)
         endpoint = ngx_http_analytics_endpoint_of(alcf->endpoint);
 
         if (r->method == NGX_HTTP_GET && endpoint->get_is_hit) {
-            return ngx_http_analytics_pixel(r);
+            return ngx_http_analytics_pixel(r, endpoint);
         }
 
         if (r->method != NGX_HTTP_POST) {
@@ -68,10 +71,10 @@ ngx_http_analytics_handler(ngx_http_request_t *r)
             if (rc != NGX_OK) {
                 return rc;
             }
-            return ngx_http_analytics_too_large(r);
+            return ngx_http_analytics_too_large(r, endpoint);
         }
 
-        ctx = ngx_http_analytics_create_ctx(r);
+        ctx = ngx_http_analytics_create_ctx(r, endpoint);
         if (ctx == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
@@ -118,7 +121,7 @@ ngx_http_analytics_preflight(ngx_http_request_t *r)
 
 /* GET /collect.gif: the hit is in the query string, there is no body */
 static ngx_int_t
-ngx_http_analytics_pixel(ngx_http_request_t *r)
+ngx_http_analytics_pixel(ngx_http_request_t *r, const ngx_http_analytics_endpoint_t *endpoint)
 {
     ngx_int_t                  rc;
     ngx_http_analytics_ctx_t  *ctx;
@@ -127,7 +130,7 @@ ngx_http_analytics_pixel(ngx_http_request_t *r)
     if (rc != NGX_OK) {
         return rc;
     }
-    ctx = ngx_http_analytics_create_ctx(r);
+    ctx = ngx_http_analytics_create_ctx(r, endpoint);
     if (ctx == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -169,7 +172,7 @@ ngx_http_analytics_body_handler(ngx_http_request_t *r)
                 /* nginx closes the connection after the answer: the rest of
                  * the body is never read */
                 r->read_event_handler = ngx_http_block_reading;
-                ngx_http_finalize_request(r, ngx_http_analytics_too_large(r));
+                ngx_http_finalize_request(r, ngx_http_analytics_too_large(r, ctx->endpoint));
                 return;
             }
 
@@ -277,7 +280,7 @@ ngx_http_analytics_dispatch(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx
 
 
 static ngx_http_analytics_ctx_t *
-ngx_http_analytics_create_ctx(ngx_http_request_t *r)
+ngx_http_analytics_create_ctx(ngx_http_request_t *r, const ngx_http_analytics_endpoint_t *endpoint)
 {
     ngx_http_analytics_ctx_t  *ctx;
 
@@ -285,18 +288,15 @@ ngx_http_analytics_create_ctx(ngx_http_request_t *r)
     if (ctx == NULL) {
         return NULL;
     }
-    ctx->endpoint = ngx_http_analytics_endpoint_of(ngx_http_analytics_loc_conf(r)->endpoint);
+    ctx->endpoint = endpoint;
     ngx_http_set_ctx(r, ctx, ngx_http_analytics_module);
     return ctx;
 }
 
 
 static ngx_int_t
-ngx_http_analytics_too_large(ngx_http_request_t *r)
+ngx_http_analytics_too_large(ngx_http_request_t *r, const ngx_http_analytics_endpoint_t *endpoint)
 {
-    const ngx_http_analytics_endpoint_t  *endpoint;
-
-    endpoint = ngx_http_analytics_endpoint_of(ngx_http_analytics_loc_conf(r)->endpoint);
     return ngx_http_analytics_send_refusal(r, endpoint->family, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE);
 }
 
