@@ -2,15 +2,15 @@
 // management API. Commands: serve (default), migrate, token create,
 // cache rebuild.
 #include "auth/tokens.h"
-#include "cache/module_cache.h"
+#include "redis/module_cache.h"
 #include "http/server.h"
 #include "ingest/stream_consumer.h"
 #include "log.h"
-#include "limits/management_limit.h"
-#include "migrations.h"
+#include "auth/management_limit.h"
+#include "postgres/migrations.h"
 #include "routes/services.h"
 #include "settings.h"
-#include "tenants/tenant_store.h"
+#include "stores/tenant_store.h"
 
 #include <csignal>
 #include <cstring>

@@ -4,7 +4,7 @@
 #include "auth/tokens.h"
 #include "http/message.h"
 #include "postgres/connection.h"
-#include "tenants/tenant_store.h"
+#include "stores/tenant_store.h"
 
 #include <variant>
 

@@ -3,11 +3,11 @@
 // the tenant's attribution model credits them, read from the daily
 // rollups only (a range is whole UTC days). Errors in the document's shape: {"status":"error","message"}.
 #include "auth/tokens.h"
-#include "funnels/funnel_store.h"
+#include "stores/funnel_stage_store.h"
 #include "json.h"
 #include "routes/request_body.h"
 #include "routes/services.h"
-#include "tenants/tenant_store.h"
+#include "stores/tenant_store.h"
 
 #include "conversion_request.h"
 #include "date_range.h"

@@ -2,7 +2,7 @@
 // funnel report (admin scope, or the tenant's own token with the manage
 // scope; another tenant's token gets 404). PUT replaces them all; an empty
 // list goes back to the defaults.
-#include "funnels/funnel_store.h"
+#include "stores/funnel_stage_store.h"
 #include "json.h"
 #include "routes/authorization.h"
 #include "routes/request_body.h"

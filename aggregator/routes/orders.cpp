@@ -2,11 +2,11 @@
 // backend registers so that mark-purchase-tracked can answer for them
 // (manage scope on the own tenant, or admin).
 #include "json.h"
-#include "orders/order_store.h"
+#include "stores/order_store.h"
 #include "routes/authorization.h"
 #include "routes/request_body.h"
 #include "routes/services.h"
-#include "tenants/tenant_store.h"
+#include "stores/tenant_store.h"
 
 #include "order_mark_request.h"
 

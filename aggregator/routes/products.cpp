@@ -2,11 +2,11 @@
 // the track endpoint checks product_id against (admin scope, or the tenant's
 // own token with the manage scope; another tenant's token gets 404).
 #include "json.h"
-#include "products/product_store.h"
+#include "stores/product_store.h"
 #include "routes/authorization.h"
 #include "routes/request_body.h"
 #include "routes/services.h"
-#include "tenants/tenant_store.h"
+#include "stores/tenant_store.h"
 
 
 namespace analytics::routes {

@@ -1,7 +1,7 @@
 // What route handlers share: the database pool, the Redis caches, counters.
 #pragma once
 
-#include "cache/module_cache.h"
+#include "redis/module_cache.h"
 #include "http/router.h"
 #include "ingest/stream_consumer.h"
 #include "postgres/connection.h"

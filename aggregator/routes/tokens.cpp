@@ -5,7 +5,7 @@
 #include "routes/authorization.h"
 #include "routes/request_body.h"
 #include "routes/services.h"
-#include "tenants/tenant_store.h"
+#include "stores/tenant_store.h"
 
 #include <regex>
 

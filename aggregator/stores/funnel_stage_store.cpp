@@ -1,4 +1,4 @@
-#include "funnels/funnel_store.h"
+#include "stores/funnel_stage_store.h"
 #include "json.h"
 
 #include <algorithm>

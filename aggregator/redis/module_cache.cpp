@@ -1,4 +1,4 @@
-#include "cache/module_cache.h"
+#include "redis/module_cache.h"
 #include "log.h"
 #include "settings.h"
 #include "stream_shard.h"

@@ -1,4 +1,4 @@
-#include "tenants/tenant_store.h"
+#include "stores/tenant_store.h"
 #include "json.h"
 
 #include "conversion_request.h"

@@ -1,4 +1,4 @@
-#include "limits/management_limit.h"
+#include "auth/management_limit.h"
 #include "auth/tokens.h"
 #include "json.h"
 #include "log.h"

@@ -1,4 +1,4 @@
-#include "migrations.h"
+#include "postgres/migrations.h"
 #include "log.h"
 
 #include <fmt/core.h>

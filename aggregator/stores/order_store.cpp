@@ -1,4 +1,4 @@
-#include "orders/order_store.h"
+#include "stores/order_store.h"
 #include "json.h"
 
 namespace analytics::orders {

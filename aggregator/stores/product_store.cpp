@@ -1,4 +1,4 @@
-#include "products/product_store.h"
+#include "stores/product_store.h"
 #include "json.h"
 
 namespace analytics::products {

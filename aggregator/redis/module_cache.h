@@ -12,7 +12,7 @@
 
 #include "postgres/connection.h"
 #include "redis/connection.h"
-#include "tenants/tenant_store.h"
+#include "stores/tenant_store.h"
 
 #include "redis_keys.h"
 
