@@ -2,6 +2,7 @@
 // management API. Commands: serve (default), migrate, token create,
 // cache rebuild.
 #include "auth/tokens.h"
+#include "stores/token_store.h"
 #include "redis/module_cache.h"
 #include "http/server.h"
 #include "ingest/stream_consumer.h"
@@ -83,7 +84,7 @@ std::vector<std::string> split_commas(const std::string &text)
 int token_create(const Settings &settings, const CommandLine &line)
 {
     postgres::Connection db(settings.database_url);
-    auth::TokenRequest request;
+    tokens::TokenRequest request;
     bool admin = std::find(line.flags.begin(), line.flags.end(), "--admin") != line.flags.end();
     auto option = [&line](const std::string &name) -> std::optional<std::string> {
         auto found = line.options.find(name);
@@ -105,7 +106,9 @@ int token_create(const Settings &settings, const CommandLine &line)
     request.subject = option("--subject").value_or(admin ? "admin" : "api");
     request.scopes = split_commas(option("--scopes").value_or(admin ? "admin" : "events:write"));
     request.expires_at = option("--expires-at");
-    auto issued = auth::issue_token(db, request);
+    // mirrored now, so the module takes the token before the next rebuild
+    cache::ModuleCache mirror(redis::Address::parse(settings.redis_url), settings.stream_shards);
+    auto issued = tokens::issue(db, mirror, request);
     std::cout << issued.secret << "\n";
     return 0;
 }

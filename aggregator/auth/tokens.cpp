@@ -2,25 +2,12 @@
 #include "auth/digest.h"
 
 #include <openssl/evp.h>
-#include <sys/random.h>
 
 #include <algorithm>
 #include <stdexcept>
 
 namespace analytics::auth {
 namespace {
-
-std::string random_hex(size_t bytes)
-{
-    std::vector<unsigned char> buffer(bytes);
-    size_t filled = 0;
-    while (filled < bytes) {
-        ssize_t n = getrandom(buffer.data() + filled, bytes - filled, 0);
-        if (n < 0) throw std::runtime_error("getrandom failed");
-        filled += static_cast<size_t>(n);
-    }
-    return hex(buffer.data(), buffer.size());
-}
 
 std::vector<std::string> parse_array(std::string_view text)
 {
@@ -49,21 +36,6 @@ bool Principal::has_scope(const std::string &scope) const
 std::string token_hash_literal(const std::string &secret)
 {
     return "\\x" + hex_digest(EVP_sha256(), secret);
-}
-
-IssuedToken issue_token(postgres::Connection &db, const TokenRequest &request)
-{
-    IssuedToken token;
-    token.secret = "ak_" + random_hex(32);
-    token.prefix = token.secret.substr(0, 11);
-    auto result = db.exec(
-        "INSERT INTO api_tokens (tenant_id, subject, scopes, token_hash, prefix, expires_at)"
-        " VALUES ($1, $2, $3::text[], $4::bytea, $5, $6::timestamptz) RETURNING id",
-        {request.tenant_id ? std::optional(std::to_string(*request.tenant_id)) : std::nullopt,
-         request.subject, postgres::text_array_literal(request.scopes), token_hash_literal(token.secret),
-         token.prefix, request.expires_at});
-    token.id = result.integer(0, 0);
-    return token;
 }
 
 std::optional<Principal> authenticate(postgres::Connection &db, const std::optional<std::string> &authorization)

@@ -1,5 +1,6 @@
 // Bearer tokens: opaque random secrets shown once, stored only as SHA-256,
 // each bound to a tenant (or none: admin), a subject, scopes and an expiry.
+// Who a request's token is; stores/token_store issues and revokes them.
 #pragma once
 
 #include "postgres/connection.h"
@@ -19,21 +20,6 @@ struct Principal {
     // the admin scope grants every other
     bool has_scope(const std::string &scope) const;
 };
-
-struct IssuedToken {
-    long long id = 0;
-    std::string secret;   // shown once, never stored
-    std::string prefix;
-};
-
-struct TokenRequest {
-    std::optional<long long> tenant_id;
-    std::string subject;
-    std::vector<std::string> scopes;
-    std::optional<std::string> expires_at;  // RFC 3339
-};
-
-IssuedToken issue_token(postgres::Connection &db, const TokenRequest &request);
 
 // the principal of a valid, unexpired, unrevoked token; nullopt otherwise
 std::optional<Principal> authenticate(postgres::Connection &db, const std::optional<std::string> &authorization);

@@ -87,6 +87,19 @@ private:
     std::unordered_map<std::string, std::string> prepared_;   // SQL text -> statement name
 };
 
+// write() as it returned, or nullopt when it broke a unique constraint: the
+// one place a store turns "exists already" into an answer instead of an error
+template <typename Write>
+auto unless_duplicate(Write &&write) -> std::optional<decltype(write())>
+{
+    try {
+        return write();
+    } catch (const Error &e) {
+        if (!e.is_unique_violation()) throw;
+        return std::nullopt;
+    }
+}
+
 // BEGIN on construction; ROLLBACK unless commit() was called
 class Transaction {
 public:

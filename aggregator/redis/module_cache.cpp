@@ -1,5 +1,6 @@
 #include "redis/module_cache.h"
 #include "log.h"
+#include "stores/tenant_store.h"
 #include "settings.h"
 #include "stream_shard.h"
 
@@ -8,6 +9,16 @@
 #include <random>
 
 namespace analytics::cache {
+
+void mirror_or_warn(const std::string &what, const std::function<void()> &write)
+{
+    try {
+        write();
+    } catch (const std::exception &e) {
+        log::warn(what + " not mirrored to Redis yet: " + e.what());
+    }
+}
+
 namespace {
 
 std::string entry_value(long long id, bool active, bool is_public)

@@ -12,15 +12,19 @@
 
 #include "postgres/connection.h"
 #include "redis/connection.h"
-#include "stores/tenant_store.h"
 
 #include "redis_keys.h"
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
+
+namespace analytics::tenants {
+struct Tenant;
+}
 
 namespace analytics::cache {
 
@@ -32,6 +36,10 @@ inline constexpr const char *kOrdersTrackedKey = ANALYTICS_KEY_ORDERS_TRACKED;
 inline constexpr const char *kTokensKey = ANALYTICS_KEY_TOKENS;
 inline constexpr const char *kFunnelStepsKey = ANALYTICS_KEY_FUNNEL_STEPS;
 inline constexpr const char *kVisitorSaltsKey = ANALYTICS_KEY_VISITOR_SALTS;
+
+// runs a write to the mirror; a failure is logged, not answered: the change
+// is in PostgreSQL and the periodic rebuild repairs the mirror
+void mirror_or_warn(const std::string &what, const std::function<void()> &write);
 
 class ModuleCache {
 public:

@@ -38,10 +38,7 @@ void register_order_routes(http::Router &router, Services &services)
         if (!purchase) return http::error_response(400, problem);
 
         long long tenant_id = std::get<tenants::Tenant>(tenant).id;
-        auto order = orders::upsert(*db, tenant_id, session, json_string_value(status), *purchase);
-        mirror_or_warn("order " + session, [&] {
-            services.module_cache.publish_order(tenant_id, session, order.payment_status, order.purchase_json);
-        });
+        auto order = orders::upsert(*db, services.module_cache, tenant_id, session, json_string_value(status), *purchase);
         return json_response(order.created ? 201 : 200, json::take(orders::to_json(order)));
     });
 

@@ -19,6 +19,39 @@ std::optional<long long> product_id_of(const std::string &text)
     return id;
 }
 
+// name and sku of a create (name required) or update body; sku null clears it
+struct ProductFields {
+    std::optional<std::string> name;
+    std::optional<std::string> sku;
+    bool clear_sku = false;
+};
+
+std::variant<ProductFields, http::Response> product_fields(json_t *body, bool creating)
+{
+    ProductFields fields;
+    json_t *name = json_object_get(body, "name");
+    json_t *sku = json_object_get(body, "sku");
+    if (name || creating) {
+        if (!json_is_string(name) || json_string_length(name) == 0 || json_string_length(name) > 200) {
+            return http::error_response(400, "name must be a string of 1 to 200 characters");
+        }
+        fields.name = json_string_value(name);
+    }
+    if (sku && !json_is_null(sku)) {
+        if (!json_is_string(sku) || json_string_length(sku) == 0 || json_string_length(sku) > 100) {
+            return http::error_response(400, "sku must be a string of 1 to 100 characters");
+        }
+        fields.sku = json_string_value(sku);
+    }
+    fields.clear_sku = sku && json_is_null(sku);
+    return fields;
+}
+
+http::Response sku_taken(const ProductFields &fields)
+{
+    return http::error_response(409, "A product with sku " + fields.sku.value_or("") + " exists already");
+}
+
 }  // namespace
 
 void register_product_routes(http::Router &router, Services &services)
@@ -29,31 +62,13 @@ void register_product_routes(http::Router &router, Services &services)
         if (auto *denied = std::get_if<http::Response>(&tenant)) return *denied;
         auto parsed = json_object_body(request);
         if (auto *bad = std::get_if<http::Response>(&parsed)) return *bad;
-        json_t *body = std::get<json::Value>(parsed).get();
-
-        json_t *name = json_object_get(body, "name");
-        if (!json_is_string(name) || json_string_length(name) == 0 || json_string_length(name) > 200) {
-            return http::error_response(400, "name must be a string of 1 to 200 characters");
-        }
-        json_t *sku = json_object_get(body, "sku");
-        std::optional<std::string> sku_text;
-        if (sku && !json_is_null(sku)) {
-            if (!json_is_string(sku) || json_string_length(sku) == 0 || json_string_length(sku) > 100) {
-                return http::error_response(400, "sku must be a string of 1 to 100 characters");
-            }
-            sku_text = json_string_value(sku);
-        }
-        try {
-            auto product = products::create(*db, std::get<tenants::Tenant>(tenant).id, json_string_value(name), sku_text);
-            mirror_or_warn("product " + std::to_string(product.id),
-                           [&] { services.module_cache.publish_product(product.tenant_id, product.id); });
-            return json_response(201, json::take(products::to_json(product)));
-        } catch (const postgres::Error &e) {
-            if (e.is_unique_violation()) {
-                return http::error_response(409, "A product with sku " + *sku_text + " exists already");
-            }
-            throw;
-        }
+        auto fields = product_fields(std::get<json::Value>(parsed).get(), true);
+        if (auto *bad = std::get_if<http::Response>(&fields)) return *bad;
+        const auto &wanted = std::get<ProductFields>(fields);
+        auto product = products::create(*db, services.module_cache, std::get<tenants::Tenant>(tenant).id, *wanted.name,
+                                        wanted.sku);
+        if (!product) return sku_taken(wanted);
+        return json_response(201, json::take(products::to_json(*product)));
     });
 
     router.add("GET", "/api/v1/admin/tenants/{tenant}/products", [&services](http::Request &request) {
@@ -88,31 +103,14 @@ void register_product_routes(http::Router &router, Services &services)
         if (!id) return http::error_response(404, "Product not found");
         auto parsed = json_object_body(request);
         if (auto *bad = std::get_if<http::Response>(&parsed)) return *bad;
-        json_t *body = std::get<json::Value>(parsed).get();
-        json_t *name = json_object_get(body, "name");
-        json_t *sku = json_object_get(body, "sku");
-        std::optional<std::string> new_name, new_sku;
-        if (name) {
-            if (!json_is_string(name) || json_string_length(name) == 0 || json_string_length(name) > 200) {
-                return http::error_response(400, "name must be a string of 1 to 200 characters");
-            }
-            new_name = json_string_value(name);
-        }
-        if (sku && !json_is_null(sku)) {
-            if (!json_is_string(sku) || json_string_length(sku) == 0 || json_string_length(sku) > 100) {
-                return http::error_response(400, "sku must be a string of 1 to 100 characters");
-            }
-            new_sku = json_string_value(sku);
-        }
-        try {
-            auto product = products::update(*db, std::get<tenants::Tenant>(tenant).id, *id, new_name, new_sku,
-                                            sku && json_is_null(sku));
-            if (!product) return http::error_response(404, "Product not found");
-            return json_response(200, json::take(products::to_json(*product)));
-        } catch (const postgres::Error &e) {
-            if (e.is_unique_violation()) return http::error_response(409, "A product with sku " + *new_sku + " exists already");
-            throw;
-        }
+        auto fields = product_fields(std::get<json::Value>(parsed).get(), false);
+        if (auto *bad = std::get_if<http::Response>(&fields)) return *bad;
+        const auto &wanted = std::get<ProductFields>(fields);
+        auto product = products::update(*db, std::get<tenants::Tenant>(tenant).id, *id, wanted.name, wanted.sku,
+                                        wanted.clear_sku);
+        if (product.outcome == stores::Outcome::duplicate) return sku_taken(wanted);
+        if (!product.row) return http::error_response(404, "Product not found");
+        return json_response(200, json::take(products::to_json(*product.row)));
     });
 
     router.add("DELETE", "/api/v1/admin/tenants/{tenant}/products/{id}", [&services](http::Request &request) {
@@ -121,9 +119,9 @@ void register_product_routes(http::Router &router, Services &services)
         if (auto *denied = std::get_if<http::Response>(&tenant)) return *denied;
         auto id = product_id_of(request.path_params["id"]);
         long long tenant_id = std::get<tenants::Tenant>(tenant).id;
-        if (!id || !products::remove(*db, tenant_id, *id)) return http::error_response(404, "Product not found");
-        mirror_or_warn("product " + std::to_string(*id),
-                       [&] { services.module_cache.forget_product(tenant_id, *id); });
+        if (!id || !products::remove(*db, services.module_cache, tenant_id, *id)) {
+            return http::error_response(404, "Product not found");
+        }
         return http::Response{204, "", "application/json", {}};
     });
 }

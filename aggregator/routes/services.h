@@ -7,7 +7,6 @@
 #include "postgres/connection.h"
 #include "settings.h"
 
-#include <functional>
 #include <string>
 
 namespace analytics::routes {
@@ -18,10 +17,6 @@ struct Services {
     cache::ModuleCache &module_cache;
     ingest::ConsumerCounters &counters;
 };
-
-// runs a write to the Redis mirror; a failure is logged, not answered: the
-// change is in PostgreSQL and the periodic rebuild repairs the mirror
-void mirror_or_warn(const std::string &what, const std::function<void()> &write);
 
 // every route of the API; the OpenAPI document (docs/openapi.json) is checked against them
 void register_all_routes(http::Router &router, Services &services);

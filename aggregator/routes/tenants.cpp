@@ -90,19 +90,9 @@ void register_tenant_routes(http::Router &router, Services &services)
         if (auto *bad = std::get_if<http::Response>(&parsed)) return *bad;
         const auto &changes = std::get<tenants::TenantChanges>(parsed);
 
-        try {
-            auto tenant = tenants::create(*db, changes);
-            mirror_or_warn("tenant " + std::to_string(tenant.id), [&] {
-                services.module_cache.publish(tenant, std::nullopt);
-                services.module_cache.publish_funnel_steps(*db, tenant.id);
-            });
-            return tenant_response(201, tenant);
-        } catch (const postgres::Error &e) {
-            if (e.is_unique_violation()) {
-                return http::error_response(409, "A tenant with slug " + *changes.slug + " exists already");
-            }
-            throw;
-        }
+        auto tenant = tenants::create(*db, services.module_cache, changes);
+        if (!tenant) return http::error_response(409, "A tenant with slug " + *changes.slug + " exists already");
+        return tenant_response(201, *tenant);
     });
 
     router.add("GET", "/api/v1/admin/tenants", [&services](http::Request &request) {
@@ -138,18 +128,12 @@ void register_tenant_routes(http::Router &router, Services &services)
 
         auto before = tenants::find(*db, request.path_params["tenant"]);
         if (!before) return http::error_response(404, "Tenant not found");
-        try {
-            auto after = tenants::update(*db, before->id, changes);
-            if (!after) return http::error_response(404, "Tenant not found");
-            mirror_or_warn("tenant " + std::to_string(after->id),
-                           [&] { services.module_cache.publish(*after, before->slug); });
-            return tenant_response(200, *after);
-        } catch (const postgres::Error &e) {
-            if (e.is_unique_violation()) {
-                return http::error_response(409, "A tenant with slug " + changes.slug.value_or("") + " exists already");
-            }
-            throw;
+        auto after = tenants::update(*db, services.module_cache, *before, changes);
+        if (after.outcome == stores::Outcome::duplicate) {
+            return http::error_response(409, "A tenant with slug " + changes.slug.value_or("") + " exists already");
         }
+        if (!after.row) return http::error_response(404, "Tenant not found");
+        return tenant_response(200, *after.row);
     });
 }
 

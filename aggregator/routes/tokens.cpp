@@ -1,15 +1,68 @@
 // /api/v1/admin/tokens: issue (the secret is shown once), list and revoke tokens.
-#include "auth/tokens.h"
 #include "event_time.h"
 #include "json.h"
 #include "routes/authorization.h"
 #include "routes/request_body.h"
 #include "routes/services.h"
 #include "stores/tenant_store.h"
+#include "stores/token_store.h"
 
 #include <regex>
 
 namespace analytics::routes {
+namespace {
+
+// the token a POST body asks for, checked; or the 400 (404 for an unknown tenant) refusing it
+std::variant<tokens::TokenRequest, http::Response> token_request_of(postgres::Connection &db, json_t *body)
+{
+    tokens::TokenRequest token;
+    json_t *subject = json_object_get(body, "subject");
+    if (!json_is_string(subject) || json_string_length(subject) == 0 || json_string_length(subject) > 200) {
+        return http::error_response(400, "subject must be a string of 1 to 200 characters");
+    }
+    token.subject = json_string_value(subject);
+
+    json_t *scopes = json_object_get(body, "scopes");
+    static const std::regex scope_pattern("^[a-z]+(:[a-z_-]+)?$");
+    if (!json_is_array(scopes) || json_array_size(scopes) == 0) {
+        return http::error_response(400, "scopes must be a non-empty array of strings");
+    }
+    size_t i;
+    json_t *scope;
+    json_array_foreach(scopes, i, scope) {
+        if (!json_is_string(scope) || !std::regex_match(json_string_value(scope), scope_pattern)) {
+            return http::error_response(400, "scopes must be words such as events:read or admin");
+        }
+        token.scopes.emplace_back(json_string_value(scope));
+    }
+
+    json_t *tenant = json_object_get(body, "tenant_id");
+    if (tenant && !json_is_null(tenant)) {
+        std::string reference = json_is_integer(tenant) ? std::to_string(json_integer_value(tenant))
+                                : json_is_string(tenant) ? json_string_value(tenant) : "";
+        auto found = tenants::find(db, reference);
+        if (!found) return http::error_response(404, "Tenant not found");
+        token.tenant_id = found->id;
+    } else if (std::find(token.scopes.begin(), token.scopes.end(), "admin") == token.scopes.end()) {
+        return http::error_response(400, "tenant_id is required unless the token has the admin scope");
+    }
+
+    json_t *expires = json_object_get(body, "expires_at");
+    if (expires && !json_is_null(expires)) {
+        int64_t ms = 0;
+        if (!json_is_string(expires)
+            || analytics_time_parse_rfc3339(json_string_value(expires), json_string_length(expires), &ms) != 0)
+        {
+            return http::error_response(400, "expires_at must be an RFC 3339 date-time");
+        }
+        char text[ANALYTICS_RFC3339_MS_LEN + 1];
+        analytics_time_format_rfc3339_ms(ms, text);
+        token.expires_at = text;
+    }
+    return token;
+}
+
+}  // namespace
 
 void register_token_routes(http::Router &router, Services &services)
 {
@@ -20,66 +73,22 @@ void register_token_routes(http::Router &router, Services &services)
         auto parsed = json_object_body(request);
         if (auto *bad = std::get_if<http::Response>(&parsed)) return *bad;
         json_t *body = std::get<json::Value>(parsed).get();
+        auto asked = token_request_of(*db, body);
+        if (auto *bad = std::get_if<http::Response>(&asked)) return *bad;
+        const auto &token = std::get<tokens::TokenRequest>(asked);
 
-        auth::TokenRequest token;
-        json_t *subject = json_object_get(body, "subject");
-        if (!json_is_string(subject) || json_string_length(subject) == 0 || json_string_length(subject) > 200) {
-            return http::error_response(400, "subject must be a string of 1 to 200 characters");
-        }
-        token.subject = json_string_value(subject);
-
-        json_t *scopes = json_object_get(body, "scopes");
-        static const std::regex scope_pattern("^[a-z]+(:[a-z_-]+)?$");
-        if (!json_is_array(scopes) || json_array_size(scopes) == 0) {
-            return http::error_response(400, "scopes must be a non-empty array of strings");
-        }
-        size_t i;
-        json_t *scope;
-        json_array_foreach(scopes, i, scope) {
-            if (!json_is_string(scope) || !std::regex_match(json_string_value(scope), scope_pattern)) {
-                return http::error_response(400, "scopes must be words such as events:read or admin");
-            }
-            token.scopes.emplace_back(json_string_value(scope));
-        }
-
-        json_t *tenant = json_object_get(body, "tenant_id");
-        if (tenant && !json_is_null(tenant)) {
-            std::string reference = json_is_integer(tenant) ? std::to_string(json_integer_value(tenant))
-                                    : json_is_string(tenant) ? json_string_value(tenant) : "";
-            auto found = tenants::find(*db, reference);
-            if (!found) return http::error_response(404, "Tenant not found");
-            token.tenant_id = found->id;
-        } else if (std::find(token.scopes.begin(), token.scopes.end(), "admin") == token.scopes.end()) {
-            return http::error_response(400, "tenant_id is required unless the token has the admin scope");
-        }
-
-        json_t *expires = json_object_get(body, "expires_at");
-        if (expires && !json_is_null(expires)) {
-            int64_t ms = 0;
-            if (!json_is_string(expires)
-                || analytics_time_parse_rfc3339(json_string_value(expires), json_string_length(expires), &ms) != 0)
-            {
-                return http::error_response(400, "expires_at must be an RFC 3339 date-time");
-            }
-            char text[ANALYTICS_RFC3339_MS_LEN + 1];
-            analytics_time_format_rfc3339_ms(ms, text);
-            token.expires_at = text;
-        }
-
-        auto issued = auth::issue_token(*db, token);
-        mirror_or_warn("token " + std::to_string(issued.id), [&] { services.module_cache.publish_token(*db, issued.id); });
+        auto issued = tokens::issue(*db, services.module_cache, token);
         auto out = json::take(json_object());
         json_object_set_new(out.get(), "id", json_integer(issued.id));
         json_object_set_new(out.get(), "token", json::string(issued.secret));
         json_object_set_new(out.get(), "prefix", json::string(issued.prefix));
         json_object_set_new(out.get(), "subject", json::string(token.subject));
-        json_object_set(out.get(), "scopes", scopes);
+        json_object_set(out.get(), "scopes", json_object_get(body, "scopes"));
         json_object_set_new(out.get(), "tenant_id", token.tenant_id ? json_integer(*token.tenant_id) : json_null());
         json_object_set_new(out.get(), "expires_at", token.expires_at ? json::string(*token.expires_at) : json_null());
         return json_response(201, std::move(out));
     });
 
-    // never the secret nor its hash: the prefix tells tokens apart
     router.add("GET", "/api/v1/admin/tokens", [&services](http::Request &request) {
         auto db = services.db.borrow();
         auto auth = authorize(*db, request, "admin");
@@ -87,40 +96,16 @@ void register_token_routes(http::Router &router, Services &services)
         auto page = page_of(request, 1000);
         if (auto *bad = std::get_if<http::Response>(&page)) return *bad;
 
-        postgres::Param tenant_id;
+        std::optional<long long> tenant_id;
         if (auto found = request.query.find("tenant_id"); found != request.query.end()) {
             auto tenant = tenants::find(*db, found->second);
             if (!tenant) return http::error_response(404, "Tenant not found");
-            tenant_id = std::to_string(tenant->id);
+            tenant_id = tenant->id;
         }
-        auto total = db->exec("SELECT count(*) FROM api_tokens WHERE $1::bigint IS NULL OR tenant_id = $1",
-                              {tenant_id}).integer(0, 0);
-        auto rows = db->exec("SELECT id, prefix, subject, array_to_json(scopes)::text, tenant_id,"
-                             " rfc3339(expires_at), rfc3339(revoked_at), rfc3339(created_at)"
-                             " FROM api_tokens WHERE $1::bigint IS NULL OR tenant_id = $1"
-                             " ORDER BY id OFFSET $2 LIMIT $3",
-                             {tenant_id, std::to_string(std::get<Page>(page).offset),
-                              std::to_string(std::get<Page>(page).limit)});
+        long long total = 0;
+        auto found = tokens::list(*db, tenant_id, std::get<Page>(page).offset, std::get<Page>(page).limit, total);
         auto data = json::take(json_array());
-        for (int row = 0; row < rows.rows(); row++) {
-            json_t *item = json_object();
-            auto optional_text = [&](int column) {
-                return rows.is_null(row, column) ? json_null() : json::string(rows.text(row, column));
-            };
-            json_object_set_new(item, "id", json_integer(rows.integer(row, 0)));
-            json_object_set_new(item, "prefix", json::string(rows.text(row, 1)));
-            json_object_set_new(item, "subject", json::string(rows.text(row, 2)));
-            if (auto scopes = json::parse(rows.text(row, 3))) {
-                json_object_set(item, "scopes", scopes->get());
-            } else {
-                json_object_set_new(item, "scopes", json_array());
-            }
-            json_object_set_new(item, "tenant_id", rows.is_null(row, 4) ? json_null() : json_integer(rows.integer(row, 4)));
-            json_object_set_new(item, "expires_at", optional_text(5));
-            json_object_set_new(item, "revoked_at", optional_text(6));
-            json_object_set_new(item, "created_at", optional_text(7));
-            json_array_append_new(data.get(), item);
-        }
+        for (const auto &token : found) json_array_append_new(data.get(), tokens::to_json(token));
         return page_response(std::move(data), total);
     });
 
@@ -132,10 +117,7 @@ void register_token_routes(http::Router &router, Services &services)
         if (id.empty() || id.size() > 18 || !std::all_of(id.begin(), id.end(), ::isdigit)) {
             return http::error_response(404, "Token not found");
         }
-        auto revoked = db->exec("UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
-                                {id});
-        if (revoked.affected_rows() == 0) return http::error_response(404, "Token not found");
-        mirror_or_warn("token " + id, [&] { services.module_cache.publish_token(*db, std::stoll(id)); });
+        if (!tokens::revoke(*db, services.module_cache, std::stoll(id))) return http::error_response(404, "Token not found");
         return http::Response{204, "", "application/json", {}};
     });
 }

@@ -16,8 +16,8 @@ Order row(const postgres::Result &result, int i)
 
 }  // namespace
 
-Order upsert(postgres::Connection &db, long long tenant_id, const std::string &order_session,
-             const std::string &payment_status, const std::string &purchase_json)
+Order upsert(postgres::Connection &db, cache::ModuleCache &mirror, long long tenant_id,
+             const std::string &order_session, const std::string &payment_status, const std::string &purchase_json)
 {
     auto result = db.exec(std::string("INSERT INTO orders (tenant_id, order_session, payment_status, purchase_json)"
                                       " VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, order_session) DO UPDATE SET"
@@ -27,6 +27,9 @@ Order upsert(postgres::Connection &db, long long tenant_id, const std::string &o
                           {std::to_string(tenant_id), order_session, payment_status, purchase_json});
     auto order = row(result, 0);
     order.created = result.boolean(0, 5);
+    cache::mirror_or_warn("order " + order_session, [&] {
+        mirror.publish_order(tenant_id, order_session, order.payment_status, order.purchase_json);
+    });
     return order;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "postgres/connection.h"
+#include "redis/module_cache.h"
 
 #include <jansson.h>
 
@@ -19,9 +20,10 @@ struct Order {
     bool created = false;        // by the last upsert
 };
 
-// inserts or replaces status and purchase; a tracked mark is never undone
-Order upsert(postgres::Connection &db, long long tenant_id, const std::string &order_session,
-             const std::string &payment_status, const std::string &purchase_json);
+// inserts or replaces status and purchase, mirrored to the hash
+// mark-purchase-tracked reads; a tracked mark is never undone
+Order upsert(postgres::Connection &db, cache::ModuleCache &mirror, long long tenant_id,
+             const std::string &order_session, const std::string &payment_status, const std::string &purchase_json);
 std::optional<Order> find(postgres::Connection &db, long long tenant_id, const std::string &order_session);
 // newest first
 std::vector<Order> list(postgres::Connection &db, long long tenant_id, long long offset, long long limit,

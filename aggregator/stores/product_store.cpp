@@ -16,13 +16,19 @@ Product row(const postgres::Result &result, int i)
 
 }  // namespace
 
-Product create(postgres::Connection &db, long long tenant_id, const std::string &name,
-               const std::optional<std::string> &sku)
+std::optional<Product> create(postgres::Connection &db, cache::ModuleCache &mirror, long long tenant_id,
+                              const std::string &name, const std::optional<std::string> &sku)
 {
-    auto result = db.exec(std::string("INSERT INTO products (tenant_id, name, sku) VALUES ($1, $2, $3) RETURNING ")
-                              + kColumns,
-                          {std::to_string(tenant_id), name, sku});
-    return row(result, 0);
+    auto result = postgres::unless_duplicate([&] {
+        return db.exec(std::string("INSERT INTO products (tenant_id, name, sku) VALUES ($1, $2, $3) RETURNING ")
+                           + kColumns,
+                       {std::to_string(tenant_id), name, sku});
+    });
+    if (!result) return std::nullopt;
+    Product product = row(*result, 0);
+    cache::mirror_or_warn("product " + std::to_string(product.id),
+                          [&] { mirror.publish_product(product.tenant_id, product.id); });
+    return product;
 }
 
 std::optional<Product> find(postgres::Connection &db, long long tenant_id, long long id)
@@ -45,21 +51,29 @@ std::vector<Product> list(postgres::Connection &db, long long tenant_id, long lo
     return found;
 }
 
-std::optional<Product> update(postgres::Connection &db, long long tenant_id, long long id,
-                              const std::optional<std::string> &name, const std::optional<std::string> &sku, bool clear_sku)
+stores::Written<Product> update(postgres::Connection &db, long long tenant_id, long long id,
+                                const std::optional<std::string> &name, const std::optional<std::string> &sku,
+                                bool clear_sku)
 {
-    auto result = db.exec(std::string("UPDATE products SET name = coalesce($3, name),"
-                                      " sku = CASE WHEN $5::boolean THEN NULL ELSE coalesce($4, sku) END"
-                                      " WHERE tenant_id = $1 AND id = $2 RETURNING ") + kColumns,
-                          {std::to_string(tenant_id), std::to_string(id), name, sku, clear_sku ? "true" : "false"});
-    if (result.rows() == 0) return std::nullopt;
-    return row(result, 0);
+    return stores::Written<Product>::of(postgres::unless_duplicate([&]() -> std::optional<Product> {
+        auto result = db.exec(std::string("UPDATE products SET name = coalesce($3, name),"
+                                          " sku = CASE WHEN $5::boolean THEN NULL ELSE coalesce($4, sku) END"
+                                          " WHERE tenant_id = $1 AND id = $2 RETURNING ") + kColumns,
+                              {std::to_string(tenant_id), std::to_string(id), name, sku, clear_sku ? "true" : "false"});
+        if (result.rows() == 0) return std::nullopt;
+        return row(result, 0);
+    }));
 }
 
-bool remove(postgres::Connection &db, long long tenant_id, long long id)
+bool remove(postgres::Connection &db, cache::ModuleCache &mirror, long long tenant_id, long long id)
 {
-    return db.exec("DELETE FROM products WHERE tenant_id = $1 AND id = $2",
-                   {std::to_string(tenant_id), std::to_string(id)}).affected_rows() == 1;
+    if (db.exec("DELETE FROM products WHERE tenant_id = $1 AND id = $2",
+                {std::to_string(tenant_id), std::to_string(id)}).affected_rows() != 1)
+    {
+        return false;
+    }
+    cache::mirror_or_warn("product " + std::to_string(id), [&] { mirror.forget_product(tenant_id, id); });
+    return true;
 }
 
 json_t *to_json(const Product &product)

@@ -2,6 +2,8 @@
 #pragma once
 
 #include "postgres/connection.h"
+#include "redis/module_cache.h"
+#include "stores/written.h"
 
 #include <jansson.h>
 
@@ -19,15 +21,18 @@ struct Product {
     std::string created_at;
 };
 
-Product create(postgres::Connection &db, long long tenant_id, const std::string &name,
-               const std::optional<std::string> &sku);
+// mirrored to the set the track endpoint checks; nullopt when the sku is taken
+std::optional<Product> create(postgres::Connection &db, cache::ModuleCache &mirror, long long tenant_id,
+                              const std::string &name, const std::optional<std::string> &sku);
 std::optional<Product> find(postgres::Connection &db, long long tenant_id, long long id);
 std::vector<Product> list(postgres::Connection &db, long long tenant_id, long long offset, long long limit,
                           long long &total);
-bool remove(postgres::Connection &db, long long tenant_id, long long id);
-// changes what is given (nullopt keeps it; sku may be set to NULL by clear_sku); nullopt when there is no such product
-std::optional<Product> update(postgres::Connection &db, long long tenant_id, long long id,
-                              const std::optional<std::string> &name, const std::optional<std::string> &sku, bool clear_sku);
+// false when there is no such product; the mirror forgets it
+bool remove(postgres::Connection &db, cache::ModuleCache &mirror, long long tenant_id, long long id);
+// changes what is given (nullopt keeps it; sku may be set to NULL by clear_sku)
+stores::Written<Product> update(postgres::Connection &db, long long tenant_id, long long id,
+                                const std::optional<std::string> &name, const std::optional<std::string> &sku,
+                                bool clear_sku);
 
 json_t *to_json(const Product &product);
 

@@ -47,15 +47,21 @@ bool is_valid_slug(const std::string &slug)
     return analytics_slug_is_valid(slug.data(), slug.size());
 }
 
-Tenant create(postgres::Connection &db, const TenantChanges &changes)
+std::optional<Tenant> create(postgres::Connection &db, cache::ModuleCache &mirror, const TenantChanges &changes)
 {
-    auto result = db.exec(std::string("INSERT INTO tenants (slug, name, active, public, attribution_model,"
+    auto result = postgres::unless_duplicate([&] { return db.exec(std::string("INSERT INTO tenants (slug, name, active, public, attribution_model,"
                                       " attribution_lookback_days) VALUES ($1, $2, coalesce($3::boolean, true),"
                                       " coalesce($4::boolean, true), coalesce($5, 'last_non_direct'),"
                                       " coalesce($6::integer, 30)) RETURNING ") + kColumns,
                           {changes.slug, changes.name, flag(changes.active), flag(changes.is_public),
-                           changes.attribution_model, number_param(changes.attribution_lookback_days)});
-    return row(result, 0);
+                           changes.attribution_model, number_param(changes.attribution_lookback_days)}); });
+    if (!result) return std::nullopt;
+    Tenant tenant = row(*result, 0);
+    cache::mirror_or_warn("tenant " + std::to_string(tenant.id), [&] {
+        mirror.publish(tenant, std::nullopt);
+        mirror.publish_funnel_steps(db, tenant.id);
+    });
+    return tenant;
 }
 
 std::optional<Tenant> find(postgres::Connection &db, const std::string &reference)
@@ -85,18 +91,26 @@ std::vector<Tenant> list(postgres::Connection &db, long long offset, long long l
     return tenants;
 }
 
-std::optional<Tenant> update(postgres::Connection &db, long long id, const TenantChanges &changes)
+stores::Written<Tenant> update(postgres::Connection &db, cache::ModuleCache &mirror, const Tenant &before,
+                               const TenantChanges &changes)
 {
-    auto result = db.exec(std::string("UPDATE tenants SET slug = coalesce($2, slug), name = coalesce($3, name),"
+    auto attempt = postgres::unless_duplicate([&]() -> std::optional<Tenant> {
+        auto result = db.exec(std::string("UPDATE tenants SET slug = coalesce($2, slug), name = coalesce($3, name),"
                                       " active = coalesce($4::boolean, active), public = coalesce($5::boolean, public),"
                                       " attribution_model = coalesce($6, attribution_model),"
                                       " attribution_lookback_days = coalesce($7::integer, attribution_lookback_days),"
                                       " updated_at = now() WHERE id = $1 RETURNING ") + kColumns,
-                          {std::to_string(id), changes.slug, changes.name, flag(changes.active),
+                          {std::to_string(before.id), changes.slug, changes.name, flag(changes.active),
                            flag(changes.is_public), changes.attribution_model,
                            number_param(changes.attribution_lookback_days)});
-    if (result.rows() == 0) return std::nullopt;
-    return row(result, 0);
+        if (result.rows() == 0) return std::nullopt;
+        return row(result, 0);
+    });
+    auto written = stores::Written<Tenant>::of(std::move(attempt));
+    if (written.row) {
+        cache::mirror_or_warn("tenant " + std::to_string(before.id), [&] { mirror.publish(*written.row, before.slug); });
+    }
+    return written;
 }
 
 json_t *to_json(const Tenant &tenant)

@@ -3,6 +3,8 @@
 #pragma once
 
 #include "postgres/connection.h"
+#include "redis/module_cache.h"
+#include "stores/written.h"
 
 #include <jansson.h>
 
@@ -34,12 +36,16 @@ struct TenantChanges {
     std::optional<int> attribution_lookback_days;     // checked: 1..365
 };
 
-// changes.slug and changes.name are set; what else is absent takes the default
-Tenant create(postgres::Connection &db, const TenantChanges &changes);
+// changes.slug and changes.name are set; what else is absent takes the
+// default. The tenant and its funnel steps are mirrored; nullopt when the
+// slug is taken.
+std::optional<Tenant> create(postgres::Connection &db, cache::ModuleCache &mirror, const TenantChanges &changes);
 // by numeric id, uuid or slug
 std::optional<Tenant> find(postgres::Connection &db, const std::string &reference);
 std::vector<Tenant> list(postgres::Connection &db, long long offset, long long limit, long long &total);
-std::optional<Tenant> update(postgres::Connection &db, long long id, const TenantChanges &changes);
+// mirrored, dropping before's slug when it changed
+stores::Written<Tenant> update(postgres::Connection &db, cache::ModuleCache &mirror, const Tenant &before,
+                               const TenantChanges &changes);
 
 json_t *to_json(const Tenant &tenant);
 
