@@ -1,5 +1,6 @@
 #include "stores/order_store.h"
 #include "json.h"
+#include "stores/list_query.h"
 
 namespace analytics::orders {
 namespace {
@@ -44,12 +45,11 @@ std::optional<Order> find(postgres::Connection &db, long long tenant_id, const s
 std::vector<Order> list(postgres::Connection &db, long long tenant_id, long long offset, long long limit,
                         long long &total)
 {
-    total = db.exec("SELECT count(*) FROM orders WHERE tenant_id = $1", {std::to_string(tenant_id)}).integer(0, 0);
-    auto result = db.exec(std::string("SELECT ") + kColumns
-                              + " FROM orders WHERE tenant_id = $1 ORDER BY created_at DESC, order_session OFFSET $2 LIMIT $3",
-                          {std::to_string(tenant_id), std::to_string(offset), std::to_string(limit)});
+    stores::ListQuery query{kColumns, " FROM orders WHERE tenant_id = $1", "created_at DESC, order_session"};
+    auto page = stores::fetch_page(db, query, {std::to_string(tenant_id)}, offset, limit);
+    total = page.total;
     std::vector<Order> found;
-    for (int i = 0; i < result.rows(); i++) found.push_back(row(result, i));
+    for (int i = 0; i < page.rows.rows(); i++) found.push_back(row(page.rows, i));
     return found;
 }
 

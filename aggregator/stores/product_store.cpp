@@ -1,5 +1,6 @@
 #include "stores/product_store.h"
 #include "json.h"
+#include "stores/list_query.h"
 
 namespace analytics::products {
 namespace {
@@ -42,12 +43,11 @@ std::optional<Product> find(postgres::Connection &db, long long tenant_id, long 
 std::vector<Product> list(postgres::Connection &db, long long tenant_id, long long offset, long long limit,
                           long long &total)
 {
-    total = db.exec("SELECT count(*) FROM products WHERE tenant_id = $1", {std::to_string(tenant_id)}).integer(0, 0);
-    auto result = db.exec(std::string("SELECT ") + kColumns
-                              + " FROM products WHERE tenant_id = $1 ORDER BY id OFFSET $2 LIMIT $3",
-                          {std::to_string(tenant_id), std::to_string(offset), std::to_string(limit)});
+    stores::ListQuery query{kColumns, " FROM products WHERE tenant_id = $1", "id"};
+    auto page = stores::fetch_page(db, query, {std::to_string(tenant_id)}, offset, limit);
+    total = page.total;
     std::vector<Product> found;
-    for (int i = 0; i < result.rows(); i++) found.push_back(row(result, i));
+    for (int i = 0; i < page.rows.rows(); i++) found.push_back(row(page.rows, i));
     return found;
 }
 

@@ -1,5 +1,6 @@
 #include "stores/tenant_store.h"
 #include "json.h"
+#include "stores/list_query.h"
 
 #include "conversion_request.h"
 #include "event_id.h"
@@ -83,11 +84,10 @@ std::optional<Tenant> find(postgres::Connection &db, const std::string &referenc
 
 std::vector<Tenant> list(postgres::Connection &db, long long offset, long long limit, long long &total)
 {
-    total = db.exec("SELECT count(*) FROM tenants").integer(0, 0);
-    auto result = db.exec(std::string("SELECT ") + kColumns + " FROM tenants ORDER BY id OFFSET $1 LIMIT $2",
-                          {std::to_string(offset), std::to_string(limit)});
+    auto page = stores::fetch_page(db, stores::ListQuery{kColumns, " FROM tenants", "id"}, {}, offset, limit);
+    total = page.total;
     std::vector<Tenant> tenants;
-    for (int i = 0; i < result.rows(); i++) tenants.push_back(row(result, i));
+    for (int i = 0; i < page.rows.rows(); i++) tenants.push_back(row(page.rows, i));
     return tenants;
 }
 

@@ -2,6 +2,7 @@
 #include "auth/digest.h"
 #include "auth/tokens.h"
 #include "json.h"
+#include "stores/list_query.h"
 
 #include <sys/random.h>
 
@@ -48,13 +49,12 @@ IssuedToken issue(postgres::Connection &db, cache::ModuleCache &mirror, const To
 std::vector<Token> list(postgres::Connection &db, std::optional<long long> tenant_id, long long offset, long long limit,
                         long long &total)
 {
-    total = db.exec("SELECT count(*) FROM api_tokens WHERE $1::bigint IS NULL OR tenant_id = $1",
-                    {number_or_null(tenant_id)}).integer(0, 0);
-    auto rows = db.exec("SELECT id, prefix, subject, array_to_json(scopes)::text, tenant_id,"
-                        " rfc3339(expires_at), rfc3339(revoked_at), rfc3339(created_at)"
-                        " FROM api_tokens WHERE $1::bigint IS NULL OR tenant_id = $1"
-                        " ORDER BY id OFFSET $2 LIMIT $3",
-                        {number_or_null(tenant_id), std::to_string(offset), std::to_string(limit)});
+    stores::ListQuery query{"id, prefix, subject, array_to_json(scopes)::text, tenant_id,"
+                            " rfc3339(expires_at), rfc3339(revoked_at), rfc3339(created_at)",
+                            " FROM api_tokens WHERE $1::bigint IS NULL OR tenant_id = $1", "id"};
+    auto page = stores::fetch_page(db, query, {number_or_null(tenant_id)}, offset, limit);
+    total = page.total;
+    const auto &rows = page.rows;
     std::vector<Token> found;
     for (int row = 0; row < rows.rows(); row++) {
         found.push_back(Token{rows.integer(row, 0), std::string(rows.text(row, 1)), std::string(rows.text(row, 2)),
