@@ -6,6 +6,7 @@
 #include "routes/authorization.h"
 #include "routes/request_body.h"
 #include "routes/services.h"
+#include "stores/event_type_store.h"
 #include "stores/tenant_store.h"
 
 #include <algorithm>
@@ -14,22 +15,20 @@
 namespace analytics::routes {
 namespace {
 
-constexpr const char *kColumns =
-    "id::text, rfc3339(created_at), rfc3339(updated_at), rfc3339(archived_at), reference, name,"
-    " fields::text, metadata::text, expiration_policy::text";
-
-json_t *event_type_json(const postgres::Result &rows, int row, const std::string &project)
+json_t *event_type_json(const event_types::EventType &type, const std::string &project)
 {
     json_t *item = json_object();
-    json_object_set_new(item, "_id", json::string(rows.text(row, 0)));
-    json_object_set_new(item, "createdAt", json::string(rows.text(row, 1)));
-    json_object_set_new(item, "updatedAt", json::string(rows.text(row, 2)));
-    json_object_set_new(item, "archivedAt", rows.is_null(row, 3) ? json_null() : json::string(rows.text(row, 3)));
+    json_object_set_new(item, "_id", json::string(type.id));
+    json_object_set_new(item, "createdAt", json::string(type.created_at));
+    json_object_set_new(item, "updatedAt", json::string(type.updated_at));
+    json_object_set_new(item, "archivedAt", type.archived_at ? json::string(*type.archived_at) : json_null());
     json_object_set_new(item, "projectId", json::string(project));
-    json_object_set_new(item, "reference", json::string(rows.text(row, 4)));
-    json_object_set_new(item, "name", json::string(rows.text(row, 5)));
-    for (auto [key, column] : {std::pair{"fields", 6}, std::pair{"metadata", 7}, std::pair{"expirationPolicy", 8}}) {
-        auto value = rows.is_null(row, column) ? std::nullopt : json::parse(rows.text(row, column));
+    json_object_set_new(item, "reference", json::string(type.reference));
+    json_object_set_new(item, "name", json::string(type.name));
+    for (auto [key, text] : {std::pair{"fields", std::optional(type.fields_json)},
+                             std::pair{"metadata", std::optional(type.metadata_json)},
+                             std::pair{"expirationPolicy", type.expiration_json}}) {
+        auto value = text ? json::parse(*text) : std::nullopt;
         json_object_set_new(item, key, value ? json_incref(value->get()) : json_null());
     }
     json_object_set_new(item, "phoneParsingConfig", json_array());
@@ -49,27 +48,6 @@ bool is_reference(const std::string &text)
                                             && std::all_of(text.begin(), text.end(), [](char c) {
                                                    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
                                                }));
-}
-
-// "name,-createdAt" as ORDER BY terms, or nullopt for an unknown field
-std::optional<std::string> order_by(const std::string &sort)
-{
-    static const std::map<std::string, std::string> columns = {
-        {"name", "name"}, {"reference", "reference"}, {"createdAt", "created_at"}, {"updatedAt", "updated_at"}};
-    std::string terms;
-    size_t start = 0;
-    while (start <= sort.size()) {
-        size_t comma = sort.find(',', start);
-        std::string field = sort.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-        bool descending = !field.empty() && field[0] == '-';
-        if (descending) field.erase(0, 1);
-        auto column = columns.find(field);
-        if (column == columns.end()) return std::nullopt;
-        terms += (terms.empty() ? "" : ", ") + column->second + (descending ? " DESC" : " ASC");
-        if (comma == std::string::npos) break;
-        start = comma + 1;
-    }
-    return terms + ", id";
 }
 
 // the fields array of a create request, checked; or the 400 refusing it
@@ -143,26 +121,16 @@ void register_event_type_routes(http::Router &router, Services &services)
         }
         std::string order = "name ASC, id";
         if (auto sort = query("sort")) {
-            auto terms = order_by(*sort);
+            auto terms = event_types::order_by(*sort);
             if (!terms) return http::error_response(400, "sort takes name, reference, createdAt and updatedAt, each with - for descending, separated by commas");
             order = *terms;
         }
-        std::string where = " FROM event_types WHERE tenant_id = $1"
-                            " AND (archived_at IS NOT NULL) = coalesce($2::boolean, false)"
-                            " AND ($3::text IS NULL OR name ILIKE '%' || $3 || '%' OR reference ILIKE '%' || $3 || '%')"
-                            " AND ($4::text IS NULL OR fields @> jsonb_build_array(jsonb_build_object('storageKey', $4::text)))"
-                            " AND ($5::text IS NULL OR reference = $5)";
-        std::vector<postgres::Param> params = {std::to_string(std::get<tenants::Tenant>(project).id), archived,
-                                               query("search"), query("storageKey"), query("reference")};
-        long long total = db->exec("SELECT count(*)" + where, params).integer(0, 0);
-        params.push_back(std::to_string(std::get<Page>(page).offset));
-        params.push_back(std::to_string(std::get<Page>(page).limit));
-        auto rows = db->exec(std::string("SELECT ") + kColumns + where + " ORDER BY " + order
-                             + " OFFSET $6 LIMIT $7", params);
+        const auto &tenant = std::get<tenants::Tenant>(project);
+        long long total = 0;
+        auto found = event_types::list(*db, tenant.id, {archived, query("search"), query("storageKey"), query("reference")},
+                                       order, std::get<Page>(page).offset, std::get<Page>(page).limit, total);
         auto data = json::take(json_array());
-        for (int row = 0; row < rows.rows(); row++) {
-            json_array_append_new(data.get(), event_type_json(rows, row, std::get<tenants::Tenant>(project).slug));
-        }
+        for (const auto &type : found) json_array_append_new(data.get(), event_type_json(type, tenant.slug));
         return page_response(std::move(data), total);
     });
 
@@ -193,31 +161,25 @@ void register_event_type_routes(http::Router &router, Services &services)
 
         postgres::Param expiration_text;
         if (json_is_object(expiration)) expiration_text = json::dump(expiration);
-        try {
-            auto rows = db->exec(std::string("INSERT INTO event_types (tenant_id, reference, name, fields, metadata,"
-                                             " expiration_policy) VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6::jsonb)"
-                                             " RETURNING ") + kColumns,
-                                 {std::to_string(std::get<tenants::Tenant>(project).id), json_string_value(reference),
-                                  json_string_value(name), std::get<std::string>(fields),
-                                  metadata ? json::dump(metadata) : std::string("{}"), expiration_text});
-            return json_response(201, json::take(event_type_json(rows, 0, std::get<tenants::Tenant>(project).slug)));
-        } catch (const postgres::Error &e) {
-            if (e.is_unique_violation()) {
-                return http::error_response(409, std::string("An event type with reference ")
-                                                     + json_string_value(reference) + " exists already");
-            }
-            throw;
+        const auto &tenant = std::get<tenants::Tenant>(project);
+        auto created = event_types::create(*db, tenant.id, json_string_value(reference), json_string_value(name),
+                                           std::get<std::string>(fields),
+                                           metadata ? json::dump(metadata) : std::string("{}"), expiration_text);
+        if (!created) {
+            return http::error_response(409, std::string("An event type with reference ")
+                                                 + json_string_value(reference) + " exists already");
         }
+        return json_response(201, json::take(event_type_json(*created, tenant.slug)));
     });
 
     router.add("GET", "/api/v1/projects/{projectId}/event-types/{id}", [&services](http::Request &request) {
         auto db = services.db.borrow();
         auto project = project_of(*db, request, "events:read");
         if (auto *denied = std::get_if<http::Response>(&project)) return *denied;
-        auto rows = db->exec(std::string("SELECT ") + kColumns + " FROM event_types WHERE tenant_id = $1 AND reference = $2",
-                             {std::to_string(std::get<tenants::Tenant>(project).id), request.path_params["id"]});
-        if (rows.rows() == 0) return http::error_response(404, "Event type not found");
-        return json_response(200, json::take(event_type_json(rows, 0, std::get<tenants::Tenant>(project).slug)));
+        const auto &tenant = std::get<tenants::Tenant>(project);
+        auto type = event_types::find(*db, tenant.id, request.path_params["id"]);
+        if (!type) return http::error_response(404, "Event type not found");
+        return json_response(200, json::take(event_type_json(*type, tenant.slug)));
     });
 }
 

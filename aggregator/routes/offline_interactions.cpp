@@ -12,28 +12,15 @@
 #include "routes/authorization.h"
 #include "routes/request_body.h"
 #include "routes/services.h"
+#include "stores/custom_ad_store.h"
+#include "stores/event_type_store.h"
 
 #include "event_id.h"
 #include "event_time.h"
 
 #include <cstdio>
-#include <set>
 
 namespace analytics::routes {
-namespace {
-
-// the storage keys of the identity fields of the project's event types
-std::set<std::string> identity_fields(postgres::Connection &db, int64_t tenant_id)
-{
-    auto rows = db.exec("SELECT DISTINCT f->>'storageKey' FROM event_types t, jsonb_array_elements(t.fields) f"
-                        " WHERE t.tenant_id = $1 AND f->>'kind' = 'identity'",
-                        {std::to_string(tenant_id)});
-    std::set<std::string> keys;
-    for (int row = 0; row < rows.rows(); row++) keys.emplace(rows.text(row, 0));
-    return keys;
-}
-
-}  // namespace
 
 void register_offline_interaction_routes(http::Router &router, Services &services)
 {
@@ -63,23 +50,19 @@ void register_offline_interaction_routes(http::Router &router, Services &service
         json_t *user_data = json_object_get(body, "userData");
         if (!json_is_object(user_data)) return http::error_response(400, "userData must be an object");
 
-        const std::string tenant_id = std::to_string(tenant.id);
-        auto integration = db->exec("SELECT id::text FROM custom_ads_integrations WHERE tenant_id = $1 AND wmkt_id = $2",
-                                    {tenant_id, json_string_value(wmkt_id)});
-        if (integration.rows() == 0) return http::error_response(400, "wmktId must name a custom ads integration of this project");
+        auto integration = custom_ads::find_integration(*db, tenant.id, json_string_value(wmkt_id));
+        if (!integration) return http::error_response(400, "wmktId must name a custom ads integration of this project");
 
         // the campaign: by id (cid), or by slug (an undeclared one becomes implicit)
         std::string slug, campaign;
         json_t *cid = json_object_get(node, "cid");
         json_t *campaign_slug = json_object_get(node, "campaignSlug");
         if (cid && !json_is_null(cid)) {
-            auto rows = json_is_string(cid) && analytics_uuid_is_valid(json_string_value(cid), json_string_length(cid))
-                ? db->exec("SELECT campaign_slug, name FROM custom_ads_campaigns WHERE tenant_id = $1 AND integration_id = $2 AND id = $3",
-                           {tenant_id, std::string(integration.text(0, 0)), json_string_value(cid)})
-                : db->exec("SELECT NULL, NULL WHERE false");
-            if (rows.rows() == 0) return http::error_response(400, "cid must name a campaign of this integration");
-            slug = rows.text(0, 0);
-            campaign = rows.text(0, 1);
+            auto named = json_is_string(cid) && analytics_uuid_is_valid(json_string_value(cid), json_string_length(cid))
+                             ? custom_ads::find_campaign(*db, *integration, json_string_value(cid)) : std::nullopt;
+            if (!named) return http::error_response(400, "cid must name a campaign of this integration");
+            slug = named->slug;
+            campaign = named->name;
         } else if (campaign_slug && !json_is_null(campaign_slug)) {
             if (!json_is_string(campaign_slug) || json_string_length(campaign_slug) == 0 || json_string_length(campaign_slug) > 128) {
                 return http::error_response(400, "campaignSlug must be a string of 1 to 128 characters");
@@ -88,7 +71,7 @@ void register_offline_interaction_routes(http::Router &router, Services &service
         }
 
         // the user, by the project's identity fields only
-        auto known_fields = identity_fields(*db, tenant.id);
+        auto known_fields = event_types::identity_fields(*db, tenant.id);
         std::vector<std::pair<std::string, std::string>> hashed;
         const char *key;
         json_t *value;

@@ -1,0 +1,83 @@
+#include "stores/event_type_store.h"
+#include "stores/list_query.h"
+
+namespace analytics::event_types {
+namespace {
+
+constexpr const char *kColumns =
+    "id::text, rfc3339(created_at), rfc3339(updated_at), rfc3339(archived_at), reference, name,"
+    " fields::text, metadata::text, expiration_policy::text";
+
+EventType row(const postgres::Result &rows, int i)
+{
+    return EventType{std::string(rows.text(i, 0)), std::string(rows.text(i, 1)), std::string(rows.text(i, 2)),
+                     rows.optional_text(i, 3), std::string(rows.text(i, 4)), std::string(rows.text(i, 5)),
+                     std::string(rows.text(i, 6)), std::string(rows.text(i, 7)), rows.optional_text(i, 8)};
+}
+
+}  // namespace
+
+std::optional<std::string> order_by(const std::string &sort)
+{
+    static const std::map<std::string, std::string> columns = {
+        {"name", "name"}, {"reference", "reference"}, {"createdAt", "created_at"}, {"updatedAt", "updated_at"}};
+    auto terms = stores::sort_terms(sort, columns);
+    if (!terms) return std::nullopt;
+    return *terms + ", id";
+}
+
+std::vector<EventType> list(postgres::Connection &db, long long tenant_id, const EventTypeFilter &filter,
+                            const std::string &order_terms, long long offset, long long limit, long long &total)
+{
+    stores::ListQuery query{
+        kColumns,
+        " FROM event_types WHERE tenant_id = $1 AND (archived_at IS NOT NULL) = coalesce($2::boolean, false)"
+        " AND ($3::text IS NULL OR name ILIKE $3 OR reference ILIKE $3)"
+        " AND ($4::text IS NULL OR fields @> jsonb_build_array(jsonb_build_object('storageKey', $4::text)))"
+        " AND ($5::text IS NULL OR reference = $5)",
+        order_terms};
+    postgres::Param search;
+    if (filter.search) search = stores::contains_pattern(*filter.search);
+    auto page = stores::fetch_page(db, query,
+                                   {std::to_string(tenant_id), filter.archived, search, filter.storage_key,
+                                    filter.reference},
+                                   offset, limit);
+    total = page.total;
+    std::vector<EventType> found;
+    for (int i = 0; i < page.rows.rows(); i++) found.push_back(row(page.rows, i));
+    return found;
+}
+
+std::optional<EventType> create(postgres::Connection &db, long long tenant_id, const std::string &reference,
+                                const std::string &name, const std::string &fields_json, const std::string &metadata_json,
+                                const postgres::Param &expiration_json)
+{
+    auto rows = postgres::unless_duplicate([&] {
+        return db.exec(std::string("INSERT INTO event_types (tenant_id, reference, name, fields, metadata,"
+                                   " expiration_policy) VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6::jsonb)"
+                                   " RETURNING ") + kColumns,
+                       {std::to_string(tenant_id), reference, name, fields_json, metadata_json, expiration_json});
+    });
+    if (!rows) return std::nullopt;
+    return row(*rows, 0);
+}
+
+std::optional<EventType> find(postgres::Connection &db, long long tenant_id, const std::string &reference)
+{
+    auto rows = db.exec(std::string("SELECT ") + kColumns + " FROM event_types WHERE tenant_id = $1 AND reference = $2",
+                        {std::to_string(tenant_id), reference});
+    if (rows.rows() == 0) return std::nullopt;
+    return row(rows, 0);
+}
+
+std::set<std::string> identity_fields(postgres::Connection &db, long long tenant_id)
+{
+    auto rows = db.exec("SELECT DISTINCT f->>'storageKey' FROM event_types t, jsonb_array_elements(t.fields) f"
+                        " WHERE t.tenant_id = $1 AND f->>'kind' = 'identity'",
+                        {std::to_string(tenant_id)});
+    std::set<std::string> keys;
+    for (int i = 0; i < rows.rows(); i++) keys.emplace(rows.text(i, 0));
+    return keys;
+}
+
+}  // namespace analytics::event_types

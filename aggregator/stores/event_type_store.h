@@ -1,0 +1,49 @@
+// A project's Webmarketer event types: the fields each event of the type
+// carries (their storage keys, types and kinds), its metadata and its
+// expiration policy, addressed by reference within the project.
+#pragma once
+
+#include "postgres/connection.h"
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace analytics::event_types {
+
+struct EventType {
+    std::string id;   // uuid
+    std::string created_at, updated_at;
+    std::optional<std::string> archived_at;
+    std::string reference;
+    std::string name;
+    std::string fields_json;                       // a JSON array
+    std::string metadata_json;                     // a JSON object
+    std::optional<std::string> expiration_json;   // a JSON object
+};
+
+// a list's filters; nullopt is no filter
+struct EventTypeFilter {
+    postgres::Param archived;      // "true" or "false"; absent: the live ones
+    postgres::Param search;        // in name or reference
+    postgres::Param storage_key;   // has a field of this key
+    postgres::Param reference;
+};
+
+// the fields a list sorts by, as the API names them ("name,-createdAt"),
+// in ORDER BY terms; nullopt for one it does not know
+std::optional<std::string> order_by(const std::string &sort);
+
+std::vector<EventType> list(postgres::Connection &db, long long tenant_id, const EventTypeFilter &filter,
+                            const std::string &order_terms, long long offset, long long limit, long long &total);
+// nullopt when the project has a type of this reference
+std::optional<EventType> create(postgres::Connection &db, long long tenant_id, const std::string &reference,
+                                const std::string &name, const std::string &fields_json, const std::string &metadata_json,
+                                const postgres::Param &expiration_json);
+std::optional<EventType> find(postgres::Connection &db, long long tenant_id, const std::string &reference);
+
+// the storage keys of the identity fields of every type of the project
+std::set<std::string> identity_fields(postgres::Connection &db, long long tenant_id);
+
+}  // namespace analytics::event_types
