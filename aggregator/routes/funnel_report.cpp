@@ -7,6 +7,7 @@
 #include "json.h"
 #include "routes/request_body.h"
 #include "routes/services.h"
+#include "stores/report_store.h"
 #include "stores/tenant_store.h"
 
 #include "conversion_request.h"
@@ -123,11 +124,107 @@ std::variant<Query, http::Response> query_of(const http::Request &request)
     return query;
 }
 
-std::string column_of(const std::string &dimension)
+reports::Dimension dimension_of(const std::string &name)
 {
-    if (dimension == "Source") return "source";
-    if (dimension == "Medium") return "medium";
-    return "campaign";
+    if (name == "Source") return reports::Dimension::source;
+    if (name == "Medium") return reports::Dimension::medium;
+    return reports::Dimension::campaign;
+}
+
+// the report's rows by the dimension's value ("(not set)" for none)
+std::map<std::string, Row> rows_of(postgres::Connection &db, const Query &query,
+                                   const std::vector<funnels::FunnelStage> &stages)
+{
+    reports::ReportWindow window{query.tenant_id, timestamp(query.range.from_ms), timestamp(query.range.to_ms),
+                                 query.country};
+    reports::Dimension dimension = dimension_of(query.dimension);
+    std::map<std::string, Row> rows;
+    auto row_of = [&](const std::string &key) -> Row & {
+        auto [found, fresh] = rows.try_emplace(key.empty() ? "(not set)" : key);
+        if (fresh) found->second.stage_micros.assign(stages.size(), 0);
+        return found->second;
+    };
+    for (const auto &clicks : reports::interactions(db, window, dimension)) row_of(clicks.key).clicks = clicks.count;
+
+    std::map<std::string, std::vector<size_t>> stages_of_type;
+    std::vector<std::string> types;
+    for (size_t s = 0; s < stages.size(); s++) {
+        for (const auto &type : stages[s].event_types) {
+            if (stages_of_type[type].empty()) types.push_back(type);
+            stages_of_type[type].push_back(s);
+        }
+    }
+    for (const auto &credit : reports::credits(db, window, dimension, types)) {
+        Row &row = row_of(credit.key);
+        for (size_t s : stages_of_type[credit.event_type]) row.stage_micros[s] += credit.micros;
+        row.total_micros += credit.micros;
+    }
+
+    // what custom-ads outlays cost in the range, each by the share of its
+    // period the range covers; web traffic of custom ads is Custom Ads /
+    // cpc / the campaign's slug
+    if (!query.cost && !query.cost_per_conversion && !query.roas) return rows;
+    std::string currency;
+    for (const auto &cost : reports::outlay_costs(db, window)) {
+        std::string key = dimension == reports::Dimension::source ? "Custom Ads"
+                        : dimension == reports::Dimension::medium ? "cpc" : cost.campaign_slug;
+        row_of(key).cost += cost.amount;
+        currency = cost.currency;
+    }
+    if (!currency.empty()) {
+        double unit = std::pow(10.0, analytics_currency_exponent(currency.c_str()));
+        for (const auto &revenue : reports::revenue_minor(db, window, dimension, currency)) {
+            row_of(revenue.key).revenue += static_cast<double>(revenue.count) / unit;
+        }
+    }
+    return rows;
+}
+
+// the page of rows the query asks for, the busiest first
+http::Response report_of(const Query &query, const std::vector<funnels::FunnelStage> &stages,
+                         const std::map<std::string, Row> &rows)
+{
+    // cost per conversion counts the stage named conversions, or the last
+    size_t conversion_stage = stages.empty() ? 0 : stages.size() - 1;
+    for (size_t s = 0; s < stages.size(); s++) {
+        if (stages[s].name == "conversions") conversion_stage = s;
+    }
+    auto money = [](double value) { return json_real(std::round(value * 100.0) / 100.0); };
+
+    std::vector<std::pair<std::string, const Row *>> ordered;
+    for (const auto &[name, row] : rows) ordered.emplace_back(name, &row);
+    // names break ties, so pages are stable
+    std::stable_sort(ordered.begin(), ordered.end(), [](const auto &a, const auto &b) {
+        if (a.second->clicks != b.second->clicks) return a.second->clicks > b.second->clicks;
+        return a.second->total_micros > b.second->total_micros;
+    });
+
+    auto data = json::take(json_array());
+    for (long long i = query.skip; i < static_cast<long long>(ordered.size()) && i < query.skip + query.limit; i++) {
+        const auto &[name, row] = ordered[static_cast<size_t>(i)];
+        json_t *item = json_object();
+        json_object_set_new(item, query.dimension.c_str(), json::string(name));
+        json_object_set_new(item, "clicks", json_integer(row->clicks));
+        for (size_t s = 0; s < stages.size(); s++) {
+            json_object_set_new(item, stages[s].name.c_str(), credit_json(row->stage_micros[s]));
+        }
+        if (query.cost) json_object_set_new(item, "cost", money(row->cost));
+        if (query.cost_per_conversion) {
+            long long conversions = stages.empty() ? 0 : row->stage_micros[conversion_stage];
+            json_object_set_new(item, "cost_per_conversion",
+                                conversions > 0 && row->cost > 0 ? money(row->cost * 1e6 / static_cast<double>(conversions))
+                                                                 : json_null());
+        }
+        if (query.roas) {
+            json_object_set_new(item, "roas", row->cost > 0 ? json_real(std::round(row->revenue / row->cost * 100.0) / 100.0)
+                                                           : json_null());
+        }
+        json_array_append_new(data.get(), item);
+    }
+    auto body = json::take(json_object());
+    json_object_set_new(body.get(), "status", json_string("ok"));
+    json_object_set(body.get(), "data", data.get());
+    return json_response(200, std::move(body));
 }
 
 }  // namespace
@@ -153,117 +250,10 @@ void register_funnel_report_routes(http::Router &router, Services &services)
         if (!tenant || (principal->tenant_id && *principal->tenant_id != tenant->id)) {
             return report_error(404, "Account not found");
         }
+        query.tenant_id = tenant->id;
         bool configured = false;
         auto stages = funnels::stages_of(*db, tenant->id, configured);
-
-        std::string column = column_of(query.dimension);
-        std::vector<postgres::Param> params = {std::to_string(tenant->id), timestamp(query.range.from_ms),
-                                               timestamp(query.range.to_ms), query.country};
-        std::map<std::string, Row> rows;
-        auto blank = [&stages] { Row row; row.stage_micros.assign(stages.size(), 0); return row; };
-        auto row_of = [&](std::string_view key) -> Row & {
-            std::string name = key.empty() ? "(not set)" : std::string(key);
-            auto [found, fresh] = rows.try_emplace(name, blank());
-            return found->second;
-        };
-
-        auto clicks = db->exec("SELECT " + column + ", sum(interactions)::bigint FROM rollup_interactions_daily"
-                               " WHERE tenant_id = $1 AND day >= $2::date AND day < $3::date AND ($4 = '' OR country = $4)"
-                               " GROUP BY 1", params);
-        for (int i = 0; i < clicks.rows(); i++) row_of(clicks.text(i, 0)).clicks = clicks.integer(i, 1);
-
-        std::map<std::string, std::vector<size_t>> stages_of_type;
-        std::string types = "{";
-        for (size_t s = 0; s < stages.size(); s++) {
-            for (const auto &type : stages[s].event_types) {
-                if (stages_of_type[type].empty()) types += (types.size() > 1 ? ",\"" : "\"") + type + "\"";
-                stages_of_type[type].push_back(s);
-            }
-        }
-        params.push_back(types + "}");
-        auto credited = db->exec("SELECT " + column + ", event_type, sum(credit_micros)::bigint"
-                                 " FROM rollup_attributed_daily"
-                                 " WHERE tenant_id = $1 AND day >= $2::date AND day < $3::date AND ($4 = '' OR country = $4)"
-                                 " AND event_type = ANY($5::text[]) GROUP BY 1, 2", params);
-        for (int i = 0; i < credited.rows(); i++) {
-            Row &row = row_of(credited.text(i, 0));
-            long long micros = credited.integer(i, 2);
-            for (size_t s : stages_of_type[std::string(credited.text(i, 1))]) row.stage_micros[s] += micros;
-            row.total_micros += micros;
-        }
-
-        // what custom-ads outlays cost in the range, each by the share of its
-        // period the range covers; web traffic of custom ads is Custom Ads /
-        // cpc / the campaign's slug. An outlay with another country than the
-        // one asked for does not count; one with none always does.
-        std::string currency;
-        if (query.cost || query.cost_per_conversion || query.roas) {
-            auto outlays = db->exec(
-                "SELECT c.campaign_slug, g.currency, sum(o.amount * extract(epoch FROM least(o.end_date, $3::timestamptz)"
-                " - greatest(o.start_date, $2::timestamptz)) / extract(epoch FROM o.end_date - o.start_date))::float8"
-                " FROM custom_ads_outlays o JOIN custom_ads_campaigns c ON c.tenant_id = o.tenant_id AND c.id = o.campaign_id"
-                " JOIN custom_ads_integrations g ON g.tenant_id = c.tenant_id AND g.id = c.integration_id"
-                " WHERE o.tenant_id = $1 AND o.deleted_at IS NULL AND o.start_date < $3 AND o.end_date > $2"
-                " AND ($4 = '' OR o.country IS NULL OR upper(o.country) = $4) GROUP BY 1, 2",
-                {params[0], params[1], params[2], params[3]});
-            for (int i = 0; i < outlays.rows(); i++) {
-                std::string key = query.dimension == "Source" ? "Custom Ads"
-                                : query.dimension == "Medium" ? "cpc" : std::string(outlays.text(i, 0));
-                row_of(key).cost += std::stod(std::string(outlays.text(i, 2)));
-                currency = outlays.text(i, 1);
-            }
-            if (!currency.empty()) {
-                int exponent = analytics_currency_exponent(currency.c_str());
-                auto revenue = db->exec("SELECT " + column + ", sum(value_minor)::bigint FROM rollup_attributed_daily"
-                                        " WHERE tenant_id = $1 AND day >= $2::date AND day < $3::date AND ($4 = '' OR country = $4)"
-                                        " AND currency = $5 GROUP BY 1",
-                                        {params[0], params[1], params[2], params[3], currency});
-                for (int i = 0; i < revenue.rows(); i++) {
-                    row_of(revenue.text(i, 0)).revenue += static_cast<double>(revenue.integer(i, 1)) / std::pow(10.0, exponent);
-                }
-            }
-        }
-        // cost per conversion counts the stage named conversions, or the last
-        size_t conversion_stage = stages.empty() ? 0 : stages.size() - 1;
-        for (size_t s = 0; s < stages.size(); s++) {
-            if (stages[s].name == "conversions") conversion_stage = s;
-        }
-        auto money = [](double value) { return json_real(std::round(value * 100.0) / 100.0); };
-
-        std::vector<std::pair<std::string, const Row *>> ordered;
-        for (const auto &[name, row] : rows) ordered.emplace_back(name, &row);
-        // the busiest first; names break ties, so pages are stable
-        std::stable_sort(ordered.begin(), ordered.end(), [](const auto &a, const auto &b) {
-            if (a.second->clicks != b.second->clicks) return a.second->clicks > b.second->clicks;
-            return a.second->total_micros > b.second->total_micros;
-        });
-
-        auto data = json::take(json_array());
-        for (long long i = query.skip; i < static_cast<long long>(ordered.size()) && i < query.skip + query.limit; i++) {
-            const auto &[name, row] = ordered[static_cast<size_t>(i)];
-            json_t *item = json_object();
-            json_object_set_new(item, query.dimension.c_str(), json::string(name));
-            json_object_set_new(item, "clicks", json_integer(row->clicks));
-            for (size_t s = 0; s < stages.size(); s++) {
-                json_object_set_new(item, stages[s].name.c_str(), credit_json(row->stage_micros[s]));
-            }
-            if (query.cost) json_object_set_new(item, "cost", money(row->cost));
-            if (query.cost_per_conversion) {
-                long long conversions = stages.empty() ? 0 : row->stage_micros[conversion_stage];
-                json_object_set_new(item, "cost_per_conversion",
-                                    conversions > 0 && row->cost > 0 ? money(row->cost * 1e6 / static_cast<double>(conversions))
-                                                                     : json_null());
-            }
-            if (query.roas) {
-                json_object_set_new(item, "roas", row->cost > 0 ? json_real(std::round(row->revenue / row->cost * 100.0) / 100.0)
-                                                               : json_null());
-            }
-            json_array_append_new(data.get(), item);
-        }
-        auto body = json::take(json_object());
-        json_object_set_new(body.get(), "status", json_string("ok"));
-        json_object_set(body.get(), "data", data.get());
-        return json_response(200, std::move(body));
+        return report_of(query, stages, rows_of(*db, query, stages));
     });
 }
 

@@ -8,6 +8,8 @@
 #include "routes/authorization.h"
 #include "routes/request_body.h"
 #include "routes/services.h"
+#include "stores/event_type_store.h"
+#include "stores/report_store.h"
 
 #include "event_time.h"
 #include "insight_interval.h"
@@ -53,131 +55,145 @@ json_t *number(double value)
     return json_real(value);
 }
 
+struct InsightRequest {
+    std::string since, until;   // RFC 3339
+    int64_t since_ms = 0, until_ms = 0;
+    std::vector<std::string> metrics;
+    bool per_type = false;      // groupBy event-type
+    analytics_interval interval = ANALYTICS_INTERVAL_DAY;
+    std::vector<std::string> types;   // filter; empty: every type
+};
+
+// the body, checked; or the 400 naming the first field wrong
+std::variant<InsightRequest, http::Response> insight_request_of(json_t *body)
+{
+    InsightRequest asked;
+    auto since = rfc3339_instant(json_object_get(body, "since"));
+    if (!since) return http::error_response(400, "since must be an RFC 3339 date-time");
+    auto until = rfc3339_instant(json_object_get(body, "until"));
+    if (!until) return http::error_response(400, "until must be an RFC 3339 date-time");
+    if (*since > *until) return http::error_response(400, "since must not be after until");
+    asked.since = *since;
+    asked.until = *until;
+    analytics_time_parse_rfc3339(since->data(), since->size(), &asked.since_ms);
+    analytics_time_parse_rfc3339(until->data(), until->size(), &asked.until_ms);
+    auto metrics = strings_of(json_object_get(body, "metrics"), "metrics", true);
+    if (auto *bad = std::get_if<http::Response>(&metrics)) return *bad;
+    asked.metrics = std::move(std::get<std::vector<std::string>>(metrics));
+    json_t *group_by = json_object_get(body, "groupBy");
+    std::string breakdown = json_is_string(group_by) ? json_string_value(group_by) : "";
+    if (breakdown != "project" && breakdown != "event-type") {
+        return http::error_response(400, "groupBy must be project or event-type");
+    }
+    asked.per_type = breakdown == "event-type";
+    json_t *interval_name = json_object_get(body, "interval");
+    if (!json_is_string(interval_name)
+        || analytics_interval_parse(json_string_value(interval_name), json_string_length(interval_name), &asked.interval) != 0)
+    {
+        return http::error_response(400, "interval must be one of day, week, month, quarter, semester, year, dayOfWeek,"
+                                         " dayOfMonth, dayOfYear, weekOfYear, monthOfYear, quarterOfYear, semesterOfYear");
+    }
+    auto filter = strings_of(json_object_get(body, "filter"), "filter", false);
+    if (auto *bad = std::get_if<http::Response>(&filter)) return *bad;
+    asked.types = std::move(std::get<std::vector<std::string>>(filter));
+    return asked;
+}
+
+int64_t floor_to(int64_t ms, int64_t unit)
+{
+    return ms - ((ms % unit) + unit) % unit;
+}
+
+std::string rfc3339(int64_t ms)
+{
+    char text[ANALYTICS_RFC3339_MS_LEN + 1];
+    analytics_time_format_rfc3339_ms(ms, text);
+    return text;
+}
+
+// every interval of the range, the one since falls in first: a linear
+// one's buckets are their first days, until the one after until; nullopt
+// past kMaxIntervals
+std::optional<std::vector<int64_t>> buckets_of(const InsightRequest &asked)
+{
+    std::vector<int64_t> buckets;
+    if (!analytics_interval_is_linear(asked.interval)) {
+        int first = 0, last = 0;
+        analytics_interval_ordinals(asked.interval, &first, &last);
+        for (int i = first; i <= last; i++) buckets.push_back(i);
+        return buckets;
+    }
+    for (int64_t start = analytics_interval_bucket(asked.interval, floor_to(asked.since_ms, kDay) / kDay);
+         start * kDay <= asked.until_ms; start = analytics_interval_next(asked.interval, start))
+    {
+        if (buckets.size() == static_cast<size_t>(kMaxIntervals)) return std::nullopt;
+        buckets.push_back(start);
+    }
+    return buckets;
+}
+
+// the range as the rollups hold it: whole UTC days from the daily one, the
+// hours at its edges from the hourly one (hours whose start is in
+// [since's hour, until] count)
+reports::MetricWindow window_of(long long tenant_id, const InsightRequest &asked)
+{
+    int64_t low = floor_to(asked.since_ms, kHour);
+    int64_t first_day = floor_to(low + kDay - 1, kDay);                        // the first day wholly in the range
+    int64_t days_end = floor_to(floor_to(asked.until_ms, kHour) + kHour, kDay);   // the end of the last such day
+    if (days_end < first_day) days_end = first_day;
+    return reports::MetricWindow{tenant_id, rfc3339(low), asked.until, rfc3339(first_day), rfc3339(days_end)};
+}
+
+http::Response insights(Services &services, http::Request &request)
+{
+    auto db = services.db.borrow();
+    auto project = tenant_in_path(*db, request, "reports:read", "projectId", "Project not found");
+    if (auto *denied = std::get_if<http::Response>(&project)) return *denied;
+    long long tenant_id = std::get<tenants::Tenant>(project).id;
+    auto parsed = json_object_body(request);
+    if (auto *bad = std::get_if<http::Response>(&parsed)) return *bad;
+    auto checked = insight_request_of(std::get<json::Value>(parsed).get());
+    if (auto *bad = std::get_if<http::Response>(&checked)) return *bad;
+    const auto &asked = std::get<InsightRequest>(checked);
+    auto buckets = buckets_of(asked);
+    if (!buckets) return http::error_response(400, "the range holds more than " + std::to_string(kMaxIntervals) + " intervals");
+
+    auto days = reports::metric_days(*db, window_of(tenant_id, asked), asked.metrics, asked.types, asked.per_type);
+    std::map<std::tuple<int64_t, std::string_view, std::string_view>, double> sums;   // bucket, type, metric
+    std::set<std::string> types(asked.types.begin(), asked.types.end());
+    for (const auto &day : days) {
+        sums[{analytics_interval_bucket(asked.interval, day.day), day.event_type, day.metric}] += day.value;
+        if (asked.per_type && asked.types.empty()) types.emplace(day.event_type);
+    }
+    if (asked.per_type && asked.types.empty()) {
+        for (auto &reference : event_types::live_references(*db, tenant_id)) types.emplace(std::move(reference));
+    }
+    if (!asked.per_type) types = {""};
+
+    const bool linear = analytics_interval_is_linear(asked.interval);
+    auto answer = json::take(json_array());
+    for (int64_t bucket : *buckets) {
+        std::string label = linear ? rfc3339(bucket * kDay) : "";
+        for (const auto &type : types) {
+            json_t *item = json_object();
+            json_object_set_new(item, "date", linear ? json::string(label) : json_integer(bucket));
+            if (asked.per_type) json_object_set_new(item, "eventType", json::string(type));
+            for (const auto &metric : asked.metrics) {
+                auto found = sums.find({bucket, type, metric});
+                json_object_set_new(item, metric.c_str(), number(found == sums.end() ? 0.0 : found->second));
+            }
+            json_array_append_new(answer.get(), item);
+        }
+    }
+    return json_response(200, std::move(answer));
+}
+
 }  // namespace
 
 void register_insight_routes(http::Router &router, Services &services)
 {
-    router.add("POST", "/api/v1/projects/{projectId}/events/insights", [&services](http::Request &request) {
-        auto db = services.db.borrow();
-        auto project = tenant_in_path(*db, request, "reports:read", "projectId", "Project not found");
-        if (auto *denied = std::get_if<http::Response>(&project)) return *denied;
-        const std::string tenant = std::to_string(std::get<tenants::Tenant>(project).id);
-        auto parsed = json_object_body(request);
-        if (auto *bad = std::get_if<http::Response>(&parsed)) return *bad;
-        json_t *body = std::get<json::Value>(parsed).get();
-
-        auto since = rfc3339_instant(json_object_get(body, "since"));
-        if (!since) return http::error_response(400, "since must be an RFC 3339 date-time");
-        auto until = rfc3339_instant(json_object_get(body, "until"));
-        if (!until) return http::error_response(400, "until must be an RFC 3339 date-time");
-        if (*since > *until) return http::error_response(400, "since must not be after until");
-        auto metrics = strings_of(json_object_get(body, "metrics"), "metrics", true);
-        if (auto *bad = std::get_if<http::Response>(&metrics)) return *bad;
-        json_t *group_by = json_object_get(body, "groupBy");
-        std::string breakdown = json_is_string(group_by) ? json_string_value(group_by) : "";
-        if (breakdown != "project" && breakdown != "event-type") {
-            return http::error_response(400, "groupBy must be project or event-type");
-        }
-        json_t *interval_name = json_object_get(body, "interval");
-        analytics_interval interval = ANALYTICS_INTERVAL_DAY;
-        if (!json_is_string(interval_name)
-            || analytics_interval_parse(json_string_value(interval_name), json_string_length(interval_name), &interval) != 0)
-        {
-            return http::error_response(400, "interval must be one of day, week, month, quarter, semester, year, dayOfWeek,"
-                                             " dayOfMonth, dayOfYear, weekOfYear, monthOfYear, quarterOfYear, semesterOfYear");
-        }
-        const bool linear = analytics_interval_is_linear(interval);
-        auto filter = strings_of(json_object_get(body, "filter"), "filter", false);
-        if (auto *bad = std::get_if<http::Response>(&filter)) return *bad;
-        const bool per_type = breakdown == "event-type";
-        const auto &types_filter = std::get<std::vector<std::string>>(filter);
-
-        // the sums: whole UTC days from the daily rollup, the hours at the
-        // range's edges from the hourly one (hours whose start is in
-        // [since's hour, until] count)
-        auto floor_to = [](int64_t ms, int64_t unit) { return ms - ((ms % unit) + unit) % unit; };
-        int64_t since_ms = 0, until_ms = 0;
-        analytics_time_parse_rfc3339(since->data(), since->size(), &since_ms);
-        analytics_time_parse_rfc3339(until->data(), until->size(), &until_ms);
-        int64_t low = floor_to(since_ms, kHour);
-        int64_t first_day = floor_to(low + kDay - 1, kDay);                  // the first day wholly in the range
-        int64_t days_end = floor_to(floor_to(until_ms, kHour) + kHour, kDay);   // the end of the last such day
-        if (days_end < first_day) days_end = first_day;
-
-        // every interval of the range, the one since falls in first: a
-        // linear one's buckets are their first days, until the one after until
-        std::vector<int64_t> buckets;
-        if (linear) {
-            for (int64_t start = analytics_interval_bucket(interval, floor_to(since_ms, kDay) / kDay);
-                 start * kDay <= until_ms; start = analytics_interval_next(interval, start))
-            {
-                if (buckets.size() == static_cast<size_t>(kMaxIntervals)) {
-                    return http::error_response(400, "the range holds more than " + std::to_string(kMaxIntervals) + " intervals");
-                }
-                buckets.push_back(start);
-            }
-        } else {
-            int first = 0, last = 0;
-            analytics_interval_ordinals(interval, &first, &last);
-            for (int i = first; i <= last; i++) buckets.push_back(i);
-        }
-
-        char texts[4][ANALYTICS_RFC3339_MS_LEN + 1];
-        analytics_time_format_rfc3339_ms(low, texts[0]);
-        analytics_time_format_rfc3339_ms(first_day, texts[1]);
-        analytics_time_format_rfc3339_ms(days_end, texts[2]);
-        std::vector<postgres::Param> params = {tenant, std::string(texts[0]), *until, std::string(texts[1]),
-                                               std::string(texts[2]),
-                                               postgres::text_array_literal(std::get<std::vector<std::string>>(metrics))};
-        std::string type_filter;
-        if (!types_filter.empty()) {
-            params.push_back(postgres::text_array_literal(types_filter));
-            type_filter = " AND event_type = ANY($7::text[])";
-        }
-        // the rows as they are, each with its UTC day: grouped into intervals
-        // here, which leaves PostgreSQL two index scans to plan and run
-        const std::string type_column = per_type ? "event_type" : "''";
-        auto rows = db->exec(
-            "SELECT day - DATE '1970-01-01', " + type_column + ", metric, value FROM project_metrics_daily"
-            " WHERE tenant_id = $1 AND day >= ($4::timestamptz AT TIME ZONE 'UTC')::date"
-            " AND day < ($5::timestamptz AT TIME ZONE 'UTC')::date AND metric = ANY($6::text[])" + type_filter +
-            " UNION ALL SELECT (hour AT TIME ZONE 'UTC')::date - DATE '1970-01-01', " + type_column + ", metric, value"
-            " FROM project_metrics_hourly"
-            " WHERE tenant_id = $1 AND hour >= $2::timestamptz AND hour <= $3::timestamptz"
-            " AND (hour < $4::timestamptz OR hour >= $5::timestamptz) AND metric = ANY($6::text[])" + type_filter,
-            params);
-
-        std::map<std::tuple<int64_t, std::string_view, std::string_view>, double> sums;   // bucket, type, metric
-        std::set<std::string> types(types_filter.begin(), types_filter.end());
-        for (int row = 0; row < rows.rows(); row++) {
-            int64_t bucket = analytics_interval_bucket(interval, rows.integer(row, 0));
-            auto value = rows.text(row, 3);
-            sums[{bucket, rows.text(row, 1), rows.text(row, 2)}] += std::strtod(std::string(value).c_str(), nullptr);
-            if (per_type && types_filter.empty()) types.emplace(rows.text(row, 1));
-        }
-        if (per_type && types_filter.empty()) {
-            auto live = db->exec("SELECT reference FROM event_types WHERE tenant_id = $1 AND archived_at IS NULL", {tenant});
-            for (int row = 0; row < live.rows(); row++) types.emplace(live.text(row, 0));
-        }
-        if (!per_type) types = {""};
-
-        auto answer = json::take(json_array());
-        for (int64_t bucket : buckets) {
-            char label[ANALYTICS_RFC3339_MS_LEN + 1];
-            if (linear) analytics_time_format_rfc3339_ms(bucket * kDay, label);
-            for (const auto &type : types) {
-                json_t *item = json_object();
-                json_object_set_new(item, "date", linear ? json_string(label) : json_integer(bucket));
-                if (per_type) json_object_set_new(item, "eventType", json::string(type));
-                for (const auto &metric : std::get<std::vector<std::string>>(metrics)) {
-                    auto found = sums.find({bucket, type, metric});
-                    json_object_set_new(item, metric.c_str(), number(found == sums.end() ? 0.0 : found->second));
-                }
-                json_array_append_new(answer.get(), item);
-            }
-        }
-        return json_response(200, std::move(answer));
-    });
+    router.add("POST", "/api/v1/projects/{projectId}/events/insights",
+               [&services](http::Request &request) { return insights(services, request); });
 }
 
 }  // namespace analytics::routes

@@ -10,25 +10,22 @@
 #include "routes/authorization.h"
 #include "routes/request_body.h"
 #include "routes/services.h"
+#include "stores/raw_event_store.h"
 
 #include "event_id.h"
 #include "event_time.h"
 
-
-
 namespace analytics::routes {
 namespace {
 
-constexpr const char *kRawColumns = "r.id::text, r.nonce, rfc3339(r.received_at), r.body::text";
-
 // the body as sent, with its id, the time it came and the nonce as kept
-json_t *raw_event_json(const postgres::Result &rows, int row)
+json_t *raw_event_json(const raw_events::RawEvent &raw)
 {
-    auto body = json::parse(rows.text(row, 3));
+    auto body = json::parse(raw.body_json);
     json_t *item = body && json_is_object(body->get()) ? json_incref(body->get()) : json_object();
-    json_object_set_new(item, "_id", json::string(rows.text(row, 0)));
-    if (!rows.is_null(row, 1)) json_object_set_new(item, "nonce", json::string(rows.text(row, 1)));
-    json_object_set_new(item, "createdAt", json::string(rows.text(row, 2)));
+    json_object_set_new(item, "_id", json::string(raw.id));
+    if (raw.nonce) json_object_set_new(item, "nonce", json::string(*raw.nonce));
+    json_object_set_new(item, "createdAt", json::string(raw.received_at));
     return item;
 }
 
@@ -57,9 +54,7 @@ std::string persist(postgres::Connection &db, const Services &services, const te
     events.push_back(std::move(local.event()));
     writer.write_events(db, std::move(events));
 
-    auto kept = db.exec("SELECT id::text FROM raw_events WHERE tenant_id = $1 AND nonce = $2",
-                        {std::to_string(project.id), check.nonce});
-    return kept.rows() == 1 ? std::string(kept.text(0, 0)) : local.id();
+    return raw_events::id_of_nonce(db, project.id, check.nonce).value_or(local.id());
 }
 
 }  // namespace
@@ -97,10 +92,9 @@ void register_project_event_routes(http::Router &router, Services &services)
         if (auto *denied = std::get_if<http::Response>(&project)) return *denied;
         const std::string &id = request.path_params["id"];
         if (!analytics_uuid_is_valid(id.data(), id.size())) return http::error_response(400, "id must be a UUID");
-        auto rows = db->exec(std::string("SELECT ") + kRawColumns + " FROM raw_events r WHERE r.tenant_id = $1 AND r.id = $2",
-                             {std::to_string(std::get<tenants::Tenant>(project).id), id});
-        if (rows.rows() == 0) return http::error_response(404, "Raw event not found");
-        return json_response(200, json::take(raw_event_json(rows, 0)));
+        auto raw = raw_events::find(*db, std::get<tenants::Tenant>(project).id, id);
+        if (!raw) return http::error_response(404, "Raw event not found");
+        return json_response(200, json::take(raw_event_json(*raw)));
     });
 
     router.add("GET", "/api/v1/projects/{projectId}/trashed-events", [&services](http::Request &request) {
@@ -114,22 +108,16 @@ void register_project_event_routes(http::Router &router, Services &services)
         auto until = instant_param(request, "until");
         if (auto *bad = std::get_if<http::Response>(&until)) return *bad;
 
-        std::string where = " FROM trashed_events t JOIN raw_events r USING (tenant_id, id) WHERE t.tenant_id = $1"
-                            " AND ($2::timestamptz IS NULL OR t.received_at >= $2)"
-                            " AND ($3::timestamptz IS NULL OR t.received_at <= $3)";
-        std::vector<postgres::Param> params = {std::to_string(std::get<tenants::Tenant>(project).id),
-                                               std::get<postgres::Param>(since), std::get<postgres::Param>(until)};
-        long long total = db->exec("SELECT count(*)" + where, params).integer(0, 0);
-        params.push_back(std::to_string(std::get<Page>(page).offset));
-        params.push_back(std::to_string(std::get<Page>(page).limit));
-        auto rows = db->exec(std::string("SELECT ") + kRawColumns + ", t.errors::text, rfc3339(t.trashed_at)" + where
-                             + " ORDER BY t.received_at DESC, t.id OFFSET $4 LIMIT $5", params);
+        long long total = 0;
+        auto found = raw_events::trashed(*db, std::get<tenants::Tenant>(project).id, std::get<postgres::Param>(since),
+                                         std::get<postgres::Param>(until), std::get<Page>(page).offset,
+                                         std::get<Page>(page).limit, total);
         auto data = json::take(json_array());
-        for (int row = 0; row < rows.rows(); row++) {
-            json_t *item = raw_event_json(rows, row);
-            auto errors = json::parse(rows.text(row, 4));
+        for (const auto &event : found) {
+            json_t *item = raw_event_json(event.raw);
+            auto errors = json::parse(event.errors_json);
             json_object_set_new(item, "errors", errors ? json_incref(errors->get()) : json_array());
-            json_object_set_new(item, "trashedAt", json::string(rows.text(row, 5)));
+            json_object_set_new(item, "trashedAt", json::string(event.trashed_at));
             json_array_append_new(data.get(), item);
         }
         return page_response(std::move(data), total);

@@ -70,6 +70,15 @@ std::optional<EventType> find(postgres::Connection &db, long long tenant_id, con
     return row(rows, 0);
 }
 
+std::vector<std::string> live_references(postgres::Connection &db, long long tenant_id)
+{
+    auto rows = db.exec("SELECT reference FROM event_types WHERE tenant_id = $1 AND archived_at IS NULL",
+                        {std::to_string(tenant_id)});
+    std::vector<std::string> references;
+    for (int i = 0; i < rows.rows(); i++) references.emplace_back(rows.text(i, 0));
+    return references;
+}
+
 std::set<std::string> identity_fields(postgres::Connection &db, long long tenant_id)
 {
     auto rows = db.exec("SELECT DISTINCT f->>'storageKey' FROM event_types t, jsonb_array_elements(t.fields) f"

@@ -43,6 +43,9 @@ std::optional<EventType> create(postgres::Connection &db, long long tenant_id, c
                                 const postgres::Param &expiration_json);
 std::optional<EventType> find(postgres::Connection &db, long long tenant_id, const std::string &reference);
 
+// the references of the project's types not archived
+std::vector<std::string> live_references(postgres::Connection &db, long long tenant_id);
+
 // the storage keys of the identity fields of every type of the project
 std::set<std::string> identity_fields(postgres::Connection &db, long long tenant_id);
 

@@ -1,0 +1,70 @@
+// What the reports read: the daily rollups of interactions and attributed
+// events per source, medium or campaign (the funnel report), custom-ads
+// outlays spread over a range, and the project metrics rollups (insights).
+// Reports read rollups only, never the events themselves.
+#pragma once
+
+#include "postgres/connection.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace analytics::reports {
+
+enum class Dimension { source, medium, campaign };
+
+// whole UTC days [from, to) of one tenant, in one country or ("") all
+struct ReportWindow {
+    long long tenant_id = 0;
+    std::string from, to;   // RFC 3339
+    std::string country;    // upper case
+};
+
+struct KeyCount {
+    std::string key;   // the dimension's value, "" when not set
+    long long count = 0;
+};
+
+struct KeyCredit {
+    std::string key;
+    std::string event_type;
+    long long micros = 0;   // attributed credit in millionths of an event
+};
+
+struct CampaignCost {
+    std::string campaign_slug;
+    std::string currency;
+    double amount = 0;   // the share of its outlays' periods the window covers
+};
+
+std::vector<KeyCount> interactions(postgres::Connection &db, const ReportWindow &window, Dimension dimension);
+std::vector<KeyCredit> credits(postgres::Connection &db, const ReportWindow &window, Dimension dimension,
+                               const std::vector<std::string> &event_types);
+// an outlay with another country than the window's does not count; one with none always does
+std::vector<CampaignCost> outlay_costs(postgres::Connection &db, const ReportWindow &window);
+// attributed value in currency's minor units
+std::vector<KeyCount> revenue_minor(postgres::Connection &db, const ReportWindow &window, Dimension dimension,
+                                    const std::string &currency);
+
+// one project metrics rollup row, by its UTC day (days since 1970-01-01)
+struct MetricDay {
+    int64_t day = 0;
+    std::string event_type;   // "" unless asked per type
+    std::string metric;
+    double value = 0;
+};
+
+// a range read from both rollups: whole days [first_day, days_end) from the
+// daily one, the hours in [low, until] outside them from the hourly one
+struct MetricWindow {
+    long long tenant_id = 0;
+    std::string low, until, first_day, days_end;   // RFC 3339
+};
+
+// types empty: every type
+std::vector<MetricDay> metric_days(postgres::Connection &db, const MetricWindow &window,
+                                   const std::vector<std::string> &metrics, const std::vector<std::string> &types,
+                                   bool per_type);
+
+}  // namespace analytics::reports
