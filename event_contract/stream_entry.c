@@ -4,11 +4,11 @@
 #include <string.h>
 
 void
-analytics_outgoing_event_init(analytics_outgoing_event *event, const char *kind,
+analytics_outgoing_event_init(analytics_outgoing_event *event, analytics_event_kind kind,
     uint64_t received_at_ms, const unsigned char random[10])
 {
     memset(event, 0, sizeof(*event));
-    event->kind = kind;
+    event->kind = analytics_event_kind_name(kind);
     analytics_event_id_v7(received_at_ms, random, event->id);
     analytics_decimal(event->received_at, received_at_ms);
 }
@@ -342,6 +342,12 @@ analytics_stream_event_decode(const analytics_stream_entry *entry,
         }
         event->visitor = field->value;
         event->visitor_len = field->value_len;
+    }
+
+    event->kind_code = analytics_event_kind_parse(event->kind, event->kind_len);
+    if (event->kind_code == ANALYTICS_EVENT_KIND_UNKNOWN) {
+        *problem = "unknown kind";
+        return -1;
     }
 
     return 0;

@@ -19,7 +19,7 @@
  * Version "1" (still read, written when h would not fit its buffer), one field each:
  *
  *   v            encoding version, "1"
- *   kind         "track" or "conversion"
+ *   kind         an analytics_event_kind's name (event_kind.h)
  *   id           UUIDv7 given by the module
  *   received_at  Unix milliseconds when nginx received the request
  *   tenant_ref   the tenant as the client named it (uuid, slug or numeric id;
@@ -37,6 +37,7 @@
 #define ANALYTICS_STREAM_ENTRY_H
 
 #include "event_id.h"
+#include "event_kind.h"
 #include "conversion_request.h"
 #include "track_request.h"
 
@@ -68,7 +69,7 @@ typedef struct {
     char        id[ANALYTICS_UUID_TEXT_LEN + 1];
     char        received_at[24];
     char        product_id[24];
-    const char *kind;
+    const char *kind;          /* analytics_event_kind_name() */
     const char *tenant_ref;    size_t tenant_ref_len;
     const char *type;
     int         has_product_id;
@@ -79,7 +80,7 @@ typedef struct {
     size_t      header_len;
 } analytics_outgoing_event;
 
-void analytics_outgoing_event_init(analytics_outgoing_event *event, const char *kind,
+void analytics_outgoing_event_init(analytics_outgoing_event *event, analytics_event_kind kind,
     uint64_t received_at_ms, const unsigned char random[10]);
 void analytics_outgoing_event_from_track(analytics_outgoing_event *event,
     const analytics_track_request *request);
@@ -94,7 +95,8 @@ void analytics_outgoing_event_encode(analytics_outgoing_event *event,
 /* the decoded, checked form the aggregator writes */
 typedef struct {
     const char *id;            size_t id_len;
-    const char *kind;          size_t kind_len;
+    const char *kind;          size_t kind_len;      /* its name, as the events table keeps it */
+    analytics_event_kind kind_code;                  /* never UNKNOWN once decoded */
     const char *tenant_ref;    size_t tenant_ref_len;
     const char *type;          size_t type_len;
     const char *metadata;      size_t metadata_len;
@@ -127,7 +129,8 @@ int analytics_stream_entry_unpack(const analytics_stream_entry *entry,
 int analytics_stream_packed_next(const analytics_stream_field *fields, size_t count,
     size_t *pos, analytics_stream_entry *event_entry, const char **problem);
 
-/* 0 on success (versions 1 and 2); -1 with *problem naming what is wrong */
+/* 0 on success (versions 1 and 2); -1 with *problem naming what is wrong
+ * (a kind event_kind.h does not list is "unknown kind") */
 int analytics_stream_event_decode(const analytics_stream_entry *entry,
     analytics_stream_event *event, const char **problem);
 

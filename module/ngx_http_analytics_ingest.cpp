@@ -484,7 +484,7 @@ ngx_http_analytics_visitor_source(ngx_http_request_t *r, ngx_http_analytics_ctx_
 /* a new event's id, receive time and country */
 void
 ngx_http_analytics_outgoing_init(ngx_http_request_t *r, analytics_outgoing_event *event,
-    const char *kind)
+    analytics_event_kind kind)
 {
     ngx_str_t       country;
     ngx_time_t     *tp;

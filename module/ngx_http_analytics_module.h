@@ -135,8 +135,8 @@ typedef struct {
     ngx_uint_t                        product_must_exist;
     /* the client's address and agent name the visitor, without a trackerId */
     ngx_uint_t                        client_is_visitor;
-    /* the stream entry's kind */
-    const char                       *kind;
+    /* the kind of the events it accepts */
+    analytics_event_kind              kind;
     /* validates a whole body (or the pixel's query) and queues its call:
      * NGX_DONE once queued, else the result of sending an answer */
     ngx_int_t                       (*parse)(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
@@ -237,7 +237,7 @@ ngx_int_t ngx_http_analytics_send_call(ngx_http_request_t *r, ngx_http_analytics
 ngx_int_t ngx_http_analytics_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
     analytics_outgoing_event *event);
 void ngx_http_analytics_outgoing_init(ngx_http_request_t *r, analytics_outgoing_event *event,
-    const char *kind);
+    analytics_event_kind kind);
 void ngx_http_analytics_event_random_seed(void);
 
 #endif

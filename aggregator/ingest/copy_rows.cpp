@@ -18,7 +18,7 @@ void append_event_row(std::string &rows, const IncomingEvent &event)
     row.int8(event.fields.tenant_id)
         .uuid(event.id())
         .timestamptz(event.fields.received_at_ms)
-        .text(event.kind())
+        .text(event.kind_name())
         .text(event.type());
     if (event.fields.has_product_id) {
         row.int8(event.fields.product_id);

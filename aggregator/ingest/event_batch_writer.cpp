@@ -9,76 +9,15 @@
 #include "event_time.h"
 
 #include <chrono>
-#include <iterator>
 #include <string_view>
 #include <unordered_map>
 
 namespace analytics::ingest {
 namespace {
 
-std::string_view reply_text(const redisReply *reply)
-{
-    return {reply->str, reply->len};
-}
-
-// what the trash keeps of an event: its fields, a version 2 entry's h
-// unpacked so that the kept fields read as version 1's
-json::Value fields_as_json(const analytics_stream_entry &entry)
-{
-    auto object = json::take(json_object());
-    analytics_stream_entry unpacked;
-    const analytics_stream_field *version = analytics_stream_entry_find(&entry, "v");
-    const char *problem = nullptr;
-    const analytics_stream_entry *shown = &entry;
-    if (version != nullptr && std::string_view(version->value, version->value_len) == "2"
-        && analytics_stream_entry_unpack(&entry, &unpacked, &problem) == 0)
-    {
-        shown = &unpacked;
-    }
-    for (size_t i = 0; i < shown->count; i++) {
-        json_object_set_new(object.get(), shown->fields[i].name,
-                            json::string({shown->fields[i].value, shown->fields[i].value_len}));
-    }
-    return object;
-}
-
-// the same for what could not be taken apart: its string pairs as they are
-json::Value raw_fields_as_json(const redisReply *fields)
-{
-    auto object = json::take(json_object());
-    if (fields != nullptr && fields->type == REDIS_REPLY_ARRAY) {
-        for (size_t i = 0; i + 1 < fields->elements; i += 2) {
-            if (fields->element[i]->type == REDIS_REPLY_STRING
-                && fields->element[i + 1]->type == REDIS_REPLY_STRING)
-            {
-                std::string key(reply_text(fields->element[i]));
-                json_object_set_new(object.get(), key.c_str(),
-                                    json::string(reply_text(fields->element[i + 1])));
-            }
-        }
-    }
-    return object;
-}
-
-// a packed event's own fields even when malformed; a whole entry that
-// could not be taken apart, as it came
-json::Value event_as_json(const EntryEvent &event)
-{
-    if (event.problem.empty() || event.index > 0) return fields_as_json(event.fields);
-    return raw_fields_as_json(event.entry->element[1]);
-}
-
-void keep_reject(postgres::Connection &db, const std::string &stream, const std::string &stream_id,
-                 const json::Value &fields, const std::string &problem)
-{
-    db.exec("INSERT INTO stream_rejects (stream, stream_id, fields, problem)"
-            " VALUES ($1, $2, $3::jsonb, $4) ON CONFLICT DO NOTHING",
-            {stream, stream_id, json::dump(fields.get()), problem});
-}
-
 bool has_transaction(const IncomingEvent &event)
 {
-    return event.kind() == "conversion" && !event.transaction_id.empty();
+    return event.kind() == ANALYTICS_EVENT_KIND_CONVERSION && !event.transaction_id.empty();
 }
 
 // Fast path: every event is new (no redelivery, no repeated transaction),
@@ -193,40 +132,8 @@ void EventBatchWriter::prepare(postgres::Connection &db)
     prepare_project_events(db);
 }
 
-BatchResult EventBatchWriter::write(postgres::Connection &db, const std::vector<const redisReply *> &entries)
-{
-    std::vector<EntryEvent> parts;
-    parts.reserve(entries.size());
-    for (const redisReply *item : entries) {
-        auto events = events_of(item);
-        std::move(events.begin(), events.end(), std::back_inserter(parts));
-    }
-    return write_parts(db, parts);
-}
-
-BatchResult EventBatchWriter::write_parts(postgres::Connection &db, const std::vector<EntryEvent> &parts)
-{
-    std::vector<IncomingEvent> events;
-    std::vector<std::pair<const EntryEvent *, std::string>> rejects;   // event, problem
-    events.reserve(parts.size());
-    for (const auto &part : parts) {
-        std::string problem;
-        if (auto event = decode_incoming(part, problem)) {
-            events.push_back(std::move(*event));
-        } else {
-            rejects.emplace_back(&part, problem);
-        }
-    }
-    return commit(db, events, rejects);
-}
-
-BatchResult EventBatchWriter::write_events(postgres::Connection &db, std::vector<IncomingEvent> events)
-{
-    return commit(db, events, {});
-}
-
-BatchResult EventBatchWriter::commit(postgres::Connection &db, std::vector<IncomingEvent> &events,
-                                     const std::vector<std::pair<const EntryEvent *, std::string>> &rejects)
+BatchResult EventBatchWriter::write(postgres::Connection &db, std::vector<IncomingEvent> events,
+                                    const std::vector<Reject> &rejects)
 {
     BatchResult result;
     postgres::Transaction tx(db);
@@ -258,13 +165,13 @@ BatchResult EventBatchWriter::commit(postgres::Connection &db, std::vector<Incom
                 touches.push_back(event);
                 rollups.add_interaction(*event);
                 result.interactions++;
-            } else if (event->kind() == "funnel_step") {
+            } else if (event->kind() == ANALYTICS_EVENT_KIND_FUNNEL_STEP) {
                 record_onboarding(db, *event);
             } else {
                 attributable.push_back(event);
             }
             // the first mark of an order, as the module granted it
-            if (event->kind() == "order_tracked" && !event->order_session.empty()) {
+            if (event->kind() == ANALYTICS_EVENT_KIND_ORDER_TRACKED && !event->order_session.empty()) {
                 char received_at[ANALYTICS_RFC3339_MS_LEN + 1];
                 analytics_time_format_rfc3339_ms(event->fields.received_at_ms, received_at);
                 db.exec("UPDATE orders SET tracked_at = $3::timestamptz"
@@ -288,37 +195,19 @@ BatchResult EventBatchWriter::commit(postgres::Connection &db, std::vector<Incom
         result.attributed += attribute_events(db, attributable, rollups);
         rollups.write(db);
     }
-    for (const auto &[part, problem] : rejects) {
-        keep_reject(db, stream_, part->reject_id(), event_as_json(*part), problem);
-    }
+    keep_rejects(db, rejects);
     result.rejected = rejects.size();
     tx.commit();
     return result;
 }
 
-void EventBatchWriter::trash(postgres::Connection &db, const redisReply *entry, const std::string &problem)
+void EventBatchWriter::keep_rejects(postgres::Connection &db, const std::vector<Reject> &rejects)
 {
-    for (const auto &part : events_of(entry)) keep_reject(db, stream_, part.reject_id(), event_as_json(part), problem);
-}
-
-BatchResult EventBatchWriter::write_each(postgres::Connection &db, const std::vector<const redisReply *> &entries)
-{
-    BatchResult total;
-    for (const redisReply *entry : entries) {
-        for (const auto &part : events_of(entry)) {
-            try {
-                total += write_parts(db, {part});
-            } catch (const postgres::Error &e) {
-                if (e.is_connection_failure() || !db.ok()) throw;
-                postgres::Transaction tx(db);
-                keep_reject(db, stream_, part.reject_id(), event_as_json(part),
-                            std::string("PostgreSQL refused the entry: ") + e.what());
-                tx.commit();
-                total.rejected++;
-            }
-        }
+    for (const auto &reject : rejects) {
+        db.exec("INSERT INTO stream_rejects (stream, stream_id, fields, problem)"
+                " VALUES ($1, $2, $3::jsonb, $4) ON CONFLICT DO NOTHING",
+                {stream_, reject.stream_id, reject.fields_json, reject.problem});
     }
-    return total;
 }
 
 }  // namespace analytics::ingest

@@ -1,15 +1,14 @@
-// Writes one batch of stream entries to PostgreSQL in one transaction: COPY
+// Writes one batch of decoded events to PostgreSQL in one transaction: COPY
 // into a session staging table, then INSERT ... ON CONFLICT DO NOTHING into
 // events, so a redelivered entry changes nothing. The same transaction
 // classifies interactions, attributes the other events over them and
-// updates the rollups, for the events it inserted only. Entries that cannot
-// be decoded go to stream_rejects in the same transaction.
+// updates the rollups, for the events it inserted only. Events that could
+// not be decoded (ingest/stream_batch) go to stream_rejects in the same
+// transaction.
 #pragma once
 
 #include "ingest/incoming_event.h"
 #include "postgres/connection.h"
-
-#include <hiredis/hiredis.h>
 
 #include <string>
 #include <utility>
@@ -46,30 +45,15 @@ public:
     // once per connection: the staging table lives in the session
     void prepare(postgres::Connection &db);
 
-    // entries: the [id, [field, value, ...]] elements of an XREADGROUP reply
-    BatchResult write(postgres::Connection &db, const std::vector<const redisReply *> &entries);
+    // events and rejects, in one transaction
+    BatchResult write(postgres::Connection &db, std::vector<IncomingEvent> events,
+                      const std::vector<Reject> &rejects = {});
 
-    // events decoded already (made by the sync event route), in one transaction
-    BatchResult write_events(postgres::Connection &db, std::vector<IncomingEvent> events);
-
-    // after write() failed on the data (not the connection): each event (a
-    // version 3 entry holds several) in a transaction of its own, and one
-    // PostgreSQL refuses goes to stream_rejects with the error, so one bad
-    // event never blocks the rest
-    BatchResult write_each(postgres::Connection &db, const std::vector<const redisReply *> &entries);
-
-    // keeps an entry's events in stream_rejects (the trash) with its problem,
-    // in the caller's transaction; a second time changes nothing
-    void trash(postgres::Connection &db, const redisReply *entry, const std::string &problem);
+    // rejects into stream_rejects (the trash), in the caller's transaction;
+    // a second time changes nothing
+    void keep_rejects(postgres::Connection &db, const std::vector<Reject> &rejects);
 
 private:
-    // decodes the events of entries and commits them
-    BatchResult write_parts(postgres::Connection &db, const std::vector<EntryEvent> &parts);
-
-    // writes events, keeps rejects (event, problem) in stream_rejects, commits
-    BatchResult commit(postgres::Connection &db, std::vector<IncomingEvent> &events,
-                       const std::vector<std::pair<const EntryEvent *, std::string>> &rejects);
-
     std::string stream_;
 };
 

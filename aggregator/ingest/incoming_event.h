@@ -1,12 +1,11 @@
-// One stream entry decoded and checked, with what the tables need computed
-// once: when it happened, its value, and for an interaction its source.
-// Views point into the XREADGROUP reply, which must outlive the event.
+// One event decoded and checked, with what the tables need computed once:
+// when it happened, its value, and for an interaction its source. Views
+// point into what it was decoded from (the XREADGROUP reply, or a
+// LocalEvent), which must outlive it.
 #pragma once
 
 #include "stream_entry.h"
 #include "traffic_source.h"
-
-#include <hiredis/hiredis.h>
 
 #include <cstdint>
 #include <optional>
@@ -45,7 +44,8 @@ struct IncomingEvent {
     std::string user_id;
 
     std::string_view id() const { return {fields.id, fields.id_len}; }
-    std::string_view kind() const { return {fields.kind, fields.kind_len}; }
+    analytics_event_kind kind() const { return fields.kind_code; }
+    std::string_view kind_name() const { return {fields.kind, fields.kind_len}; }
     std::string_view type() const { return {fields.type, fields.type_len}; }
     std::string_view country() const { return fields.country_len == 2 ? std::string_view(fields.country, 2) : ""; }
     std::string_view visitor() const { return {fields.visitor, fields.visitor_len}; }
@@ -54,37 +54,27 @@ struct IncomingEvent {
         return project_data.empty() ? std::string_view(fields.metadata, fields.metadata_len) : project_data;
     }
     std::string_view body() const { return {fields.metadata, fields.metadata_len}; }
-    bool is_project_event() const { return kind() == "project_event"; }
+    bool is_project_event() const { return kind() == ANALYTICS_EVENT_KIND_PROJECT_EVENT; }
 };
 
-// the fields of one entry ([field, value, ...]) as the contract's plain
-// pairs, pointing into the reply; false when it is not such a list
-bool to_stream_entry(const redisReply *fields, analytics_stream_entry &entry);
-
-// One event of a stream entry, as its fields: the entry itself (versions 1
-// and 2), or one event of a version 3 entry (a version 2 entry of views).
-// Views point into the XREADGROUP reply.
-struct EntryEvent {
-    const redisReply *entry = nullptr;   // the [id, [field, value, ...]] element
-    std::string_view entry_id;
-    size_t index = 0;                    // 0: the whole entry; n: a version 3 entry's n-th event
-    analytics_stream_entry fields{};
-    std::string problem;                 // set when the fields could not be taken apart
-
-    // its key in stream_rejects: the entry's id, "<id>/<n>" for a packed event
-    std::string reject_id() const;
-};
-
-// item: an [id, [field, value, ...]] element of an XREADGROUP reply; its
-// events in their order
-std::vector<EntryEvent> events_of(const redisReply *item);
-
-// On failure returns nullopt with problem naming what is wrong.
-std::optional<IncomingEvent> decode_incoming(const EntryEvent &event, std::string &problem);
-
-// the same for an entry made here (POST /api/v1/events/sync); the event's
-// views point into what entry's fields point to, which must outlive it
+// An entry's one event (versions 1 and 2), checked, with what the tables
+// need computed; the event's views point into what entry's fields point
+// to, which must outlive it. nullopt with problem naming what is wrong.
 std::optional<IncomingEvent> decode_entry(const analytics_stream_entry &entry, std::string_view stream_id,
                                           std::string &problem);
+
+// What the tables need of an event whose fields are set, computed once from
+// its metadata: when it happened, its money, an order's session, a funnel
+// call's steps (subject: the token's subject), an interaction's source.
+// nullopt with problem when the metadata is not a JSON object or a funnel
+// step has no subject.
+std::optional<IncomingEvent> complete_incoming(IncomingEvent incoming, std::string_view subject, std::string &problem);
+
+// what the trash (stream_rejects) keeps of an event refused
+struct Reject {
+    std::string stream_id;     // the entry's id, "<id>/<n>" for a packed event
+    std::string fields_json;   // its fields as a JSON object
+    std::string problem;
+};
 
 }  // namespace analytics::ingest

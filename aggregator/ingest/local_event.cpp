@@ -2,19 +2,19 @@
 #include "auth/digest.h"
 
 #include "event_id.h"
-#include "stream_entry.h"
 
 #include <sys/random.h>
 
 #include <chrono>
+#include <cstring>
 #include <stdexcept>
 
 namespace analytics::ingest {
 
-LocalEvent::LocalEvent(const std::string &origin, const std::string &kind, int64_t tenant_id,
+LocalEvent::LocalEvent(const std::string &origin, analytics_event_kind kind, int64_t tenant_id,
                        const std::string &tenant_ref, const std::string &type, const std::string &metadata,
                        const std::string &visitor)
-    : origin_(origin), kind_(kind), tenant_ref_(tenant_ref), type_(type), metadata_(metadata), visitor_(visitor)
+    : origin_(origin), tenant_ref_(tenant_ref), type_(type), metadata_(metadata), visitor_(visitor)
 {
     received_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::system_clock::now().time_since_epoch()).count();
@@ -25,28 +25,31 @@ LocalEvent::LocalEvent(const std::string &origin, const std::string &kind, int64
     char id[ANALYTICS_UUID_TEXT_LEN + 1];
     analytics_event_id_v7(static_cast<uint64_t>(received_ms_), random, id);
     id_ = id;
-    received_at_ = std::to_string(received_ms_);
-    tenant_id_ = std::to_string(tenant_id);
 
-    analytics_stream_entry entry{};
-    auto add = [&entry](const char *name, const std::string &value) {
-        analytics_stream_entry_add(&entry, name, value.data(), value.size());
-    };
-    // never in Redis: version 1's fields, one each, need no packing
-    static const std::string version = "1";
-    add("v", version);
-    add("kind", kind_);
-    add("id", id_);
-    add("received_at", received_at_);
-    add("tenant_ref", tenant_ref_);
-    add("type", type_);
-    add("metadata", metadata_);
-    add("tenant_id", tenant_id_);
-    if (!visitor_.empty()) add("visitor", visitor_);
+    // the fields as decoding a stream entry would set them, pointing into
+    // this object's strings; then what the writer needs, as for every event
+    IncomingEvent incoming;
+    incoming.stream_id = origin_;
+    analytics_stream_event &fields = incoming.fields;
+    fields.id = id_.data();
+    fields.id_len = id_.size();
+    fields.kind_code = kind;
+    fields.kind = analytics_event_kind_name(kind);
+    fields.kind_len = strlen(fields.kind);
+    fields.tenant_ref = tenant_ref_.data();
+    fields.tenant_ref_len = tenant_ref_.size();
+    fields.type = type_.data();
+    fields.type_len = type_.size();
+    fields.metadata = metadata_.data();
+    fields.metadata_len = metadata_.size();
+    fields.visitor = visitor_.data();
+    fields.visitor_len = visitor_.size();
+    fields.tenant_id = tenant_id;
+    fields.received_at_ms = received_ms_;
     std::string problem;
-    auto decoded = decode_entry(entry, origin_, problem);
-    if (!decoded) throw std::runtime_error("a local " + kind + " does not decode: " + problem);
-    event_ = std::move(*decoded);
+    auto completed = complete_incoming(std::move(incoming), "", problem);
+    if (!completed) throw std::runtime_error(std::string("a local ") + fields.kind + " is not an event: " + problem);
+    event_ = std::move(*completed);
 }
 
 std::string tracker_visitor_key(int64_t tenant_id, const std::string &tracker_id)

@@ -1,8 +1,8 @@
 // An event the aggregator makes itself (a synchronous Webmarketer event, an
-// offline interaction), encoded as the module would have put it in the stream
-// and decoded by the same contract, so that the stream consumer's writer
-// stores it the one way it stores every event. It owns the texts the decoded
-// event points into, so it neither copies nor moves.
+// offline interaction), with the fields a decoded stream entry has and what
+// the writer needs computed the same way (complete_incoming), so that the
+// batch writer stores it the one way it stores every event. It owns the
+// texts the event points into, so it neither copies nor moves.
 #pragma once
 
 #include "ingest/incoming_event.h"
@@ -16,7 +16,7 @@ class LocalEvent {
 public:
     // origin stands in for the stream id ("sync", "offline"); visitor: a
     // visitor key, or "" for none
-    LocalEvent(const std::string &origin, const std::string &kind, int64_t tenant_id, const std::string &tenant_ref,
+    LocalEvent(const std::string &origin, analytics_event_kind kind, int64_t tenant_id, const std::string &tenant_ref,
                const std::string &type, const std::string &metadata, const std::string &visitor);
     LocalEvent(const LocalEvent &) = delete;
     LocalEvent &operator=(const LocalEvent &) = delete;
@@ -27,7 +27,7 @@ public:
     IncomingEvent &event() { return event_; }
 
 private:
-    std::string origin_, id_, received_at_, tenant_id_, kind_, tenant_ref_, type_, metadata_, visitor_;
+    std::string origin_, id_, tenant_ref_, type_, metadata_, visitor_;
     int64_t received_ms_ = 0;
     IncomingEvent event_;
 };

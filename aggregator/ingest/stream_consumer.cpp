@@ -1,4 +1,5 @@
 #include "ingest/stream_consumer.h"
+#include "ingest/stream_batch.h"
 #include "log.h"
 #include "postgres/connection.h"
 #include "redis/connection.h"
@@ -116,7 +117,7 @@ std::vector<const redisReply *> StreamConsumer::dead_letter_overdelivered(
                                           dead_letter_stream_);
         {
             postgres::Transaction tx(db);
-            writer_.trash(db, entry, problem);
+            writer_.keep_rejects(db, rejects_of(entry, problem));
             tx.commit();
         }
         std::vector<std::string> add = {"XADD", dead_letter_stream_, "*", "dead_letter_of", id,
@@ -210,77 +211,113 @@ void StreamConsumer::pause_after_failure(int &failures)
     }
 }
 
+void StreamConsumer::HeldBatch::clear()
+{
+    entries.clear();
+    ids.clear();
+    reply.reset();
+    from_own_pending = false;
+}
+
+std::unique_ptr<redis::Connection> StreamConsumer::connect_redis(ReadPosition &position)
+{
+    // the socket timeout must outlast BLOCK, or every idle read is an error
+    auto redis = std::make_unique<redis::Connection>(redis::Address::parse(settings_.redis_url),
+                                                     settings_.batch_wait + std::chrono::seconds(5), routing_key_);
+    auto created = redis->command({"XGROUP", "CREATE", stream_, settings_.consumer_group, "0", "MKSTREAM"});
+    if (created->type == REDIS_REPLY_ERROR && !std::string_view(created->str, created->len).starts_with("BUSYGROUP")) {
+        throw redis::Error("XGROUP CREATE: " + std::string(created->str, created->len));
+    }
+    position = ReadPosition{};
+    return redis;
+}
+
+bool StreamConsumer::read_batch(redis::Connection &redis, ReadPosition &position, HeldBatch &held)
+{
+    // our own unacknowledged entries first (a crash, a claim), then new ones
+    auto count = std::clamp<long long>(std::llround(settings_.batch_size / events_per_entry_), 1, settings_.batch_size);
+    std::vector<std::string> read = {"XREADGROUP", "GROUP", settings_.consumer_group, name_, "COUNT",
+                                     std::to_string(count)};
+    if (position.own_pending_checked) {
+        read.insert(read.end(), {"BLOCK", std::to_string(settings_.batch_wait.count()), "STREAMS", stream_, ">"});
+    } else {
+        read.insert(read.end(), {"STREAMS", stream_, position.pending_cursor});
+    }
+    auto reply = redis.checked(read);
+    auto entries = entries_of(reply.get());
+    if (entries.empty()) {
+        position.own_pending_checked = true;
+        counters_.lag[static_cast<size_t>(shard_)].ms = 0;
+        return false;
+    }
+    counters_.entries_read += entries.size();
+    held.from_own_pending = !position.own_pending_checked;
+    if (held.from_own_pending) position.pending_cursor = text_of(entries.back()->element[0]);
+    // entries trimmed away while pending come back with no fields: nothing to write
+    for (const redisReply *entry : entries) {
+        held.ids.push_back(text_of(entry->element[0]));
+        if (entry->element[1]->type == REDIS_REPLY_ARRAY) held.entries.push_back(entry);
+    }
+    held.reply = std::move(reply);
+    return true;
+}
+
+BatchResult StreamConsumer::write_batch(postgres::Connection &db, const HeldBatch &held)
+{
+    try {
+        auto decoded = decode_entries(held.entries);
+        return writer_.write(db, std::move(decoded.events), decoded.rejects);
+    } catch (const postgres::Error &e) {
+        if (e.is_connection_failure() || !db.ok()) throw;
+        log::warn(std::string("a batch was refused, writing its entries one by one: ") + e.what());
+        return write_one_by_one(writer_, db, held.entries);
+    }
+}
+
+void StreamConsumer::count_batch(const BatchResult &result, const HeldBatch &held,
+                                 std::chrono::steady_clock::time_point started)
+{
+    counters_.observe_batch_latency(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started));
+    counters_.lag[static_cast<size_t>(shard_)].ms =
+        std::max(0LL, now_ms() - static_cast<long long>(id_parts(held.ids.back()).first));
+    if (!held.entries.empty()) {
+        double events = static_cast<double>(result.inserted + result.duplicates + result.rejected);
+        events_per_entry_ = std::max(1.0, (events_per_entry_ + events / static_cast<double>(held.entries.size())) / 2);
+    }
+    counters_.events_written += result.inserted;
+    counters_.duplicates += result.duplicates;
+    counters_.rejected += result.rejected;
+    counters_.interactions += result.interactions;
+    counters_.attributed += result.attributed;
+    counters_.trashed += result.trashed;
+    counters_.attribution_lock_wait_us += result.lock_wait_us;
+    counters_.batches_committed++;
+    if (result.rejected > 0) {
+        log::warn(fmt::format("{} stream entries could not be stored; kept in stream_rejects", result.rejected));
+    }
+}
+
 void StreamConsumer::run()
 {
     std::unique_ptr<redis::Connection> redis;
     std::unique_ptr<postgres::Connection> db;
-    auto address = redis::Address::parse(settings_.redis_url);
-    // the socket timeout must outlast BLOCK, or every idle read is an error
-    auto timeout = settings_.batch_wait + std::chrono::seconds(5);
-    bool own_pending_checked = false;
-    std::string pending_cursor = "0";
+    ReadPosition position;
+    HeldBatch held;
     int failures = 0;
     auto next_maintenance = std::chrono::steady_clock::now();
 
-    // the batch in hand: read, not yet committed and acknowledged
-    redis::Reply held_reply;
-    std::vector<const redisReply *> held;     // the entries with fields, to write
-    std::vector<std::string> held_ids;        // every entry read, to acknowledge
-    bool held_from_own_pending = false;
-
     while (!stopping_) {
         try {
-            if (!redis) {
-                redis = std::make_unique<redis::Connection>(address, timeout, routing_key_);
-                auto created = redis->command({"XGROUP", "CREATE", stream_,
-                                               settings_.consumer_group, "0", "MKSTREAM"});
-                if (created->type == REDIS_REPLY_ERROR
-                    && !std::string_view(created->str, created->len).starts_with("BUSYGROUP"))
-                {
-                    throw redis::Error("XGROUP CREATE: " + std::string(created->str, created->len));
-                }
-                own_pending_checked = false;
-                pending_cursor = "0";
-            }
-
+            if (!redis) redis = connect_redis(position);
             if (std::chrono::steady_clock::now() >= next_maintenance) {
                 next_maintenance = std::chrono::steady_clock::now() + settings_.maintenance_interval;
-                if (claim_abandoned(*redis)) {
-                    own_pending_checked = false;
-                    pending_cursor = "0";
-                }
+                if (claim_abandoned(*redis)) position = ReadPosition{};
                 trim_acknowledged(*redis);
             }
-
-            if (held_ids.empty()) {
-                // our own unacknowledged entries first (a crash, a claim), then new ones
-                auto count = std::clamp<long long>(std::llround(settings_.batch_size / events_per_entry_), 1,
-                                                   settings_.batch_size);
-                std::vector<std::string> read = {"XREADGROUP", "GROUP", settings_.consumer_group,
-                                                 name_, "COUNT", std::to_string(count)};
-                if (own_pending_checked) {
-                    read.insert(read.end(), {"BLOCK", std::to_string(settings_.batch_wait.count()),
-                                             "STREAMS", stream_, ">"});
-                } else {
-                    read.insert(read.end(), {"STREAMS", stream_, pending_cursor});
-                }
-                auto reply = redis->checked(read);
-                auto entries = entries_of(reply.get());
-                if (entries.empty()) {
-                    own_pending_checked = true;
-                    counters_.lag[static_cast<size_t>(shard_)].ms = 0;
-                    failures = 0;
-                    continue;
-                }
-                counters_.entries_read += entries.size();
-                held_from_own_pending = !own_pending_checked;
-                if (held_from_own_pending) pending_cursor = text_of(entries.back()->element[0]);
-                // entries trimmed away while pending come back with no fields: nothing to write
-                for (const redisReply *entry : entries) {
-                    held_ids.push_back(text_of(entry->element[0]));
-                    if (entry->element[1]->type == REDIS_REPLY_ARRAY) held.push_back(entry);
-                }
-                held_reply = std::move(reply);
+            if (held.empty() && !read_batch(*redis, position, held)) {
+                failures = 0;
+                continue;
             }
 
             // connected only now, so that with the database down the batch
@@ -289,47 +326,18 @@ void StreamConsumer::run()
                 db = std::make_unique<postgres::Connection>(settings_.database_url);
                 writer_.prepare(*db);
             }
-            if (held_from_own_pending) {
-                held = dead_letter_overdelivered(*redis, *db, held);
-                held_from_own_pending = false;
+            if (held.from_own_pending) {
+                held.entries = dead_letter_overdelivered(*redis, *db, held.entries);
+                held.from_own_pending = false;
             }
 
             auto started = std::chrono::steady_clock::now();
-            BatchResult result;
-            try {
-                result = writer_.write(*db, held);
-            } catch (const postgres::Error &e) {
-                if (e.is_connection_failure() || !db->ok()) throw;
-                log::warn(std::string("a batch was refused, writing its entries one by one: ") + e.what());
-                result = writer_.write_each(*db, held);
-            }
-
+            BatchResult result = write_batch(*db, held);
             std::vector<std::string> ack = {"XACK", stream_, settings_.consumer_group};
-            ack.insert(ack.end(), held_ids.begin(), held_ids.end());
+            ack.insert(ack.end(), held.ids.begin(), held.ids.end());
             redis->checked(ack);
-
-            counters_.observe_batch_latency(std::chrono::duration_cast<std::chrono::microseconds>(
-                std::chrono::steady_clock::now() - started));
-            counters_.lag[static_cast<size_t>(shard_)].ms = std::max(0LL, now_ms() - static_cast<long long>(id_parts(held_ids.back()).first));
-            if (!held.empty()) {
-                double events = static_cast<double>(result.inserted + result.duplicates + result.rejected);
-                events_per_entry_ = std::max(1.0, (events_per_entry_ + events / static_cast<double>(held.size())) / 2);
-            }
-            counters_.events_written += result.inserted;
-            counters_.duplicates += result.duplicates;
-            counters_.rejected += result.rejected;
-            counters_.interactions += result.interactions;
-            counters_.attributed += result.attributed;
-            counters_.trashed += result.trashed;
-            counters_.attribution_lock_wait_us += result.lock_wait_us;
-            counters_.batches_committed++;
-            if (result.rejected > 0) {
-                log::warn(fmt::format("{} stream entries could not be stored; kept in stream_rejects",
-                                      result.rejected));
-            }
+            count_batch(result, held, started);
             held.clear();
-            held_ids.clear();
-            held_reply.reset();
             failures = 0;
 
         } catch (const redis::Error &e) {
@@ -352,8 +360,6 @@ void StreamConsumer::run()
             db.reset();
             redis.reset();
             held.clear();
-            held_ids.clear();
-            held_reply.reset();
             pause_after_failure(failures);
         }
     }

@@ -10,10 +10,12 @@
 
 #include "ingest/event_batch_writer.h"
 #include "redis/connection.h"
+#include "redis/connection.h"
 #include "settings.h"
 #include "stream_shard.h"
 
 #include <array>
+#include <memory>
 #include <atomic>
 #include <cstdint>
 
@@ -68,6 +70,29 @@ public:
     void run();
 
 private:
+    // the batch in hand: read, not yet committed and acknowledged
+    struct HeldBatch {
+        redis::Reply reply;
+        std::vector<const redisReply *> entries;   // the entries with fields, to write
+        std::vector<std::string> ids;              // every entry read, to acknowledge
+        bool from_own_pending = false;
+
+        bool empty() const { return ids.empty(); }
+        void clear();
+    };
+    // where reading resumes: our own pending list from cursor until it is
+    // read through, then new entries
+    struct ReadPosition {
+        bool own_pending_checked = false;
+        std::string pending_cursor = "0";
+    };
+
+    std::unique_ptr<redis::Connection> connect_redis(ReadPosition &position);
+    // one XREADGROUP into held; false when it found nothing
+    bool read_batch(redis::Connection &redis, ReadPosition &position, HeldBatch &held);
+    // the whole batch in one transaction, else event by event
+    BatchResult write_batch(postgres::Connection &db, const HeldBatch &held);
+    void count_batch(const BatchResult &result, const HeldBatch &held, std::chrono::steady_clock::time_point started);
     void pause_after_failure(int &failures);
     // takes over entries other consumers left pending too long; true when any
     bool claim_abandoned(redis::Connection &redis);

@@ -100,7 +100,7 @@ void register_offline_interaction_routes(http::Router &router, Services &service
         auto metadata = json::take(json_object());
         json_object_set_new(metadata.get(), "offline", json_true());
         json_object_set(metadata.get(), "nodeData", node);
-        ingest::LocalEvent local("offline", "interaction", tenant.id, tenant.slug, "offline", json::dump(metadata.get()), "");
+        ingest::LocalEvent local("offline", ANALYTICS_EVENT_KIND_INTERACTION, tenant.id, tenant.slug, "offline", json::dump(metadata.get()), "");
         ingest::IncomingEvent &event = local.event();
         if (occurred_ms >= 0) event.occurred_ms = occurred_ms;
         event.user_id = user;
@@ -116,7 +116,7 @@ void register_offline_interaction_routes(http::Router &router, Services &service
         writer.prepare(*db);
         std::vector<ingest::IncomingEvent> events;
         events.push_back(std::move(event));
-        writer.write_events(*db, std::move(events));
+        writer.write(*db, std::move(events));
 
         auto answer = json::take(json_object());
         json_object_set_new(answer.get(), "id", json::string(local.id()));

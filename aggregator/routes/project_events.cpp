@@ -46,13 +46,13 @@ http::Response refused(const ingest::ProjectEventCheck &check)
 std::string persist(postgres::Connection &db, const Services &services, const tenants::Tenant &project,
                     const ingest::ProjectEventCheck &check, const std::string &body)
 {
-    ingest::LocalEvent local("sync", "project_event", project.id, project.slug, check.event_type, body,
+    ingest::LocalEvent local("sync", ANALYTICS_EVENT_KIND_PROJECT_EVENT, project.id, project.slug, check.event_type, body,
                              check.tracker_id.empty() ? "" : ingest::tracker_visitor_key(project.id, check.tracker_id));
     ingest::EventBatchWriter writer(services.settings.stream);
     writer.prepare(db);
     std::vector<ingest::IncomingEvent> events;
     events.push_back(std::move(local.event()));
-    writer.write_events(db, std::move(events));
+    writer.write(db, std::move(events));
 
     return raw_events::id_of_nonce(db, project.id, check.nonce).value_or(local.id());
 }

@@ -115,7 +115,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             needed = analytics_validation_errors_render(&errors, rendered, sizeof(rendered));
             check(needed < sizeof(rendered) && strlen(rendered) == needed);
         } else if (status == ANALYTICS_BODY_OK) {
-            analytics_outgoing_event_init(&event, "track", 1795426719878ULL, random);
+            analytics_outgoing_event_init(&event, ANALYTICS_EVENT_KIND_TRACK, 1795426719878ULL, random);
             analytics_outgoing_event_from_track(&event, &request);
             round_trip(&event);
         }
@@ -124,7 +124,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (analytics_conversion_request_parse((const char *) data, size, &conversion, &reason) == 0) {
         check(conversion.value_minor >= 0);
-        analytics_outgoing_event_init(&event, "conversion", 1795426719878ULL, random);
+        analytics_outgoing_event_init(&event, ANALYTICS_EVENT_KIND_CONVERSION, 1795426719878ULL, random);
         analytics_outgoing_event_from_conversion(&event, &conversion);
         round_trip(&event);
     }
@@ -184,7 +184,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             : analytics_collect_query_parse((const char *) data, size, &request, &errors, problem, sizeof(problem));
         if (status == ANALYTICS_BODY_OK) {
             check(request.tenant_ref_len > 0 && request.metadata_json != NULL);
-            analytics_outgoing_event_init(&event, "interaction", 1795426719878ULL, random);
+            analytics_outgoing_event_init(&event, ANALYTICS_EVENT_KIND_INTERACTION, 1795426719878ULL, random);
             analytics_outgoing_event_from_track(&event, &request);
             round_trip(&event);
         } else if (status == ANALYTICS_BODY_INVALID) {

@@ -27,7 +27,7 @@ test_encode_then_decode_keeps_every_field(void **state)
     assert_int_equal(analytics_track_request_parse(body, sizeof(body) - 1, &analytics_track_rules, &request, &errors, text,
                                                    sizeof(text)),
                      ANALYTICS_BODY_OK);
-    analytics_outgoing_event_init(&event, "track", 1795426719878ULL, fixed_random);
+    analytics_outgoing_event_init(&event, ANALYTICS_EVENT_KIND_TRACK, 1795426719878ULL, fixed_random);
     analytics_outgoing_event_from_track(&event, &request);
     event.country = "HN";
     event.country_len = 2;
@@ -82,7 +82,7 @@ test_a_reference_too_long_for_h_goes_as_version_1(void **state)
     (void) state;
 
     memset(reference, 'r', sizeof(reference));
-    analytics_outgoing_event_init(&event, "track", 1795426719878ULL, fixed_random);
+    analytics_outgoing_event_init(&event, ANALYTICS_EVENT_KIND_TRACK, 1795426719878ULL, fixed_random);
     event.tenant_ref = reference;
     event.tenant_ref_len = sizeof(reference);
     event.type = "call";
@@ -187,6 +187,35 @@ test_decode_names_what_is_wrong(void **state)
     assert_int_equal(analytics_stream_event_decode(&entry, &decoded, &problem), 0);
     assert_int_equal(decoded.visitor_len, 40);
     assert_memory_equal(decoded.visitor, "0123456789abcdef0123456789abcdef01234567", 40);
+    assert_int_equal(decoded.kind_code, ANALYTICS_EVENT_KIND_TRACK);
+
+    /* a kind event_kind.h does not list: refused, and only once the rest is sound */
+    entry.fields[2].value = "pageview";
+    entry.fields[2].value_len = 8;
+    assert_int_equal(analytics_stream_event_decode(&entry, &decoded, &problem), -1);
+    assert_string_equal(problem, "unknown kind");
+}
+
+static void
+test_every_event_kind_has_one_name(void **state)
+{
+    static const char *names[] = {
+        "track", "conversion", "interaction", "order_tracked", "funnel_step", "project_event"
+    };
+    size_t i;
+    (void) state;
+
+    assert_string_equal(analytics_event_kind_name(ANALYTICS_EVENT_KIND_UNKNOWN), "");
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        analytics_event_kind kind = (analytics_event_kind) (ANALYTICS_EVENT_KIND_TRACK + i);
+        assert_string_equal(analytics_event_kind_name(kind), names[i]);
+        assert_int_equal(analytics_event_kind_parse(names[i], strlen(names[i])), kind);
+    }
+    assert_int_equal(analytics_event_kind_parse("track", 4), ANALYTICS_EVENT_KIND_UNKNOWN);
+    assert_int_equal(analytics_event_kind_parse("tracks", 6), ANALYTICS_EVENT_KIND_UNKNOWN);
+    assert_int_equal(analytics_event_kind_parse("", 0), ANALYTICS_EVENT_KIND_UNKNOWN);
+    assert_int_equal(analytics_event_kind_parse("TRACK", 5), ANALYTICS_EVENT_KIND_UNKNOWN);
+    assert_string_equal(analytics_event_kind_name((analytics_event_kind) 99), "");
 }
 
 static analytics_stream_field
@@ -282,6 +311,7 @@ main(void)
         cmocka_unit_test(test_a_bad_header_is_named),
         cmocka_unit_test(test_a_packed_entry_gives_each_event),
         cmocka_unit_test(test_a_bad_packed_event_leaves_its_neighbours),
+        cmocka_unit_test(test_every_event_kind_has_one_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
