@@ -29,4 +29,14 @@ Response error_response(int status, const std::string &message)
     return Response{status, json::dump(body.get()), "application/json", {}};
 }
 
+void refuse(int status, const std::string &message)
+{
+    throw Refusal{error_response(status, message)};
+}
+
+void refuse(Response response)
+{
+    throw Refusal{std::move(response)};
+}
+
 }  // namespace analytics::http

@@ -37,6 +37,17 @@ struct Response {
 // of the Webmarketer-style routes, used by every management route
 Response error_response(int status, const std::string &message);
 
+// A check deep in a handler refuses the request by throwing its answer; the
+// router sends it as the response. Not a std::exception, so nothing that
+// catches failures mistakes a refusal for one.
+struct Refusal {
+    Response response;
+};
+
+// throws Refusal{error_response(status, message)}
+[[noreturn]] void refuse(int status, const std::string &message);
+[[noreturn]] void refuse(Response response);
+
 const char *reason_phrase(int status);
 
 }  // namespace analytics::http

@@ -1,5 +1,6 @@
 #include "http/router.h"
 #include "log.h"
+#include "split.h"
 
 #include <exception>
 
@@ -8,15 +9,7 @@ namespace {
 
 std::vector<std::string> split_path(const std::string &path)
 {
-    std::vector<std::string> segments;
-    size_t start = 1;
-    while (start <= path.size()) {
-        size_t slash = path.find('/', start);
-        if (slash == std::string::npos) slash = path.size();
-        if (slash > start) segments.push_back(path.substr(start, slash - start));
-        start = slash + 1;
-    }
-    return segments;
+    return split_nonempty(path, '/');
 }
 
 bool match(const std::vector<std::string> &pattern, const std::vector<std::string> &path,
@@ -33,6 +26,16 @@ bool match(const std::vector<std::string> &pattern, const std::vector<std::strin
     }
     params = std::move(found);
     return true;
+}
+
+// the handler's response, or the refusal a check in it raised
+Response answer(const Handler &handler, Request &request)
+{
+    try {
+        return handler(request);
+    } catch (Refusal &refusal) {
+        return std::move(refusal.response);
+    }
 }
 
 }  // namespace
@@ -68,7 +71,7 @@ Response Router::dispatch(Request &request) const
                 if (auto *refusal = std::get_if<Response>(&verdict)) return *refusal;
                 extra = std::move(std::get<Headers>(verdict));
             }
-            auto response = route.handler(request);
+            auto response = answer(route.handler, request);
             response.headers.insert(response.headers.end(), extra.begin(), extra.end());
             return response;
         } catch (const std::exception &e) {

@@ -10,23 +10,23 @@
 
 namespace analytics::routes {
 
-using Authorized = std::variant<auth::Principal, http::Response>;
+using Authorized = auth::Principal;
 
 Authorized authorize(postgres::Connection &db, const http::Request &request, const std::string &scope);
 
 // the tenant the path's {param} names, if this principal may use it with
 // scope: an admin, or a token of that very tenant holding scope. Another
 // tenant's token gets 404 with not_found, as if the tenant did not exist.
-std::variant<tenants::Tenant, http::Response> tenant_in_path(postgres::Connection &db, http::Request &request,
-                                                             const std::string &scope, const std::string &param,
-                                                             const std::string &not_found);
+tenants::Tenant tenant_in_path(postgres::Connection &db, http::Request &request,
+                               const std::string &scope, const std::string &param,
+                               const std::string &not_found);
 
 // the same for a tenant the request names elsewhere (its body, say)
-std::variant<tenants::Tenant, http::Response> tenant_named(postgres::Connection &db, const http::Request &request,
-                                                           const std::string &scope, const std::string &reference,
-                                                           const std::string &not_found);
+tenants::Tenant tenant_named(postgres::Connection &db, const http::Request &request,
+                             const std::string &scope, const std::string &reference,
+                             const std::string &not_found);
 
 // the path's {tenant}, for the manage scope
-std::variant<tenants::Tenant, http::Response> managed_tenant(postgres::Connection &db, http::Request &request);
+tenants::Tenant managed_tenant(postgres::Connection &db, http::Request &request);
 
 }  // namespace analytics::routes

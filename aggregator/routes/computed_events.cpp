@@ -17,8 +17,8 @@
 namespace analytics::routes {
 namespace {
 
-std::variant<tenants::Tenant, http::Response> project_of(postgres::Connection &db, http::Request &request,
-                                                         const std::string &scope)
+tenants::Tenant project_of(postgres::Connection &db, http::Request &request,
+                           const std::string &scope)
 {
     return tenant_in_path(db, request, scope, "projectId", "Project not found");
 }
@@ -71,26 +71,26 @@ json::Value computed_event_json(const computed_events::ComputedEvent &event, con
 }
 
 // a state's (0 or 1) or statistic's (any finite number) new value, or the 400
-std::variant<double, http::Response> metric_value(json_t *value, analytics_field_kind kind)
+double metric_value(json_t *value, analytics_field_kind kind)
 {
     if (kind == ANALYTICS_FIELD_KIND_STATE) {
         int state = value ? analytics_project_event_state_value(value) : -1;
-        if (state < 0) return http::error_response(400, "value must be 0 or 1");
+        if (state < 0) http::refuse(400, "value must be 0 or 1");
         return static_cast<double>(state);
     }
     if (!json_is_number(value) || !std::isfinite(json_number_value(value))) {
-        return http::error_response(400, "value must be a number");
+        http::refuse(400, "value must be a number");
     }
     return json_number_value(value);
 }
 
 // the body's date as PostgreSQL takes it (nullopt: now), or the 400
-std::variant<postgres::Param, http::Response> metric_date(json_t *when)
+postgres::Param metric_date(json_t *when)
 {
     if (when == nullptr || json_is_null(when)) return postgres::Param{};
     int64_t ms = 0;
     if (!json_is_string(when) || analytics_time_parse_rfc3339(json_string_value(when), json_string_length(when), &ms) != 0) {
-        return http::error_response(400, "date must be an RFC 3339 date-time");
+        http::refuse(400, "date must be an RFC 3339 date-time");
     }
     char text[ANALYTICS_RFC3339_MS_LEN + 1];
     analytics_time_format_rfc3339_ms(ms, text);
@@ -102,14 +102,11 @@ std::variant<postgres::Param, http::Response> metric_date(json_t *when)
 http::Response update_metric(Services &services, http::Request &request, const char *kind)
 {
     auto db = services.db.borrow();
-    auto project = project_of(*db, request, "events:write");
-    if (auto *denied = std::get_if<http::Response>(&project)) return *denied;
-    const auto &tenant = std::get<tenants::Tenant>(project);
+    auto tenant = project_of(*db, request, "events:write");
     const std::string &id = request.path_params["id"];
     if (!analytics_uuid_is_valid(id.data(), id.size())) return http::error_response(400, "id must be a UUID");
     auto parsed = json_object_body(request);
-    if (auto *bad = std::get_if<http::Response>(&parsed)) return *bad;
-    json_t *body = std::get<json::Value>(parsed).get();
+    json_t *body = parsed.get();
 
     auto target = computed_events::metric_target(*db, tenant.id, id);
     if (!target) return http::error_response(404, "Event not found");
@@ -121,24 +118,19 @@ http::Response update_metric(Services &services, http::Request &request, const c
     if (!known) return http::error_response(404, "No storageKey matching field in this eventType");
 
     auto value = metric_value(json_object_get(body, "value"), wanted);
-    if (auto *bad = std::get_if<http::Response>(&value)) return *bad;
     auto date = metric_date(json_object_get(body, "date"));
-    if (auto *bad = std::get_if<http::Response>(&date)) return *bad;
-    computed_events::record_metric(*db, tenant.id, id, *target, key, kind, std::get<double>(value),
-                                   std::get<postgres::Param>(date));
+    computed_events::record_metric(*db, tenant.id, id, *target, key, kind, value,
+                                   date);
     return json_response(200, computed_event_json(*computed_events::find(*db, tenant.id, id), tenant));
 }
 
 http::Response user_metrics(Services &services, http::Request &request)
 {
     auto db = services.db.borrow();
-    auto project = project_of(*db, request, "events:read");
-    if (auto *denied = std::get_if<http::Response>(&project)) return *denied;
-    const auto &tenant = std::get<tenants::Tenant>(project);
+    auto tenant = project_of(*db, request, "events:read");
     const std::string &id = request.path_params["id"];
     if (!analytics_uuid_is_valid(id.data(), id.size())) return http::error_response(400, "id must be a UUID");
     auto page = page_of(request, 1000);
-    if (auto *bad = std::get_if<http::Response>(&page)) return *bad;
     auto type = query_param(request, "type");
     if (type && *type != "state" && *type != "statistic") return http::error_response(400, "type must be state or statistic");
     std::string sort = query_param(request, "sort").value_or("metricDate");
@@ -146,17 +138,10 @@ http::Response user_metrics(Services &services, http::Request &request)
     std::string order = query_param(request, "order").value_or("DESC");
     if (order != "ASC" && order != "DESC") return http::error_response(400, "order must be ASC or DESC");
     auto since = instant_param(request, "since");
-    if (auto *bad = std::get_if<http::Response>(&since)) return *bad;
     auto until = instant_param(request, "until");
-    if (auto *bad = std::get_if<http::Response>(&until)) return *bad;
     if (!computed_events::user_exists(*db, tenant.id, id)) return http::error_response(404, "User not found");
-    long long total = 0;
-    auto metrics = computed_events::user_metrics(
-        *db, tenant.id, id, {type, std::get<postgres::Param>(since), std::get<postgres::Param>(until)}, sort, order,
-        std::get<Page>(page).offset, std::get<Page>(page).limit, total);
-    auto data = json::take(json_array());
-    for (const auto &metric : metrics) json_array_append_new(data.get(), metric_json(metric));
-    return page_response(std::move(data), total);
+    return page_response(computed_events::user_metrics(*db, tenant.id, id, {type, since, until}, sort, order, page),
+                         metric_json);
 }
 
 }  // namespace
@@ -165,9 +150,7 @@ void register_computed_event_routes(http::Router &router, Services &services)
 {
     router.add("GET", "/api/v1/projects/{projectId}/events/{id}", [&services](http::Request &request) {
         auto db = services.db.borrow();
-        auto project = project_of(*db, request, "events:read");
-        if (auto *denied = std::get_if<http::Response>(&project)) return *denied;
-        const auto &tenant = std::get<tenants::Tenant>(project);
+        auto tenant = project_of(*db, request, "events:read");
         const std::string &id = request.path_params["id"];
         if (!analytics_uuid_is_valid(id.data(), id.size())) return http::error_response(400, "id must be a UUID");
         auto event = computed_events::find(*db, tenant.id, id);

@@ -32,27 +32,24 @@ struct CampaignInProject {
     custom_ads::Campaign campaign;
 };
 
-std::variant<InProject, http::Response> integration_of(postgres::Connection &db, http::Request &request,
-                                                       const std::string &scope)
+InProject integration_of(postgres::Connection &db, http::Request &request,
+                         const std::string &scope)
 {
-    auto project = tenant_in_path(db, request, scope, "projectId", "Project not found");
-    if (auto *denied = std::get_if<http::Response>(&project)) return *denied;
-    const auto &tenant = std::get<tenants::Tenant>(project);
+    auto tenant = tenant_in_path(db, request, scope, "projectId", "Project not found");
     auto integration = custom_ads::find_integration(db, tenant.id, request.path_params["wmktId"]);
-    if (!integration) return http::error_response(404, "Integration not found");
+    if (!integration) http::refuse(404, "Integration not found");
     return InProject{tenant, std::move(*integration)};
 }
 
-std::variant<CampaignInProject, http::Response> campaign_of(postgres::Connection &db, http::Request &request,
-                                                            const std::string &scope, const char *param)
+CampaignInProject campaign_of(postgres::Connection &db, http::Request &request,
+                              const std::string &scope, const char *param)
 {
     auto found = integration_of(db, request, scope);
-    if (auto *denied = std::get_if<http::Response>(&found)) return *denied;
-    auto &[project, integration] = std::get<InProject>(found);
+    auto &[project, integration] = found;
     const std::string &id = request.path_params[param];
     auto campaign = analytics_uuid_is_valid(id.data(), id.size()) ? custom_ads::find_campaign(db, integration, id)
                                                                   : std::nullopt;
-    if (!campaign) return http::error_response(404, "Campaign not found");
+    if (!campaign) http::refuse(404, "Campaign not found");
     return CampaignInProject{std::move(project), std::move(integration), std::move(*campaign)};
 }
 
@@ -131,12 +128,12 @@ http::Response created_id(std::string_view id)
 }
 
 // ?sort= (one of the list's fields, known says which) and ?order=ASC|DESC
-std::variant<custom_ads::Sort, http::Response> sort_of(const http::Request &request, const char *fallback,
-                                                       bool (*known)(const std::string &), const char *fields)
+custom_ads::Sort sort_of(const http::Request &request, const char *fallback,
+                         bool (*known)(const std::string &), const char *fields)
 {
     custom_ads::Sort sort{query_param(request, "sort").value_or(fallback), query_param(request, "order").value_or("ASC")};
-    if (!known(sort.field)) return http::error_response(400, std::string("sort must be ") + fields);
-    if (sort.order != "ASC" && sort.order != "DESC") return http::error_response(400, "order must be ASC or DESC");
+    if (!known(sort.field)) http::refuse(400, std::string("sort must be ") + fields);
+    if (sort.order != "ASC" && sort.order != "DESC") http::refuse(400, "order must be ASC or DESC");
     return sort;
 }
 
@@ -214,10 +211,8 @@ http::Response create_integration(Services &services, http::Request &request)
 {
     auto db = services.db.borrow();
     auto project = tenant_in_path(*db, request, "manage", "projectId", "Project not found");
-    if (auto *denied = std::get_if<http::Response>(&project)) return *denied;
     auto parsed = json_object_body(request);
-    if (auto *bad = std::get_if<http::Response>(&parsed)) return *bad;
-    json_t *body = std::get<json::Value>(parsed).get();
+    json_t *body = parsed.get();
     json_t *name = json_object_get(body, "name");
     json_t *wmkt_id = json_object_get(body, "wmktId");
     json_t *currency = json_object_get(body, "currency");
@@ -228,7 +223,7 @@ http::Response create_integration(Services &services, http::Request &request)
     }
     std::string code = currency ? (json_is_string(currency) ? json_string_value(currency) : "") : "HNL";
     if (!is_currency(code)) return http::error_response(400, "currency must be an ISO 4217 code such as HNL");
-    auto integration = custom_ads::create_integration(*db, std::get<tenants::Tenant>(project).id, id,
+    auto integration = custom_ads::create_integration(*db, project.id, id,
                                                       json_string_value(name), code);
     if (!integration) return http::error_response(409, "An integration with wmktId " + id + " exists already");
     return json_response(201, json::take(integration_json(*integration)));
@@ -238,25 +233,16 @@ http::Response list_integrations(Services &services, http::Request &request)
 {
     auto db = services.db.borrow();
     auto project = tenant_in_path(*db, request, "reports:read", "projectId", "Project not found");
-    if (auto *denied = std::get_if<http::Response>(&project)) return *denied;
     auto page = page_of(request, 1000);
-    if (auto *bad = std::get_if<http::Response>(&page)) return *bad;
-    long long total = 0;
-    auto found = custom_ads::list_integrations(*db, std::get<tenants::Tenant>(project).id, std::get<Page>(page).offset,
-                                               std::get<Page>(page).limit, total);
-    auto data = json::take(json_array());
-    for (const auto &integration : found) json_array_append_new(data.get(), integration_json(integration));
-    return page_response(std::move(data), total);
+    return page_response(custom_ads::list_integrations(*db, project.id, page), integration_json);
 }
 
 http::Response update_integration(Services &services, http::Request &request)
 {
     auto db = services.db.borrow();
     auto found = integration_of(*db, request, "manage");
-    if (auto *denied = std::get_if<http::Response>(&found)) return *denied;
     auto parsed = json_object_body(request);
-    if (auto *bad = std::get_if<http::Response>(&parsed)) return *bad;
-    json_t *body = std::get<json::Value>(parsed).get();
+    json_t *body = parsed.get();
     json_t *name = json_object_get(body, "name");
     json_t *currency = json_object_get(body, "currency");
     if (auto bad = bad_name(name, false)) return *bad;
@@ -265,17 +251,14 @@ http::Response update_integration(Services &services, http::Request &request)
     postgres::Param new_name, new_currency;
     if (name) new_name = std::string(json_string_value(name));
     if (currency) new_currency = code;
-    return modified(custom_ads::update_integration(*db, std::get<InProject>(found).integration, new_name, new_currency));
+    return modified(custom_ads::update_integration(*db, found.integration, new_name, new_currency));
 }
 
 http::Response list_campaigns(Services &services, http::Request &request)
 {
     auto db = services.db.borrow();
-    auto found = integration_of(*db, request, "reports:read");
-    if (auto *denied = std::get_if<http::Response>(&found)) return *denied;
-    const auto &in = std::get<InProject>(found);
+    auto in = integration_of(*db, request, "reports:read");
     auto page = page_of(request, 1000);
-    if (auto *bad = std::get_if<http::Response>(&page)) return *bad;
     for (const char *name : {"active", "explicit"}) {
         if (auto bad = bad_boolean_filter(request, name)) return *bad;
     }
@@ -286,23 +269,17 @@ http::Response list_campaigns(Services &services, http::Request &request)
         return http::error_response(400, "campaignId must be a campaign id (a UUID)");
     }
     auto sort = sort_of(request, "name", custom_ads::is_campaign_sort, "name, campaignId or active");
-    if (auto *bad = std::get_if<http::Response>(&sort)) return *bad;
-    long long total = 0;
-    auto campaigns = custom_ads::list_campaigns(*db, in.integration, filter, std::get<custom_ads::Sort>(sort),
-                                                std::get<Page>(page).offset, std::get<Page>(page).limit, total);
-    auto data = json::take(json_array());
-    for (const auto &campaign : campaigns) json_array_append_new(data.get(), campaign_json(campaign, in));
-    return echoed_page(std::move(data), total, std::get<Page>(page));
+    auto campaigns = custom_ads::list_campaigns(*db, in.integration, filter, sort, page);
+    auto shape = [&in](const custom_ads::Campaign &campaign) { return campaign_json(campaign, in); };
+    return echoed_page(rows_json(campaigns.rows, shape), campaigns.total, page);
 }
 
 http::Response create_campaign(Services &services, http::Request &request)
 {
     auto db = services.db.borrow();
     auto found = integration_of(*db, request, "manage");
-    if (auto *denied = std::get_if<http::Response>(&found)) return *denied;
     auto parsed = json_object_body(request);
-    if (auto *bad = std::get_if<http::Response>(&parsed)) return *bad;
-    json_t *body = std::get<json::Value>(parsed).get();
+    json_t *body = parsed.get();
     json_t *slug = json_object_get(body, "campaignSlug");
     json_t *name = json_object_get(body, "name");
     json_t *active = json_object_get(body, "active");
@@ -311,7 +288,7 @@ http::Response create_campaign(Services &services, http::Request &request)
     }
     if (auto bad = bad_name(name, true)) return *bad;
     if (active && !json_is_boolean(active)) return http::error_response(400, "active must be a boolean");
-    auto id = custom_ads::create_campaign(*db, std::get<InProject>(found).integration, json_string_value(slug),
+    auto id = custom_ads::create_campaign(*db, found.integration, json_string_value(slug),
                                           json_string_value(name), !(active && json_is_false(active)));
     if (!id) {
         return http::error_response(409, std::string("A campaign with slug ") + json_string_value(slug)
@@ -323,12 +300,9 @@ http::Response create_campaign(Services &services, http::Request &request)
 http::Response update_campaign(Services &services, http::Request &request)
 {
     auto db = services.db.borrow();
-    auto found = campaign_of(*db, request, "manage", "id");
-    if (auto *denied = std::get_if<http::Response>(&found)) return *denied;
-    const auto &in = std::get<CampaignInProject>(found);
+    auto in = campaign_of(*db, request, "manage", "id");
     auto parsed = json_object_body(request);
-    if (auto *bad = std::get_if<http::Response>(&parsed)) return *bad;
-    json_t *body = std::get<json::Value>(parsed).get();
+    json_t *body = parsed.get();
     json_t *name = json_object_get(body, "name");
     json_t *active = json_object_get(body, "active");
     if (auto bad = bad_name(name, false)) return *bad;
@@ -342,37 +316,24 @@ http::Response update_campaign(Services &services, http::Request &request)
 http::Response list_outlays(Services &services, http::Request &request)
 {
     auto db = services.db.borrow();
-    auto found = campaign_of(*db, request, "reports:read", "parentCampaignId");
-    if (auto *denied = std::get_if<http::Response>(&found)) return *denied;
-    const auto &in = std::get<CampaignInProject>(found);
+    auto in = campaign_of(*db, request, "reports:read", "parentCampaignId");
     auto page = page_of(request, 1000);
-    if (auto *bad = std::get_if<http::Response>(&page)) return *bad;
     auto sort = sort_of(request, "startDate", custom_ads::is_outlay_sort,
                         "campaignId, startDate, endDate, amount, country or region");
-    if (auto *bad = std::get_if<http::Response>(&sort)) return *bad;
     auto since = instant_param(request, "since");
-    if (auto *bad = std::get_if<http::Response>(&since)) return *bad;
     auto until = instant_param(request, "until");
-    if (auto *bad = std::get_if<http::Response>(&until)) return *bad;
-    long long total = 0;
-    auto outlays = custom_ads::list_outlays(*db, in.integration, in.campaign.id, std::get<postgres::Param>(since),
-                                            std::get<postgres::Param>(until), std::get<custom_ads::Sort>(sort),
-                                            std::get<Page>(page).offset, std::get<Page>(page).limit, total);
+    auto outlays = custom_ads::list_outlays(*db, in.integration, in.campaign.id, since, until, sort, page);
     InProject context{in.project, in.integration};
-    auto data = json::take(json_array());
-    for (const auto &outlay : outlays) json_array_append_new(data.get(), outlay_json(outlay, context));
-    return echoed_page(std::move(data), total, std::get<Page>(page));
+    auto shape = [&context](const custom_ads::Outlay &outlay) { return outlay_json(outlay, context); };
+    return echoed_page(rows_json(outlays.rows, shape), outlays.total, page);
 }
 
 http::Response create_outlay(Services &services, http::Request &request)
 {
     auto db = services.db.borrow();
-    auto found = campaign_of(*db, request, "manage", "parentCampaignId");
-    if (auto *denied = std::get_if<http::Response>(&found)) return *denied;
-    const auto &in = std::get<CampaignInProject>(found);
+    auto in = campaign_of(*db, request, "manage", "parentCampaignId");
     auto parsed = json_object_body(request);
-    if (auto *bad = std::get_if<http::Response>(&parsed)) return *bad;
-    json_t *body = std::get<json::Value>(parsed).get();
+    json_t *body = parsed.get();
     for (const char *name : {"amount", "startDate", "endDate"}) {
         if (json_object_get(body, name) == nullptr) return http::error_response(400, std::string(name) + " is required");
     }
@@ -384,39 +345,31 @@ http::Response create_outlay(Services &services, http::Request &request)
 }
 
 // the outlay the path's {outlayId} names in its campaign, or the 404
-std::variant<custom_ads::Outlay, http::Response> outlay_of(postgres::Connection &db, http::Request &request,
-                                                           const CampaignInProject &in)
+custom_ads::Outlay outlay_of(postgres::Connection &db, http::Request &request,
+                             const CampaignInProject &in)
 {
     const std::string &id = request.path_params["outlayId"];
     auto outlay = analytics_uuid_is_valid(id.data(), id.size())
                       ? custom_ads::find_outlay(db, in.integration, in.campaign.id, id) : std::nullopt;
-    if (!outlay) return http::error_response(404, "Outlay not found");
+    if (!outlay) http::refuse(404, "Outlay not found");
     return std::move(*outlay);
 }
 
 http::Response read_outlay(Services &services, http::Request &request)
 {
     auto db = services.db.borrow();
-    auto found = campaign_of(*db, request, "reports:read", "parentCampaignId");
-    if (auto *denied = std::get_if<http::Response>(&found)) return *denied;
-    const auto &in = std::get<CampaignInProject>(found);
+    auto in = campaign_of(*db, request, "reports:read", "parentCampaignId");
     auto outlay = outlay_of(*db, request, in);
-    if (auto *missing = std::get_if<http::Response>(&outlay)) return *missing;
-    return json_response(200, json::take(outlay_json(std::get<custom_ads::Outlay>(outlay), {in.project, in.integration})));
+    return json_response(200, json::take(outlay_json(outlay, {in.project, in.integration})));
 }
 
 http::Response update_outlay(Services &services, http::Request &request)
 {
     auto db = services.db.borrow();
-    auto found = campaign_of(*db, request, "manage", "parentCampaignId");
-    if (auto *denied = std::get_if<http::Response>(&found)) return *denied;
-    const auto &in = std::get<CampaignInProject>(found);
-    auto current = outlay_of(*db, request, in);
-    if (auto *missing = std::get_if<http::Response>(&current)) return *missing;
-    const auto &outlay = std::get<custom_ads::Outlay>(current);
+    auto in = campaign_of(*db, request, "manage", "parentCampaignId");
+    auto outlay = outlay_of(*db, request, in);
     auto parsed = json_object_body(request);
-    if (auto *bad = std::get_if<http::Response>(&parsed)) return *bad;
-    json_t *body = std::get<json::Value>(parsed).get();
+    json_t *body = parsed.get();
     std::string problem;
     auto fields = outlay_fields(body, problem);
     if (!fields) return http::error_response(400, problem);
@@ -449,17 +402,14 @@ void register_custom_ads_routes(http::Router &router, Services &services)
     router.add("GET", base + "/{wmktId}", [&services](http::Request &request) {
         auto db = services.db.borrow();
         auto found = integration_of(*db, request, "reports:read");
-        if (auto *denied = std::get_if<http::Response>(&found)) return *denied;
-        return json_response(200, json::take(integration_json(std::get<InProject>(found).integration)));
+        return json_response(200, json::take(integration_json(found.integration)));
     });
     route("PATCH", base + "/{wmktId}", update_integration);
     route("GET", base + "/{wmktId}/campaigns", list_campaigns);
     route("POST", base + "/{wmktId}/campaigns", create_campaign);
     router.add("GET", base + "/{wmktId}/campaigns/{id}", [&services](http::Request &request) {
         auto db = services.db.borrow();
-        auto found = campaign_of(*db, request, "reports:read", "id");
-        if (auto *denied = std::get_if<http::Response>(&found)) return *denied;
-        const auto &in = std::get<CampaignInProject>(found);
+        auto in = campaign_of(*db, request, "reports:read", "id");
         return json_response(200, json::take(campaign_json(in.campaign, {in.project, in.integration})));
     });
     route("PATCH", base + "/{wmktId}/campaigns/{id}", update_campaign);

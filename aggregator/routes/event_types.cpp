@@ -36,8 +36,8 @@ json_t *event_type_json(const event_types::EventType &type, const std::string &p
 }
 
 // the project the path names, if this token may use it for scope
-std::variant<tenants::Tenant, http::Response> project_of(postgres::Connection &db, http::Request &request,
-                                                         const std::string &scope)
+tenants::Tenant project_of(postgres::Connection &db, http::Request &request,
+                           const std::string &scope)
 {
     return tenant_in_path(db, request, scope, "projectId", "Project not found");
 }
@@ -51,13 +51,13 @@ bool is_reference(const std::string &text)
 }
 
 // the fields array of a create request, checked; or the 400 refusing it
-std::variant<std::string, http::Response> fields_of(json_t *fields)
+std::string fields_of(json_t *fields)
 {
     static const std::set<std::string> types = {"string", "number", "boolean", "date"};
     static const std::set<std::string> kinds = {"field", "state", "statistic", "identity"};
     if (fields == nullptr) return std::string("[]");
     if (!json_is_array(fields) || json_array_size(fields) > 200) {
-        return http::error_response(400, "fields must be an array of at most 200 fields");
+        http::refuse(400, "fields must be an array of at most 200 fields");
     }
     std::set<std::string> keys;
     auto checked = json::take(json_array());
@@ -75,22 +75,22 @@ std::variant<std::string, http::Response> fields_of(json_t *fields)
             || !std::all_of(json_string_value(key), json_string_value(key) + json_string_length(key),
                             [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'; }))
         {
-            return http::error_response(400, where + ".storageKey must be 1 to 64 letters, digits or _");
+            http::refuse(400, where + ".storageKey must be 1 to 64 letters, digits or _");
         }
         if (!keys.insert(json_string_value(key)).second) {
-            return http::error_response(400, where + ".storageKey repeats an earlier field");
+            http::refuse(400, where + ".storageKey repeats an earlier field");
         }
         if (!json_is_string(type) || !types.count(json_string_value(type))) {
-            return http::error_response(400, where + ".type must be one of string, number, boolean, date");
+            http::refuse(400, where + ".type must be one of string, number, boolean, date");
         }
         if (kind && !(json_is_string(kind) && kinds.count(json_string_value(kind)))) {
-            return http::error_response(400, where + ".kind must be one of field, state, statistic, identity");
+            http::refuse(400, where + ".kind must be one of field, state, statistic, identity");
         }
         if (required && !json_is_boolean(required)) {
-            return http::error_response(400, where + ".required must be a boolean");
+            http::refuse(400, where + ".required must be a boolean");
         }
         if (name && !(json_is_string(name) && json_string_length(name) <= 200)) {
-            return http::error_response(400, where + ".name must be a string of at most 200 characters");
+            http::refuse(400, where + ".name must be a string of at most 200 characters");
         }
         json_t *out = json_object();
         json_object_set(out, "storageKey", key);
@@ -109,10 +109,8 @@ void register_event_type_routes(http::Router &router, Services &services)
 {
     router.add("GET", "/api/v1/projects/{projectId}/event-types", [&services](http::Request &request) {
         auto db = services.db.borrow();
-        auto project = project_of(*db, request, "events:read");
-        if (auto *denied = std::get_if<http::Response>(&project)) return *denied;
+        auto tenant = project_of(*db, request, "events:read");
         auto page = page_of(request, 1000);
-        if (auto *bad = std::get_if<http::Response>(&page)) return *bad;
 
         auto query = [&request](const char *name) { return query_param(request, name); };
         auto archived = query("archived");
@@ -125,22 +123,16 @@ void register_event_type_routes(http::Router &router, Services &services)
             if (!terms) return http::error_response(400, "sort takes name, reference, createdAt and updatedAt, each with - for descending, separated by commas");
             order = *terms;
         }
-        const auto &tenant = std::get<tenants::Tenant>(project);
-        long long total = 0;
         auto found = event_types::list(*db, tenant.id, {archived, query("search"), query("storageKey"), query("reference")},
-                                       order, std::get<Page>(page).offset, std::get<Page>(page).limit, total);
-        auto data = json::take(json_array());
-        for (const auto &type : found) json_array_append_new(data.get(), event_type_json(type, tenant.slug));
-        return page_response(std::move(data), total);
+                                       order, page);
+        return page_response(found, [&](const auto &type) { return event_type_json(type, tenant.slug); });
     });
 
     router.add("POST", "/api/v1/projects/{projectId}/event-types", [&services](http::Request &request) {
         auto db = services.db.borrow();
         auto project = project_of(*db, request, "manage");
-        if (auto *denied = std::get_if<http::Response>(&project)) return *denied;
         auto parsed = json_object_body(request);
-        if (auto *bad = std::get_if<http::Response>(&parsed)) return *bad;
-        json_t *body = std::get<json::Value>(parsed).get();
+        json_t *body = parsed.get();
 
         json_t *reference = json_object_get(body, "reference");
         json_t *name = json_object_get(body, "name");
@@ -157,26 +149,22 @@ void register_event_type_routes(http::Router &router, Services &services)
             return http::error_response(400, "expirationPolicy must be an object");
         }
         auto fields = fields_of(json_object_get(body, "fields"));
-        if (auto *bad = std::get_if<http::Response>(&fields)) return *bad;
 
         postgres::Param expiration_text;
         if (json_is_object(expiration)) expiration_text = json::dump(expiration);
-        const auto &tenant = std::get<tenants::Tenant>(project);
-        auto created = event_types::create(*db, tenant.id, json_string_value(reference), json_string_value(name),
-                                           std::get<std::string>(fields),
+        auto created = event_types::create(*db, project.id, json_string_value(reference), json_string_value(name),
+                                           fields,
                                            metadata ? json::dump(metadata) : std::string("{}"), expiration_text);
         if (!created) {
             return http::error_response(409, std::string("An event type with reference ")
                                                  + json_string_value(reference) + " exists already");
         }
-        return json_response(201, json::take(event_type_json(*created, tenant.slug)));
+        return json_response(201, json::take(event_type_json(*created, project.slug)));
     });
 
     router.add("GET", "/api/v1/projects/{projectId}/event-types/{id}", [&services](http::Request &request) {
         auto db = services.db.borrow();
-        auto project = project_of(*db, request, "events:read");
-        if (auto *denied = std::get_if<http::Response>(&project)) return *denied;
-        const auto &tenant = std::get<tenants::Tenant>(project);
+        auto tenant = project_of(*db, request, "events:read");
         auto type = event_types::find(*db, tenant.id, request.path_params["id"]);
         if (!type) return http::error_response(404, "Event type not found");
         return json_response(200, json::take(event_type_json(*type, tenant.slug)));

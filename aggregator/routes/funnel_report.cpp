@@ -67,35 +67,35 @@ struct Query {
 };
 
 // the parameters, or the 400 naming the first one wrong
-std::variant<Query, http::Response> query_of(const http::Request &request)
+Query query_of(const http::Request &request)
 {
     for (const char *name : {"account_id", "report_type", "date_range"}) {
         auto found = request.query.find(name);
         if (found == request.query.end() || found->second.empty()) {
-            return report_error(400, std::string("Missing required parameter: ") + name);
+            http::refuse(report_error(400, std::string("Missing required parameter: ") + name));
         }
     }
     Query query;
     query.dimension = request.query.at("report_type");
     if (query.dimension != "Source" && query.dimension != "Medium" && query.dimension != "Campaign") {
-        return report_error(400, "Invalid parameter: report_type must be Source, Medium or Campaign");
+        http::refuse(report_error(400, "Invalid parameter: report_type must be Source, Medium or Campaign"));
     }
     const std::string &range = request.query.at("date_range");
     auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::system_clock::now().time_since_epoch()).count();
     if (analytics_date_range_parse(range.data(), range.size(), now_ms, &query.range) != 0) {
-        return report_error(400, "Invalid parameter: date_range must be YYYYMMDD,YYYYMMDD (start not after end)"
-                                 " or one of today, yesterday, this_week, last_week, this_month, last_month,"
-                                 " last_7_days, last_30_days, this_year");
+        http::refuse(report_error(400, "Invalid parameter: date_range must be YYYYMMDD,YYYYMMDD (start not after end)"
+                                       " or one of today, yesterday, this_week, last_week, this_month, last_month,"
+                                       " last_7_days, last_30_days, this_year"));
     }
     if (auto found = request.query.find("skip"); found != request.query.end()) {
         if (!parse_whole(found->second, query.skip) || query.skip < 0) {
-            return report_error(400, "Invalid parameter: skip must be a whole number of at least 0");
+            http::refuse(report_error(400, "Invalid parameter: skip must be a whole number of at least 0"));
         }
     }
     if (auto found = request.query.find("limit"); found != request.query.end()) {
         if (!parse_whole(found->second, query.limit) || query.limit < 1 || query.limit > kMaxLimit) {
-            return report_error(400, "Invalid parameter: limit must be a whole number from 1 to 100");
+            http::refuse(report_error(400, "Invalid parameter: limit must be a whole number from 1 to 100"));
         }
     }
     if (auto found = request.query.find("extra_columns"); found != request.query.end()) {
@@ -107,7 +107,7 @@ std::variant<Query, http::Response> query_of(const http::Request &request)
             if (name == "cost") query.cost = true;
             else if (name == "cost_per_conversion") query.cost_per_conversion = true;
             else if (name == "roas") query.roas = true;
-            else return report_error(400, "Invalid parameter: extra_columns takes cost, cost_per_conversion and roas, separated by commas");
+            else http::refuse(report_error(400, "Invalid parameter: extra_columns takes cost, cost_per_conversion and roas, separated by commas"));
             if (comma == std::string::npos) break;
             start = comma + 1;
         }
@@ -117,7 +117,7 @@ std::variant<Query, http::Response> query_of(const http::Request &request)
         if (country.size() != 2 || !std::isalpha(static_cast<unsigned char>(country[0]))
             || !std::isalpha(static_cast<unsigned char>(country[1])))
         {
-            return report_error(400, "Invalid parameter: country must be an ISO 3166-1 alpha-2 code");
+            http::refuse(report_error(400, "Invalid parameter: country must be an ISO 3166-1 alpha-2 code"));
         }
         for (char c : country) query.country += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     }
@@ -242,9 +242,7 @@ void register_funnel_report_routes(http::Router &router, Services &services)
         if (!principal->has_scope("reports:read")) {
             return report_error(403, "This token lacks the reports:read scope");
         }
-        auto parsed = query_of(request);
-        if (auto *bad = std::get_if<http::Response>(&parsed)) return *bad;
-        auto &query = std::get<Query>(parsed);
+        auto query = query_of(request);
 
         auto tenant = tenants::find(*db, request.query.at("account_id"));
         if (!tenant || (principal->tenant_id && *principal->tenant_id != tenant->id)) {

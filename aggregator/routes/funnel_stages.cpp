@@ -13,11 +13,11 @@
 namespace analytics::routes {
 namespace {
 
-std::variant<std::vector<funnels::FunnelStage>, http::Response> stages_in(json_t *body)
+std::vector<funnels::FunnelStage> stages_in(json_t *body)
 {
     json_t *list = json_object_get(body, "stages");
     if (!json_is_array(list) || json_array_size(list) > funnels::kMaxStages) {
-        return http::error_response(400, "stages must be an array of at most 20 stages");
+        http::refuse(400, "stages must be an array of at most 20 stages");
     }
     std::vector<funnels::FunnelStage> stages;
     std::set<std::string> names;
@@ -28,22 +28,22 @@ std::variant<std::vector<funnels::FunnelStage>, http::Response> stages_in(json_t
         json_t *name = json_object_get(item, "name");
         json_t *types = json_object_get(item, "eventTypes");
         if (!json_is_string(name) || !funnels::is_valid_stage_name(json_string_value(name))) {
-            return http::error_response(400, where + ".name must be 1 to 64 letters, digits, spaces, _ . or -,"
+            http::refuse(400, where + ".name must be 1 to 64 letters, digits, spaces, _ . or -,"
                                                      " starting with a letter or digit, and not clicks, Source,"
                                                      " Medium or Campaign");
         }
         if (!names.insert(json_string_value(name)).second) {
-            return http::error_response(400, where + ".name repeats an earlier stage");
+            http::refuse(400, where + ".name repeats an earlier stage");
         }
         if (!json_is_array(types) || json_array_size(types) == 0 || json_array_size(types) > funnels::kMaxEventTypes) {
-            return http::error_response(400, where + ".eventTypes must be an array of 1 to 50 event types");
+            http::refuse(400, where + ".eventTypes must be an array of 1 to 50 event types");
         }
         funnels::FunnelStage stage{json_string_value(name), {}};
         size_t j;
         json_t *type;
         json_array_foreach(types, j, type) {
             if (!json_is_string(type) || !funnels::is_valid_event_type(json_string_value(type))) {
-                return http::error_response(400, where + ".eventTypes[" + std::to_string(j)
+                http::refuse(400, where + ".eventTypes[" + std::to_string(j)
                                                      + "] must be 1 to 64 letters, digits, _ . : or -");
             }
             stage.event_types.emplace_back(json_string_value(type));
@@ -60,23 +60,19 @@ void register_funnel_stage_routes(http::Router &router, Services &services)
     router.add("GET", "/api/v1/admin/tenants/{tenant}/funnel-stages", [&services](http::Request &request) {
         auto db = services.db.borrow();
         auto tenant = managed_tenant(*db, request);
-        if (auto *denied = std::get_if<http::Response>(&tenant)) return *denied;
         bool configured = false;
-        auto stages = funnels::stages_of(*db, std::get<tenants::Tenant>(tenant).id, configured);
+        auto stages = funnels::stages_of(*db, tenant.id, configured);
         return json_response(200, json::take(funnels::to_json(stages, configured)));
     });
 
     router.add("PUT", "/api/v1/admin/tenants/{tenant}/funnel-stages", [&services](http::Request &request) {
         auto db = services.db.borrow();
         auto tenant = managed_tenant(*db, request);
-        if (auto *denied = std::get_if<http::Response>(&tenant)) return *denied;
         auto parsed = json_object_body(request);
-        if (auto *bad = std::get_if<http::Response>(&parsed)) return *bad;
-        auto stages = stages_in(std::get<json::Value>(parsed).get());
-        if (auto *bad = std::get_if<http::Response>(&stages)) return *bad;
+        auto stages = stages_in(parsed.get());
 
-        long long tenant_id = std::get<tenants::Tenant>(tenant).id;
-        funnels::replace_stages(*db, tenant_id, std::get<std::vector<funnels::FunnelStage>>(stages));
+        long long tenant_id = tenant.id;
+        funnels::replace_stages(*db, tenant_id, stages);
         bool configured = false;
         auto now = funnels::stages_of(*db, tenant_id, configured);
         return json_response(200, json::take(funnels::to_json(now, configured)));

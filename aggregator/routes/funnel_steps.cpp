@@ -33,17 +33,14 @@ void register_funnel_step_routes(http::Router &router, Services &services)
     router.add("GET", "/api/v1/admin/tenants/{tenant}/funnel-steps", [&services](http::Request &request) {
         auto db = services.db.borrow();
         auto tenant = managed_tenant(*db, request);
-        if (auto *denied = std::get_if<http::Response>(&tenant)) return *denied;
-        return steps_response(*db, std::get<tenants::Tenant>(tenant).id);
+        return steps_response(*db, tenant.id);
     });
 
     router.add("PUT", "/api/v1/admin/tenants/{tenant}/funnel-steps", [&services](http::Request &request) {
         auto db = services.db.borrow();
         auto tenant = managed_tenant(*db, request);
-        if (auto *denied = std::get_if<http::Response>(&tenant)) return *denied;
         auto parsed = json_object_body(request);
-        if (auto *bad = std::get_if<http::Response>(&parsed)) return *bad;
-        json_t *list = json_object_get(std::get<json::Value>(parsed).get(), "steps");
+        json_t *list = json_object_get(parsed.get(), "steps");
         if (!json_is_array(list) || json_array_size(list) > funnel_steps::kMaxSteps) {
             return http::error_response(400, "steps must be an array of at most 100 step names");
         }
@@ -62,7 +59,7 @@ void register_funnel_step_routes(http::Router &router, Services &services)
             steps.emplace_back(json_string_value(step));
         }
 
-        long long tenant_id = std::get<tenants::Tenant>(tenant).id;
+        long long tenant_id = tenant.id;
         funnel_steps::replace_steps(*db, services.module_cache, tenant_id, steps);
         return steps_response(*db, tenant_id);
     });

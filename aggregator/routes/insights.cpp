@@ -24,22 +24,22 @@ namespace {
 constexpr long long kMaxIntervals = 10000;
 constexpr int64_t kHour = 3600 * 1000, kDay = 24 * kHour;
 
-std::variant<std::vector<std::string>, http::Response> strings_of(json_t *array, const char *name, bool required)
+std::vector<std::string> strings_of(json_t *array, const char *name, bool required)
 {
     std::vector<std::string> out;
     if (array == nullptr || json_is_null(array)) {
-        if (required) return http::error_response(400, std::string(name) + " must be a non-empty array of strings");
+        if (required) http::refuse(400, std::string(name) + " must be a non-empty array of strings");
         return out;
     }
     if (!json_is_array(array) || json_array_size(array) > 100 || (required && json_array_size(array) == 0)) {
-        return http::error_response(400, std::string(name) + (required ? " must be a non-empty array of strings"
+        http::refuse(400, std::string(name) + (required ? " must be a non-empty array of strings"
                                                                          : " must be an array of event type references"));
     }
     size_t i;
     json_t *item;
     json_array_foreach(array, i, item) {
         if (!json_is_string(item) || json_string_length(item) == 0 || json_string_length(item) > 200) {
-            return http::error_response(400, std::string(name) + "[" + std::to_string(i) + "] must be a non-empty string");
+            http::refuse(400, std::string(name) + "[" + std::to_string(i) + "] must be a non-empty string");
         }
         out.emplace_back(json_string_value(item));
     }
@@ -65,37 +65,35 @@ struct InsightRequest {
 };
 
 // the body, checked; or the 400 naming the first field wrong
-std::variant<InsightRequest, http::Response> insight_request_of(json_t *body)
+InsightRequest insight_request_of(json_t *body)
 {
     InsightRequest asked;
     auto since = rfc3339_instant(json_object_get(body, "since"));
-    if (!since) return http::error_response(400, "since must be an RFC 3339 date-time");
+    if (!since) http::refuse(400, "since must be an RFC 3339 date-time");
     auto until = rfc3339_instant(json_object_get(body, "until"));
-    if (!until) return http::error_response(400, "until must be an RFC 3339 date-time");
-    if (*since > *until) return http::error_response(400, "since must not be after until");
+    if (!until) http::refuse(400, "until must be an RFC 3339 date-time");
+    if (*since > *until) http::refuse(400, "since must not be after until");
     asked.since = *since;
     asked.until = *until;
     analytics_time_parse_rfc3339(since->data(), since->size(), &asked.since_ms);
     analytics_time_parse_rfc3339(until->data(), until->size(), &asked.until_ms);
     auto metrics = strings_of(json_object_get(body, "metrics"), "metrics", true);
-    if (auto *bad = std::get_if<http::Response>(&metrics)) return *bad;
-    asked.metrics = std::move(std::get<std::vector<std::string>>(metrics));
+    asked.metrics = std::move(metrics);
     json_t *group_by = json_object_get(body, "groupBy");
     std::string breakdown = json_is_string(group_by) ? json_string_value(group_by) : "";
     if (breakdown != "project" && breakdown != "event-type") {
-        return http::error_response(400, "groupBy must be project or event-type");
+        http::refuse(400, "groupBy must be project or event-type");
     }
     asked.per_type = breakdown == "event-type";
     json_t *interval_name = json_object_get(body, "interval");
     if (!json_is_string(interval_name)
         || analytics_interval_parse(json_string_value(interval_name), json_string_length(interval_name), &asked.interval) != 0)
     {
-        return http::error_response(400, "interval must be one of day, week, month, quarter, semester, year, dayOfWeek,"
+        http::refuse(400, "interval must be one of day, week, month, quarter, semester, year, dayOfWeek,"
                                          " dayOfMonth, dayOfYear, weekOfYear, monthOfYear, quarterOfYear, semesterOfYear");
     }
     auto filter = strings_of(json_object_get(body, "filter"), "filter", false);
-    if (auto *bad = std::get_if<http::Response>(&filter)) return *bad;
-    asked.types = std::move(std::get<std::vector<std::string>>(filter));
+    asked.types = std::move(filter);
     return asked;
 }
 
@@ -148,13 +146,9 @@ http::Response insights(Services &services, http::Request &request)
 {
     auto db = services.db.borrow();
     auto project = tenant_in_path(*db, request, "reports:read", "projectId", "Project not found");
-    if (auto *denied = std::get_if<http::Response>(&project)) return *denied;
-    long long tenant_id = std::get<tenants::Tenant>(project).id;
+    long long tenant_id = project.id;
     auto parsed = json_object_body(request);
-    if (auto *bad = std::get_if<http::Response>(&parsed)) return *bad;
-    auto checked = insight_request_of(std::get<json::Value>(parsed).get());
-    if (auto *bad = std::get_if<http::Response>(&checked)) return *bad;
-    const auto &asked = std::get<InsightRequest>(checked);
+    auto asked = insight_request_of(parsed.get());
     auto buckets = buckets_of(asked);
     if (!buckets) return http::error_response(400, "the range holds more than " + std::to_string(kMaxIntervals) + " intervals");
 

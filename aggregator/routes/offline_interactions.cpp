@@ -26,12 +26,9 @@ void register_offline_interaction_routes(http::Router &router, Services &service
 {
     router.add("POST", "/api/v1/projects/{projectId}/interactions/offline", [&services](http::Request &request) {
         auto db = services.db.borrow();
-        auto project = tenant_in_path(*db, request, "events:write", "projectId", "Project not found");
-        if (auto *denied = std::get_if<http::Response>(&project)) return *denied;
-        const auto &tenant = std::get<tenants::Tenant>(project);
+        auto tenant = tenant_in_path(*db, request, "events:write", "projectId", "Project not found");
         auto parsed = json_object_body(request);
-        if (auto *bad = std::get_if<http::Response>(&parsed)) return *bad;
-        json_t *body = std::get<json::Value>(parsed).get();
+        json_t *body = parsed.get();
 
         int64_t occurred_ms = -1;
         if (json_t *date = json_object_get(body, "date"); date && !json_is_null(date)) {

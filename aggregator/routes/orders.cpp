@@ -6,6 +6,7 @@
 #include "routes/authorization.h"
 #include "routes/request_body.h"
 #include "routes/services.h"
+#include "routes/tenant_list.h"
 #include "stores/tenant_store.h"
 
 #include "order_mark_request.h"
@@ -19,14 +20,12 @@ void register_order_routes(http::Router &router, Services &services)
     router.add("PUT", "/api/v1/admin/tenants/{tenant}/orders/{session}", [&services](http::Request &request) {
         auto db = services.db.borrow();
         auto tenant = managed_tenant(*db, request);
-        if (auto *denied = std::get_if<http::Response>(&tenant)) return *denied;
         const auto &session = request.path_params["session"];
         if (!analytics_order_session_is_valid(session.data(), session.size())) {
             return http::error_response(400, "order_session must be 1 to 191 letters, digits, dots, colons, underscores or hyphens");
         }
         auto parsed = json_object_body(request);
-        if (auto *bad = std::get_if<http::Response>(&parsed)) return *bad;
-        json_t *body = std::get<json::Value>(parsed).get();
+        json_t *body = parsed.get();
 
         static const std::regex status_pattern("^[a-z_]{1,32}$");
         json_t *status = json_object_get(body, "payment_status");
@@ -37,30 +36,17 @@ void register_order_routes(http::Router &router, Services &services)
         auto purchase = orders::purchase_json(json_object_get(body, "purchase"), problem);
         if (!purchase) return http::error_response(400, problem);
 
-        long long tenant_id = std::get<tenants::Tenant>(tenant).id;
+        long long tenant_id = tenant.id;
         auto order = orders::upsert(*db, services.module_cache, tenant_id, session, json_string_value(status), *purchase);
         return json_response(order.created ? 201 : 200, json::take(orders::to_json(order)));
     });
 
-    router.add("GET", "/api/v1/admin/tenants/{tenant}/orders", [&services](http::Request &request) {
-        auto db = services.db.borrow();
-        auto tenant = managed_tenant(*db, request);
-        if (auto *denied = std::get_if<http::Response>(&tenant)) return *denied;
-        auto page = page_of(request, 1000);
-        if (auto *bad = std::get_if<http::Response>(&page)) return *bad;
-        long long total = 0;
-        auto found = orders::list(*db, std::get<tenants::Tenant>(tenant).id, std::get<Page>(page).offset,
-                                  std::get<Page>(page).limit, total);
-        auto data = json::take(json_array());
-        for (const auto &order : found) json_array_append_new(data.get(), orders::to_json(order));
-        return page_response(std::move(data), total);
-    });
+    router.add("GET", "/api/v1/admin/tenants/{tenant}/orders", tenant_list(services, orders::list, orders::to_json));
 
     router.add("GET", "/api/v1/admin/tenants/{tenant}/orders/{session}", [&services](http::Request &request) {
         auto db = services.db.borrow();
         auto tenant = managed_tenant(*db, request);
-        if (auto *denied = std::get_if<http::Response>(&tenant)) return *denied;
-        auto order = orders::find(*db, std::get<tenants::Tenant>(tenant).id, request.path_params["session"]);
+        auto order = orders::find(*db, tenant.id, request.path_params["session"]);
         if (!order) return http::error_response(404, "Order not found");
         return json_response(200, json::take(orders::to_json(*order)));
     });

@@ -6,6 +6,7 @@
 #include "routes/authorization.h"
 #include "routes/request_body.h"
 #include "routes/services.h"
+#include "routes/tenant_list.h"
 #include "stores/tenant_store.h"
 
 
@@ -26,20 +27,20 @@ struct ProductFields {
     bool clear_sku = false;
 };
 
-std::variant<ProductFields, http::Response> product_fields(json_t *body, bool creating)
+ProductFields product_fields(json_t *body, bool creating)
 {
     ProductFields fields;
     json_t *name = json_object_get(body, "name");
     json_t *sku = json_object_get(body, "sku");
     if (name || creating) {
         if (!json_is_string(name) || json_string_length(name) == 0 || json_string_length(name) > 200) {
-            return http::error_response(400, "name must be a string of 1 to 200 characters");
+            http::refuse(400, "name must be a string of 1 to 200 characters");
         }
         fields.name = json_string_value(name);
     }
     if (sku && !json_is_null(sku)) {
         if (!json_is_string(sku) || json_string_length(sku) == 0 || json_string_length(sku) > 100) {
-            return http::error_response(400, "sku must be a string of 1 to 100 characters");
+            http::refuse(400, "sku must be a string of 1 to 100 characters");
         }
         fields.sku = json_string_value(sku);
     }
@@ -59,38 +60,22 @@ void register_product_routes(http::Router &router, Services &services)
     router.add("POST", "/api/v1/admin/tenants/{tenant}/products", [&services](http::Request &request) {
         auto db = services.db.borrow();
         auto tenant = managed_tenant(*db, request);
-        if (auto *denied = std::get_if<http::Response>(&tenant)) return *denied;
         auto parsed = json_object_body(request);
-        if (auto *bad = std::get_if<http::Response>(&parsed)) return *bad;
-        auto fields = product_fields(std::get<json::Value>(parsed).get(), true);
-        if (auto *bad = std::get_if<http::Response>(&fields)) return *bad;
-        const auto &wanted = std::get<ProductFields>(fields);
-        auto product = products::create(*db, services.module_cache, std::get<tenants::Tenant>(tenant).id, *wanted.name,
+        auto wanted = product_fields(parsed.get(), true);
+        auto product = products::create(*db, services.module_cache, tenant.id, *wanted.name,
                                         wanted.sku);
         if (!product) return sku_taken(wanted);
         return json_response(201, json::take(products::to_json(*product)));
     });
 
-    router.add("GET", "/api/v1/admin/tenants/{tenant}/products", [&services](http::Request &request) {
-        auto db = services.db.borrow();
-        auto tenant = managed_tenant(*db, request);
-        if (auto *denied = std::get_if<http::Response>(&tenant)) return *denied;
-        auto page = page_of(request, 1000);
-        if (auto *bad = std::get_if<http::Response>(&page)) return *bad;
-        long long total = 0;
-        auto found = products::list(*db, std::get<tenants::Tenant>(tenant).id, std::get<Page>(page).offset,
-                                    std::get<Page>(page).limit, total);
-        auto data = json::take(json_array());
-        for (const auto &product : found) json_array_append_new(data.get(), products::to_json(product));
-        return page_response(std::move(data), total);
-    });
+    router.add("GET", "/api/v1/admin/tenants/{tenant}/products",
+               tenant_list(services, products::list, products::to_json));
 
     router.add("GET", "/api/v1/admin/tenants/{tenant}/products/{id}", [&services](http::Request &request) {
         auto db = services.db.borrow();
         auto tenant = managed_tenant(*db, request);
-        if (auto *denied = std::get_if<http::Response>(&tenant)) return *denied;
         auto id = product_id_of(request.path_params["id"]);
-        auto product = id ? products::find(*db, std::get<tenants::Tenant>(tenant).id, *id) : std::nullopt;
+        auto product = id ? products::find(*db, tenant.id, *id) : std::nullopt;
         if (!product) return http::error_response(404, "Product not found");
         return json_response(200, json::take(products::to_json(*product)));
     });
@@ -98,15 +83,11 @@ void register_product_routes(http::Router &router, Services &services)
     router.add("PATCH", "/api/v1/admin/tenants/{tenant}/products/{id}", [&services](http::Request &request) {
         auto db = services.db.borrow();
         auto tenant = managed_tenant(*db, request);
-        if (auto *denied = std::get_if<http::Response>(&tenant)) return *denied;
         auto id = product_id_of(request.path_params["id"]);
         if (!id) return http::error_response(404, "Product not found");
         auto parsed = json_object_body(request);
-        if (auto *bad = std::get_if<http::Response>(&parsed)) return *bad;
-        auto fields = product_fields(std::get<json::Value>(parsed).get(), false);
-        if (auto *bad = std::get_if<http::Response>(&fields)) return *bad;
-        const auto &wanted = std::get<ProductFields>(fields);
-        auto product = products::update(*db, std::get<tenants::Tenant>(tenant).id, *id, wanted.name, wanted.sku,
+        auto wanted = product_fields(parsed.get(), false);
+        auto product = products::update(*db, tenant.id, *id, wanted.name, wanted.sku,
                                         wanted.clear_sku);
         if (product.outcome == stores::Outcome::duplicate) return sku_taken(wanted);
         if (!product.row) return http::error_response(404, "Product not found");
@@ -116,9 +97,8 @@ void register_product_routes(http::Router &router, Services &services)
     router.add("DELETE", "/api/v1/admin/tenants/{tenant}/products/{id}", [&services](http::Request &request) {
         auto db = services.db.borrow();
         auto tenant = managed_tenant(*db, request);
-        if (auto *denied = std::get_if<http::Response>(&tenant)) return *denied;
         auto id = product_id_of(request.path_params["id"]);
-        long long tenant_id = std::get<tenants::Tenant>(tenant).id;
+        long long tenant_id = tenant.id;
         if (!id || !products::remove(*db, services.module_cache, tenant_id, *id)) {
             return http::error_response(404, "Product not found");
         }

@@ -64,22 +64,18 @@ void register_project_event_routes(http::Router &router, Services &services)
     router.add("POST", "/api/v1/events/sync", [&services](http::Request &request) {
         auto db = services.db.borrow();
         auto parsed = json_object_body(request);
-        if (auto *bad = std::get_if<http::Response>(&parsed)) return *bad;
-        json_t *project_id = json_object_get(std::get<json::Value>(parsed).get(), "projectId");
+        json_t *project_id = json_object_get(parsed.get(), "projectId");
         if (!json_is_string(project_id)) {
             // the token first: a request without one is 401 whatever its body
             auto auth = authorize(*db, request, "events:write");
-            if (auto *denied = std::get_if<http::Response>(&auth)) return *denied;
             ingest::EventTypeSchemas none;
             return refused(ingest::check_project_event(request.body, 0, none));
         }
-        auto project = tenant_named(*db, request, "events:write", json_string_value(project_id), "Project not found");
-        if (auto *denied = std::get_if<http::Response>(&project)) return *denied;
-        const auto &tenant = std::get<tenants::Tenant>(project);
+        auto tenant = tenant_named(*db, request, "events:write", json_string_value(project_id), "Project not found");
         if (tenant.slug != json_string_value(project_id)) return http::error_response(404, "Project not found");
 
         ingest::EventTypeSchemas schemas;
-        json_t *type = json_object_get(std::get<json::Value>(parsed).get(), "eventType");
+        json_t *type = json_object_get(parsed.get(), "eventType");
         if (json_is_string(type)) schemas.load(*db, {{tenant.id, json_string_value(type)}});
         auto check = ingest::check_project_event(request.body, tenant.id, schemas);
         if (!check.valid()) return refused(check);
@@ -89,10 +85,9 @@ void register_project_event_routes(http::Router &router, Services &services)
     router.add("GET", "/api/v1/projects/{projectId}/raw-events/{id}", [&services](http::Request &request) {
         auto db = services.db.borrow();
         auto project = tenant_in_path(*db, request, "events:read", "projectId", "Project not found");
-        if (auto *denied = std::get_if<http::Response>(&project)) return *denied;
         const std::string &id = request.path_params["id"];
         if (!analytics_uuid_is_valid(id.data(), id.size())) return http::error_response(400, "id must be a UUID");
-        auto raw = raw_events::find(*db, std::get<tenants::Tenant>(project).id, id);
+        auto raw = raw_events::find(*db, project.id, id);
         if (!raw) return http::error_response(404, "Raw event not found");
         return json_response(200, json::take(raw_event_json(*raw)));
     });
@@ -100,27 +95,16 @@ void register_project_event_routes(http::Router &router, Services &services)
     router.add("GET", "/api/v1/projects/{projectId}/trashed-events", [&services](http::Request &request) {
         auto db = services.db.borrow();
         auto project = tenant_in_path(*db, request, "events:read", "projectId", "Project not found");
-        if (auto *denied = std::get_if<http::Response>(&project)) return *denied;
         auto page = page_of(request, 1000);
-        if (auto *bad = std::get_if<http::Response>(&page)) return *bad;
         auto since = instant_param(request, "since");
-        if (auto *bad = std::get_if<http::Response>(&since)) return *bad;
         auto until = instant_param(request, "until");
-        if (auto *bad = std::get_if<http::Response>(&until)) return *bad;
-
-        long long total = 0;
-        auto found = raw_events::trashed(*db, std::get<tenants::Tenant>(project).id, std::get<postgres::Param>(since),
-                                         std::get<postgres::Param>(until), std::get<Page>(page).offset,
-                                         std::get<Page>(page).limit, total);
-        auto data = json::take(json_array());
-        for (const auto &event : found) {
+        return page_response(raw_events::trashed(*db, project.id, since, until, page), [](const auto &event) {
             json_t *item = raw_event_json(event.raw);
             auto errors = json::parse(event.errors_json);
             json_object_set_new(item, "errors", errors ? json_incref(errors->get()) : json_array());
             json_object_set_new(item, "trashedAt", json::string(event.trashed_at));
-            json_array_append_new(data.get(), item);
-        }
-        return page_response(std::move(data), total);
+            return item;
+        });
     });
 }
 

@@ -12,29 +12,29 @@ bool parse_whole(const std::string &text, long long &out)
     return ec == std::errc() && end == text.data() + text.size();
 }
 
-std::variant<json::Value, http::Response> json_object_body(const http::Request &request)
+json::Value json_object_body(const http::Request &request)
 {
     auto parsed = json::parse(request.body);
     if (!parsed) {
-        return http::error_response(400, "Malformed JSON body");
+        http::refuse(400, "Malformed JSON body");
     }
     if (!json_is_object(parsed->get())) {
-        return http::error_response(400, "The request body must be a JSON object");
+        http::refuse(400, "The request body must be a JSON object");
     }
     return std::move(*parsed);
 }
 
-std::variant<Page, http::Response> page_of(const http::Request &request, long long max_limit)
+Page page_of(const http::Request &request, long long max_limit)
 {
     Page page;
     if (auto found = request.query.find("offset"); found != request.query.end()) {
         if (!parse_whole(found->second, page.offset) || page.offset < 0) {
-            return http::error_response(400, "offset must be a whole number of at least 0");
+            http::refuse(400, "offset must be a whole number of at least 0");
         }
     }
     if (auto found = request.query.find("limit"); found != request.query.end()) {
         if (!parse_whole(found->second, page.limit) || page.limit < 0 || page.limit > max_limit) {
-            return http::error_response(400, "limit must be a whole number from 0 to " + std::to_string(max_limit));
+            http::refuse(400, "limit must be a whole number from 0 to " + std::to_string(max_limit));
         }
     }
     return page;
@@ -62,12 +62,12 @@ std::optional<std::string> rfc3339_instant(json_t *value)
     return rfc3339_instant(std::string_view(json_string_value(value), json_string_length(value)));
 }
 
-std::variant<std::optional<std::string>, http::Response> instant_param(const http::Request &request, const char *name)
+std::optional<std::string> instant_param(const http::Request &request, const char *name)
 {
     auto text = query_param(request, name);
     if (!text) return std::optional<std::string>{};
     auto instant = rfc3339_instant(*text);
-    if (!instant) return http::error_response(400, std::string(name) + " must be an RFC 3339 date-time");
+    if (!instant) http::refuse(400, std::string(name) + " must be an RFC 3339 date-time");
     return instant;
 }
 

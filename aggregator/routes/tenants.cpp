@@ -63,12 +63,11 @@ std::optional<http::Response> read_changes(json_t *body, tenants::TenantChanges 
 }
 
 // the changes a POST or PATCH body asks for, or the response refusing them
-std::variant<tenants::TenantChanges, http::Response> changes_of(const http::Request &request, bool creating)
+tenants::TenantChanges changes_of(const http::Request &request, bool creating)
 {
     auto body = json_object_body(request);
-    if (auto *bad = std::get_if<http::Response>(&body)) return *bad;
     tenants::TenantChanges changes;
-    if (auto bad = read_changes(std::get<json::Value>(body).get(), changes, creating)) return *bad;
+    if (auto bad = read_changes(body.get(), changes, creating)) http::refuse(*bad);
     return changes;
 }
 
@@ -84,11 +83,8 @@ void register_tenant_routes(http::Router &router, Services &services)
     router.add("POST", "/api/v1/admin/tenants", [&services](http::Request &request) {
         auto db = services.db.borrow();
         auto auth = authorize(*db, request, "admin");
-        if (auto *denied = std::get_if<http::Response>(&auth)) return *denied;
 
-        auto parsed = changes_of(request, true);
-        if (auto *bad = std::get_if<http::Response>(&parsed)) return *bad;
-        const auto &changes = std::get<tenants::TenantChanges>(parsed);
+        auto changes = changes_of(request, true);
 
         auto tenant = tenants::create(*db, services.module_cache, changes);
         if (!tenant) return http::error_response(409, "A tenant with slug " + *changes.slug + " exists already");
@@ -98,21 +94,14 @@ void register_tenant_routes(http::Router &router, Services &services)
     router.add("GET", "/api/v1/admin/tenants", [&services](http::Request &request) {
         auto db = services.db.borrow();
         auto auth = authorize(*db, request, "admin");
-        if (auto *denied = std::get_if<http::Response>(&auth)) return *denied;
         auto page = page_of(request, 1000);
-        if (auto *bad = std::get_if<http::Response>(&page)) return *bad;
 
-        long long total = 0;
-        auto found = tenants::list(*db, std::get<Page>(page).offset, std::get<Page>(page).limit, total);
-        auto data = json::take(json_array());
-        for (const auto &tenant : found) json_array_append_new(data.get(), tenants::to_json(tenant));
-        return page_response(std::move(data), total);
+        return page_response(tenants::list(*db, page), tenants::to_json);
     });
 
     router.add("GET", "/api/v1/admin/tenants/{tenant}", [&services](http::Request &request) {
         auto db = services.db.borrow();
         auto auth = authorize(*db, request, "admin");
-        if (auto *denied = std::get_if<http::Response>(&auth)) return *denied;
         auto tenant = tenants::find(*db, request.path_params["tenant"]);
         if (!tenant) return http::error_response(404, "Tenant not found");
         return tenant_response(200, *tenant);
@@ -121,10 +110,7 @@ void register_tenant_routes(http::Router &router, Services &services)
     router.add("PATCH", "/api/v1/admin/tenants/{tenant}", [&services](http::Request &request) {
         auto db = services.db.borrow();
         auto auth = authorize(*db, request, "admin");
-        if (auto *denied = std::get_if<http::Response>(&auth)) return *denied;
-        auto parsed = changes_of(request, false);
-        if (auto *bad = std::get_if<http::Response>(&parsed)) return *bad;
-        const auto &changes = std::get<tenants::TenantChanges>(parsed);
+        auto changes = changes_of(request, false);
 
         auto before = tenants::find(*db, request.path_params["tenant"]);
         if (!before) return http::error_response(404, "Tenant not found");

@@ -13,25 +13,25 @@ namespace analytics::routes {
 namespace {
 
 // the token a POST body asks for, checked; or the 400 (404 for an unknown tenant) refusing it
-std::variant<tokens::TokenRequest, http::Response> token_request_of(postgres::Connection &db, json_t *body)
+tokens::TokenRequest token_request_of(postgres::Connection &db, json_t *body)
 {
     tokens::TokenRequest token;
     json_t *subject = json_object_get(body, "subject");
     if (!json_is_string(subject) || json_string_length(subject) == 0 || json_string_length(subject) > 200) {
-        return http::error_response(400, "subject must be a string of 1 to 200 characters");
+        http::refuse(400, "subject must be a string of 1 to 200 characters");
     }
     token.subject = json_string_value(subject);
 
     json_t *scopes = json_object_get(body, "scopes");
     static const std::regex scope_pattern("^[a-z]+(:[a-z_-]+)?$");
     if (!json_is_array(scopes) || json_array_size(scopes) == 0) {
-        return http::error_response(400, "scopes must be a non-empty array of strings");
+        http::refuse(400, "scopes must be a non-empty array of strings");
     }
     size_t i;
     json_t *scope;
     json_array_foreach(scopes, i, scope) {
         if (!json_is_string(scope) || !std::regex_match(json_string_value(scope), scope_pattern)) {
-            return http::error_response(400, "scopes must be words such as events:read or admin");
+            http::refuse(400, "scopes must be words such as events:read or admin");
         }
         token.scopes.emplace_back(json_string_value(scope));
     }
@@ -41,10 +41,10 @@ std::variant<tokens::TokenRequest, http::Response> token_request_of(postgres::Co
         std::string reference = json_is_integer(tenant) ? std::to_string(json_integer_value(tenant))
                                 : json_is_string(tenant) ? json_string_value(tenant) : "";
         auto found = tenants::find(db, reference);
-        if (!found) return http::error_response(404, "Tenant not found");
+        if (!found) http::refuse(404, "Tenant not found");
         token.tenant_id = found->id;
     } else if (std::find(token.scopes.begin(), token.scopes.end(), "admin") == token.scopes.end()) {
-        return http::error_response(400, "tenant_id is required unless the token has the admin scope");
+        http::refuse(400, "tenant_id is required unless the token has the admin scope");
     }
 
     json_t *expires = json_object_get(body, "expires_at");
@@ -53,7 +53,7 @@ std::variant<tokens::TokenRequest, http::Response> token_request_of(postgres::Co
         if (!json_is_string(expires)
             || analytics_time_parse_rfc3339(json_string_value(expires), json_string_length(expires), &ms) != 0)
         {
-            return http::error_response(400, "expires_at must be an RFC 3339 date-time");
+            http::refuse(400, "expires_at must be an RFC 3339 date-time");
         }
         char text[ANALYTICS_RFC3339_MS_LEN + 1];
         analytics_time_format_rfc3339_ms(ms, text);
@@ -69,13 +69,9 @@ void register_token_routes(http::Router &router, Services &services)
     router.add("POST", "/api/v1/admin/tokens", [&services](http::Request &request) {
         auto db = services.db.borrow();
         auto auth = authorize(*db, request, "admin");
-        if (auto *denied = std::get_if<http::Response>(&auth)) return *denied;
         auto parsed = json_object_body(request);
-        if (auto *bad = std::get_if<http::Response>(&parsed)) return *bad;
-        json_t *body = std::get<json::Value>(parsed).get();
-        auto asked = token_request_of(*db, body);
-        if (auto *bad = std::get_if<http::Response>(&asked)) return *bad;
-        const auto &token = std::get<tokens::TokenRequest>(asked);
+        json_t *body = parsed.get();
+        auto token = token_request_of(*db, body);
 
         auto issued = tokens::issue(*db, services.module_cache, token);
         auto out = json::take(json_object());
@@ -92,9 +88,7 @@ void register_token_routes(http::Router &router, Services &services)
     router.add("GET", "/api/v1/admin/tokens", [&services](http::Request &request) {
         auto db = services.db.borrow();
         auto auth = authorize(*db, request, "admin");
-        if (auto *denied = std::get_if<http::Response>(&auth)) return *denied;
         auto page = page_of(request, 1000);
-        if (auto *bad = std::get_if<http::Response>(&page)) return *bad;
 
         std::optional<long long> tenant_id;
         if (auto found = request.query.find("tenant_id"); found != request.query.end()) {
@@ -102,17 +96,12 @@ void register_token_routes(http::Router &router, Services &services)
             if (!tenant) return http::error_response(404, "Tenant not found");
             tenant_id = tenant->id;
         }
-        long long total = 0;
-        auto found = tokens::list(*db, tenant_id, std::get<Page>(page).offset, std::get<Page>(page).limit, total);
-        auto data = json::take(json_array());
-        for (const auto &token : found) json_array_append_new(data.get(), tokens::to_json(token));
-        return page_response(std::move(data), total);
+        return page_response(tokens::list(*db, tenant_id, page), tokens::to_json);
     });
 
     router.add("DELETE", "/api/v1/admin/tokens/{id}", [&services](http::Request &request) {
         auto db = services.db.borrow();
         auto auth = authorize(*db, request, "admin");
-        if (auto *denied = std::get_if<http::Response>(&auth)) return *denied;
         const auto &id = request.path_params["id"];
         if (id.empty() || id.size() > 18 || !std::all_of(id.begin(), id.end(), ::isdigit)) {
             return http::error_response(404, "Token not found");

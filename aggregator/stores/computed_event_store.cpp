@@ -12,12 +12,9 @@ constexpr const char *kMetricColumns =
     "m.id::text, m.event_id::text, m.user_id::text, m.storage_key, m.kind, m.value::text, rfc3339(m.metric_date),"
     " rfc3339(m.created_at), rfc3339(m.updated_at)";
 
-const std::map<std::string, std::string> &metric_sorts()
-{
-    static const std::map<std::string, std::string> sorts = {
-        {"createdAt", "m.created_at"}, {"updatedAt", "m.updated_at"}, {"metricDate", "m.metric_date"}};
-    return sorts;
-}
+// the sort fields of a user's metrics and their columns
+const std::map<std::string, std::string> kMetricSorts = {
+    {"createdAt", "m.created_at"}, {"updatedAt", "m.updated_at"}, {"metricDate", "m.metric_date"}};
 
 Metric metric_row(const postgres::Result &rows, int i)
 {
@@ -41,7 +38,7 @@ std::optional<double> current_value(postgres::Connection &db, long long tenant_i
 
 bool is_metric_sort(const std::string &field)
 {
-    return metric_sorts().count(field) == 1;
+    return kMetricSorts.count(field) == 1;
 }
 
 std::optional<ComputedEvent> find(postgres::Connection &db, long long tenant_id, const std::string &id)
@@ -103,9 +100,9 @@ bool user_exists(postgres::Connection &db, long long tenant_id, const std::strin
                    {std::to_string(tenant_id), user_id}).rows() == 1;
 }
 
-std::vector<Metric> user_metrics(postgres::Connection &db, long long tenant_id, const std::string &user_id,
-                                 const MetricFilter &filter, const std::string &sort_field, const std::string &order,
-                                 long long offset, long long limit, long long &total)
+stores::Listed<Metric> user_metrics(postgres::Connection &db, long long tenant_id, const std::string &user_id,
+                                    const MetricFilter &filter, const std::string &sort_field, const std::string &order,
+                                    stores::Window window)
 {
     std::string direction = order == "DESC" ? "DESC" : "ASC";
     stores::ListQuery query{kMetricColumns,
@@ -113,13 +110,9 @@ std::vector<Metric> user_metrics(postgres::Connection &db, long long tenant_id, 
                             " AND ($3::text IS NULL OR m.kind = $3)"
                             " AND ($4::timestamptz IS NULL OR m.metric_date >= $4)"
                             " AND ($5::timestamptz IS NULL OR m.metric_date <= $5)",
-                            metric_sorts().at(sort_field) + " " + direction + ", m.id " + direction};
-    auto page = stores::fetch_page(db, query, {std::to_string(tenant_id), user_id, filter.kind, filter.since, filter.until},
-                                   offset, limit);
-    total = page.total;
-    std::vector<Metric> found;
-    for (int i = 0; i < page.rows.rows(); i++) found.push_back(metric_row(page.rows, i));
-    return found;
+                            kMetricSorts.at(sort_field) + " " + direction + ", m.id " + direction};
+    return stores::fetch_listed(
+        db, query, {std::to_string(tenant_id), user_id, filter.kind, filter.since, filter.until}, window, metric_row);
 }
 
 }  // namespace analytics::computed_events

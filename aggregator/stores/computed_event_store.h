@@ -4,6 +4,8 @@
 // keeps the hourly insights rollup in step with the current one.
 #pragma once
 
+#include "stores/list_query.h"
+
 #include "postgres/connection.h"
 
 #include <cstdint>
@@ -60,8 +62,8 @@ void record_metric(postgres::Connection &db, long long tenant_id, const std::str
 
 bool user_exists(postgres::Connection &db, long long tenant_id, const std::string &user_id);
 // sort_field one is_metric_sort knows; order ASC or DESC
-std::vector<Metric> user_metrics(postgres::Connection &db, long long tenant_id, const std::string &user_id,
-                                 const MetricFilter &filter, const std::string &sort_field, const std::string &order,
-                                 long long offset, long long limit, long long &total);
+stores::Listed<Metric> user_metrics(postgres::Connection &db, long long tenant_id, const std::string &user_id,
+                                    const MetricFilter &filter, const std::string &sort_field, const std::string &order,
+                                    stores::Window window);
 
 }  // namespace analytics::computed_events

@@ -11,20 +11,14 @@ constexpr const char *kOutlayColumns =
     "o.id::text, o.campaign_id::text, o.amount::text, rfc3339(o.start_date), rfc3339(o.end_date), o.country, o.region,"
     " rfc3339(o.deleted_at), rfc3339(o.created_at), rfc3339(o.updated_at)";
 
-const std::map<std::string, std::string> &campaign_sorts()
-{
-    static const std::map<std::string, std::string> sorts = {
-        {"name", "lower(c.name)"}, {"campaignId", "c.id"}, {"active", "c.active"}};
-    return sorts;
-}
+// the sort fields of a campaign list and their columns
+const std::map<std::string, std::string> kCampaignSorts = {
+    {"name", "lower(c.name)"}, {"campaignId", "c.id"}, {"active", "c.active"}};
 
-const std::map<std::string, std::string> &outlay_sorts()
-{
-    static const std::map<std::string, std::string> sorts = {
-        {"campaignId", "o.campaign_id"}, {"startDate", "o.start_date"}, {"endDate", "o.end_date"},
-        {"amount", "o.amount"}, {"country", "o.country"}, {"region", "o.region"}};
-    return sorts;
-}
+// the same for an outlay list
+const std::map<std::string, std::string> kOutlaySorts = {
+    {"campaignId", "o.campaign_id"}, {"startDate", "o.start_date"}, {"endDate", "o.end_date"},
+    {"amount", "o.amount"}, {"country", "o.country"}, {"region", "o.region"}};
 
 // ASC or DESC, whatever the caller passed
 std::string direction(const Sort &sort)
@@ -58,12 +52,12 @@ Outlay outlay_row(const postgres::Result &rows, int row)
 
 bool is_campaign_sort(const std::string &field)
 {
-    return campaign_sorts().count(field) == 1;
+    return kCampaignSorts.count(field) == 1;
 }
 
 bool is_outlay_sort(const std::string &field)
 {
-    return outlay_sorts().count(field) == 1;
+    return kOutlaySorts.count(field) == 1;
 }
 
 std::optional<Integration> create_integration(postgres::Connection &db, long long tenant_id, const std::string &wmkt_id,
@@ -87,15 +81,12 @@ std::optional<Integration> find_integration(postgres::Connection &db, long long 
     return integration_row(rows, 0, tenant_id);
 }
 
-std::vector<Integration> list_integrations(postgres::Connection &db, long long tenant_id, long long offset,
-                                           long long limit, long long &total)
+stores::Listed<Integration> list_integrations(postgres::Connection &db, long long tenant_id, stores::Window window)
 {
     stores::ListQuery query{kIntegrationColumns, " FROM custom_ads_integrations WHERE tenant_id = $1", "name, wmkt_id"};
-    auto page = stores::fetch_page(db, query, {std::to_string(tenant_id)}, offset, limit);
-    total = page.total;
-    std::vector<Integration> found;
-    for (int row = 0; row < page.rows.rows(); row++) found.push_back(integration_row(page.rows, row, tenant_id));
-    return found;
+    return stores::fetch_listed(
+        db, query, {std::to_string(tenant_id)}, window,
+        [&](const postgres::Result &rows, int i) { return integration_row(rows, i, tenant_id); });
 }
 
 long long update_integration(postgres::Connection &db, const Integration &integration, const postgres::Param &name,
@@ -128,9 +119,8 @@ std::optional<Campaign> find_campaign(postgres::Connection &db, const Integratio
     return campaign_row(rows, 0);
 }
 
-std::vector<Campaign> list_campaigns(postgres::Connection &db, const Integration &integration,
-                                     const CampaignFilter &filter, const Sort &sort, long long offset, long long limit,
-                                     long long &total)
+stores::Listed<Campaign> list_campaigns(postgres::Connection &db, const Integration &integration,
+                                        const CampaignFilter &filter, const Sort &sort, stores::Window window)
 {
     std::string order = direction(sort);
     stores::ListQuery query{
@@ -139,17 +129,13 @@ std::vector<Campaign> list_campaigns(postgres::Connection &db, const Integration
         " AND ($3::boolean IS NULL OR c.active = $3) AND ($4::uuid IS NULL OR c.id = $4)"
         " AND ($5::text IS NULL OR c.campaign_slug = $5) AND ($6::text IS NULL OR c.name ILIKE $6)"
         " AND ($7::boolean IS NULL OR c.explicit = $7)",
-        campaign_sorts().at(sort.field) + " " + order + ", lower(c.name), c.id"};
+        kCampaignSorts.at(sort.field) + " " + order + ", lower(c.name), c.id"};
     postgres::Param name_like;
     if (filter.name_like) name_like = stores::contains_pattern(*filter.name_like);
-    auto page = stores::fetch_page(db, query,
-                                   {std::to_string(integration.tenant_id), integration.id, filter.active, filter.id,
-                                    filter.slug, name_like, filter.is_explicit},
-                                   offset, limit);
-    total = page.total;
-    std::vector<Campaign> found;
-    for (int row = 0; row < page.rows.rows(); row++) found.push_back(campaign_row(page.rows, row));
-    return found;
+    return stores::fetch_listed(db, query,
+                                {std::to_string(integration.tenant_id), integration.id, filter.active, filter.id,
+                                 filter.slug, name_like, filter.is_explicit},
+                                window, campaign_row);
 }
 
 long long update_campaign(postgres::Connection &db, const Integration &integration, const std::string &id,
@@ -181,22 +167,18 @@ std::optional<Outlay> find_outlay(postgres::Connection &db, const Integration &i
     return outlay_row(rows, 0);
 }
 
-std::vector<Outlay> list_outlays(postgres::Connection &db, const Integration &integration, const std::string &campaign_id,
-                                 const postgres::Param &since, const postgres::Param &until, const Sort &sort,
-                                 long long offset, long long limit, long long &total)
+stores::Listed<Outlay> list_outlays(postgres::Connection &db, const Integration &integration, const std::string &campaign_id,
+                                    const postgres::Param &since, const postgres::Param &until, const Sort &sort,
+                                    stores::Window window)
 {
     std::string order = direction(sort);
     stores::ListQuery query{
         kOutlayColumns,
         " FROM custom_ads_outlays o WHERE o.tenant_id = $1 AND o.campaign_id = $2 AND o.deleted_at IS NULL"
         " AND ($3::timestamptz IS NULL OR o.end_date >= $3) AND ($4::timestamptz IS NULL OR o.start_date <= $4)",
-        outlay_sorts().at(sort.field) + " " + order + " NULLS LAST, o.id " + order};
-    auto page = stores::fetch_page(db, query, {std::to_string(integration.tenant_id), campaign_id, since, until},
-                                   offset, limit);
-    total = page.total;
-    std::vector<Outlay> found;
-    for (int row = 0; row < page.rows.rows(); row++) found.push_back(outlay_row(page.rows, row));
-    return found;
+        kOutlaySorts.at(sort.field) + " " + order + " NULLS LAST, o.id " + order};
+    return stores::fetch_listed(db, query, {std::to_string(integration.tenant_id), campaign_id, since, until}, window,
+                                outlay_row);
 }
 
 long long update_outlay(postgres::Connection &db, const Integration &integration, const std::string &campaign_id,

@@ -65,8 +65,7 @@ std::optional<Integration> create_integration(postgres::Connection &db, long lon
                                               const std::string &name, const std::string &currency);
 std::optional<Integration> find_integration(postgres::Connection &db, long long tenant_id, const std::string &wmkt_id);
 // by name
-std::vector<Integration> list_integrations(postgres::Connection &db, long long tenant_id, long long offset,
-                                           long long limit, long long &total);
+stores::Listed<Integration> list_integrations(postgres::Connection &db, long long tenant_id, stores::Window window);
 // how many rows changed: 0 when nothing differed
 long long update_integration(postgres::Connection &db, const Integration &integration, const postgres::Param &name,
                              const postgres::Param &currency);
@@ -76,9 +75,8 @@ long long update_integration(postgres::Connection &db, const Integration &integr
 std::optional<std::string> create_campaign(postgres::Connection &db, const Integration &integration,
                                            const std::string &slug, const std::string &name, bool active);
 std::optional<Campaign> find_campaign(postgres::Connection &db, const Integration &integration, const std::string &id);
-std::vector<Campaign> list_campaigns(postgres::Connection &db, const Integration &integration,
-                                     const CampaignFilter &filter, const Sort &sort, long long offset, long long limit,
-                                     long long &total);
+stores::Listed<Campaign> list_campaigns(postgres::Connection &db, const Integration &integration,
+                                        const CampaignFilter &filter, const Sort &sort, stores::Window window);
 long long update_campaign(postgres::Connection &db, const Integration &integration, const std::string &id,
                           const postgres::Param &name, const postgres::Param &active);
 
@@ -87,9 +85,9 @@ std::string create_outlay(postgres::Connection &db, const Integration &integrati
 std::optional<Outlay> find_outlay(postgres::Connection &db, const Integration &integration,
                                   const std::string &campaign_id, const std::string &id);
 // the live outlays overlapping [since, until] (either may be open)
-std::vector<Outlay> list_outlays(postgres::Connection &db, const Integration &integration, const std::string &campaign_id,
-                                 const postgres::Param &since, const postgres::Param &until, const Sort &sort,
-                                 long long offset, long long limit, long long &total);
+stores::Listed<Outlay> list_outlays(postgres::Connection &db, const Integration &integration, const std::string &campaign_id,
+                                    const postgres::Param &since, const postgres::Param &until, const Sort &sort,
+                                    stores::Window window);
 // move_to: another campaign of the integration to move the outlay to
 long long update_outlay(postgres::Connection &db, const Integration &integration, const std::string &campaign_id,
                         const std::string &id, const OutlayFields &fields, const postgres::Param &move_to);

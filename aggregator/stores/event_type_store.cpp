@@ -26,8 +26,8 @@ std::optional<std::string> order_by(const std::string &sort)
     return *terms + ", id";
 }
 
-std::vector<EventType> list(postgres::Connection &db, long long tenant_id, const EventTypeFilter &filter,
-                            const std::string &order_terms, long long offset, long long limit, long long &total)
+stores::Listed<EventType> list(postgres::Connection &db, long long tenant_id, const EventTypeFilter &filter,
+                               const std::string &order_terms, stores::Window window)
 {
     stores::ListQuery query{
         kColumns,
@@ -38,14 +38,9 @@ std::vector<EventType> list(postgres::Connection &db, long long tenant_id, const
         order_terms};
     postgres::Param search;
     if (filter.search) search = stores::contains_pattern(*filter.search);
-    auto page = stores::fetch_page(db, query,
-                                   {std::to_string(tenant_id), filter.archived, search, filter.storage_key,
-                                    filter.reference},
-                                   offset, limit);
-    total = page.total;
-    std::vector<EventType> found;
-    for (int i = 0; i < page.rows.rows(); i++) found.push_back(row(page.rows, i));
-    return found;
+    return stores::fetch_listed(
+        db, query, {std::to_string(tenant_id), filter.archived, search, filter.storage_key, filter.reference}, window,
+        row);
 }
 
 std::optional<EventType> create(postgres::Connection &db, long long tenant_id, const std::string &reference,

@@ -3,6 +3,8 @@
 // expiration policy, addressed by reference within the project.
 #pragma once
 
+#include "stores/list_query.h"
+
 #include "postgres/connection.h"
 
 #include <optional>
@@ -35,8 +37,8 @@ struct EventTypeFilter {
 // in ORDER BY terms; nullopt for one it does not know
 std::optional<std::string> order_by(const std::string &sort);
 
-std::vector<EventType> list(postgres::Connection &db, long long tenant_id, const EventTypeFilter &filter,
-                            const std::string &order_terms, long long offset, long long limit, long long &total);
+stores::Listed<EventType> list(postgres::Connection &db, long long tenant_id, const EventTypeFilter &filter,
+                               const std::string &order_terms, stores::Window window);
 // nullopt when the project has a type of this reference
 std::optional<EventType> create(postgres::Connection &db, long long tenant_id, const std::string &reference,
                                 const std::string &name, const std::string &fields_json, const std::string &metadata_json,

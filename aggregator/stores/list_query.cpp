@@ -14,12 +14,12 @@ std::string ListQuery::page_sql(size_t filter_params) const
 }
 
 PageOfRows fetch_page(postgres::Connection &db, const ListQuery &query, std::vector<postgres::Param> filters,
-                      long long offset, long long limit)
+                      Window window)
 {
     long long total = db.exec(query.count_sql(), filters).integer(0, 0);
     size_t filter_params = filters.size();
-    filters.push_back(std::to_string(offset));
-    filters.push_back(std::to_string(limit));
+    filters.push_back(std::to_string(window.offset));
+    filters.push_back(std::to_string(window.limit));
     return PageOfRows{total, db.exec(query.page_sql(filter_params), filters)};
 }
 

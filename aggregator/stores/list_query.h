@@ -24,13 +24,38 @@ struct ListQuery {
     std::string page_sql(size_t filter_params) const;
 };
 
+// the rows a page holds: skip offset, return at most limit
+struct Window {
+    long long offset = 0;
+    long long limit = 20;
+};
+
 struct PageOfRows {
     long long total = 0;
     postgres::Result rows;
 };
 
 PageOfRows fetch_page(postgres::Connection &db, const ListQuery &query, std::vector<postgres::Param> filters,
-                      long long offset, long long limit);
+                      Window window);
+
+// a page of a list as a store returns it: every row the filter matches
+// counts in total, rows holds the window's
+template <typename Row>
+struct Listed {
+    long long total = 0;
+    std::vector<Row> rows;
+};
+
+// fetch_page with each row made by row_of(result, row number)
+template <typename RowOf>
+auto fetch_listed(postgres::Connection &db, const ListQuery &query, std::vector<postgres::Param> filters,
+                  Window window, RowOf row_of)
+{
+    auto page = fetch_page(db, query, std::move(filters), window);
+    Listed<decltype(row_of(page.rows, 0))> listed{page.total, {}};
+    for (int i = 0; i < page.rows.rows(); i++) listed.rows.push_back(row_of(page.rows, i));
+    return listed;
+}
 
 // "name,-createdAt" as ORDER BY terms over columns (the API's field name to
 // its column), each ASC or, with a leading -, DESC; nullopt for a field

@@ -5,9 +5,7 @@
 namespace analytics::orders {
 namespace {
 
-constexpr const char *kColumns =
-    "tenant_id, order_session, payment_status, purchase_json,"
-    " rfc3339(tracked_at)";
+constexpr const char *kColumns = "tenant_id, order_session, payment_status, purchase_json, rfc3339(tracked_at)";
 
 Order row(const postgres::Result &result, int i)
 {
@@ -42,15 +40,10 @@ std::optional<Order> find(postgres::Connection &db, long long tenant_id, const s
     return row(result, 0);
 }
 
-std::vector<Order> list(postgres::Connection &db, long long tenant_id, long long offset, long long limit,
-                        long long &total)
+stores::Listed<Order> list(postgres::Connection &db, long long tenant_id, stores::Window window)
 {
     stores::ListQuery query{kColumns, " FROM orders WHERE tenant_id = $1", "created_at DESC, order_session"};
-    auto page = stores::fetch_page(db, query, {std::to_string(tenant_id)}, offset, limit);
-    total = page.total;
-    std::vector<Order> found;
-    for (int i = 0; i < page.rows.rows(); i++) found.push_back(row(page.rows, i));
-    return found;
+    return stores::fetch_listed(db, query, {std::to_string(tenant_id)}, window, row);
 }
 
 std::optional<std::string> purchase_json(json_t *purchase, std::string &problem)

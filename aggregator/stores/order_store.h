@@ -1,6 +1,8 @@
 // Webshop orders in PostgreSQL, registered for mark-purchase-tracked.
 #pragma once
 
+#include "stores/list_query.h"
+
 #include "postgres/connection.h"
 #include "redis/module_cache.h"
 
@@ -26,8 +28,7 @@ Order upsert(postgres::Connection &db, cache::ModuleCache &mirror, long long ten
              const std::string &order_session, const std::string &payment_status, const std::string &purchase_json);
 std::optional<Order> find(postgres::Connection &db, long long tenant_id, const std::string &order_session);
 // newest first
-std::vector<Order> list(postgres::Connection &db, long long tenant_id, long long offset, long long limit,
-                        long long &total);
+stores::Listed<Order> list(postgres::Connection &db, long long tenant_id, stores::Window window);
 
 // the purchase as the endpoint answers it, from a request body's "purchase";
 // nullopt with problem set when it is not one

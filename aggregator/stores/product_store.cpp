@@ -5,9 +5,7 @@
 namespace analytics::products {
 namespace {
 
-constexpr const char *kColumns =
-    "id, tenant_id, name, sku,"
-    " rfc3339(created_at)";
+constexpr const char *kColumns = "id, tenant_id, name, sku, rfc3339(created_at)";
 
 Product row(const postgres::Result &result, int i)
 {
@@ -40,15 +38,10 @@ std::optional<Product> find(postgres::Connection &db, long long tenant_id, long 
     return row(result, 0);
 }
 
-std::vector<Product> list(postgres::Connection &db, long long tenant_id, long long offset, long long limit,
-                          long long &total)
+stores::Listed<Product> list(postgres::Connection &db, long long tenant_id, stores::Window window)
 {
     stores::ListQuery query{kColumns, " FROM products WHERE tenant_id = $1", "id"};
-    auto page = stores::fetch_page(db, query, {std::to_string(tenant_id)}, offset, limit);
-    total = page.total;
-    std::vector<Product> found;
-    for (int i = 0; i < page.rows.rows(); i++) found.push_back(row(page.rows, i));
-    return found;
+    return stores::fetch_listed(db, query, {std::to_string(tenant_id)}, window, row);
 }
 
 stores::Written<Product> update(postgres::Connection &db, long long tenant_id, long long id,

@@ -1,6 +1,8 @@
 // Products in PostgreSQL, always read and written within one tenant.
 #pragma once
 
+#include "stores/list_query.h"
+
 #include "postgres/connection.h"
 #include "redis/module_cache.h"
 #include "stores/written.h"
@@ -25,8 +27,7 @@ struct Product {
 std::optional<Product> create(postgres::Connection &db, cache::ModuleCache &mirror, long long tenant_id,
                               const std::string &name, const std::optional<std::string> &sku);
 std::optional<Product> find(postgres::Connection &db, long long tenant_id, long long id);
-std::vector<Product> list(postgres::Connection &db, long long tenant_id, long long offset, long long limit,
-                          long long &total);
+stores::Listed<Product> list(postgres::Connection &db, long long tenant_id, stores::Window window);
 // false when there is no such product; the mirror forgets it
 bool remove(postgres::Connection &db, cache::ModuleCache &mirror, long long tenant_id, long long id);
 // changes what is given (nullopt keeps it; sku may be set to NULL by clear_sku)

@@ -30,22 +30,19 @@ std::optional<std::string> id_of_nonce(postgres::Connection &db, long long tenan
     return std::string(rows.text(0, 0));
 }
 
-std::vector<TrashedEvent> trashed(postgres::Connection &db, long long tenant_id, const postgres::Param &since,
-                                  const postgres::Param &until, long long offset, long long limit, long long &total)
+stores::Listed<TrashedEvent> trashed(postgres::Connection &db, long long tenant_id, const postgres::Param &since,
+                                     const postgres::Param &until, stores::Window window)
 {
     stores::ListQuery query{std::string(kRawColumns) + ", t.errors::text, rfc3339(t.trashed_at)",
                             " FROM trashed_events t JOIN raw_events r USING (tenant_id, id) WHERE t.tenant_id = $1"
                             " AND ($2::timestamptz IS NULL OR t.received_at >= $2)"
                             " AND ($3::timestamptz IS NULL OR t.received_at <= $3)",
                             "t.received_at DESC, t.id"};
-    auto page = stores::fetch_page(db, query, {std::to_string(tenant_id), since, until}, offset, limit);
-    total = page.total;
-    std::vector<TrashedEvent> found;
-    for (int i = 0; i < page.rows.rows(); i++) {
-        found.push_back(TrashedEvent{raw_row(page.rows, i), std::string(page.rows.text(i, 4)),
-                                     std::string(page.rows.text(i, 5))});
-    }
-    return found;
+    return stores::fetch_listed(db, query, {std::to_string(tenant_id), since, until}, window,
+                                [](const postgres::Result &rows, int i) {
+                                    return TrashedEvent{raw_row(rows, i), std::string(rows.text(i, 4)),
+                                                        std::string(rows.text(i, 5))};
+                                });
 }
 
 }  // namespace analytics::raw_events

@@ -3,6 +3,8 @@
 // every reason (trashed_events). The ingest writer fills both.
 #pragma once
 
+#include "stores/list_query.h"
+
 #include "postgres/connection.h"
 
 #include <optional>
@@ -28,7 +30,7 @@ std::optional<RawEvent> find(postgres::Connection &db, long long tenant_id, cons
 // the id kept for a (project, nonce)
 std::optional<std::string> id_of_nonce(postgres::Connection &db, long long tenant_id, const std::string &nonce);
 // newest first, received within [since, until] (either may be open)
-std::vector<TrashedEvent> trashed(postgres::Connection &db, long long tenant_id, const postgres::Param &since,
-                                  const postgres::Param &until, long long offset, long long limit, long long &total);
+stores::Listed<TrashedEvent> trashed(postgres::Connection &db, long long tenant_id, const postgres::Param &since,
+                                     const postgres::Param &until, stores::Window window);
 
 }  // namespace analytics::raw_events

@@ -82,13 +82,9 @@ std::optional<Tenant> find(postgres::Connection &db, const std::string &referenc
     return row(result, 0);
 }
 
-std::vector<Tenant> list(postgres::Connection &db, long long offset, long long limit, long long &total)
+stores::Listed<Tenant> list(postgres::Connection &db, stores::Window window)
 {
-    auto page = stores::fetch_page(db, stores::ListQuery{kColumns, " FROM tenants", "id"}, {}, offset, limit);
-    total = page.total;
-    std::vector<Tenant> tenants;
-    for (int i = 0; i < page.rows.rows(); i++) tenants.push_back(row(page.rows, i));
-    return tenants;
+    return stores::fetch_listed(db, stores::ListQuery{kColumns, " FROM tenants", "id"}, {}, window, row);
 }
 
 stores::Written<Tenant> update(postgres::Connection &db, cache::ModuleCache &mirror, const Tenant &before,

@@ -2,6 +2,8 @@
 // account, project or website.
 #pragma once
 
+#include "stores/list_query.h"
+
 #include "postgres/connection.h"
 #include "redis/module_cache.h"
 #include "stores/written.h"
@@ -42,7 +44,7 @@ struct TenantChanges {
 std::optional<Tenant> create(postgres::Connection &db, cache::ModuleCache &mirror, const TenantChanges &changes);
 // by numeric id, uuid or slug
 std::optional<Tenant> find(postgres::Connection &db, const std::string &reference);
-std::vector<Tenant> list(postgres::Connection &db, long long offset, long long limit, long long &total);
+stores::Listed<Tenant> list(postgres::Connection &db, stores::Window window);
 // mirrored, dropping before's slug when it changed
 stores::Written<Tenant> update(postgres::Connection &db, cache::ModuleCache &mirror, const Tenant &before,
                                const TenantChanges &changes);

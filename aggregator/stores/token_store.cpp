@@ -46,23 +46,16 @@ IssuedToken issue(postgres::Connection &db, cache::ModuleCache &mirror, const To
     return token;
 }
 
-std::vector<Token> list(postgres::Connection &db, std::optional<long long> tenant_id, long long offset, long long limit,
-                        long long &total)
+stores::Listed<Token> list(postgres::Connection &db, std::optional<long long> tenant_id, stores::Window window)
 {
     stores::ListQuery query{"id, prefix, subject, array_to_json(scopes)::text, tenant_id,"
                             " rfc3339(expires_at), rfc3339(revoked_at), rfc3339(created_at)",
                             " FROM api_tokens WHERE $1::bigint IS NULL OR tenant_id = $1", "id"};
-    auto page = stores::fetch_page(db, query, {number_or_null(tenant_id)}, offset, limit);
-    total = page.total;
-    const auto &rows = page.rows;
-    std::vector<Token> found;
-    for (int row = 0; row < rows.rows(); row++) {
-        found.push_back(Token{rows.integer(row, 0), std::string(rows.text(row, 1)), std::string(rows.text(row, 2)),
-                              std::string(rows.text(row, 3)),
-                              rows.is_null(row, 4) ? std::nullopt : std::optional(rows.integer(row, 4)),
-                              rows.optional_text(row, 5), rows.optional_text(row, 6), rows.optional_text(row, 7)});
-    }
-    return found;
+    return stores::fetch_listed(db, query, {number_or_null(tenant_id)}, window, [](const postgres::Result &rows, int row) {
+        return Token{rows.integer(row, 0), std::string(rows.text(row, 1)), std::string(rows.text(row, 2)),
+                     std::string(rows.text(row, 3)), rows.is_null(row, 4) ? std::nullopt : std::optional(rows.integer(row, 4)),
+                     rows.optional_text(row, 5), rows.optional_text(row, 6), rows.optional_text(row, 7)};
+    });
 }
 
 bool revoke(postgres::Connection &db, cache::ModuleCache &mirror, long long id)

@@ -4,6 +4,8 @@
 // auth/tokens.
 #pragma once
 
+#include "stores/list_query.h"
+
 #include "postgres/connection.h"
 #include "redis/module_cache.h"
 
@@ -40,8 +42,7 @@ struct Token {
 
 IssuedToken issue(postgres::Connection &db, cache::ModuleCache &mirror, const TokenRequest &request);
 // by id; every tenant's when tenant_id is nullopt
-std::vector<Token> list(postgres::Connection &db, std::optional<long long> tenant_id, long long offset, long long limit,
-                        long long &total);
+stores::Listed<Token> list(postgres::Connection &db, std::optional<long long> tenant_id, stores::Window window);
 // false when there is no such live token
 bool revoke(postgres::Connection &db, cache::ModuleCache &mirror, long long id);
 

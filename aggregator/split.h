@@ -1,0 +1,24 @@
+// Text split at a separator, empty pieces left out: a path at '/', a list
+// option at ','.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace analytics {
+
+inline std::vector<std::string> split_nonempty(std::string_view text, char separator)
+{
+    std::vector<std::string> pieces;
+    size_t start = 0;
+    while (start <= text.size()) {
+        size_t end = text.find(separator, start);
+        if (end == std::string_view::npos) end = text.size();
+        if (end > start) pieces.emplace_back(text.substr(start, end - start));
+        start = end + 1;
+    }
+    return pieces;
+}
+
+}  // namespace analytics
