@@ -1,4 +1,5 @@
 #include "collect_request.h"
+#include "json_field.h"
 
 #include <jansson.h>
 
@@ -19,7 +20,7 @@ static int analytics_is_web_url(const char *text, size_t len);
 static int analytics_is_event_name(const char *text, size_t len);
 static int analytics_hex_value(char c);
 static size_t analytics_percent_decode(const char *in, size_t len, char *out);
-static analytics_body_status analytics_collect_validate(json_t *root, analytics_track_request *request,
+static analytics_body_status analytics_collect_fields(json_t *root, void *request_out, const void *rules,
     analytics_validation_errors *errors);
 
 /* http:// or https:// and something after it, no spaces or control characters */
@@ -96,58 +97,64 @@ analytics_percent_decode(const char *in, size_t len, char *out)
     return n;
 }
 
-static analytics_body_status
-analytics_collect_validate(json_t *root, analytics_track_request *request, analytics_validation_errors *errors)
-{
-    json_t      *tenant, *url, *referrer, *name, *props, *tracker, *metadata;
-    int          failed;
+/* the fields the event's metadata keeps */
+static const char *const analytics_collect_kept[] = { "url", "referrer", "name", "props", "trackerId", NULL };
 
-    tenant = json_object_get(root, "tenant");
-    if (tenant == NULL || json_is_null(tenant) || (json_is_string(tenant) && json_string_length(tenant) == 0)) {
+/* a string of at most the URL limit that is an http(s) URL */
+static int
+analytics_collect_is_url(json_t *value)
+{
+    return json_is_string(value) && json_string_length(value) <= ANALYTICS_COLLECT_URL_MAX_LEN
+           && analytics_is_web_url(json_string_value(value), json_string_length(value));
+}
+
+static analytics_body_status
+analytics_collect_fields(json_t *root, void *request_out, const void *rules, analytics_validation_errors *errors)
+{
+    analytics_track_request  *request;
+    json_t                   *tenant, *url, *referrer, *name, *props, *tracker;
+
+    request = request_out;
+    (void) rules;
+
+    tenant = analytics_json_required_field(root, "tenant");
+    if (tenant == NULL) {
         analytics_validation_errors_add(errors, "tenant", "The tenant field is required.");
     } else if (!json_is_string(tenant)) {
         analytics_validation_errors_add(errors, "tenant", "The tenant field must be a string.");
-    } else if (json_string_length(tenant) > ANALYTICS_TENANT_REF_MAX_LEN) {
+    } else if (!analytics_json_text(tenant, 1, ANALYTICS_TENANT_REF_MAX_LEN, &request->tenant_ref,
+                                    &request->tenant_ref_len))
+    {
         analytics_validation_errors_add(errors, "tenant", "The tenant field must not be greater than 64 characters.");
-    } else {
-        request->tenant_ref = json_string_value(tenant);
-        request->tenant_ref_len = json_string_length(tenant);
     }
 
-    url = json_object_get(root, "url");
-    if (url == NULL || json_is_null(url) || (json_is_string(url) && json_string_length(url) == 0)) {
+    url = analytics_json_required_field(root, "url");
+    if (url == NULL) {
         analytics_validation_errors_add(errors, "url", "The url field is required.");
-    } else if (!json_is_string(url) || json_string_length(url) > ANALYTICS_COLLECT_URL_MAX_LEN
-               || !analytics_is_web_url(json_string_value(url), json_string_length(url)))
-    {
+    } else if (!analytics_collect_is_url(url)) {
         analytics_validation_errors_add(errors, "url", "The url field must be a valid URL.");
     }
 
-    referrer = json_object_get(root, "referrer");
-    if (referrer != NULL && !json_is_null(referrer) && !(json_is_string(referrer) && json_string_length(referrer) == 0)
-        && (!json_is_string(referrer) || json_string_length(referrer) > ANALYTICS_COLLECT_URL_MAX_LEN
-            || !analytics_is_web_url(json_string_value(referrer), json_string_length(referrer))))
-    {
+    referrer = analytics_json_required_field(root, "referrer");
+    if (referrer != NULL && !analytics_collect_is_url(referrer)) {
         analytics_validation_errors_add(errors, "referrer", "The referrer field must be a valid URL.");
     }
 
-    name = json_object_get(root, "name");
-    if (name != NULL && !json_is_null(name)
+    name = analytics_json_field(root, "name");
+    if (name != NULL
         && (!json_is_string(name) || !analytics_is_event_name(json_string_value(name), json_string_length(name))))
     {
         analytics_validation_errors_add(errors, "name",
             "The name field must be 1 to 64 letters, digits, _ . : or - starting with a letter or digit.");
     }
 
-    props = json_object_get(root, "props");
-    if (props != NULL && !json_is_null(props) && !json_is_object(props)) {
+    props = analytics_json_field(root, "props");
+    if (props != NULL && !json_is_object(props)) {
         analytics_validation_errors_add(errors, "props", "The props field must be an object.");
     }
 
-    tracker = json_object_get(root, "trackerId");
-    if (tracker != NULL && !json_is_null(tracker)
-        && (!json_is_string(tracker) || json_string_length(tracker) == 0 || json_string_length(tracker) > 128))
-    {
+    tracker = analytics_json_field(root, "trackerId");
+    if (tracker != NULL && !analytics_json_text(tracker, 1, 128, &request->tracker_id, &request->tracker_id_len)) {
         analytics_validation_errors_add(errors, "trackerId", "The tracker id field must be a string of 1 to 128 characters.");
     }
 
@@ -155,54 +162,18 @@ analytics_collect_validate(json_t *root, analytics_track_request *request, analy
         return ANALYTICS_BODY_INVALID;
     }
 
-    request->type = json_is_string(name) ? json_string_value(name) : "pageview";
-    if (json_is_string(tracker)) {
-        request->tracker_id = json_string_value(tracker);
-        request->tracker_id_len = json_string_length(tracker);
-    }
-
-    metadata = json_object();
-    if (metadata == NULL) {
-        return ANALYTICS_BODY_NO_MEMORY;
-    }
-    failed = json_object_set(metadata, "url", url);
-    if (json_is_string(referrer) && json_string_length(referrer) > 0) {
-        failed |= json_object_set(metadata, "referrer", referrer);
-    }
-    if (json_is_string(name)) {
-        failed |= json_object_set(metadata, "name", name);
-    }
-    if (json_is_object(props)) {
-        failed |= json_object_set(metadata, "props", props);
-    }
-    if (json_is_string(tracker)) {
-        failed |= json_object_set(metadata, "trackerId", tracker);
-    }
-    request->metadata_json = failed ? NULL : json_dumps(metadata, JSON_COMPACT);
-    json_decref(metadata);
-    if (request->metadata_json == NULL) {
-        return ANALYTICS_BODY_NO_MEMORY;
-    }
-    request->metadata_json_len = strlen(request->metadata_json);
-    return ANALYTICS_BODY_OK;
+    request->type = name != NULL ? json_string_value(name) : "pageview";
+    return analytics_json_keep_text(analytics_json_pick(root, analytics_collect_kept), 0, &request->metadata_json,
+                                    &request->metadata_json_len);
 }
 
 analytics_body_status
 analytics_collect_request_parse(const char *body, size_t len, analytics_track_request *request,
     analytics_validation_errors *errors, char *problem_buf, size_t problem_size)
 {
-    json_t               *root;
-    analytics_body_status status;
-
     memset(request, 0, sizeof(*request));
-    analytics_validation_errors_init(errors);
-    root = NULL;
-    status = analytics_json_object_load(body, len, (void **) &root, problem_buf, problem_size);
-    request->document = root;
-    if (status != ANALYTICS_BODY_OK) {
-        return status;
-    }
-    return analytics_collect_validate(root, request, errors);
+    return analytics_json_request_parse(body, len, &request->document, analytics_collect_fields, request, NULL,
+                                        errors, problem_buf, problem_size);
 }
 
 analytics_body_status
@@ -269,5 +240,5 @@ analytics_collect_query_parse(const char *query, size_t len, analytics_track_req
     }
     free(key);
     free(text);
-    return analytics_collect_validate(root, request, errors);
+    return analytics_collect_fields(root, request, NULL, errors);
 }

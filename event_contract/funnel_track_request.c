@@ -1,15 +1,23 @@
 #include "funnel_track_request.h"
+#include "json_field.h"
 
 #include <jansson.h>
 
 #include <stdlib.h>
 #include <string.h>
 
+/* the fields' rules, run once the body is a JSON object */
+static analytics_body_status analytics_funnel_track_fields(json_t *root, void *request_out, const void *rules,
+    analytics_validation_errors *errors);
+
 /* validation messages hold static strings only: one per index */
 #define ANALYTICS_STEP_NAMES(F) F(0) F(1) F(2) F(3) F(4) F(5) F(6) F(7) F(8) F(9) F(10) F(11) F(12) F(13) F(14) F(15)
 #define ANALYTICS_STEP_FIELD(i) "steps." #i,
 #define ANALYTICS_STEP_STRING(i) "The steps." #i " field must be 1 to 64 of a-z, 0-9 and _.",
 #define ANALYTICS_STEP_INVALID(i) "The selected steps." #i " is invalid.",
+
+/* the fields the funnel event's metadata keeps */
+static const char *const analytics_funnel_kept[] = { "steps", "domain_path", "closed_early", NULL };
 
 static const char *const analytics_step_fields[] = { ANALYTICS_STEP_NAMES(ANALYTICS_STEP_FIELD) };
 static const char *const analytics_step_string_messages[] = { ANALYTICS_STEP_NAMES(ANALYTICS_STEP_STRING) };
@@ -48,23 +56,24 @@ analytics_body_status
 analytics_funnel_track_request_parse(const char *body, size_t len, analytics_funnel_track_request *request,
     analytics_validation_errors *errors, char *problem_buf, size_t problem_size)
 {
-    json_t                *root, *steps, *step, *path, *closed, *metadata;
-    size_t                 i;
-    int                    failed;
-    analytics_body_status  status;
-
     memset(request, 0, sizeof(*request));
-    analytics_validation_errors_init(errors);
+    return analytics_json_request_parse(body, len, &request->document, analytics_funnel_track_fields, request, NULL,
+                                        errors, problem_buf, problem_size);
+}
 
-    root = NULL;
-    status = analytics_json_object_load(body, len, (void **) &root, problem_buf, problem_size);
-    request->document = root;
-    if (status != ANALYTICS_BODY_OK) {
-        return status;
-    }
+static analytics_body_status
+analytics_funnel_track_fields(json_t *root, void *request_out, const void *rules, analytics_validation_errors *errors)
+{
+    analytics_funnel_track_request  *request;
+    json_t                          *steps, *step, *path, *closed;
+    size_t                           i;
+    analytics_body_status            status;
 
-    steps = json_object_get(root, "steps");
-    if (steps == NULL || json_is_null(steps) || (json_is_array(steps) && json_array_size(steps) == 0)) {
+    request = request_out;
+    (void) rules;
+
+    steps = analytics_json_field(root, "steps");
+    if (steps == NULL || (json_is_array(steps) && json_array_size(steps) == 0)) {
         analytics_validation_errors_add(errors, "steps", "The steps field is required.");
     } else if (!json_is_array(steps)) {
         analytics_validation_errors_add(errors, "steps", "The steps field must be an array.");
@@ -82,8 +91,8 @@ analytics_funnel_track_request_parse(const char *body, size_t len, analytics_fun
         }
     }
 
-    path = json_object_get(root, "domain_path");
-    if (path != NULL && !json_is_null(path)
+    path = analytics_json_field(root, "domain_path");
+    if (path != NULL
         && !(json_is_string(path) && (strcmp(json_string_value(path), "buy_new") == 0
                                       || strcmp(json_string_value(path), "already_have") == 0
                                       || strcmp(json_string_value(path), "skipped") == 0)))
@@ -91,8 +100,8 @@ analytics_funnel_track_request_parse(const char *body, size_t len, analytics_fun
         analytics_validation_errors_add(errors, "domain_path", "The selected domain path is invalid.");
     }
 
-    closed = json_object_get(root, "closed_early");
-    if (closed != NULL && !json_is_null(closed) && !json_is_boolean(closed)) {
+    closed = analytics_json_field(root, "closed_early");
+    if (closed != NULL && !json_is_boolean(closed)) {
         analytics_validation_errors_add(errors, "closed_early", "The closed early field must be true or false.");
     }
 
@@ -100,26 +109,12 @@ analytics_funnel_track_request_parse(const char *body, size_t len, analytics_fun
         return ANALYTICS_BODY_INVALID;
     }
 
-    metadata = json_object();
-    if (metadata == NULL) {
-        return ANALYTICS_BODY_NO_MEMORY;
+    status = analytics_json_keep_text(analytics_json_pick(root, analytics_funnel_kept), 0, &request->metadata_json,
+                                      &request->metadata_json_len);
+    if (status != ANALYTICS_BODY_OK) {
+        return status;
     }
-    failed = json_object_set(metadata, "steps", steps);
-    if (json_is_string(path)) {
-        failed |= json_object_set(metadata, "domain_path", path);
-    }
-    if (json_is_boolean(closed)) {
-        failed |= json_object_set(metadata, "closed_early", closed);
-    }
-    request->metadata_json = failed ? NULL : json_dumps(metadata, JSON_COMPACT);
-    json_decref(metadata);
-    request->steps_json = json_dumps(steps, JSON_COMPACT);
-    if (request->metadata_json == NULL || request->steps_json == NULL) {
-        return ANALYTICS_BODY_NO_MEMORY;
-    }
-    request->metadata_json_len = strlen(request->metadata_json);
-    request->steps_json_len = strlen(request->steps_json);
-    return ANALYTICS_BODY_OK;
+    return analytics_json_keep_text(json_incref(steps), 0, &request->steps_json, &request->steps_json_len);
 }
 
 void
@@ -127,8 +122,6 @@ analytics_funnel_track_request_free(analytics_funnel_track_request *request)
 {
     free(request->metadata_json);
     free(request->steps_json);
-    if (request->document != NULL) {
-        json_decref((json_t *) request->document);
-    }
+    json_decref(request->document);
     memset(request, 0, sizeof(*request));
 }

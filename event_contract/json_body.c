@@ -1,7 +1,9 @@
 #include "json_body.h"
+#include "json_field.h"
 
 #include <jansson.h>
 #include <stdio.h>
+#include <string.h>
 
 static int
 analytics_json_is_blank(const char *body, size_t len)
@@ -48,4 +50,83 @@ analytics_json_object_load(const char *body, size_t len, void **root_out, char *
         return ANALYTICS_BODY_MALFORMED;
     }
     return ANALYTICS_BODY_OK;
+}
+
+json_t *
+analytics_json_field(json_t *root, const char *key)
+{
+    json_t  *value;
+
+    value = json_object_get(root, key);
+    return json_is_null(value) ? NULL : value;
+}
+
+json_t *
+analytics_json_required_field(json_t *root, const char *key)
+{
+    json_t  *value;
+
+    value = analytics_json_field(root, key);
+    return json_is_string(value) && json_string_length(value) == 0 ? NULL : value;
+}
+
+int
+analytics_json_text(json_t *value, size_t min_len, size_t max_len, const char **text, size_t *len)
+{
+    if (!json_is_string(value) || json_string_length(value) < min_len || json_string_length(value) > max_len) {
+        return 0;
+    }
+    *text = json_string_value(value);
+    *len = json_string_length(value);
+    return 1;
+}
+
+void
+analytics_json_number_text(long long number, char *buf, size_t size, const char **text, size_t *len)
+{
+    snprintf(buf, size, "%lld", number);
+    *text = buf;
+    *len = strlen(buf);
+}
+
+json_t *
+analytics_json_pick(json_t *root, const char *const *keys)
+{
+    json_t  *picked, *value;
+
+    picked = json_object();
+    for (; picked != NULL && *keys != NULL; keys++) {
+        value = analytics_json_required_field(root, *keys);
+        if (value != NULL && json_object_set(picked, *keys, value) != 0) {
+            json_decref(picked);
+            picked = NULL;
+        }
+    }
+    return picked;
+}
+
+analytics_body_status
+analytics_json_keep_text(json_t *value, int failed, char **text, size_t *len)
+{
+    *text = value != NULL && !failed ? json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    json_decref(value);
+    if (*text == NULL) {
+        return ANALYTICS_BODY_NO_MEMORY;
+    }
+    *len = strlen(*text);
+    return ANALYTICS_BODY_OK;
+}
+
+analytics_body_status
+analytics_json_request_parse(const char *body, size_t len, void **document, analytics_json_fields_check check,
+    void *request, const void *rules, analytics_validation_errors *errors, char *problem_buf, size_t problem_size)
+{
+    analytics_body_status  status;
+
+    analytics_validation_errors_init(errors);
+    status = analytics_json_object_load(body, len, document, problem_buf, problem_size);
+    if (status != ANALYTICS_BODY_OK) {
+        return status;
+    }
+    return check(*document, request, rules, errors);
 }

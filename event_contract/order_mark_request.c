@@ -1,8 +1,13 @@
 #include "order_mark_request.h"
+#include "json_field.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+
+/* the fields' rules, run once the body is a JSON object */
+static analytics_body_status analytics_order_mark_fields(json_t *root, void *request_out, const void *rules,
+    analytics_validation_errors *errors);
 
 int
 analytics_order_session_is_valid(const char *text, size_t len)
@@ -29,50 +34,38 @@ analytics_order_mark_request_parse(const char *body, size_t len,
     analytics_order_mark_request *request, analytics_validation_errors *errors,
     char *problem_buf, size_t problem_size)
 {
-    json_t       *root, *website, *session, *mark;
-    json_error_t  error;
-
     memset(request, 0, sizeof(*request));
-    analytics_validation_errors_init(errors);
     request->mark = 1;
+    return analytics_json_request_parse(body, len, &request->document, analytics_order_mark_fields, request, NULL,
+                                        errors, problem_buf, problem_size);
+}
 
-    root = len == 0 ? json_object()
-                    : json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &error);
-    if (root == NULL) {
-        snprintf(problem_buf, problem_size, "Malformed JSON body: %s.",
-                 len == 0 ? "out of memory" : error.text);
-        return ANALYTICS_BODY_MALFORMED;
-    }
-    request->document = root;
-    if (!json_is_object(root)) {
-        snprintf(problem_buf, problem_size, "The request body must be a JSON object.");
-        return ANALYTICS_BODY_MALFORMED;
-    }
+static analytics_body_status
+analytics_order_mark_fields(json_t *root, void *request_out, const void *rules, analytics_validation_errors *errors)
+{
+    analytics_order_mark_request  *request;
+    json_t                        *website, *session, *mark;
 
-    website = json_object_get(root, "website_id");
-    if (website == NULL || json_is_null(website)
-        || (json_is_string(website) && json_string_length(website) == 0))
-    {
+    request = request_out;
+    (void) rules;
+
+    website = analytics_json_required_field(root, "website_id");
+    if (website == NULL) {
         analytics_validation_errors_add(errors, "website_id", "The website id field is required.");
     } else if (json_is_integer(website) && json_integer_value(website) > 0) {
-        snprintf(request->website_text, sizeof(request->website_text), "%lld",
-                 (long long) json_integer_value(website));
-        request->website_ref = request->website_text;
-        request->website_ref_len = strlen(request->website_text);
+        analytics_json_number_text((long long) json_integer_value(website), request->website_text,
+                                   sizeof(request->website_text), &request->website_ref, &request->website_ref_len);
     } else if (!json_is_string(website)) {
         analytics_validation_errors_add(errors, "website_id", "The website id field must be a string.");
-    } else if (json_string_length(website) > ANALYTICS_TENANT_REF_MAX_LEN) {
+    } else if (!analytics_json_text(website, 1, ANALYTICS_TENANT_REF_MAX_LEN, &request->website_ref,
+                                    &request->website_ref_len))
+    {
         analytics_validation_errors_add(errors, "website_id",
             "The website id field must not be greater than 64 characters.");
-    } else {
-        request->website_ref = json_string_value(website);
-        request->website_ref_len = json_string_length(website);
     }
 
-    session = json_object_get(root, "order_session");
-    if (session == NULL || json_is_null(session)
-        || (json_is_string(session) && json_string_length(session) == 0))
-    {
+    session = analytics_json_required_field(root, "order_session");
+    if (session == NULL) {
         analytics_validation_errors_add(errors, "order_session", "The order session field is required.");
     } else if (!json_is_string(session)) {
         analytics_validation_errors_add(errors, "order_session", "The order session field must be a string.");
@@ -101,8 +94,6 @@ analytics_order_mark_request_parse(const char *body, size_t len,
 void
 analytics_order_mark_request_free(analytics_order_mark_request *request)
 {
-    if (request->document != NULL) {
-        json_decref((json_t *) request->document);
-    }
+    json_decref(request->document);
     memset(request, 0, sizeof(*request));
 }

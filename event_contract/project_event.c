@@ -1,10 +1,15 @@
 #include "project_event.h"
 #include "event_time.h"
+#include "json_field.h"
 
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+
+/* the fields' rules, run once the body is a JSON object */
+static analytics_body_status analytics_project_event_fields(json_t *root, void *event_out, const void *rules,
+    analytics_validation_errors *errors);
 
 /* ^[a-z0-9]+(?:-[a-z0-9]+)*$, 3 to 64 characters (webmarketer-api project_id) */
 static int
@@ -59,21 +64,23 @@ analytics_body_status
 analytics_project_event_parse(const char *body, size_t len, analytics_project_event *event,
     analytics_validation_errors *errors, char *problem_buf, size_t problem_size)
 {
-    json_t                *root, *value;
-    analytics_body_status  status;
-
     memset(event, 0, offsetof(analytics_project_event, error_fields));
     event->data_errors = 0;
-    analytics_validation_errors_init(errors);
+    return analytics_json_request_parse(body, len, &event->document, analytics_project_event_fields, event, NULL,
+                                        errors, problem_buf, problem_size);
+}
 
-    status = analytics_json_object_load(body, len, (void **) &root, problem_buf, problem_size);
-    event->document = root;
-    if (status != ANALYTICS_BODY_OK) {
-        return status;
-    }
+static analytics_body_status
+analytics_project_event_fields(json_t *root, void *event_out, const void *rules, analytics_validation_errors *errors)
+{
+    analytics_project_event  *event;
+    json_t                   *value;
 
-    value = json_object_get(root, "projectId");
-    if (value == NULL || json_is_null(value)) {
+    event = event_out;
+    (void) rules;
+
+    value = analytics_json_field(root, "projectId");
+    if (value == NULL) {
         analytics_validation_errors_add(errors, "projectId", "projectId is required");
     } else if (!json_is_string(value)
                || !analytics_is_project_slug(json_string_value(value), json_string_length(value)))
@@ -85,21 +92,16 @@ analytics_project_event_parse(const char *body, size_t len, analytics_project_ev
         event->project_id_len = json_string_length(value);
     }
 
-    value = json_object_get(root, "eventType");
-    if (value == NULL || json_is_null(value)) {
+    value = analytics_json_field(root, "eventType");
+    if (value == NULL) {
         analytics_validation_errors_add(errors, "eventType", "eventType is required");
-    } else if (!json_is_string(value) || json_string_length(value) == 0
-               || json_string_length(value) > ANALYTICS_EVENT_TYPE_MAX_LEN)
-    {
+    } else if (!analytics_json_text(value, 1, ANALYTICS_EVENT_TYPE_MAX_LEN, &event->event_type, &event->event_type_len)) {
         analytics_validation_errors_add(errors, "eventType",
                                         "eventType must be an event type reference of 1 to 64 characters");
-    } else {
-        event->event_type = json_string_value(value);
-        event->event_type_len = json_string_length(value);
     }
 
-    value = json_object_get(root, "eventDate");
-    if (value != NULL && !json_is_null(value)) {
+    value = analytics_json_field(root, "eventDate");
+    if (value != NULL) {
         if (!json_is_string(value)
             || analytics_time_parse_rfc3339(json_string_value(value), json_string_length(value),
                                             &event->event_date_ms) != 0)
@@ -111,29 +113,24 @@ analytics_project_event_parse(const char *body, size_t len, analytics_project_ev
         }
     }
 
-    value = json_object_get(root, "trackerId");
-    if (value != NULL && !json_is_null(value)) {
-        if (!json_is_string(value) || json_string_length(value) == 0
-            || json_string_length(value) > ANALYTICS_TRACKER_ID_MAX_LEN)
-        {
+    value = analytics_json_field(root, "trackerId");
+    if (value != NULL) {
+        if (!analytics_json_text(value, 1, ANALYTICS_TRACKER_ID_MAX_LEN, &event->tracker_id, &event->tracker_id_len)) {
             analytics_validation_errors_add(errors, "trackerId",
                                             "trackerId must be a string of 1 to 256 characters");
-        } else {
-            event->tracker_id = json_string_value(value);
-            event->tracker_id_len = json_string_length(value);
         }
     }
 
-    value = json_object_get(root, "nonce");
-    if (value == NULL || json_is_null(value)) {
+    value = analytics_json_field(root, "nonce");
+    if (value == NULL) {
         analytics_validation_errors_add(errors, "nonce", "nonce is required");
     } else if (analytics_nonce_text(value, event) != 0) {
         analytics_validation_errors_add(errors, "nonce",
                                         "nonce must be a string of 1 to 256 characters or a number");
     }
 
-    value = json_object_get(root, "data");
-    if (value == NULL || json_is_null(value)) {
+    value = analytics_json_field(root, "data");
+    if (value == NULL) {
         analytics_validation_errors_add(errors, "data", "data is required");
     } else if (!json_is_object(value)) {
         analytics_validation_errors_add(errors, "data", "data must be an object");
@@ -203,8 +200,8 @@ analytics_project_event_check_data(analytics_project_event *event,
         return 0;
     }
     for (i = 0; i < n_fields; i++) {
-        value = json_object_get(event->data, fields[i].storage_key);
-        if (value == NULL || json_is_null(value)) {
+        value = analytics_json_field(event->data, fields[i].storage_key);
+        if (value == NULL) {
             problem = fields[i].required ? "is required" : NULL;
         } else {
             problem = analytics_field_problem(&fields[i], value);
@@ -229,10 +226,8 @@ analytics_project_event_check_data(analytics_project_event *event,
 void
 analytics_project_event_free(analytics_project_event *event)
 {
-    if (event->document != NULL) {
-        json_decref(event->document);
-        event->document = NULL;
-    }
+    json_decref(event->document);
+    event->document = NULL;
     event->data = NULL;
 }
 

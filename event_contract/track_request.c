@@ -1,9 +1,14 @@
 #include "track_request.h"
 #include "json_body.h"
+#include "json_field.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+
+/* the fields' rules, run once the body is a JSON object */
+static analytics_body_status analytics_track_fields(json_t *root, void *request_out, const void *rules,
+    analytics_validation_errors *errors);
 
 const char *const analytics_track_types[] = {
     "whatsapp_click", "call", "location_view", "cart_add",
@@ -65,26 +70,27 @@ analytics_track_request_parse(const char *body, size_t len,
     const analytics_event_rules *rules, analytics_track_request *request,
     analytics_validation_errors *errors, char *problem_buf, size_t problem_size)
 {
-    json_t                *root, *tenant, *type, *product, *metadata, *merged;
-    json_int_t             number;
-    const char            *type_name;
-    analytics_body_status  status;
-
     memset(request, 0, sizeof(*request));
-    analytics_validation_errors_init(errors);
+    return analytics_json_request_parse(body, len, &request->document, analytics_track_fields, request, rules,
+                                        errors, problem_buf, problem_size);
+}
+
+static analytics_body_status
+analytics_track_fields(json_t *root, void *request_out, const void *rules_in, analytics_validation_errors *errors)
+{
+    analytics_track_request      *request;
+    const analytics_event_rules  *rules;
+    json_t                       *tenant, *type, *product, *metadata, *merged;
+    json_int_t                    number;
+    const char                   *type_name;
+    int                           failed;
+
+    request = request_out;
+    rules = rules_in;
     number = 0;
 
-    root = NULL;
-    status = analytics_json_object_load(body, len, (void **) &root, problem_buf, problem_size);
-    request->document = root;
-    if (status != ANALYTICS_BODY_OK) {
-        return status;
-    }
-
-    tenant = json_object_get(root, "tenant_id");
-    if (tenant == NULL || json_is_null(tenant)
-        || (json_is_string(tenant) && json_string_length(tenant) == 0))
-    {
+    tenant = analytics_json_required_field(root, "tenant_id");
+    if (tenant == NULL) {
         analytics_validation_errors_add(errors, "tenant_id", "The tenant id field is required.");
     } else if (rules->tenant_is_integer) {
         if (!analytics_json_whole_number(tenant, &number)) {
@@ -94,24 +100,20 @@ analytics_track_request_parse(const char *body, size_t len,
             analytics_validation_errors_add(errors, "tenant_id",
                                             "The tenant id field must be at least 1.");
         } else {
-            snprintf(request->tenant_text, sizeof(request->tenant_text), "%lld", (long long) number);
-            request->tenant_ref = request->tenant_text;
-            request->tenant_ref_len = strlen(request->tenant_text);
+            analytics_json_number_text((long long) number, request->tenant_text, sizeof(request->tenant_text),
+                                       &request->tenant_ref, &request->tenant_ref_len);
         }
     } else if (!json_is_string(tenant)) {
         analytics_validation_errors_add(errors, "tenant_id", "The tenant id field must be a string.");
-    } else if (json_string_length(tenant) > ANALYTICS_TENANT_REF_MAX_LEN) {
+    } else if (!analytics_json_text(tenant, 1, ANALYTICS_TENANT_REF_MAX_LEN, &request->tenant_ref,
+                                    &request->tenant_ref_len))
+    {
         analytics_validation_errors_add(errors, "tenant_id",
             "The tenant id field must not be greater than 64 characters.");
-    } else {
-        request->tenant_ref = json_string_value(tenant);
-        request->tenant_ref_len = json_string_length(tenant);
     }
 
-    type = json_object_get(root, "type");
-    if (type == NULL || json_is_null(type)
-        || (json_is_string(type) && json_string_length(type) == 0))
-    {
+    type = analytics_json_required_field(root, "type");
+    if (type == NULL) {
         analytics_validation_errors_add(errors, "type", "The type field is required.");
     } else if (!json_is_string(type)) {
         analytics_validation_errors_add(errors, "type", "The type field must be a string.");
@@ -124,8 +126,8 @@ analytics_track_request_parse(const char *body, size_t len,
         request->type = type_name;
     }
 
-    product = json_object_get(root, "product_id");
-    if (product != NULL && !json_is_null(product)) {
+    product = analytics_json_field(root, "product_id");
+    if (product != NULL) {
         if (!json_is_integer(product)) {
             analytics_validation_errors_add(errors, "product_id",
                 "The product id field must be an integer.");
@@ -138,8 +140,8 @@ analytics_track_request_parse(const char *body, size_t len,
         }
     }
 
-    metadata = json_object_get(root, "metadata");
-    if (metadata != NULL && !json_is_null(metadata) && !json_is_object(metadata)) {
+    metadata = analytics_json_field(root, "metadata");
+    if (metadata != NULL && !json_is_object(metadata)) {
         analytics_validation_errors_add(errors, "metadata", "The metadata field must be an object.");
     }
 
@@ -148,34 +150,16 @@ analytics_track_request_parse(const char *body, size_t len,
     }
 
     /* the body's own metadata object takes the product: the document is ours */
-    merged = json_is_object(metadata) ? json_incref(metadata) : json_object();
-    if (merged == NULL) {
-        return ANALYTICS_BODY_NO_MEMORY;
-    }
-    if (request->has_product_id
-        && json_object_set_new(merged, "product_id", json_integer(request->product_id)) != 0)
-    {
-        json_decref(merged);
-        return ANALYTICS_BODY_NO_MEMORY;
-    }
-    request->metadata_json = json_dumps(merged, JSON_COMPACT | JSON_ENCODE_ANY);
-    json_decref(merged);
-    if (request->metadata_json == NULL) {
-        return ANALYTICS_BODY_NO_MEMORY;
-    }
-    request->metadata_json_len = strlen(request->metadata_json);
-
-    return ANALYTICS_BODY_OK;
+    merged = metadata != NULL ? json_incref(metadata) : json_object();
+    failed = request->has_product_id
+             && json_object_set_new(merged, "product_id", json_integer(request->product_id)) != 0;
+    return analytics_json_keep_text(merged, failed, &request->metadata_json, &request->metadata_json_len);
 }
 
 void
 analytics_track_request_free(analytics_track_request *request)
 {
-    if (request->metadata_json != NULL) {
-        free(request->metadata_json);
-    }
-    if (request->document != NULL) {
-        json_decref((json_t *) request->document);
-    }
+    free(request->metadata_json);
+    json_decref(request->document);
     memset(request, 0, sizeof(*request));
 }
