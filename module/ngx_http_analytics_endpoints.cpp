@@ -59,25 +59,6 @@ static ngx_int_t ngx_http_analytics_token_hash(ngx_http_request_t *r, u_char hex
 static ngx_str_t  ngx_http_analytics_post = ngx_string("POST, OPTIONS");
 static ngx_str_t  ngx_http_analytics_get_post = ngx_string("GET, POST, OPTIONS");
 
-static ngx_str_t  ngx_http_analytics_accepted =
-    ngx_string("{\"success\":true,\"message\":\"Event accepted for processing\"}");
-static ngx_str_t  ngx_http_analytics_tenant_not_found =
-    ngx_string("{\"success\":false,\"message\":\"Tenant not found or not available\"}");
-static ngx_str_t  ngx_http_analytics_unknown_product =
-    ngx_string("{\"message\":\"The selected product id is invalid.\","
-               "\"errors\":{\"product_id\":[\"The selected product id is invalid.\"]}}");
-static ngx_str_t  ngx_http_analytics_interaction_recorded =
-    ngx_string("{\"status\":\"success\"}");
-static ngx_str_t  ngx_http_analytics_interaction_accepted =
-    ngx_string("{\"status\":\"accepted\"}");
-static ngx_str_t  ngx_http_analytics_order_not_found =
-    ngx_string("{\"error\":true,\"message\":\"Order not found.\"}");
-static ngx_str_t  ngx_http_analytics_unauthenticated =
-    ngx_string("{\"error\":true,\"message\":\"Unauthenticated.\"}");
-static ngx_str_t  ngx_http_analytics_forbidden =
-    ngx_string("{\"error\":true,\"message\":\"This action is unauthorized.\"}");
-
-
 static const ngx_http_analytics_endpoint_t  ngx_http_analytics_endpoints[NGX_HTTP_ANALYTICS_ENDPOINTS] = {
 
     /* NGX_HTTP_ANALYTICS_ENDPOINT_NONE: never dispatched */
@@ -250,14 +231,13 @@ ngx_http_analytics_track_reply(ngx_http_request_t *r, ngx_http_analytics_ctx_t *
         if (ctx->gif) {
             return ngx_http_analytics_send_gif(r);
         }
-        return ngx_http_analytics_send_json(r, NGX_HTTP_ACCEPTED, &ngx_http_analytics_accepted);
+        return ngx_http_analytics_send_canned(r, NGX_HTTP_ANALYTICS_EVENT_ACCEPTED);
 
     case 404:
-        return ngx_http_analytics_send_json(r, NGX_HTTP_NOT_FOUND, &ngx_http_analytics_tenant_not_found);
+        return ngx_http_analytics_send_canned(r, NGX_HTTP_ANALYTICS_TENANT_NOT_FOUND);
 
     case 422:
-        return ngx_http_analytics_send_json(r, NGX_HTTP_ANALYTICS_UNPROCESSABLE_ENTITY,
-                                            &ngx_http_analytics_unknown_product);
+        return ngx_http_analytics_send_canned(r, NGX_HTTP_ANALYTICS_UNKNOWN_PRODUCT);
 
     default:
         /* 200 ("counted"), or no answer: what was decided is answered
@@ -274,12 +254,12 @@ ngx_http_analytics_interactions_reply(ngx_http_request_t *r, ngx_http_analytics_
     ngx_http_analytics_answer_t *answer)
 {
     if (answer->status == 202) {
-        return ngx_http_analytics_send_json(r, NGX_HTTP_CREATED, &ngx_http_analytics_interaction_recorded);
+        return ngx_http_analytics_send_canned(r, NGX_HTTP_ANALYTICS_INTERACTION_RECORDED);
     }
     if (ctx->answer_status) {
         return ngx_http_analytics_send_json(r, ctx->answer_status, &ctx->answer_body);
     }
-    return ngx_http_analytics_send_json(r, NGX_HTTP_ACCEPTED, &ngx_http_analytics_interaction_accepted);
+    return ngx_http_analytics_send_canned(r, NGX_HTTP_ANALYTICS_INTERACTION_ACCEPTED);
 }
 
 
@@ -442,7 +422,7 @@ ngx_http_analytics_mark_reply(ngx_http_request_t *r, ngx_http_analytics_ctx_t *c
         return ngx_http_analytics_send_json(r, NGX_HTTP_OK, &ctx->answer_body);
 
     case 404:
-        return ngx_http_analytics_send_json(r, NGX_HTTP_NOT_FOUND, &ngx_http_analytics_order_not_found);
+        return ngx_http_analytics_send_canned(r, NGX_HTTP_ANALYTICS_ORDER_NOT_FOUND);
 
     default:
         return ngx_http_analytics_send_decided(r, ctx);
@@ -589,10 +569,10 @@ ngx_http_analytics_funnel_reply(ngx_http_request_t *r, ngx_http_analytics_ctx_t 
         return ngx_http_analytics_send_json(r, ctx->answer_status, &ctx->answer_body);
 
     case 401:
-        return ngx_http_analytics_send_json(r, NGX_HTTP_UNAUTHORIZED, &ngx_http_analytics_unauthenticated);
+        return ngx_http_analytics_send_canned(r, NGX_HTTP_ANALYTICS_UNAUTHENTICATED);
 
     case 403:
-        return ngx_http_analytics_send_json(r, NGX_HTTP_FORBIDDEN, &ngx_http_analytics_forbidden);
+        return ngx_http_analytics_send_canned(r, NGX_HTTP_ANALYTICS_FORBIDDEN);
 
     case 422:
         /* the function's own element: the index of the first unknown step */

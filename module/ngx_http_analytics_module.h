@@ -89,6 +89,26 @@ typedef enum {
 } ngx_http_analytics_family_e;
 
 
+/* the answers whose status and body never vary, one table in
+ * ngx_http_analytics_replies.cpp */
+typedef enum {
+    NGX_HTTP_ANALYTICS_EVENT_ACCEPTED = 0,      /* 202, the Laravel beacons' success */
+    NGX_HTTP_ANALYTICS_TENANT_NOT_FOUND,        /* 404 */
+    NGX_HTTP_ANALYTICS_UNKNOWN_PRODUCT,         /* 422, track's product_id */
+    NGX_HTTP_ANALYTICS_INTERACTION_RECORDED,    /* 201 */
+    NGX_HTTP_ANALYTICS_INTERACTION_ACCEPTED,    /* 202, tenant not checked */
+    NGX_HTTP_ANALYTICS_ORDER_NOT_FOUND,         /* 404, /services */
+    NGX_HTTP_ANALYTICS_UNAUTHENTICATED,         /* 401, /services */
+    NGX_HTTP_ANALYTICS_FORBIDDEN,               /* 403, /services */
+    NGX_HTTP_ANALYTICS_LARAVEL_NOT_ALLOWED,     /* 405 */
+    NGX_HTTP_ANALYTICS_LARAVEL_TOO_MANY,        /* 429 */
+    NGX_HTTP_ANALYTICS_LARAVEL_UNAVAILABLE,     /* 503 */
+    NGX_HTTP_ANALYTICS_SERVICES_TOO_MANY,       /* 429, /services */
+    NGX_HTTP_ANALYTICS_SERVICES_UNAVAILABLE,    /* 503, /services */
+    NGX_HTTP_ANALYTICS_CANNED_ANSWERS
+} ngx_http_analytics_canned_e;
+
+
 /* fleet-wide, in Redis: limit requests per period for each key value */
 typedef struct {
     ngx_flag_t                        enabled;
@@ -221,6 +241,7 @@ ngx_int_t ngx_http_analytics_send_answer(ngx_http_request_t *r, ngx_http_analyti
     ngx_http_analytics_answer_t *answer);
 
 /* ngx_http_analytics_replies.cpp: bodies in the request's pool, or static */
+ngx_int_t ngx_http_analytics_send_canned(ngx_http_request_t *r, ngx_http_analytics_canned_e answer);
 ngx_int_t ngx_http_analytics_send_refusal(ngx_http_request_t *r, ngx_http_analytics_family_e family,
     ngx_uint_t status);
 ngx_int_t ngx_http_analytics_send_decided(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx);

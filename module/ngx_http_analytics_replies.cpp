@@ -8,6 +8,12 @@
 #include "json_text.h"
 
 
+typedef struct {
+    ngx_uint_t  status;
+    ngx_str_t   body;
+} ngx_http_analytics_canned_t;
+
+
 static ngx_int_t ngx_http_analytics_family_body(ngx_http_request_t *r, ngx_http_analytics_family_e family,
     ngx_uint_t status, ngx_str_t *body);
 static ngx_int_t ngx_http_analytics_laravel_error(ngx_http_request_t *r, const char *field,
@@ -19,17 +25,30 @@ static ngx_int_t ngx_http_analytics_project_error(ngx_http_request_t *r, ngx_uin
 static const char  ngx_http_analytics_too_large_message[] =
     "The request body is larger than the configured limit.";
 
-static ngx_str_t  ngx_http_analytics_laravel_not_allowed =
-    ngx_string("{\"message\":\"Method not allowed: use POST.\","
-               "\"errors\":{\"method\":[\"Only POST and OPTIONS are supported.\"]}}");
-static ngx_str_t  ngx_http_analytics_laravel_too_many =
-    ngx_string("{\"message\":\"Too Many Attempts.\",\"errors\":{}}");
-static ngx_str_t  ngx_http_analytics_laravel_unavailable =
-    ngx_string("{\"success\":false,\"message\":\"Service temporarily unavailable\"}");
-static ngx_str_t  ngx_http_analytics_services_too_many =
-    ngx_string("{\"error\":true,\"message\":\"Too Many Attempts.\"}");
-static ngx_str_t  ngx_http_analytics_services_unavailable =
-    ngx_string("{\"error\":true,\"message\":\"Service temporarily unavailable\"}");
+/* in the order of ngx_http_analytics_canned_e */
+static ngx_http_analytics_canned_t  ngx_http_analytics_canned[NGX_HTTP_ANALYTICS_CANNED_ANSWERS] = {
+    { NGX_HTTP_ACCEPTED,
+      ngx_string("{\"success\":true,\"message\":\"Event accepted for processing\"}") },
+    { NGX_HTTP_NOT_FOUND,
+      ngx_string("{\"success\":false,\"message\":\"Tenant not found or not available\"}") },
+    { NGX_HTTP_ANALYTICS_UNPROCESSABLE_ENTITY,
+      ngx_string("{\"message\":\"The selected product id is invalid.\","
+                 "\"errors\":{\"product_id\":[\"The selected product id is invalid.\"]}}") },
+    { NGX_HTTP_CREATED, ngx_string("{\"status\":\"success\"}") },
+    { NGX_HTTP_ACCEPTED, ngx_string("{\"status\":\"accepted\"}") },
+    { NGX_HTTP_NOT_FOUND, ngx_string("{\"error\":true,\"message\":\"Order not found.\"}") },
+    { NGX_HTTP_UNAUTHORIZED, ngx_string("{\"error\":true,\"message\":\"Unauthenticated.\"}") },
+    { NGX_HTTP_FORBIDDEN, ngx_string("{\"error\":true,\"message\":\"This action is unauthorized.\"}") },
+    { NGX_HTTP_NOT_ALLOWED,
+      ngx_string("{\"message\":\"Method not allowed: use POST.\","
+                 "\"errors\":{\"method\":[\"Only POST and OPTIONS are supported.\"]}}") },
+    { NGX_HTTP_TOO_MANY_REQUESTS, ngx_string("{\"message\":\"Too Many Attempts.\",\"errors\":{}}") },
+    { NGX_HTTP_SERVICE_UNAVAILABLE,
+      ngx_string("{\"success\":false,\"message\":\"Service temporarily unavailable\"}") },
+    { NGX_HTTP_TOO_MANY_REQUESTS, ngx_string("{\"error\":true,\"message\":\"Too Many Attempts.\"}") },
+    { NGX_HTTP_SERVICE_UNAVAILABLE,
+      ngx_string("{\"error\":true,\"message\":\"Service temporarily unavailable\"}") }
+};
 
 
 /*
@@ -58,19 +77,29 @@ ngx_http_analytics_family_body(ngx_http_request_t *r, ngx_http_analytics_family_
 
     switch (status) {
     case NGX_HTTP_NOT_ALLOWED:
-        *body = ngx_http_analytics_laravel_not_allowed;
+        *body = ngx_http_analytics_canned[NGX_HTTP_ANALYTICS_LARAVEL_NOT_ALLOWED].body;
         return NGX_OK;
     case NGX_HTTP_REQUEST_ENTITY_TOO_LARGE:
         return ngx_http_analytics_laravel_error(r, "body", ngx_http_analytics_too_large_message, body);
     case NGX_HTTP_TOO_MANY_REQUESTS:
-        *body = family == NGX_HTTP_ANALYTICS_FAMILY_SERVICES ? ngx_http_analytics_services_too_many
-                                                             : ngx_http_analytics_laravel_too_many;
+        *body = ngx_http_analytics_canned[family == NGX_HTTP_ANALYTICS_FAMILY_SERVICES
+                                          ? NGX_HTTP_ANALYTICS_SERVICES_TOO_MANY
+                                          : NGX_HTTP_ANALYTICS_LARAVEL_TOO_MANY].body;
         return NGX_OK;
     default:
-        *body = family == NGX_HTTP_ANALYTICS_FAMILY_SERVICES ? ngx_http_analytics_services_unavailable
-                                                             : ngx_http_analytics_laravel_unavailable;
+        *body = ngx_http_analytics_canned[family == NGX_HTTP_ANALYTICS_FAMILY_SERVICES
+                                          ? NGX_HTTP_ANALYTICS_SERVICES_UNAVAILABLE
+                                          : NGX_HTTP_ANALYTICS_LARAVEL_UNAVAILABLE].body;
         return NGX_OK;
     }
+}
+
+
+ngx_int_t
+ngx_http_analytics_send_canned(ngx_http_request_t *r, ngx_http_analytics_canned_e answer)
+{
+    return ngx_http_analytics_send_json(r, ngx_http_analytics_canned[answer].status,
+                                        &ngx_http_analytics_canned[answer].body);
 }
 
 
