@@ -70,6 +70,17 @@ analytics_project_event_parse(const char *body, size_t len, analytics_project_ev
                                         errors, problem_buf, problem_size);
 }
 
+analytics_body_status
+analytics_project_event_check_document(void *root, analytics_project_event *event,
+    analytics_validation_errors *errors)
+{
+    memset(event, 0, offsetof(analytics_project_event, error_fields));
+    event->data_errors = 0;
+    analytics_validation_errors_init(errors);
+    event->document = json_incref((json_t *) root);
+    return analytics_project_event_fields((json_t *) root, event, NULL, errors);
+}
+
 static analytics_body_status
 analytics_project_event_fields(json_t *root, void *event_out, const void *rules, analytics_validation_errors *errors)
 {

@@ -76,6 +76,15 @@ analytics_body_status analytics_project_event_parse(const char *body, size_t len
     analytics_project_event *event, analytics_validation_errors *errors,
     char *problem_buf, size_t problem_size);
 
+/*
+ * The same envelope rules on a body already loaded as a JSON object (a
+ * json_t the event takes a reference to): the aggregator has read it from
+ * the stream entry once already. ANALYTICS_BODY_OK or _INVALID; free the
+ * event in every case.
+ */
+analytics_body_status analytics_project_event_check_document(void *root, analytics_project_event *event,
+    analytics_validation_errors *errors);
+
 /* adds an error for each field of the type the data breaks; returns how many */
 size_t analytics_project_event_check_data(analytics_project_event *event,
     const analytics_event_type_field *fields, size_t n_fields,

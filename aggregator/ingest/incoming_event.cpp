@@ -56,6 +56,10 @@ std::optional<IncomingEvent> complete_incoming(IncomingEvent incoming, std::stri
     }
     json_t *object = metadata->get();
     incoming.occurred_ms = incoming.fields.received_at_ms;
+    if (kind == ANALYTICS_EVENT_KIND_PROJECT_EVENT) {
+        incoming.project_body = std::shared_ptr<json_t>(metadata->release(), json_decref);
+        return incoming;
+    }
 
     if (kind == ANALYTICS_EVENT_KIND_CONVERSION) {
         std::string_view occurred = first_string(object, {"occurred_at"});

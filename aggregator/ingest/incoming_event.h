@@ -7,7 +7,10 @@
 #include "stream_entry.h"
 #include "traffic_source.h"
 
+#include <jansson.h>
+
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +38,9 @@ struct IncomingEvent {
     // a Webmarketer event: its data, the metadata of its events row once
     // it passed its event type (the entry's metadata is the body as sent)
     std::string project_data;
+    // a Webmarketer event's body as complete_incoming loaded it, so that
+    // it is parsed once (shared: a batch may be retried one by one)
+    std::shared_ptr<json_t> project_body;
     // an interaction's classification and where it landed from
     analytics_traffic_source source{};
     std::string landing_page;

@@ -18,14 +18,6 @@ struct ParsedProjectEvent {
     ~ParsedProjectEvent() { analytics_project_event_free(&event); }
 };
 
-
-std::string timestamp(int64_t unix_ms)
-{
-    char text[ANALYTICS_RFC3339_MS_LEN + 1];
-    analytics_time_format_rfc3339_ms(unix_ms, text);
-    return text;
-}
-
 }  // namespace
 
 std::string normalized_identity(std::string text)
@@ -107,18 +99,44 @@ std::string ProjectEventCheck::errors_json() const
     return json::dump(list.get());
 }
 
+namespace {
+
+// what the envelope's parse left in parsed and errors, checked against the
+// project's event types
+ProjectEventCheck check_parsed(ParsedProjectEvent &parsed, analytics_validation_errors &errors, int64_t tenant_id,
+                               const EventTypeSchemas &schemas);
+
+}  // namespace
+
 ProjectEventCheck check_project_event(std::string_view body, int64_t tenant_id, const EventTypeSchemas &schemas)
 {
-    ProjectEventCheck check;
     ParsedProjectEvent parsed;
     analytics_validation_errors errors;
     char problem[256] = "";
     auto status = analytics_project_event_parse(body.data(), body.size(), &parsed.event, &errors, problem,
                                                 sizeof(problem));
     if (status == ANALYTICS_BODY_MALFORMED || status == ANALYTICS_BODY_NO_MEMORY) {
+        ProjectEventCheck check;
         check.errors.emplace_back("body", status == ANALYTICS_BODY_MALFORMED ? problem : "out of memory");
         return check;
     }
+    return check_parsed(parsed, errors, tenant_id, schemas);
+}
+
+ProjectEventCheck check_project_event(json_t *body, int64_t tenant_id, const EventTypeSchemas &schemas)
+{
+    ParsedProjectEvent parsed;
+    analytics_validation_errors errors;
+    analytics_project_event_check_document(body, &parsed.event, &errors);
+    return check_parsed(parsed, errors, tenant_id, schemas);
+}
+
+namespace {
+
+ProjectEventCheck check_parsed(ParsedProjectEvent &parsed, analytics_validation_errors &errors, int64_t tenant_id,
+                               const EventTypeSchemas &schemas)
+{
+    ProjectEventCheck check;
     const analytics_project_event &event = parsed.event;
     if (event.has_nonce) check.nonce.assign(event.nonce, event.nonce_len);
     if (event.event_type) check.event_type.assign(event.event_type, event.event_type_len);
@@ -160,6 +178,8 @@ ProjectEventCheck check_project_event(std::string_view body, int64_t tenant_id, 
     return check;
 }
 
+}  // namespace
+
 void prepare_project_events(postgres::Connection &db)
 {
     db.exec("CREATE TEMP TABLE IF NOT EXISTS raw_events_incoming (LIKE raw_events) ON COMMIT DELETE ROWS");
@@ -185,19 +205,21 @@ size_t admit_project_events(postgres::Connection &db, std::vector<IncomingEvent>
     for (size_t i = 0; i < events.size(); i++) {
         const IncomingEvent &event = events[i];
         if (!event.is_project_event()) continue;
-        checks[i] = check_project_event(event.body(), event.fields.tenant_id, schemas);
+        checks[i] = event.project_body ? check_project_event(event.project_body.get(), event.fields.tenant_id, schemas)
+                                       : check_project_event(event.body(), event.fields.tenant_id, schemas);
         const ProjectEventCheck &check = checks[i];
-        postgres::CopyRow row(raw_rows);
-        row.number(event.fields.tenant_id).text(event.id()).text_or_null(check.nonce)
+        postgres::BinaryCopyRow row(raw_rows, 8);
+        row.int8(event.fields.tenant_id).uuid(event.id()).text_or_null(check.nonce)
             .text_or_null(check.event_type).text_or_null(check.tracker_id);
         if (check.event_date_ms) {
-            row.text(timestamp(*check.event_date_ms));
+            row.timestamptz(*check.event_date_ms);
         } else {
             row.null();
         }
-        row.text(timestamp(event.fields.received_at_ms)).text(event.body());
+        // body is json: its binary form is its text, exactly as sent
+        row.timestamptz(event.fields.received_at_ms).text(event.body());
     }
-    db.copy_in(std::string("COPY raw_events_incoming (") + kRawColumns + ") FROM STDIN", raw_rows);
+    db.copy_in_binary(std::string("COPY raw_events_incoming (") + kRawColumns + ") FROM STDIN", raw_rows);
     auto stored = db.exec(std::string("INSERT INTO raw_events (") + kRawColumns + ") SELECT " + kRawColumns
                           + " FROM raw_events_incoming ON CONFLICT DO NOTHING RETURNING tenant_id, id::text");
     db.exec("TRUNCATE raw_events_incoming");
@@ -229,16 +251,16 @@ size_t admit_project_events(postgres::Connection &db, std::vector<IncomingEvent>
             computed_at.push_back(kept.size());
             kept.push_back(std::move(event));
         } else {
-            postgres::CopyRow(trash_rows)
-                .number(event.fields.tenant_id)
-                .text(event.id())
-                .text(timestamp(event.fields.received_at_ms))
-                .text(checks[i].errors_json());
+            postgres::BinaryCopyRow(trash_rows, 4)
+                .int8(event.fields.tenant_id)
+                .uuid(event.id())
+                .timestamptz(event.fields.received_at_ms)
+                .jsonb(checks[i].errors_json());
             trashed++;
         }
     }
     if (!trash_rows.empty()) {
-        db.copy_in("COPY trashed_events (tenant_id, id, received_at, errors) FROM STDIN", trash_rows);
+        db.copy_in_binary("COPY trashed_events (tenant_id, id, received_at, errors) FROM STDIN", trash_rows);
     }
     // its user, so that the user's offline touches are credited with it
     auto users = write_computed_events(db, computed);

@@ -72,6 +72,8 @@ struct ProjectEventCheck {
 
 // body: the event as sent; schemas must hold its project's types
 ProjectEventCheck check_project_event(std::string_view body, int64_t tenant_id, const EventTypeSchemas &schemas);
+// the same for a body the stream consumer has loaded already (a JSON object)
+ProjectEventCheck check_project_event(json_t *body, int64_t tenant_id, const EventTypeSchemas &schemas);
 
 // In the caller's transaction: keeps each project event of events as sent,
 // once per (project, nonce) and per id; trashes the invalid ones with their

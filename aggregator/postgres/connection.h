@@ -212,9 +212,10 @@ private:
 
 // One row of COPY's binary format appended to out, fields in column order,
 // each of the column's exact type. For the tables every stream event
-// writes: parsing text rows (splitting lines, reading times and uuids) was
-// about a tenth of PostgreSQL's ingest CPU. Webmarketer rows (dates,
-// numbers of every kind) stay text, in CopyRow.
+// writes, raw Webmarketer events included: parsing text rows (splitting
+// lines, reading times and uuids) was about a tenth of PostgreSQL's ingest
+// CPU. Computed events and metrics (dates and numbers of every kind) stay
+// text, in CopyRow.
 class BinaryCopyRow {
 public:
     BinaryCopyRow(std::string &out, int16_t fields);
