@@ -97,6 +97,11 @@ analytics_percent_decode(const char *in, size_t len, char *out)
     return n;
 }
 
+static const analytics_string_rule  analytics_collect_tenant = {
+    "tenant", ANALYTICS_TENANT_REF_MAX_LEN, "The tenant field is required.", "The tenant field must be a string.",
+    "The tenant field must not be greater than 64 characters."
+};
+
 /* the fields the event's metadata keeps */
 static const char *const analytics_collect_kept[] = { "url", "referrer", "name", "props", "trackerId", NULL };
 
@@ -112,21 +117,13 @@ static analytics_body_status
 analytics_collect_fields(json_t *root, void *request_out, const void *rules, analytics_validation_errors *errors)
 {
     analytics_track_request  *request;
-    json_t                   *tenant, *url, *referrer, *name, *props, *tracker;
+    json_t                   *url, *referrer, *name, *props, *tracker;
 
     request = request_out;
     (void) rules;
 
-    tenant = analytics_json_required_field(root, "tenant");
-    if (tenant == NULL) {
-        analytics_validation_errors_add(errors, "tenant", "The tenant field is required.");
-    } else if (!json_is_string(tenant)) {
-        analytics_validation_errors_add(errors, "tenant", "The tenant field must be a string.");
-    } else if (!analytics_json_text(tenant, 1, ANALYTICS_TENANT_REF_MAX_LEN, &request->tenant_ref,
-                                    &request->tenant_ref_len))
-    {
-        analytics_validation_errors_add(errors, "tenant", "The tenant field must not be greater than 64 characters.");
-    }
+    analytics_json_string_rule(analytics_json_required_field(root, "tenant"), &analytics_collect_tenant, errors,
+                               &request->tenant_ref, &request->tenant_ref_len);
 
     url = analytics_json_required_field(root, "url");
     if (url == NULL) {

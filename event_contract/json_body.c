@@ -81,6 +81,22 @@ analytics_json_text(json_t *value, size_t min_len, size_t max_len, const char **
     return 1;
 }
 
+int
+analytics_json_string_rule(json_t *value, const analytics_string_rule *rule, analytics_validation_errors *errors,
+    const char **text, size_t *len)
+{
+    if (value == NULL) {
+        analytics_validation_errors_add(errors, rule->key, rule->required);
+    } else if (!json_is_string(value)) {
+        analytics_validation_errors_add(errors, rule->key, rule->not_string);
+    } else if (!analytics_json_text(value, 1, rule->max_len, text, len)) {
+        analytics_validation_errors_add(errors, rule->key, rule->too_long);
+    } else {
+        return 1;
+    }
+    return 0;
+}
+
 void
 analytics_json_number_text(long long number, char *buf, size_t size, const char **text, size_t *len)
 {

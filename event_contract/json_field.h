@@ -39,6 +39,20 @@ json_t *analytics_json_required_field(json_t *root, const char *key);
  * length then set; 0 otherwise, nothing set */
 int analytics_json_text(json_t *value, size_t min_len, size_t max_len, const char **text, size_t *len);
 
+/* Laravel's required|string|max:N on one field, with its messages */
+typedef struct {
+    const char  *key;
+    size_t       max_len;       /* SIZE_MAX when the caller checks the text itself */
+    const char  *required;      /* "The tenant field is required." */
+    const char  *not_string;    /* "The tenant field must be a string." */
+    const char  *too_long;      /* "The tenant field must not be greater than 64 characters." */
+} analytics_string_rule;
+
+/* value (as analytics_json_required_field gave it, NULL when missing) by
+ * rule: 1 with text and len set, or 0 with the rule's message added */
+int analytics_json_string_rule(json_t *value, const analytics_string_rule *rule, analytics_validation_errors *errors,
+    const char **text, size_t *len);
+
 /* number as decimal text in buf, text and len then pointing at it */
 void analytics_json_number_text(long long number, char *buf, size_t size, const char **text, size_t *len);
 

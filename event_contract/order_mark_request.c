@@ -2,8 +2,18 @@
 #include "json_field.h"
 
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+
+static const analytics_string_rule  analytics_order_website = {
+    "website_id", ANALYTICS_TENANT_REF_MAX_LEN, "The website id field is required.",
+    "The website id field must be a string.", "The website id field must not be greater than 64 characters."
+};
+static const analytics_string_rule  analytics_order_session = {
+    "order_session", SIZE_MAX, "The order session field is required.", "The order session field must be a string.",
+    NULL
+};
 
 /* the fields' rules, run once the body is a JSON object */
 static analytics_body_status analytics_order_mark_fields(json_t *root, void *request_out, const void *rules,
@@ -44,37 +54,29 @@ static analytics_body_status
 analytics_order_mark_fields(json_t *root, void *request_out, const void *rules, analytics_validation_errors *errors)
 {
     analytics_order_mark_request  *request;
-    json_t                        *website, *session, *mark;
+    json_t                        *website, *mark;
 
     request = request_out;
     (void) rules;
 
+    /* a site's id sent as a number (1, not "1") is taken as its text */
     website = analytics_json_required_field(root, "website_id");
-    if (website == NULL) {
-        analytics_validation_errors_add(errors, "website_id", "The website id field is required.");
-    } else if (json_is_integer(website) && json_integer_value(website) > 0) {
+    if (json_is_integer(website) && json_integer_value(website) > 0) {
         analytics_json_number_text((long long) json_integer_value(website), request->website_text,
                                    sizeof(request->website_text), &request->website_ref, &request->website_ref_len);
-    } else if (!json_is_string(website)) {
-        analytics_validation_errors_add(errors, "website_id", "The website id field must be a string.");
-    } else if (!analytics_json_text(website, 1, ANALYTICS_TENANT_REF_MAX_LEN, &request->website_ref,
-                                    &request->website_ref_len))
-    {
-        analytics_validation_errors_add(errors, "website_id",
-            "The website id field must not be greater than 64 characters.");
+    } else {
+        analytics_json_string_rule(website, &analytics_order_website, errors, &request->website_ref,
+                                   &request->website_ref_len);
     }
 
-    session = analytics_json_required_field(root, "order_session");
-    if (session == NULL) {
-        analytics_validation_errors_add(errors, "order_session", "The order session field is required.");
-    } else if (!json_is_string(session)) {
-        analytics_validation_errors_add(errors, "order_session", "The order session field must be a string.");
-    } else if (!analytics_order_session_is_valid(json_string_value(session), json_string_length(session))) {
+    if (analytics_json_string_rule(analytics_json_required_field(root, "order_session"), &analytics_order_session,
+                                   errors, &request->order_session, &request->order_session_len)
+        && !analytics_order_session_is_valid(request->order_session, request->order_session_len))
+    {
         analytics_validation_errors_add(errors, "order_session",
             "The order session field must be 1 to 191 letters, digits, dots, colons, underscores or hyphens.");
-    } else {
-        request->order_session = json_string_value(session);
-        request->order_session_len = json_string_length(session);
+        request->order_session = NULL;
+        request->order_session_len = 0;
     }
 
     mark = json_object_get(root, "mark");

@@ -3,8 +3,17 @@
 #include "json_field.h"
 
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+
+static const analytics_string_rule  analytics_track_tenant = {
+    "tenant_id", ANALYTICS_TENANT_REF_MAX_LEN, "The tenant id field is required.",
+    "The tenant id field must be a string.", "The tenant id field must not be greater than 64 characters."
+};
+static const analytics_string_rule  analytics_track_type = {
+    "type", SIZE_MAX, "The type field is required.", "The type field must be a string.", NULL
+};
 
 /* the fields' rules, run once the body is a JSON object */
 static analytics_body_status analytics_track_fields(json_t *root, void *request_out, const void *rules,
@@ -80,9 +89,10 @@ analytics_track_fields(json_t *root, void *request_out, const void *rules_in, an
 {
     analytics_track_request      *request;
     const analytics_event_rules  *rules;
-    json_t                       *tenant, *type, *product, *metadata, *merged;
+    json_t                       *tenant, *product, *metadata, *merged;
     json_int_t                    number;
-    const char                   *type_name;
+    const char                   *type_name, *type_text;
+    size_t                        type_len;
     int                           failed;
 
     request = request_out;
@@ -90,36 +100,22 @@ analytics_track_fields(json_t *root, void *request_out, const void *rules_in, an
     number = 0;
 
     tenant = analytics_json_required_field(root, "tenant_id");
-    if (tenant == NULL) {
-        analytics_validation_errors_add(errors, "tenant_id", "The tenant id field is required.");
-    } else if (rules->tenant_is_integer) {
-        if (!analytics_json_whole_number(tenant, &number)) {
-            analytics_validation_errors_add(errors, "tenant_id",
-                                            "The tenant id field must be an integer.");
-        } else if (number < 1) {
-            analytics_validation_errors_add(errors, "tenant_id",
-                                            "The tenant id field must be at least 1.");
-        } else {
-            analytics_json_number_text((long long) number, request->tenant_text, sizeof(request->tenant_text),
-                                       &request->tenant_ref, &request->tenant_ref_len);
-        }
-    } else if (!json_is_string(tenant)) {
-        analytics_validation_errors_add(errors, "tenant_id", "The tenant id field must be a string.");
-    } else if (!analytics_json_text(tenant, 1, ANALYTICS_TENANT_REF_MAX_LEN, &request->tenant_ref,
-                                    &request->tenant_ref_len))
-    {
-        analytics_validation_errors_add(errors, "tenant_id",
-            "The tenant id field must not be greater than 64 characters.");
+    if (tenant == NULL || !rules->tenant_is_integer) {
+        analytics_json_string_rule(tenant, &analytics_track_tenant, errors, &request->tenant_ref,
+                                   &request->tenant_ref_len);
+    } else if (!analytics_json_whole_number(tenant, &number)) {
+        analytics_validation_errors_add(errors, "tenant_id", "The tenant id field must be an integer.");
+    } else if (number < 1) {
+        analytics_validation_errors_add(errors, "tenant_id", "The tenant id field must be at least 1.");
+    } else {
+        analytics_json_number_text((long long) number, request->tenant_text, sizeof(request->tenant_text),
+                                   &request->tenant_ref, &request->tenant_ref_len);
     }
 
-    type = analytics_json_required_field(root, "type");
-    if (type == NULL) {
-        analytics_validation_errors_add(errors, "type", "The type field is required.");
-    } else if (!json_is_string(type)) {
-        analytics_validation_errors_add(errors, "type", "The type field must be a string.");
-    } else {
-        type_name = analytics_type_lookup(rules->types, json_string_value(type),
-                                          json_string_length(type));
+    if (analytics_json_string_rule(analytics_json_required_field(root, "type"), &analytics_track_type, errors,
+                                   &type_text, &type_len))
+    {
+        type_name = analytics_type_lookup(rules->types, type_text, type_len);
         if (type_name == NULL) {
             analytics_validation_errors_add(errors, "type", "The selected type is invalid.");
         }

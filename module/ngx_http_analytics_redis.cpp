@@ -67,23 +67,11 @@ ngx_http_analytics_redis_link::init(ngx_cycle_t *cycle,
     if (batch_.init(log_) != NGX_OK) {
         return NGX_ERROR;
     }
-    batch_flush_.handler = on_batch_flush;
-    batch_flush_.data = this;
-    batch_flush_.log = log_;
-
-    connect_timer_.handler = on_connect_timeout;
-    connect_timer_.data = this;
-    connect_timer_.log = log_;
-    connect_timer_.cancelable = 1;
-
-    command_timer_.handler = on_command_timeout;
-    command_timer_.data = this;
-    command_timer_.log = log_;
-
-    reconnect_timer_.handler = on_reconnect;
-    reconnect_timer_.data = this;
-    reconnect_timer_.log = log_;
-    reconnect_timer_.cancelable = 1;
+    /* a cancelable timer does not hold a worker that is shutting down */
+    init_event(batch_flush_, on_batch_flush, 0);
+    init_event(connect_timer_, on_connect_timeout, 1);
+    init_event(command_timer_, on_command_timeout, 0);
+    init_event(reconnect_timer_, on_reconnect, 1);
 
     connect();
     return NGX_OK;
@@ -113,6 +101,16 @@ ngx_http_analytics_redis_link::shutdown()
     batch_.release();
 }
 
+
+
+void
+ngx_http_analytics_redis_link::init_event(ngx_event_t &ev, ngx_event_handler_pt handler, unsigned cancelable)
+{
+    ev.handler = handler;
+    ev.data = this;
+    ev.log = log_;
+    ev.cancelable = cancelable;
+}
 
 void
 ngx_http_analytics_redis_link::connect()

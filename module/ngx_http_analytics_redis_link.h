@@ -61,6 +61,7 @@ public:
 
 private:
     void connect();
+    void init_event(ngx_event_t &ev, ngx_event_handler_pt handler, unsigned cancelable);
     void drop(const char *why, bool at_once = false);
     void schedule_reconnect(bool at_once = false);
     void arm_command_timer();

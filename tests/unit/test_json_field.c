@@ -98,6 +98,40 @@ test_keep_text_refuses_a_failed_or_missing_value(void **state)
     assert_null(text);
 }
 
+static void
+test_string_rule_says_the_first_rule_broken(void **state)
+{
+    static const analytics_string_rule rule = {
+        "tenant", 4, "The tenant field is required.", "The tenant field must be a string.",
+        "The tenant field must not be greater than 4 characters."
+    };
+    analytics_validation_errors  errors;
+    json_t                      *root = object_of("{\"long\":\"abcde\",\"n\":7,\"ok\":\"abcd\",\"blank\":\"\"}");
+    const char                  *text = NULL;
+    size_t                       len = 0;
+
+    (void) state;
+    analytics_validation_errors_init(&errors);
+    assert_int_equal(analytics_json_string_rule(analytics_json_required_field(root, "blank"), &rule, &errors, &text,
+                                                &len), 0);
+    assert_int_equal(analytics_json_string_rule(analytics_json_required_field(root, "n"), &rule, &errors, &text, &len),
+                     0);
+    assert_int_equal(analytics_json_string_rule(analytics_json_required_field(root, "long"), &rule, &errors, &text,
+                                                &len), 0);
+    assert_null(text);
+    assert_int_equal(errors.count, 3);
+    assert_string_equal(errors.items[0].message, "The tenant field is required.");
+    assert_string_equal(errors.items[1].message, "The tenant field must be a string.");
+    assert_string_equal(errors.items[2].message, "The tenant field must not be greater than 4 characters.");
+    assert_string_equal(errors.items[2].field, "tenant");
+    assert_int_equal(analytics_json_string_rule(analytics_json_required_field(root, "ok"), &rule, &errors, &text, &len),
+                     1);
+    assert_int_equal(errors.count, 3);
+    assert_int_equal(len, 4);
+    assert_memory_equal(text, "abcd", 4);
+    json_decref(root);
+}
+
 static analytics_body_status
 count_fields(json_t *root, void *request, const void *rules, analytics_validation_errors *errors)
 {
@@ -147,6 +181,7 @@ main(void)
         cmocka_unit_test(test_number_text_points_into_the_buffer),
         cmocka_unit_test(test_pick_keeps_filled_keys_in_list_order),
         cmocka_unit_test(test_keep_text_refuses_a_failed_or_missing_value),
+        cmocka_unit_test(test_string_rule_says_the_first_rule_broken),
         cmocka_unit_test(test_request_parse_loads_then_checks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
