@@ -13,6 +13,15 @@ typedef struct {
     ngx_str_t   body;
 } ngx_http_analytics_canned_t;
 
+/* a refusal's canned answer in the Laravel family and in /services */
+typedef struct {
+    ngx_uint_t                   status;
+    ngx_http_analytics_canned_e  laravel;
+    ngx_http_analytics_canned_e  services;
+} ngx_http_analytics_refusal_t;
+
+#define NGX_HTTP_ANALYTICS_REFUSALS  4
+
 
 static ngx_int_t ngx_http_analytics_family_body(ngx_http_request_t *r, ngx_http_analytics_family_e family,
     ngx_uint_t status, ngx_str_t *body);
@@ -42,25 +51,41 @@ static ngx_http_analytics_canned_t  ngx_http_analytics_canned[NGX_HTTP_ANALYTICS
     { NGX_HTTP_NOT_ALLOWED,
       ngx_string("{\"message\":\"Method not allowed: use POST.\","
                  "\"errors\":{\"method\":[\"Only POST and OPTIONS are supported.\"]}}") },
+    { NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+      ngx_string("{\"message\":\"The request body is larger than the configured limit.\","
+                 "\"errors\":{\"body\":[\"The request body is larger than the configured limit.\"]}}") },
     { NGX_HTTP_TOO_MANY_REQUESTS, ngx_string("{\"message\":\"Too Many Attempts.\",\"errors\":{}}") },
     { NGX_HTTP_SERVICE_UNAVAILABLE,
       ngx_string("{\"success\":false,\"message\":\"Service temporarily unavailable\"}") },
+    { NGX_HTTP_NOT_ALLOWED, ngx_string("{\"error\":true,\"message\":\"Method not allowed: use POST.\"}") },
+    { NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+      ngx_string("{\"error\":true,\"message\":\"The request body is larger than the configured limit.\"}") },
     { NGX_HTTP_TOO_MANY_REQUESTS, ngx_string("{\"error\":true,\"message\":\"Too Many Attempts.\"}") },
     { NGX_HTTP_SERVICE_UNAVAILABLE,
       ngx_string("{\"error\":true,\"message\":\"Service temporarily unavailable\"}") }
 };
 
+static const ngx_http_analytics_refusal_t  ngx_http_analytics_refusals[NGX_HTTP_ANALYTICS_REFUSALS] = {
+    { NGX_HTTP_NOT_ALLOWED, NGX_HTTP_ANALYTICS_LARAVEL_NOT_ALLOWED, NGX_HTTP_ANALYTICS_SERVICES_NOT_ALLOWED },
+    { NGX_HTTP_REQUEST_ENTITY_TOO_LARGE, NGX_HTTP_ANALYTICS_LARAVEL_TOO_LARGE, NGX_HTTP_ANALYTICS_SERVICES_TOO_LARGE },
+    { NGX_HTTP_TOO_MANY_REQUESTS, NGX_HTTP_ANALYTICS_LARAVEL_TOO_MANY, NGX_HTTP_ANALYTICS_SERVICES_TOO_MANY },
+    { NGX_HTTP_SERVICE_UNAVAILABLE, NGX_HTTP_ANALYTICS_LARAVEL_UNAVAILABLE, NGX_HTTP_ANALYTICS_SERVICES_UNAVAILABLE }
+};
+
 
 /*
  * The body of a refusal that is not the endpoint's own: a wrong method
- * (405), a body too large (413), the limit (429), Redis away (503). The
- * /services routes answer 405 and 413 as Laravel itself does, before any
- * route of theirs runs.
+ * (405), a body too large (413), the limit (429), Redis away (503), each
+ * in its family's shape: the /services routes answer {"error":true,...}
+ * for all four, as for their own errors.
  */
 static ngx_int_t
 ngx_http_analytics_family_body(ngx_http_request_t *r, ngx_http_analytics_family_e family,
     ngx_uint_t status, ngx_str_t *body)
 {
+    ngx_uint_t                   i;
+    ngx_http_analytics_canned_e  answer;
+
     if (family == NGX_HTTP_ANALYTICS_FAMILY_PROJECT) {
         switch (status) {
         case NGX_HTTP_NOT_ALLOWED:
@@ -75,23 +100,14 @@ ngx_http_analytics_family_body(ngx_http_request_t *r, ngx_http_analytics_family_
         }
     }
 
-    switch (status) {
-    case NGX_HTTP_NOT_ALLOWED:
-        *body = ngx_http_analytics_canned[NGX_HTTP_ANALYTICS_LARAVEL_NOT_ALLOWED].body;
-        return NGX_OK;
-    case NGX_HTTP_REQUEST_ENTITY_TOO_LARGE:
-        return ngx_http_analytics_laravel_error(r, "body", ngx_http_analytics_too_large_message, body);
-    case NGX_HTTP_TOO_MANY_REQUESTS:
-        *body = ngx_http_analytics_canned[family == NGX_HTTP_ANALYTICS_FAMILY_SERVICES
-                                          ? NGX_HTTP_ANALYTICS_SERVICES_TOO_MANY
-                                          : NGX_HTTP_ANALYTICS_LARAVEL_TOO_MANY].body;
-        return NGX_OK;
-    default:
-        *body = ngx_http_analytics_canned[family == NGX_HTTP_ANALYTICS_FAMILY_SERVICES
-                                          ? NGX_HTTP_ANALYTICS_SERVICES_UNAVAILABLE
-                                          : NGX_HTTP_ANALYTICS_LARAVEL_UNAVAILABLE].body;
-        return NGX_OK;
+    /* the last row answers any other status: Redis away */
+    for (i = 0; i < NGX_HTTP_ANALYTICS_REFUSALS - 1 && ngx_http_analytics_refusals[i].status != status; i++) {
+        /* void */
     }
+    answer = family == NGX_HTTP_ANALYTICS_FAMILY_SERVICES ? ngx_http_analytics_refusals[i].services
+                                                          : ngx_http_analytics_refusals[i].laravel;
+    *body = ngx_http_analytics_canned[answer].body;
+    return NGX_OK;
 }
 
 

@@ -114,6 +114,18 @@ subtest 'validation: 422 in the family shape; malformed JSON 400' => sub {
     is($r->{content}, '{"error":true,"message":"Not found."}', 'unknown services path');
 };
 
+subtest '405 and 413 in the family shape' => sub {
+    my $r = $stack->request('GET', $path);
+    is($r->{status}, 405, 'GET: 405');
+    is($r->{headers}{allow}, 'POST, OPTIONS', 'GET: Allow');
+    is($r->{content}, '{"error":true,"message":"Method not allowed: use POST."}', 'GET: body');
+    $r = $stack->request('POST', $path, '{"website_id":"1","order_session":"' . ('x' x 17000) . '"}',
+                         { 'Content-Type' => 'application/json' });
+    is($r->{status}, 413, 'over the body limit: 413');
+    is($r->{content}, '{"error":true,"message":"The request body is larger than the configured limit."}',
+       'over the body limit: body');
+};
+
 subtest 'rate limited: 429 in the family shape' => sub {
     my $limited = '/test/rate-limited/mark-purchase-tracked';
     my @statuses = map { $stack->request('POST', $limited, { website_id => 'demo', order_session => 'unpaid-1' },
