@@ -81,7 +81,10 @@ subtest 'list: filters, sort, pages' => sub {
 };
 
 subtest 'tokens and projects' => sub {
-    is($stack->request('GET', $base)->{status}, 401, 'no token: 401');
+    my $r = $stack->request('GET', $base);
+    is($r->{status}, 401, 'no token: 401');
+    is($r->{content}, '{"statusCode":401,"message":"Unauthorized"}', "the Webmarketer document's 401 body");
+    is($r->{headers}{'www-authenticate'}, 'Bearer', 'WWW-Authenticate: Bearer');
     is(call('GET', $base, undef, token('demo', 'events:write'))->{status}, 403, 'without events:read: 403');
     is(call('POST', $base, { reference => 'x1', name => 'x' }, token('demo', 'events:read'))->{status}, 403, 'creating needs manage');
     $stack->create_tenant(slug => 'other-project', name => 'Other');

@@ -99,7 +99,7 @@ subtest 'invalid events land in the trash with every reason' => sub {
         is($r->{status}, 200, '200 even so');
         my ($id) = $r->{content} =~ $uuid;
         ok($id, 'with an id');
-        $expected{$id} = [ $case->[0], [ map { { field => $_->[0], message => $_->[1] } } @{ $case->[1] } ] ];
+        $expected{$id} = [ $case->[0], [ map { { key => $_->[0], field => $_->[0], message => $_->[1] } } @{ $case->[1] } ] ];
     }
     ok($stack->wait_until('four trashed', 10, sub { $stack->psql("SELECT count(*) FROM trashed_events") == 4 }), 'four trashed');
     is($stack->psql("SELECT count(*) FROM events WHERE kind = 'project_event'"), 1, 'none became an event');
@@ -113,6 +113,18 @@ subtest 'invalid events land in the trash with every reason' => sub {
     }
     my $raw = $stack->psql("SELECT body::text FROM raw_events r JOIN trashed_events USING (tenant_id, id) WHERE r.nonce = 'n-2'");
     is($raw, $cases[1][0], 'kept as sent');
+
+    # rows trashed before migration 024 carry only "field": it adds "key", once
+    my $old = "(SELECT id FROM raw_events WHERE nonce = 'n-2')";
+    $stack->psql("UPDATE trashed_events SET errors = jsonb_build_array(jsonb_build_object('field', 'data.x', 'message', 'm'),"
+                 . " jsonb_build_object('field', 'data.y', 'message', 'n')) WHERE id = $old");
+    open(my $fh, '<', 'sql/024_trashed_error_keys.sql') or die "sql/024: $!";
+    my $migration = join '', grep { !/^--/ } <$fh>;
+    close $fh;
+    $stack->psql($migration) for 1 .. 2;
+    is($stack->psql("SELECT errors::text FROM trashed_events WHERE id = $old"),
+       '[{"key": "data.x", "field": "data.x", "message": "m"}, {"key": "data.y", "field": "data.y", "message": "n"}]',
+       'migration 024: key beside field, in order, applied twice');
 
     $r = call('GET', '/api/v1/projects/demo/trashed-events?offset=1&limit=2');
     is_deeply([ $r->{json}{count}, $r->{json}{total} ], [ 2, 4 ], 'paged');
@@ -205,8 +217,9 @@ subtest 'POST /api/v1/events/sync: checked and persisted before the answer' => s
     $r = $sync->('{"projectId":"demo","eventType":"purchase","nonce":"sync-2","data":{"turnover":"ten"}}');
     is($r->{status}, 400, 'invalid: 400');
     is_deeply($r->{json}, { statusCode => 400, message => 'data.orderId is required', error => 'Bad Request',
-        errors => [ { field => 'data.orderId', message => 'data.orderId is required' },
-                    { field => 'data.turnover', message => 'data.turnover must be a statistic: a number' } ] }, 'with every reason');
+        errors => [ { key => 'data.orderId', field => 'data.orderId', message => 'data.orderId is required' },
+                    { key => 'data.turnover', field => 'data.turnover',
+                      message => 'data.turnover must be a statistic: a number' } ] }, 'with every reason');
     is($stack->psql("SELECT count(*) FROM raw_events WHERE nonce = 'sync-2'"), 0, 'nothing kept: the caller has the reasons');
     $r = $sync->('{"eventType":"purchase","nonce":"sync-3","data":{}}');
     is($r->{status}, 400, 'no projectId: 400');

@@ -134,6 +134,31 @@ subtest 'GET .../users/{id}/metrics' => sub {
     is(call('GET', "$base/users/00000000-0000-4000-8000-000000000000/metrics")->{status}, 404, 'an unknown user: 404');
 };
 
+subtest "GET .../users/{id}/events: the user's computed events" => sub {
+    my $r = call('GET', "$base/users/$user{$a}/events");
+    is($r->{status}, 200, 'status 200');
+    is_deeply([ $r->{json}{count}, $r->{json}{total} ], [ 2, 2 ], 'both events of the email');
+    is_deeply([ map { $_->{_id} } @{ $r->{json}{data} } ], [ $b, $a ], 'the latest event date first');
+    is_deeply($r->{json}{data}[1], call('GET', "$base/events/$a")->{json}, 'each item as GET .../events/{id} answers it')
+        or diag explain $r->{json}{data}[1];
+    is_deeply([ map { "$_->{storageKey}=$_->{value}" } @{ $r->{json}{data}[1]{metrics} } ],
+              [ 'converted=1', 'qualified=1', 'turnover=4000' ], 'with the current value of each metric');
+    my $until = call('GET', "$base/users/$user{$a}/events?until=2023-12-31T00:00:00Z")->{json};
+    is_deeply([ map { $_->{_id} } @{ $until->{data} } ], [ $a ], 'until bounds the event date');
+    is(call('GET', "$base/users/$user{$a}/events?since=2999-01-01T00:00:00Z")->{json}{total}, 0, 'since the future: none');
+    my $page = call('GET', "$base/users/$user{$a}/events?offset=1&limit=1")->{json};
+    is_deeply([ $page->{count}, $page->{total}, $page->{data}[0]{_id} ], [ 1, 2, $a ], 'paged');
+    is_deeply([ map { $_->{_id} } @{ call('GET', "$base/users/$user{$c}/events")->{json}{data} } ], [ $c ],
+              'another user: its own event only');
+    is(call('GET', "$base/users/00000000-0000-4000-8000-000000000000/events")->{status}, 404, 'an unknown user: 404');
+    is(call('GET', "$base/users/nope/events")->{status}, 400, 'not a UUID: 400');
+    is(call('GET', "$base/users/$user{$a}/events?since=soon")->{status}, 400, 'a bad since: 400');
+    is(call('GET', "$base/users/$user{$a}/events?limit=1001")->{status}, 400, 'limit over the maximum: 400');
+    is(call('GET', "$base/users/$user{$a}/events", undef, token('elsewhere', 'events:read'))->{status}, 404,
+       "another project's token: 404");
+    is(call('GET', "$base/users/$user{$a}/events", undef, token('demo', 'manage'))->{status}, 403, 'without events:read: 403');
+};
+
 subtest 'two users whose identities meet in one event become one' => sub {
     my $older = $user{$a};
     my $younger = $user{$c};

@@ -91,7 +91,10 @@ std::string ProjectEventCheck::errors_json() const
 {
     auto list = json::take(json_array());
     for (const auto &[field, message] : errors) {
+        // key as the Webmarketer document names it today, field as the
+        // string it announces in key's place
         json_t *item = json_object();
+        json_object_set_new(item, "key", json::string(field));
         json_object_set_new(item, "field", json::string(field));
         json_object_set_new(item, "message", json::string(message));
         json_array_append_new(list.get(), item);

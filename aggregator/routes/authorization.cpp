@@ -6,7 +6,8 @@ Authorized authorize(postgres::Connection &db, const http::Request &request, con
 {
     auto principal = auth::authenticate(db, request.header("authorization"));
     if (!principal) {
-        auto response = http::error_response(401, "Missing or invalid bearer token");
+        // NestJS's own 401, as the Webmarketer document shows it
+        http::Response response{401, R"({"statusCode":401,"message":"Unauthorized"})", "application/json", {}};
         response.headers.emplace_back("WWW-Authenticate", "Bearer");
         http::refuse(response);
     }

@@ -23,6 +23,14 @@ tenants::Tenant project_of(postgres::Connection &db, http::Request &request,
     return tenant_in_path(db, request, scope, "projectId", "Project not found");
 }
 
+// the path's {id}, which must be a UUID
+const std::string &uuid_in_path(http::Request &request)
+{
+    const std::string &id = request.path_params["id"];
+    if (!analytics_uuid_is_valid(id.data(), id.size())) http::refuse(400, "id must be a UUID");
+    return id;
+}
+
 json_t *metric_json(const computed_events::Metric &metric)
 {
     json_t *item = json_object();
@@ -103,8 +111,7 @@ http::Response update_metric(Services &services, http::Request &request, const c
 {
     auto db = services.db.borrow();
     auto tenant = project_of(*db, request, "events:write");
-    const std::string &id = request.path_params["id"];
-    if (!analytics_uuid_is_valid(id.data(), id.size())) return http::error_response(400, "id must be a UUID");
+    const std::string &id = uuid_in_path(request);
     auto parsed = json_object_body(request);
     json_t *body = parsed.get();
 
@@ -128,8 +135,7 @@ http::Response user_metrics(Services &services, http::Request &request)
 {
     auto db = services.db.borrow();
     auto tenant = project_of(*db, request, "events:read");
-    const std::string &id = request.path_params["id"];
-    if (!analytics_uuid_is_valid(id.data(), id.size())) return http::error_response(400, "id must be a UUID");
+    const std::string &id = uuid_in_path(request);
     auto page = page_of(request, 1000);
     auto type = query_param(request, "type");
     if (type && *type != "state" && *type != "statistic") return http::error_response(400, "type must be state or statistic");
@@ -144,6 +150,21 @@ http::Response user_metrics(Services &services, http::Request &request)
                          metric_json);
 }
 
+// the user's computed events, the latest first (the document names the
+// route; its items are those of GET .../events/{id})
+http::Response user_events(Services &services, http::Request &request)
+{
+    auto db = services.db.borrow();
+    auto tenant = project_of(*db, request, "events:read");
+    const std::string &id = uuid_in_path(request);
+    auto page = page_of(request, 1000);
+    auto since = instant_param(request, "since");
+    auto until = instant_param(request, "until");
+    if (!computed_events::user_exists(*db, tenant.id, id)) return http::error_response(404, "User not found");
+    return page_response(computed_events::user_events(*db, tenant.id, id, since, until, page),
+                         [&tenant](const auto &event) { return computed_event_json(event, tenant).release(); });
+}
+
 }  // namespace
 
 void register_computed_event_routes(http::Router &router, Services &services)
@@ -151,8 +172,7 @@ void register_computed_event_routes(http::Router &router, Services &services)
     router.add("GET", "/api/v1/projects/{projectId}/events/{id}", [&services](http::Request &request) {
         auto db = services.db.borrow();
         auto tenant = project_of(*db, request, "events:read");
-        const std::string &id = request.path_params["id"];
-        if (!analytics_uuid_is_valid(id.data(), id.size())) return http::error_response(400, "id must be a UUID");
+        const std::string &id = uuid_in_path(request);
         auto event = computed_events::find(*db, tenant.id, id);
         if (!event) return http::error_response(404, "Event not found");
         return json_response(200, computed_event_json(*event, tenant));
@@ -168,6 +188,10 @@ void register_computed_event_routes(http::Router &router, Services &services)
 
     router.add("GET", "/api/v1/projects/{projectId}/users/{id}/metrics", [&services](http::Request &request) {
         return user_metrics(services, request);
+    });
+
+    router.add("GET", "/api/v1/projects/{projectId}/users/{id}/events", [&services](http::Request &request) {
+        return user_events(services, request);
     });
 }
 

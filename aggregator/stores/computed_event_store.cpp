@@ -34,6 +34,42 @@ std::optional<double> current_value(postgres::Connection &db, long long tenant_i
     return std::stod(std::string(rows.text(0, 0)));
 }
 
+constexpr const char *kEventColumns =
+    "e.id::text, e.user_id::text, rfc3339(e.event_date), e.event_type, e.data::text, t.expiration_policy::text,"
+    " rfc3339(e.created_at), rfc3339(e.updated_at), rfc3339(u.created_at), rfc3339(u.updated_at)";
+constexpr const char *kEventFrom =
+    " FROM computed_events e JOIN event_types t ON t.tenant_id = e.tenant_id AND t.id = e.event_type_id"
+    " LEFT JOIN project_users u ON u.tenant_id = e.tenant_id AND u.id = e.user_id";
+
+ComputedEvent event_row(const postgres::Result &rows, int i)
+{
+    return ComputedEvent{std::string(rows.text(i, 0)), rows.optional_text(i, 1), std::string(rows.text(i, 2)),
+                         std::string(rows.text(i, 3)), std::string(rows.text(i, 4)), rows.optional_text(i, 5),
+                         std::string(rows.text(i, 6)), std::string(rows.text(i, 7)), rows.optional_text(i, 8),
+                         rows.optional_text(i, 9), {}};
+}
+
+// each event's current metrics (the latest value of each storage key), in
+// one statement for all of them
+void attach_metrics(postgres::Connection &db, long long tenant_id, std::vector<ComputedEvent> &events)
+{
+    if (events.empty()) return;
+    std::string ids = "{";
+    std::map<std::string, ComputedEvent *> by_id;
+    for (auto &event : events) {
+        ids += (ids.size() > 1 ? "," : "") + event.id;
+        by_id[event.id] = &event;
+    }
+    auto metrics = db.exec(std::string("SELECT DISTINCT ON (m.event_id, m.storage_key) ") + kMetricColumns
+                               + " FROM event_metrics m WHERE m.tenant_id = $1 AND m.event_id = ANY($2::uuid[])"
+                                 " ORDER BY m.event_id, m.storage_key, m.metric_date DESC, m.id DESC",
+                           {std::to_string(tenant_id), ids + "}"});
+    for (int i = 0; i < metrics.rows(); i++) {
+        Metric metric = metric_row(metrics, i);
+        by_id.at(metric.event_id)->metrics.push_back(std::move(metric));
+    }
+}
+
 }  // namespace
 
 bool is_metric_sort(const std::string &field)
@@ -43,24 +79,26 @@ bool is_metric_sort(const std::string &field)
 
 std::optional<ComputedEvent> find(postgres::Connection &db, long long tenant_id, const std::string &id)
 {
-    auto rows = db.exec("SELECT e.id::text, e.user_id::text, rfc3339(e.event_date), e.event_type, e.data::text,"
-                        " t.expiration_policy::text, rfc3339(e.created_at), rfc3339(e.updated_at),"
-                        " rfc3339(u.created_at), rfc3339(u.updated_at)"
-                        " FROM computed_events e JOIN event_types t ON t.tenant_id = e.tenant_id AND t.id = e.event_type_id"
-                        " LEFT JOIN project_users u ON u.tenant_id = e.tenant_id AND u.id = e.user_id"
-                        " WHERE e.tenant_id = $1 AND e.id = $2",
+    auto rows = db.exec(std::string("SELECT ") + kEventColumns + kEventFrom + " WHERE e.tenant_id = $1 AND e.id = $2",
                         {std::to_string(tenant_id), id});
     if (rows.rows() == 0) return std::nullopt;
-    ComputedEvent event{std::string(rows.text(0, 0)), rows.optional_text(0, 1), std::string(rows.text(0, 2)),
-                        std::string(rows.text(0, 3)), std::string(rows.text(0, 4)), rows.optional_text(0, 5),
-                        std::string(rows.text(0, 6)), std::string(rows.text(0, 7)), rows.optional_text(0, 8),
-                        rows.optional_text(0, 9), {}};
-    auto metrics = db.exec(std::string("SELECT DISTINCT ON (m.storage_key) ") + kMetricColumns
-                               + " FROM event_metrics m WHERE m.tenant_id = $1 AND m.event_id = $2"
-                                 " ORDER BY m.storage_key, m.metric_date DESC, m.id DESC",
-                           {std::to_string(tenant_id), id});
-    for (int i = 0; i < metrics.rows(); i++) event.metrics.push_back(metric_row(metrics, i));
-    return event;
+    std::vector<ComputedEvent> found{event_row(rows, 0)};
+    attach_metrics(db, tenant_id, found);
+    return std::move(found.front());
+}
+
+stores::Listed<ComputedEvent> user_events(postgres::Connection &db, long long tenant_id, const std::string &user_id,
+                                          const postgres::Param &since, const postgres::Param &until,
+                                          stores::Window window)
+{
+    stores::ListQuery query{kEventColumns,
+                            std::string(kEventFrom) + " WHERE e.tenant_id = $1 AND e.user_id = $2"
+                                " AND ($3::timestamptz IS NULL OR e.event_date >= $3)"
+                                " AND ($4::timestamptz IS NULL OR e.event_date <= $4)",
+                            "e.event_date DESC, e.id DESC"};
+    auto listed = stores::fetch_listed(db, query, {std::to_string(tenant_id), user_id, since, until}, window, event_row);
+    attach_metrics(db, tenant_id, listed.rows);
+    return listed;
 }
 
 std::optional<MetricTarget> metric_target(postgres::Connection &db, long long tenant_id, const std::string &id)

@@ -54,6 +54,10 @@ struct MetricFilter {
 bool is_metric_sort(const std::string &field);
 
 std::optional<ComputedEvent> find(postgres::Connection &db, long long tenant_id, const std::string &id);
+// a user's events, the latest first; since/until bound the event date
+stores::Listed<ComputedEvent> user_events(postgres::Connection &db, long long tenant_id, const std::string &user_id,
+                                          const postgres::Param &since, const postgres::Param &until,
+                                          stores::Window window);
 std::optional<MetricTarget> metric_target(postgres::Connection &db, long long tenant_id, const std::string &id);
 // kept beside the earlier values, dated date (now when nullopt), in one
 // transaction with the rollup's change
