@@ -147,8 +147,12 @@ typedef struct ngx_http_analytics_ctx_s  ngx_http_analytics_ctx_t;
 /* one entry of the endpoint table (ngx_http_analytics_endpoints.cpp) */
 typedef struct {
     ngx_http_analytics_family_e       family;
-    /* the Allow header, and whether a GET is a hit (the tracker's pixel) */
+    /* the Allow header (and a preflight's Access-Control-Allow-Methods),
+     * and whether a GET is a hit (the tracker's pixel) */
     ngx_str_t                        *allow;
+    /* what a preflight lets a page send: Authorization where a token is
+     * asked for */
+    ngx_str_t                        *cors_headers;
     ngx_uint_t                        get_is_hit;
     /* how the function reads the body's tenant reference: any, id, slug */
     const char                       *lookup;

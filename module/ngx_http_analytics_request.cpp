@@ -18,7 +18,8 @@ static ngx_http_analytics_ctx_t *ngx_http_analytics_create_ctx(ngx_http_request_
 static ngx_int_t ngx_http_analytics_too_large(ngx_http_request_t *r,
     const ngx_http_analytics_endpoint_t *endpoint);
 static ngx_int_t ngx_http_analytics_send_body(ngx_http_request_t *r, ngx_str_t *body);
-static ngx_int_t ngx_http_analytics_cors_headers(ngx_http_request_t *r, ngx_uint_t preflight);
+static ngx_int_t ngx_http_analytics_cors_headers(ngx_http_request_t *r,
+    const ngx_http_analytics_endpoint_t *preflight);
 static ngx_table_elt_t *ngx_http_analytics_request_header(ngx_http_request_t *r,
     const char *name);
 
@@ -111,7 +112,7 @@ ngx_http_analytics_preflight(ngx_http_request_t *r)
     r->header_only = 1;
     r->headers_out.content_length_n = 0;
     if (ngx_http_analytics_add_header(r, "Allow", endpoint->allow) != NGX_OK
-        || ngx_http_analytics_cors_headers(r, 1) != NGX_OK)
+        || ngx_http_analytics_cors_headers(r, endpoint) != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -313,7 +314,7 @@ ngx_http_analytics_send_gif(ngx_http_request_t *r)
     r->headers_out.content_type_len = ngx_http_analytics_gif_type.len;
     r->headers_out.content_length_n = sizeof(ngx_http_analytics_gif);
     if (ngx_http_analytics_add_header(r, "Cache-Control", &no_store) != NGX_OK
-        || ngx_http_analytics_cors_headers(r, 0) != NGX_OK)
+        || ngx_http_analytics_cors_headers(r, NULL) != NGX_OK)
     {
         return NGX_ERROR;
     }
@@ -343,7 +344,7 @@ ngx_http_analytics_send_json(ngx_http_request_t *r, ngx_uint_t status, ngx_str_t
         }
     }
 
-    if (ngx_http_analytics_cors_headers(r, 0) != NGX_OK) {
+    if (ngx_http_analytics_cors_headers(r, NULL) != NGX_OK) {
         return NGX_ERROR;
     }
     return ngx_http_analytics_send_body(r, body);
@@ -430,13 +431,11 @@ ngx_http_analytics_retry_after(ngx_http_request_t *r, ngx_int_t seconds)
 }
 
 
-/* Access-Control-* for an allowed Origin; a preflight also gets what the
- * browser asked about */
+/* Access-Control-* for an allowed Origin; a preflight (its endpoint given)
+ * also gets the methods and headers the endpoint takes, for a day */
 static ngx_int_t
-ngx_http_analytics_cors_headers(ngx_http_request_t *r, ngx_uint_t preflight)
+ngx_http_analytics_cors_headers(ngx_http_request_t *r, const ngx_http_analytics_endpoint_t *preflight)
 {
-    static ngx_str_t                methods = ngx_string("POST, OPTIONS");
-    static ngx_str_t                headers = ngx_string("Content-Type");
     static ngx_str_t                max_age = ngx_string("86400");
     static ngx_str_t                vary = ngx_string("Origin");
     static ngx_str_t                any = ngx_string("*");
@@ -482,11 +481,11 @@ ngx_http_analytics_cors_headers(ngx_http_request_t *r, ngx_uint_t preflight)
     if (ngx_http_analytics_add_header(r, "Access-Control-Allow-Origin", value) != NGX_OK) {
         return NGX_ERROR;
     }
-    if (!preflight) {
+    if (preflight == NULL) {
         return ngx_http_analytics_add_header(r, "Access-Control-Expose-Headers", &exposed);
     }
-    if (ngx_http_analytics_add_header(r, "Access-Control-Allow-Methods", &methods) != NGX_OK
-        || ngx_http_analytics_add_header(r, "Access-Control-Allow-Headers", &headers) != NGX_OK
+    if (ngx_http_analytics_add_header(r, "Access-Control-Allow-Methods", preflight->allow) != NGX_OK
+        || ngx_http_analytics_add_header(r, "Access-Control-Allow-Headers", preflight->cors_headers) != NGX_OK
         || ngx_http_analytics_add_header(r, "Access-Control-Max-Age", &max_age) != NGX_OK)
     {
         return NGX_ERROR;

@@ -5,9 +5,9 @@ use strict;
 use warnings;
 use lib 't/lib';
 use Test::More;
-use File::Temp qw(tempdir);
 use IO::Compress::Gzip qw(gzip);
 use Digest::SHA qw(sha1_hex);
+use Analytics::Browser;
 use Analytics::Stack;
 
 my $stack = Analytics::Stack->new;
@@ -91,42 +91,27 @@ subtest 't.js is served small' => sub {
 };
 
 subtest 't.js in headless Chromium, from a page of another origin' => sub {
-    my $chromium = '/usr/bin/chromium';
-    ok(-x $chromium, 'Chromium is installed (scripts/install_deps.sh)') or return;
-    my $pages = tempdir(CLEANUP => 1);
-    my $page_port = Analytics::Stack::free_port();
+    ok(Analytics::Browser::available(), 'Chromium is installed (scripts/install_deps.sh)') or return;
     my $collector = $stack->base_url;
-    open my $fh, '>', "$pages/shop.html" or die;
-    print $fh <<"HTML";
+    my $pages = Analytics::Browser->new('shop.html' => <<"HTML");
 <!doctype html><html><head><title>A customer's shop</title>
 <script>window.analytics = { q: [['track', ['newsletter_signup', { list: 'weekly' }]]] };</script>
 <script async src="$collector/t.js" data-tenant="demo"></script></head>
 <body><script>setTimeout(function () { history.pushState({}, '', '/shop.html?step=2'); }, 300);</script></body></html>
 HTML
-    close $fh;
-    my $server = fork // die;
-    if (!$server) {
-        chdir $pages;
-        open STDOUT, '>', '/dev/null';
-        open STDERR, '>', '/dev/null';
-        exec 'python3', '-m', 'http.server', $page_port, '--bind', '127.0.0.1';
-    }
-    $stack->wait_until('the page server', 10, sub { IO::Socket::INET->new(PeerAddr => "127.0.0.1:$page_port") });
     my $before = interactions();
-    my $profile = tempdir(CLEANUP => 1);
-    my $url = "http://127.0.0.1:$page_port/shop.html?utm_source=newsletter&utm_medium=email&utm_campaign=browser";
-    my $dom = `timeout 60 $chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking --disable-component-update --disable-sync --user-data-dir=$profile --virtual-time-budget=3000 --dump-dom '$url' 2>/dev/null`;
+    my $page = $pages->origin;
+    my $url = "$page/shop.html?utm_source=newsletter&utm_medium=email&utm_campaign=browser";
+    my $dom = $pages->dom('/shop.html?utm_source=newsletter&utm_medium=email&utm_campaign=browser');
     like($dom, qr/A customer's shop/, 'Chromium loaded the page');
     ok($stack->wait_until('three hits', 15, sub { interactions() == $before + 3 }), 'three hits arrived');
     is($stack->psql("SELECT e.type || '|' || i.source || '|' || i.medium || '|' || i.campaign || '|' || (e.metadata->>'url')"
                     . " FROM events e JOIN interactions i ON i.event_id = e.id WHERE e.received_at > now() - interval '1 minute'"
-                    . " AND e.metadata->>'url' LIKE 'http://127.0.0.1:$page_port/%' ORDER BY e.type, e.metadata->>'url'"),
+                    . " AND e.metadata->>'url' LIKE '$page/%' ORDER BY e.type, e.metadata->>'url'"),
        join("\n", "newsletter_signup|newsletter|email|browser|$url",
-                  "pageview|Direct|(none)||http://127.0.0.1:$page_port/shop.html?step=2",
+                  "pageview|Direct|(none)||$page/shop.html?step=2",
                   "pageview|newsletter|email|browser|$url"),
        'the landing page view, the queued custom event, and the history navigation');
-    kill 'TERM', $server;
-    waitpid $server, 0;
 };
 
 $stack->finish;

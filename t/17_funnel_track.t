@@ -6,6 +6,7 @@ use strict;
 use warnings;
 use lib 't/lib';
 use Test::More;
+use Analytics::Browser;
 use Analytics::Stack;
 
 my $stack = Analytics::Stack->new;
@@ -108,6 +109,38 @@ subtest 'the rate limit' => sub {
                             { Authorization => "Bearer $writer", 'X-Client' => 'funnel' });
     is($r->{content}, '{"error":true,"message":"Too Many Attempts."}', 'the services body');
     ok($r->{headers}{'retry-after'} > 0, 'with Retry-After');
+};
+
+subtest 'from a page of another origin in headless Chromium, as the document\'s fetch sample' => sub {
+    my $r = $stack->request('OPTIONS', $path, undef,
+        { Origin => 'https://platform.example', 'Access-Control-Request-Method' => 'POST',
+          'Access-Control-Request-Headers' => 'authorization,content-type' });
+    is($r->{status}, 204, 'preflight: 204');
+    is($r->{headers}{'access-control-allow-origin'}, '*', 'preflight: any origin');
+    is($r->{headers}{'access-control-allow-methods'}, 'POST, OPTIONS', 'preflight: methods');
+    is($r->{headers}{'access-control-allow-headers'}, 'Authorization, Content-Type', 'preflight: the token may be sent');
+    is($r->{headers}{'access-control-max-age'}, 86400, 'preflight: kept a day');
+
+    ok(Analytics::Browser::available(), 'Chromium is installed (scripts/install_deps.sh)') or return;
+    my $collector = $stack->base_url;
+    my $pages = Analytics::Browser->new('onboarding.html' => <<"HTML");
+<!doctype html><html><head><title>Onboarding</title></head><body><pre id="out">waiting</pre><script>
+fetch('$collector$path', {
+  method: 'POST',
+  headers: { 'Authorization': 'Bearer $writer', 'Content-Type': 'application/json' },
+  body: JSON.stringify({ steps: ['first_published_at'] })
+}).then(function (r) {
+  return r.text().then(function (t) {
+    document.getElementById('out').textContent = r.status + ' ' + (r.headers.get('X-RateLimit-Limit') || '-') + ' ' + t;
+  });
+}).catch(function (e) { document.getElementById('out').textContent = 'failed: ' + e; });
+</script></body></html>
+HTML
+    my $dom = $pages->dom('/onboarding.html');
+    like($dom, qr{<pre id="out">(.*?)</pre>}s, 'Chromium ran the page');
+    my ($out) = $dom =~ m{<pre id="out">(.*?)</pre>}s;
+    is($out, '200 1000000 {"error":false,"message":"Steps tracked.","data":["first_published_at"]}',
+       'the page read the status, an exposed header and the body');
 };
 
 $stack->finish;
