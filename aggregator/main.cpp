@@ -1,17 +1,14 @@
 // aggregator: consumes the event streams into PostgreSQL and serves the
-// management API. Commands: serve (default), migrate, token create,
-// cache rebuild.
-#include "auth/tokens.h"
+// management API. Commands: serve (default), migrate, token and tenant
+// commands (operator_commands), cache rebuild, routes.
 #include "http/router.h"
 #include "ingest/stream_consumer.h"
+#include "operator_commands.h"
 #include "postgres/migrations.h"
 #include "redis/module_cache.h"
 #include "routes/services.h"
 #include "serve.h"
 #include "settings.h"
-#include "split.h"
-#include "stores/tenant_store.h"
-#include "stores/token_store.h"
 
 #include <algorithm>
 #include <iostream>
@@ -30,78 +27,20 @@ const char *kUsage =
     "  migrate                   apply the migrations in ANALYTICS_SQL_DIR and exit\n"
     "  token create --admin | --tenant REF  [--subject NAME] [--scopes a,b] [--expires-at RFC3339]\n"
     "                            print a new bearer token (shown once)\n"
+    "  token list [--tenant REF] every token: id, prefix, subject, scopes, tenant, expiry, revocation\n"
+    "  token revoke ID           revoke a token at once (the module refuses it from the next request)\n"
+    "  tenant create --slug SLUG [--name NAME]\n"
+    "                            make a tenant, print its id, uuid and slug\n"
+    "  tenant list               every tenant\n"
     "  cache rebuild             rewrite the Redis caches the nginx module reads from PostgreSQL\n"
     "  routes                    print every route of the API as METHOD PATH, and exit\n"
     "\n"
     "Settings come from ANALYTICS_* environment variables or --config (see README).\n";
 
-struct CommandLine {
-    std::string config_file;
-    std::vector<std::string> words;
-    std::map<std::string, std::string> options;   // --name value
-    std::vector<std::string> flags;               // --name
-};
-
-CommandLine parse_command_line(int argc, char **argv)
-{
-    static const std::vector<std::string> flag_names = {"--admin", "--help"};
-    CommandLine line;
-    for (int i = 1; i < argc; i++) {
-        std::string arg = argv[i];
-        if (arg == "-h") arg = "--help";
-        if (!arg.starts_with("--")) {
-            line.words.push_back(arg);
-        } else if (std::find(flag_names.begin(), flag_names.end(), arg) != flag_names.end()) {
-            line.flags.push_back(arg);
-        } else if (i + 1 < argc) {
-            if (arg == "--config") {
-                line.config_file = argv[++i];
-            } else {
-                line.options[arg] = argv[++i];
-            }
-        } else {
-            throw std::runtime_error(arg + " needs a value");
-        }
-    }
-    return line;
-}
-
-int token_create(const Settings &settings, const CommandLine &line)
-{
-    postgres::Connection db(settings.database_url);
-    tokens::TokenRequest request;
-    bool admin = std::find(line.flags.begin(), line.flags.end(), "--admin") != line.flags.end();
-    auto option = [&line](const std::string &name) -> std::optional<std::string> {
-        auto found = line.options.find(name);
-        if (found == line.options.end()) return std::nullopt;
-        return found->second;
-    };
-    if (admin == option("--tenant").has_value()) {
-        std::cerr << "token create: give exactly one of --admin and --tenant REF\n";
-        return 2;
-    }
-    if (auto tenant = option("--tenant")) {
-        auto found = tenants::find(db, *tenant);
-        if (!found) {
-            std::cerr << "token create: no tenant " << *tenant << "\n";
-            return 1;
-        }
-        request.tenant_id = found->id;
-    }
-    request.subject = option("--subject").value_or(admin ? "admin" : "api");
-    request.scopes = split_nonempty(option("--scopes").value_or(admin ? "admin" : "events:write"), ',');
-    request.expires_at = option("--expires-at");
-    // mirrored now, so the module takes the token before the next rebuild
-    cache::ModuleCache mirror(redis::Address::parse(settings.redis_url), settings.stream_shards);
-    auto issued = tokens::issue(db, mirror, request);
-    std::cout << issued.secret << "\n";
-    return 0;
-}
-
 int run(int argc, char **argv)
 {
     auto line = parse_command_line(argc, argv);
-    if (std::find(line.flags.begin(), line.flags.end(), "--help") != line.flags.end()) {
+    if (line.has_flag("--help")) {
         std::cout << kUsage;
         return 0;
     }
@@ -133,6 +72,10 @@ int run(int argc, char **argv)
         return 0;
     }
     if (command == "token" && sub == "create") return token_create(settings, line);
+    if (command == "token" && sub == "list") return token_list(settings, line);
+    if (command == "token" && sub == "revoke") return token_revoke(settings, line);
+    if (command == "tenant" && sub == "create") return tenant_create(settings, line);
+    if (command == "tenant" && sub == "list") return tenant_list(settings);
     if (command == "cache" && sub == "rebuild") {
         postgres::Connection db(settings.database_url);
         cache::ModuleCache cache(redis::Address::parse(settings.redis_url), settings.stream_shards);

@@ -194,6 +194,50 @@ subtest 'tokens are listed without their secrets' => sub {
         { tenant_id => 'token-list', subject => 'x', scopes => ['manage'] })->{json}{token} })->{status}, 403, 'a tenant token: 403');
 };
 
+subtest 'operator commands: tenant create|list, token create|list|revoke' => sub {
+    my ($status, $out, $err) = $stack->aggregator_command('tenant', 'create', '--slug', 'from-shell', '--name', 'From a shell');
+    is($status, 0, 'tenant create: exit 0');
+    my $tenant = $stack->admin_request('GET', '/api/v1/admin/tenants/from-shell')->{json};
+    is($out, "$tenant->{id}\t$tenant->{uuid}\tfrom-shell\n", 'prints id, uuid and slug');
+    is($stack->request('POST', '/api/v1/analytics/track', { tenant_id => 'from-shell', type => 'call' })->{status}, 202,
+       'the module takes the new tenant at once');
+    ($status, $out, $err) = $stack->aggregator_command('tenant', 'create', '--slug', 'from-shell');
+    is("$status|$out|$err", "1||tenant create: the slug from-shell is taken\n", 'a taken slug: exit 1 and why');
+    ($status, $out, $err) = $stack->aggregator_command('tenant', 'create', '--slug', 'No Good');
+    is("$status|$err", "2|tenant create: --slug must be 3 to 64 characters of a-z, 0-9 and single hyphens\n", 'a bad slug: exit 2');
+    ($status, $out) = $stack->aggregator_command('tenant', 'list');
+    my @lines = split /\n/, $out;
+    is($lines[0], "ID\tUUID\tSLUG\tNAME\tACTIVE\tPUBLIC", 'tenant list: a header');
+    is((grep { $_ eq "$tenant->{id}\t$tenant->{uuid}\tfrom-shell\tFrom a shell\tyes\tyes" } @lines), 1, 'and the new tenant');
+    is(scalar(@lines) - 1, $stack->admin_request('GET', '/api/v1/admin/tenants?limit=0')->{json}{total}, 'every tenant');
+
+    ($status, my $secret) = $stack->aggregator_command('token', 'create', '--tenant', 'from-shell', '--subject', 'crm',
+                                                       '--scopes', 'funnel:write,events:read');
+    chomp $secret;
+    is($status, 0, 'token create: exit 0');
+    my $funnel = { steps => ['first_published_at'] };
+    is($stack->request('POST', '/services/platforms/v1/funnel/track', $funnel, { Authorization => "Bearer $secret" })->{status},
+       200, 'the token works in the module at once');
+    ($status, $out) = $stack->aggregator_command('token', 'list', '--tenant', 'from-shell');
+    my $listed = $stack->admin_request('GET', '/api/v1/admin/tokens?tenant_id=from-shell')->{json}{data}[0];
+    is($out, "ID\tPREFIX\tSUBJECT\tSCOPES\tTENANT\tEXPIRES\tREVOKED\n"
+             . "$listed->{id}\t$listed->{prefix}\tcrm\tfunnel:write,events:read\t$tenant->{id}\t-\t-\n",
+       'token list: the tenant\'s token, without its secret');
+    unlike($out, qr/\Q$secret\E/, 'the secret is not shown');
+    ($status, $out) = $stack->aggregator_command('token', 'revoke', $listed->{id});
+    is("$status|$out", "0|revoked token $listed->{id}\n", 'token revoke: exit 0');
+    is($stack->request('POST', '/services/platforms/v1/funnel/track', $funnel, { Authorization => "Bearer $secret" })->{status},
+       401, 'the module refuses it at once');
+    ($status, $out) = $stack->aggregator_command('token', 'list', '--tenant', 'from-shell');
+    like((split /\n/, $out)[1], qr/\t-\t\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, 'listed as revoked, with the time');
+    ($status, $out, $err) = $stack->aggregator_command('token', 'revoke', $listed->{id});
+    is("$status|$err", "1|token revoke: no live token $listed->{id}\n", 'twice: exit 1');
+    ($status, $out, $err) = $stack->aggregator_command('token', 'revoke', 'abc');
+    is("$status|$err", "2|token revoke: give the token's ID (token list shows it)\n", 'not an id: exit 2');
+    ($status, $out, $err) = $stack->aggregator_command('token', 'list', '--tenant', 'nobody-here');
+    is("$status|$err", "1|token list: no tenant nobody-here\n", 'an unknown tenant: exit 1');
+};
+
 subtest 'unknown routes and methods' => sub {
     my $r = $stack->request('GET', '/api/v1/admin/nothing');
     is($r->{status}, 404, 'unknown path: 404');

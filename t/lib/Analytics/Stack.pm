@@ -188,6 +188,22 @@ sub restart_aggregator {
     $self->stack('start-aggregator') == 0 or die "aggregator did not start";
 }
 
+# runs the stack's aggregator binary with a command (token list, ...) against
+# this stack's PostgreSQL and Redis: (exit status, stdout, stderr)
+sub aggregator_command {
+    my ($self, @args) = @_;
+    my %env = map { /^(\w+)=(.*)$/ ? ($1, $2) : () } split /\n/, slurp("$self->{dir}/env");
+    my $build = $ENV{BUILD_DIR} // "$root/build";
+    $build = "$root/$build" unless $build =~ m{^/};
+    local $ENV{ANALYTICS_DATABASE_URL} = $env{DATABASE_URL};
+    local $ENV{ANALYTICS_REDIS_URL} = $env{REDIS_URL};
+    local $ENV{ANALYTICS_SQL_DIR} = "$root/sql";
+    my $quoted = join ' ', map { my $a = $_; $a =~ s/'/'\\''/g; "'$a'" } @args;
+    my $out = `$build/aggregator $quoted 2>$self->{dir}/command.err`;
+    my $status = $? >> 8;
+    return ($status, $out, slurp("$self->{dir}/command.err"));
+}
+
 sub wait_until {
     my ($self, $what, $seconds, $check) = @_;
     my $deadline = time + $seconds;
