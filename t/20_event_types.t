@@ -80,6 +80,62 @@ subtest 'list: filters, sort, pages' => sub {
     is(call('GET', "$base?archived=maybe")->{status}, 400, 'archived must be a boolean');
 };
 
+subtest 'PATCH changes name, fields, metadata and expirationPolicy; never the reference' => sub {
+    my $before = call('GET', "$base/a-lead")->{json};
+    sleep 1;
+    my $r = call('PATCH', "$base/a-lead", { name => 'Lead (A)', fields => [ { storageKey => 'phone', type => 'string', kind => 'identity' } ],
+                                           metadata => { team => 'sales' }, expirationPolicy => { days => 90 } });
+    is($r->{status}, 200, 'changed: 200');
+    is_deeply([ @{ $r->{json} }{qw(_id reference name metadata expirationPolicy createdAt)} ],
+              [ $before->{_id}, 'a-lead', 'Lead (A)', { team => 'sales' }, { days => 90 }, $before->{createdAt} ],
+              'the same type with the new values');
+    is_deeply($r->{json}{fields}, [ { storageKey => 'phone', name => 'phone', type => 'string', kind => 'identity', required => JSON::PP::false } ],
+              'the fields replaced, defaults filled in');
+    ok($r->{json}{updatedAt} gt $before->{updatedAt}, 'updatedAt moves');
+    is_deeply(call('GET', "$base/a-lead")->{json}, $r->{json}, 'read back the same');
+    $r = call('PATCH', "$base/a-lead", { name => 'Lead' });
+    is_deeply([ @{ $r->{json} }{qw(name metadata expirationPolicy)} ], [ 'Lead', { team => 'sales' }, { days => 90 } ],
+              'what is not named is kept');
+    is(call('PATCH', "$base/a-lead", { reference => 'a-lead', name => 'Lead' })->{status}, 200, 'the same reference may be sent');
+    my @cases = (
+        [ { reference => 'b-lead' }, 400, 'reference cannot be changed' ],
+        [ { name => '' }, 400, 'name must be a string of 1 to 200 characters' ],
+        [ { fields => [ { storageKey => 'a' } ] }, 400, 'fields[0].type must be one of string, number, boolean, date' ],
+        [ { expirationPolicy => { days => 0 } }, 400, 'expirationPolicy must be null or {"days": N} with N from 1 to 3650' ],
+        [ { expirationPolicy => { days => 1, unit => 'day' } }, 400, 'expirationPolicy must be null or {"days": N} with N from 1 to 3650' ],
+        [ { phoneParsingConfig => [ { storageKey => 'phone' } ] }, 400, 'phoneParsingConfig must be an empty array: phone numbers are kept as sent' ],
+    );
+    for my $case (@cases) {
+        $r = call('PATCH', "$base/a-lead", $case->[0]);
+        is("$r->{status} $r->{json}{message}", "$case->[1] $case->[2]", "$case->[1]: $case->[2]");
+    }
+    is(call('PATCH', "$base/a-lead", { phoneParsingConfig => [] })->{status}, 200, 'an empty phoneParsingConfig is taken');
+    $r = call('PATCH', "$base/nope", { name => 'x' });
+    is($r->{content}, '{"statusCode":404,"message":"Event type not found","error":"Not Found"}', 'an unknown reference: 404');
+    is(call('PATCH', "$base/a-lead", { name => 'x' }, token('demo', 'events:read'))->{status}, 403, 'changing needs manage');
+};
+
+subtest 'archive and unarchive: out of the list, events refused, then back' => sub {
+    my $r = call('POST', "$base/b-lead/archive");
+    is($r->{status}, 200, 'archived: 200');
+    like($r->{json}{archivedAt}, qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, 'archivedAt set');
+    my $first = $r->{json}{archivedAt};
+    is(call('POST', "$base/b-lead/archive")->{json}{archivedAt}, $first, 'archiving again keeps the first archivedAt');
+    is_deeply([ map { $_->{reference} } @{ call('GET', "$base?archived=true&sort=reference")->{json}{data} } ], [ 'b-lead', 'order' ],
+              'listed with archived=true');
+    is(scalar(grep { $_->{reference} eq 'b-lead' } @{ call('GET', $base)->{json}{data} }), 0, 'not in the default list');
+    my $sync = call('POST', '/api/v1/events/sync', { projectId => 'demo', eventType => 'b-lead', nonce => 'archived-1', data => { email => 'a@b.c' } },
+                    token('demo', 'events:write'));
+    is($sync->{status}, 400, 'an event of an archived type is refused');
+    like($sync->{content}, qr/eventType names an archived event type/, 'saying why');
+    $r = call('POST', "$base/b-lead/unarchive");
+    is_deeply([ $r->{status}, $r->{json}{archivedAt} ], [ 200, undef ], 'unarchived: archivedAt null');
+    is(call('POST', '/api/v1/events/sync', { projectId => 'demo', eventType => 'b-lead', nonce => 'archived-2', data => { email => 'a@b.c' } },
+            token('demo', 'events:write'))->{status}, 200, 'its events are taken again');
+    is(call('POST', "$base/nope/archive")->{status}, 404, 'an unknown reference: 404');
+    is(call('POST', "$base/b-lead/archive", undef, token('demo', 'events:read'))->{status}, 403, 'archiving needs manage');
+};
+
 subtest 'tokens and projects' => sub {
     my $r = $stack->request('GET', $base);
     is($r->{status}, 401, 'no token: 401');

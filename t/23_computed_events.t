@@ -69,6 +69,7 @@ subtest 'GET .../events/{id}: the computed event' => sub {
               [ [ 'qualified', 'state', 0, '2023-08-01T10:00:00.000Z' ], [ 'turnover', 'statistic', 100, '2023-08-01T10:00:00.000Z' ] ],
               'its states and statistics, dated by the event');
     is(call('GET', "$base/events/$d")->{json}{user}, undef, 'an event without a user');
+    is(call('GET', "$base/events/$d")->{json}{attributable}, JSON::PP::false, 'is not attributable: no user, no traffic to credit');
     is(call('GET', "$base/events/00000000-0000-7000-8000-000000000000")->{status}, 404, 'unknown: 404');
     is(call('GET', "$base/events/nope")->{status}, 400, 'not a UUID: 400');
 };
@@ -174,6 +175,27 @@ subtest 'two users whose identities meet in one event become one' => sub {
        'email,trackerId,trackerId', 'its identities are the older user\'s');
     is($metrics->($older), $before, 'every state and statistic of both, listed under the older user');
     is(call('GET', "$base/users/$younger/metrics")->{status}, 404, 'the younger user: 404');
+};
+
+subtest 'expirationPolicy: no state or statistic dated after the event expired' => sub {
+    my $r = call('PATCH', "$base/event-types/lead", { expirationPolicy => { days => 30 } });
+    is($r->{status}, 200, 'the type now expires its events after 30 days');
+    is_deeply($r->{json}{expirationPolicy}, { days => 30 }, 'answered with the policy');
+    is_deeply(call('GET', "$base/events/$a")->{json}{expirationPolicy}, { days => 30 }, "the event shows its type's policy");
+    $r = call('PUT', "$base/events/$a/states/converted", { value => 1, date => '2023-08-31T10:00:00Z' });
+    is($r->{status}, 200, 'on the last day (eventDate 2023-08-01T10:00Z + 30 days): taken');
+    my $kept = $stack->psql("SELECT count(*) FROM event_metrics WHERE event_id = '$a'");
+    $r = call('PUT', "$base/events/$a/states/converted", { value => 0, date => '2023-08-31T10:00:00.001Z' });
+    is($r->{status}, 409, 'a millisecond later: 409');
+    is($r->{content}, '{"statusCode":409,"message":"The event expired at 2023-08-31T10:00:00.000Z: its states and statistics'
+                      . ' no longer change","error":"Conflict"}', 'in the project shape, with when');
+    $r = call('PUT', "$base/events/$a/statistics/turnover", { value => 5 });
+    is($r->{status}, 409, 'undated (now): 409 too');
+    is($stack->psql("SELECT count(*) FROM event_metrics WHERE event_id = '$a'"), $kept, 'neither refused value kept');
+    is(call('PUT', "$base/events/$c/states/converted", { value => 1 })->{status}, 200,
+       'an event of today is not expired');
+    is(call('PATCH', "$base/event-types/lead", { expirationPolicy => undef })->{status}, 200, 'the policy removed');
+    is(call('PUT', "$base/events/$a/statistics/turnover", { value => 5 })->{status}, 200, 'and the event changes again');
 };
 
 $stack->finish;

@@ -12,6 +12,7 @@
 #include "event_id.h"
 #include "event_time.h"
 
+#include <chrono>
 #include <cmath>
 
 namespace analytics::routes {
@@ -56,7 +57,9 @@ json::Value computed_event_json(const computed_events::ComputedEvent &event, con
     json_object_set_new(o, "userId", event.user_id ? json::string(*event.user_id) : json_null());
     json_object_set_new(o, "eventDate", json::string(event.event_date));
     json_object_set_new(o, "eventType", json::string(event.event_type));
-    json_object_set_new(o, "attributable", json_true());
+    // attribution goes through a user's traffic: an event nobody names
+    // (no trackerId, no identity) has none to be credited to
+    json_object_set_new(o, "attributable", json_boolean(event.user_id.has_value()));
     auto policy = event.expiration_json ? json::parse(*event.expiration_json) : std::nullopt;
     json_object_set_new(o, "expirationPolicy", policy ? json_incref(policy->get()) : json_null());
     auto data = json::parse(event.data_json);
@@ -92,17 +95,25 @@ double metric_value(json_t *value, analytics_field_kind kind)
     return json_number_value(value);
 }
 
-// the body's date as PostgreSQL takes it (nullopt: now), or the 400
-postgres::Param metric_date(json_t *when)
+// the body's date in Unix ms (now when none is given), or the 400
+int64_t metric_date_ms(json_t *when)
 {
-    if (when == nullptr || json_is_null(when)) return postgres::Param{};
+    if (when == nullptr || json_is_null(when)) {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch()).count();
+    }
     int64_t ms = 0;
     if (!json_is_string(when) || analytics_time_parse_rfc3339(json_string_value(when), json_string_length(when), &ms) != 0) {
         http::refuse(400, "date must be an RFC 3339 date-time");
     }
+    return ms;
+}
+
+std::string rfc3339_ms(int64_t ms)
+{
     char text[ANALYTICS_RFC3339_MS_LEN + 1];
     analytics_time_format_rfc3339_ms(ms, text);
-    return postgres::Param{std::string(text)};
+    return text;
 }
 
 // PUT .../states/{storageKey} and .../statistics/{storageKey}: a new value
@@ -125,9 +136,16 @@ http::Response update_metric(Services &services, http::Request &request, const c
     if (!known) return http::error_response(404, "No storageKey matching field in this eventType");
 
     auto value = metric_value(json_object_get(body, "value"), wanted);
-    auto date = metric_date(json_object_get(body, "date"));
-    computed_events::record_metric(*db, tenant.id, id, *target, key, kind, value,
-                                   date);
+    int64_t date_ms = metric_date_ms(json_object_get(body, "date"));
+    // the type's expirationPolicy: no value dated after the event expired
+    if (target->expires_after_days) {
+        int64_t expired_ms = target->event_ms + int64_t{*target->expires_after_days} * 86400000;
+        if (date_ms > expired_ms) {
+            return http::error_response(409, "The event expired at " + rfc3339_ms(expired_ms)
+                                                 + ": its states and statistics no longer change");
+        }
+    }
+    computed_events::record_metric(*db, tenant.id, id, *target, key, kind, value, rfc3339_ms(date_ms));
     return json_response(200, computed_event_json(*computed_events::find(*db, tenant.id, id), tenant));
 }
 

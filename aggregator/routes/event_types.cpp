@@ -1,5 +1,6 @@
 // /api/v1/projects/{projectId}/event-types (webmarketer-api): list with its
-// filters and multi-field sort, create, and read by reference. A token of
+// filters and multi-field sort, create, read by reference, change (PATCH)
+// and archive/unarchive. A token of
 // the project's tenant (or an admin token): events:read to read, manage to
 // create; another project's token gets 404. Errors in the project shape.
 #include "json.h"
@@ -103,6 +104,52 @@ std::string fields_of(json_t *fields)
     return json::dump(checked.get());
 }
 
+// {"days": N}, N from 1 to 3650: how long after an event's date its states
+// and statistics may change (the document shows no policy's fields)
+std::string expiration_policy_of(json_t *policy)
+{
+    json_t *days = json_object_get(policy, "days");
+    if (!json_is_object(policy) || json_object_size(policy) != 1 || !json_is_integer(days)
+        || json_integer_value(days) < 1 || json_integer_value(days) > 3650)
+    {
+        http::refuse(400, "expirationPolicy must be null or {\"days\": N} with N from 1 to 3650");
+    }
+    return json::dump(policy);
+}
+
+// name, fields, metadata and expirationPolicy of a create (name required) or
+// a PATCH (each optional), checked; or the 400 refusing them
+event_types::EventTypeChanges changes_of(json_t *body, bool creating)
+{
+    event_types::EventTypeChanges changes;
+    json_t *name = json_object_get(body, "name");
+    json_t *fields = json_object_get(body, "fields");
+    json_t *metadata = json_object_get(body, "metadata");
+    json_t *expiration = json_object_get(body, "expirationPolicy");
+    json_t *phone_parsing = json_object_get(body, "phoneParsingConfig");
+    if (name || creating) {
+        if (!json_is_string(name) || json_string_length(name) == 0 || json_string_length(name) > 200) {
+            http::refuse(400, "name must be a string of 1 to 200 characters");
+        }
+        changes.name = json_string_value(name);
+    }
+    if (metadata) {
+        if (!json_is_object(metadata)) http::refuse(400, "metadata must be an object");
+        changes.metadata_json = json::dump(metadata);
+    }
+    if (expiration) {
+        if (!json_is_null(expiration)) changes.expiration_json = expiration_policy_of(expiration);
+        changes.expiration_given = true;
+    }
+    // phone numbers are kept as sent: nothing to configure, so only the
+    // empty list the document answers is taken
+    if (phone_parsing && !(json_is_array(phone_parsing) && json_array_size(phone_parsing) == 0)) {
+        http::refuse(400, "phoneParsingConfig must be an empty array: phone numbers are kept as sent");
+    }
+    if (fields || creating) changes.fields_json = fields_of(fields);
+    return changes;
+}
+
 }  // namespace
 
 void register_event_type_routes(http::Router &router, Services &services)
@@ -135,32 +182,44 @@ void register_event_type_routes(http::Router &router, Services &services)
         json_t *body = parsed.get();
 
         json_t *reference = json_object_get(body, "reference");
-        json_t *name = json_object_get(body, "name");
-        json_t *metadata = json_object_get(body, "metadata");
-        json_t *expiration = json_object_get(body, "expirationPolicy");
         if (!json_is_string(reference) || json_string_length(reference) > 64 || !is_reference(json_string_value(reference))) {
             return http::error_response(400, "reference must be 1 to 64 characters of a-z, 0-9 and single hyphens");
         }
-        if (!json_is_string(name) || json_string_length(name) == 0 || json_string_length(name) > 200) {
-            return http::error_response(400, "name must be a string of 1 to 200 characters");
-        }
-        if (metadata && !json_is_object(metadata)) return http::error_response(400, "metadata must be an object");
-        if (expiration && !json_is_null(expiration) && !json_is_object(expiration)) {
-            return http::error_response(400, "expirationPolicy must be an object");
-        }
-        auto fields = fields_of(json_object_get(body, "fields"));
-
-        postgres::Param expiration_text;
-        if (json_is_object(expiration)) expiration_text = json::dump(expiration);
-        auto created = event_types::create(*db, project.id, json_string_value(reference), json_string_value(name),
-                                           fields,
-                                           metadata ? json::dump(metadata) : std::string("{}"), expiration_text);
+        auto changes = changes_of(body, true);
+        auto created = event_types::create(*db, project.id, json_string_value(reference), *changes.name,
+                                           changes.fields_json.value_or("[]"), changes.metadata_json.value_or("{}"),
+                                           changes.expiration_json);
         if (!created) {
             return http::error_response(409, std::string("An event type with reference ")
                                                  + json_string_value(reference) + " exists already");
         }
         return json_response(201, json::take(event_type_json(*created, project.slug)));
     });
+
+    router.add("PATCH", "/api/v1/projects/{projectId}/event-types/{id}", [&services](http::Request &request) {
+        auto db = services.db.borrow();
+        auto project = project_of(*db, request, "manage");
+        auto parsed = json_object_body(request);
+        json_t *reference = json_object_get(parsed.get(), "reference");
+        if (reference && !(json_is_string(reference) && request.path_params["id"] == json_string_value(reference))) {
+            return http::error_response(400, "reference cannot be changed");
+        }
+        auto changes = changes_of(parsed.get(), false);
+        auto updated = event_types::update(*db, project.id, request.path_params["id"], changes);
+        if (!updated) return http::error_response(404, "Event type not found");
+        return json_response(200, json::take(event_type_json(*updated, project.slug)));
+    });
+
+    for (auto [action, archived] : {std::pair{"archive", true}, std::pair{"unarchive", false}}) {
+        router.add("POST", std::string("/api/v1/projects/{projectId}/event-types/{id}/") + action,
+                   [&services, archived](http::Request &request) {
+                       auto db = services.db.borrow();
+                       auto project = project_of(*db, request, "manage");
+                       auto type = event_types::set_archived(*db, project.id, request.path_params["id"], archived);
+                       if (!type) return http::error_response(404, "Event type not found");
+                       return json_response(200, json::take(event_type_json(*type, project.slug)));
+                   });
+    }
 
     router.add("GET", "/api/v1/projects/{projectId}/event-types/{id}", [&services](http::Request &request) {
         auto db = services.db.borrow();

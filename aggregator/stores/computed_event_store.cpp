@@ -104,12 +104,17 @@ stores::Listed<ComputedEvent> user_events(postgres::Connection &db, long long te
 std::optional<MetricTarget> metric_target(postgres::Connection &db, long long tenant_id, const std::string &id)
 {
     auto rows = db.exec("SELECT e.user_id::text, t.fields::text, e.event_type,"
-                        " (extract(epoch FROM e.event_date) * 1000)::bigint FROM computed_events e JOIN event_types t"
+                        " (extract(epoch FROM e.event_date) * 1000)::bigint,"
+                        " CASE WHEN jsonb_typeof(t.expiration_policy->'days') = 'number'"
+                        " THEN (t.expiration_policy->>'days')::numeric::int END"
+                        " FROM computed_events e JOIN event_types t"
                         " ON t.tenant_id = e.tenant_id AND t.id = e.event_type_id WHERE e.tenant_id = $1 AND e.id = $2",
                         {std::to_string(tenant_id), id});
     if (rows.rows() == 0) return std::nullopt;
+    std::optional<int> expires_after_days;
+    if (!rows.is_null(0, 4)) expires_after_days = static_cast<int>(rows.integer(0, 4));
     return MetricTarget{rows.optional_text(0, 0), std::string(rows.text(0, 1)), std::string(rows.text(0, 2)),
-                        rows.integer(0, 3)};
+                        rows.integer(0, 3), expires_after_days};
 }
 
 void record_metric(postgres::Connection &db, long long tenant_id, const std::string &event_id, const MetricTarget &target,

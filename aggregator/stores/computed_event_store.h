@@ -43,6 +43,9 @@ struct MetricTarget {
     std::string fields_json;   // its type's fields
     std::string event_type;
     int64_t event_ms = 0;
+    // its type's expirationPolicy {"days": N}: no value dated later than
+    // event_ms + N days
+    std::optional<int> expires_after_days;
 };
 
 struct MetricFilter {

@@ -65,6 +65,32 @@ std::optional<EventType> find(postgres::Connection &db, long long tenant_id, con
     return row(rows, 0);
 }
 
+std::optional<EventType> update(postgres::Connection &db, long long tenant_id, const std::string &reference,
+                                const EventTypeChanges &changes)
+{
+    auto rows = db.exec(std::string("UPDATE event_types SET name = coalesce($3, name), fields = coalesce($4::jsonb, fields),"
+                                    " metadata = coalesce($5::jsonb, metadata),"
+                                    " expiration_policy = CASE WHEN $6::boolean THEN $7::jsonb ELSE expiration_policy END,"
+                                    " updated_at = now() WHERE tenant_id = $1 AND reference = $2 RETURNING ") + kColumns,
+                        {std::to_string(tenant_id), reference, changes.name, changes.fields_json, changes.metadata_json,
+                         std::string(changes.expiration_given ? "true" : "false"), changes.expiration_json});
+    if (rows.rows() == 0) return std::nullopt;
+    return row(rows, 0);
+}
+
+std::optional<EventType> set_archived(postgres::Connection &db, long long tenant_id, const std::string &reference,
+                                      bool archived)
+{
+    auto rows = db.exec(std::string("UPDATE event_types SET archived_at = CASE WHEN $3::boolean"
+                                    " THEN coalesce(archived_at, now()) END,"
+                                    " updated_at = CASE WHEN (archived_at IS NOT NULL) = $3::boolean THEN updated_at"
+                                    " ELSE now() END"
+                                    " WHERE tenant_id = $1 AND reference = $2 RETURNING ") + kColumns,
+                        {std::to_string(tenant_id), reference, std::string(archived ? "true" : "false")});
+    if (rows.rows() == 0) return std::nullopt;
+    return row(rows, 0);
+}
+
 std::vector<std::string> live_references(postgres::Connection &db, long long tenant_id)
 {
     auto rows = db.exec("SELECT reference FROM event_types WHERE tenant_id = $1 AND archived_at IS NULL",

@@ -25,6 +25,15 @@ struct EventType {
     std::optional<std::string> expiration_json;   // a JSON object
 };
 
+// what a PATCH changes; nullopt keeps the stored value
+struct EventTypeChanges {
+    std::optional<std::string> name;
+    std::optional<std::string> fields_json;
+    std::optional<std::string> metadata_json;
+    bool expiration_given = false;        // then expiration_json replaces it (nullopt clears it)
+    postgres::Param expiration_json;
+};
+
 // a list's filters; nullopt is no filter
 struct EventTypeFilter {
     postgres::Param archived;      // "true" or "false"; absent: the live ones
@@ -44,6 +53,13 @@ std::optional<EventType> create(postgres::Connection &db, long long tenant_id, c
                                 const std::string &name, const std::string &fields_json, const std::string &metadata_json,
                                 const postgres::Param &expiration_json);
 std::optional<EventType> find(postgres::Connection &db, long long tenant_id, const std::string &reference);
+// nullopt when the project has no type of this reference
+std::optional<EventType> update(postgres::Connection &db, long long tenant_id, const std::string &reference,
+                                const EventTypeChanges &changes);
+// archiving keeps the first archivedAt; archived types refuse new events
+// (ingest trashes them) and leave the default list
+std::optional<EventType> set_archived(postgres::Connection &db, long long tenant_id, const std::string &reference,
+                                      bool archived);
 
 // the references of the project's types not archived
 std::vector<std::string> live_references(postgres::Connection &db, long long tenant_id);
