@@ -163,6 +163,18 @@ subtest 'outlays' => sub {
     is(call('GET', "$outlays/$made[1]")->{status}, 404, 'no longer under the first');
     is(call('GET', "$base/sheet-1/campaigns/$id{autumn}/outlays/$made[1]")->{json}{region}, 'east', 'found under the second');
     is(call('GET', "$outlays/not-an-id")->{status}, 404, 'a bad outlay id: 404');
+    my $doomed = call('POST', $outlays, { amount => 999, startDate => '2024-03-10T00:00:00Z', endDate => '2024-03-11T00:00:00Z' })->{json}{id};
+    is_deeply($list->(''), [ 300, 120.5, 999 ], 'an outlay to delete, listed');
+    is(call('DELETE', "$outlays/$doomed", undef, token('demo', 'reports:read'))->{status}, 403, 'deleting needs manage');
+    $r = call('DELETE', "$outlays/$doomed");
+    is_deeply([ $r->{status}, $r->{json} ], [ 200, { deletedCount => 1 } ], 'deleted: {"deletedCount":1}');
+    $r = call('GET', "$outlays/$doomed");
+    is($r->{status}, 200, 'still read by its id');
+    like($r->{json}{deletedAt}, qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, 'with deletedAt');
+    is_deeply($list->(''), [ 300, 120.5 ], 'out of the list');
+    is_deeply(call('DELETE', "$outlays/$doomed")->{json}, { deletedCount => 0 }, 'deleted twice: 0');
+    is_deeply(call('PATCH', "$outlays/$doomed", { amount => 1 })->{json}, { modifiedCount => 0 }, 'a deleted outlay is not changed');
+    is(call('DELETE', "$outlays/00000000-0000-4000-8000-000000000000")->{status}, 404, 'an unknown outlay: 404');
 };
 
 subtest 'offline interactions' => sub {

@@ -389,6 +389,18 @@ http::Response update_outlay(Services &services, http::Request &request)
     return modified(custom_ads::update_outlay(*db, in.integration, in.campaign.id, outlay.id, *fields, move_to));
 }
 
+// {"deletedCount": 0|1}, as PATCH answers {"modifiedCount"}
+http::Response delete_outlay(Services &services, http::Request &request)
+{
+    auto db = services.db.borrow();
+    auto in = campaign_of(*db, request, "manage", "parentCampaignId");
+    auto outlay = outlay_of(*db, request, in);
+    auto out = json::take(json_object());
+    json_object_set_new(out.get(), "deletedCount",
+                        json_integer(custom_ads::delete_outlay(*db, in.integration, in.campaign.id, outlay.id)));
+    return json_response(200, std::move(out));
+}
+
 }  // namespace
 
 void register_custom_ads_routes(http::Router &router, Services &services)
@@ -417,6 +429,7 @@ void register_custom_ads_routes(http::Router &router, Services &services)
     route("POST", base + "/{wmktId}/campaigns/{parentCampaignId}/outlays", create_outlay);
     route("GET", base + "/{wmktId}/campaigns/{parentCampaignId}/outlays/{outlayId}", read_outlay);
     route("PATCH", base + "/{wmktId}/campaigns/{parentCampaignId}/outlays/{outlayId}", update_outlay);
+    route("DELETE", base + "/{wmktId}/campaigns/{parentCampaignId}/outlays/{outlayId}", delete_outlay);
 }
 
 }  // namespace analytics::routes

@@ -188,11 +188,20 @@ long long update_outlay(postgres::Connection &db, const Integration &integration
         "UPDATE custom_ads_outlays SET amount = coalesce($4::numeric, amount), start_date = coalesce($5::timestamptz, start_date),"
         " end_date = coalesce($6::timestamptz, end_date), country = coalesce($7, country), region = coalesce($8, region),"
         " campaign_id = coalesce($9::uuid, campaign_id), updated_at = now()"
-        " WHERE tenant_id = $1 AND campaign_id = $2 AND id = $3 AND (amount, start_date, end_date, country, region, campaign_id)"
+        " WHERE tenant_id = $1 AND campaign_id = $2 AND id = $3 AND deleted_at IS NULL"
+        " AND (amount, start_date, end_date, country, region, campaign_id)"
         " IS DISTINCT FROM (coalesce($4::numeric, amount), coalesce($5::timestamptz, start_date), coalesce($6::timestamptz, end_date),"
         " coalesce($7, country), coalesce($8, region), coalesce($9::uuid, campaign_id))",
         {std::to_string(integration.tenant_id), campaign_id, id, fields.amount, fields.start, fields.end, fields.country,
          fields.region, move_to}).affected_rows();
+}
+
+long long delete_outlay(postgres::Connection &db, const Integration &integration, const std::string &campaign_id,
+                        const std::string &id)
+{
+    return db.exec("UPDATE custom_ads_outlays SET deleted_at = now(), updated_at = now()"
+                   " WHERE tenant_id = $1 AND campaign_id = $2 AND id = $3 AND deleted_at IS NULL",
+                   {std::to_string(integration.tenant_id), campaign_id, id}).affected_rows();
 }
 
 }  // namespace analytics::custom_ads

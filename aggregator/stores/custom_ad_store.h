@@ -91,5 +91,9 @@ stores::Listed<Outlay> list_outlays(postgres::Connection &db, const Integration 
 // move_to: another campaign of the integration to move the outlay to
 long long update_outlay(postgres::Connection &db, const Integration &integration, const std::string &campaign_id,
                         const std::string &id, const OutlayFields &fields, const postgres::Param &move_to);
+// sets deletedAt: the outlay stays readable by id, leaves the list and
+// costs nothing from then on; 0 when it was deleted already
+long long delete_outlay(postgres::Connection &db, const Integration &integration, const std::string &campaign_id,
+                        const std::string &id);
 
 }  // namespace analytics::custom_ads
