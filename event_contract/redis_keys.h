@@ -15,13 +15,13 @@
 /* the library's name carries its version: hosts of a fleet running
  * different module versions load their own and never replace each other's
  * functions (names are unique across libraries, so they carry it too) */
-#define ANALYTICS_REDIS_LIBRARY             "analytics_v13"
+#define ANALYTICS_REDIS_LIBRARY             "analytics_v14"
 
-#define ANALYTICS_FUNCTION_INGEST           "analytics_ingest_v13"
-#define ANALYTICS_FUNCTION_INGEST_BATCH     "analytics_ingest_batch_v13"
-#define ANALYTICS_FUNCTION_MARK_ORDER       "analytics_mark_order_v13"
-#define ANALYTICS_FUNCTION_FUNNEL_TRACK     "analytics_funnel_track_v13"
-#define ANALYTICS_FUNCTION_LIMIT            "analytics_limit_v13"
+#define ANALYTICS_FUNCTION_INGEST           "analytics_ingest_v14"
+#define ANALYTICS_FUNCTION_INGEST_BATCH     "analytics_ingest_batch_v14"
+#define ANALYTICS_FUNCTION_MARK_ORDER       "analytics_mark_order_v14"
+#define ANALYTICS_FUNCTION_FUNNEL_TRACK     "analytics_funnel_track_v14"
+#define ANALYTICS_FUNCTION_LIMIT            "analytics_limit_v14"
 
 /* tenant references -> "<id>:<active 0|1>:<public 0|1>" */
 #define ANALYTICS_KEY_TENANTS               "{analytics}:tenants"
@@ -79,8 +79,8 @@ enum {
     ANALYTICS_INGEST_ARG_ENTRY
 };
 
-/* mark order: the orders and the orders tracked, then the website and the
- * order session, then the mark's entry fields */
+/* mark order: the orders and the orders tracked, then the website, the
+ * order session and the visitor (as ingest's), then the mark's entry fields */
 enum {
     ANALYTICS_MARK_ORDER_KEY_ORDERS = ANALYTICS_FCALL_KEY_OWN,
     ANALYTICS_MARK_ORDER_KEY_TRACKED,
@@ -89,6 +89,8 @@ enum {
 enum {
     ANALYTICS_MARK_ORDER_ARG_WEBSITE = ANALYTICS_FCALL_ARG_OWN,
     ANALYTICS_MARK_ORDER_ARG_SESSION,
+    ANALYTICS_MARK_ORDER_ARG_VISITOR,
+    ANALYTICS_MARK_ORDER_ARG_SALT,
     ANALYTICS_MARK_ORDER_ARG_ENTRY
 };
 

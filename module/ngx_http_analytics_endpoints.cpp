@@ -404,6 +404,12 @@ ngx_http_analytics_mark_parse(ngx_http_request_t *r, ngx_http_analytics_ctx_t *c
     ngx_http_analytics_call_head(r, ctx, call, amcf->orders_keys, 2, request.mark ? "write" : "count");
     call.arg(request.website_ref, request.website_ref_len);
     call.arg(request.order_session, request.order_session_len);
+    /* the shopper's browser calls it from the order's confirmation page:
+     * the mark is that visitor's checkout, credited to their traffic */
+    if (ngx_http_analytics_call_visitor(r, ctx, call) != NGX_OK) {
+        analytics_order_mark_request_free(&request);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
     call.entry(entry);
 
     rc = ngx_http_analytics_send_call(r, ctx, call);

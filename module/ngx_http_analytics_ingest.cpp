@@ -147,9 +147,6 @@ ngx_http_analytics_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
     analytics_outgoing_event *event)
 {
     ngx_int_t                        rc;
-    ngx_str_t                        visitor;
-    u_char                           salt[32];
-    unsigned char                    random[20];   /* two draws of 10 bytes */
     analytics_stream_entry           entry;
     ngx_http_analytics_answer_t      answer;
     ngx_http_analytics_sent_call_t   unsent;
@@ -176,17 +173,11 @@ ngx_http_analytics_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
         }
 
     } else {
-        if (ngx_http_analytics_visitor_source(r, ctx, &visitor) != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-        ngx_http_analytics_event_random(random);
-        ngx_http_analytics_event_random(random + 10);
-        ngx_hex_dump(salt, random, sizeof(salt) / 2);
-
         analytics_outgoing_event_encode(event, &entry);
         call.arg(event->tenant_ref, event->tenant_ref_len);
-        call.arg(visitor);
-        call.arg(reinterpret_cast<const char *>(salt), sizeof(salt));
+        if (ngx_http_analytics_call_visitor(r, ctx, call) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
         if (event->has_product_id && ctx->endpoint->product_must_exist) {
             call.text(event->product_id);
         } else {
@@ -442,6 +433,34 @@ ngx_http_analytics_spool_event(ngx_http_request_t *r, ngx_http_analytics_ctx_t *
     ngx_memzero(&answer, sizeof(answer));
     answer.status = NGX_HTTP_ANALYTICS_SPOOLED;
     return ctx->endpoint->reply(r, ctx, &answer);
+}
+
+
+/* the visitor's two arguments of an ingest or mark call (redis_keys.h): its
+ * source, and the salt Redis keeps for the day if it has none yet */
+ngx_int_t
+ngx_http_analytics_call_visitor(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
+    ngx_http_analytics_call &call)
+{
+    ngx_str_t       visitor;
+    u_char         *salt;
+    unsigned char   random[20];   /* two draws of 10 bytes */
+
+    if (ngx_http_analytics_visitor_source(r, ctx, &visitor) != NGX_OK) {
+        return NGX_ERROR;
+    }
+    /* pool memory: the call's arguments point into it until it is sent */
+    salt = static_cast<u_char *>(ngx_pnalloc(r->pool, 32));
+    if (salt == NULL) {
+        return NGX_ERROR;
+    }
+    ngx_http_analytics_event_random(random);
+    ngx_http_analytics_event_random(random + 10);
+    ngx_hex_dump(salt, random, 16);
+
+    call.arg(visitor);
+    call.arg(reinterpret_cast<const char *>(salt), 32);
+    return NGX_OK;
 }
 
 

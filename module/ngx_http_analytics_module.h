@@ -264,6 +264,8 @@ ngx_int_t ngx_http_analytics_send_call(ngx_http_request_t *r, ngx_http_analytics
     ngx_http_analytics_call &call);
 ngx_int_t ngx_http_analytics_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
     analytics_outgoing_event *event);
+ngx_int_t ngx_http_analytics_call_visitor(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
+    ngx_http_analytics_call &call);
 void ngx_http_analytics_outgoing_init(ngx_http_request_t *r, analytics_outgoing_event *event,
     analytics_event_kind kind);
 void ngx_http_analytics_event_random_seed(void);

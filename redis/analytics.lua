@@ -1,4 +1,4 @@
-#!lua name=analytics_v13
+#!lua name=analytics_v14
 -- The Redis 7 function library the module loads on every connect
 -- (FUNCTION LOAD REPLACE), and the aggregator when no module has yet; it is
 -- built into both (CMake and the module's config embed this file), and an
@@ -11,7 +11,7 @@
 -- carries a version so that hosts of a fleet running different module
 -- versions never replace each other's functions.
 --
--- analytics_ingest_v13
+-- analytics_ingest_v14
 --   KEYS[1]  hash of tenant references to "<id>:<active 0|1>:<public 0|1>",
 --            written by the aggregator; fields "id:<n>", "uuid:<uuid>" and
 --            "slug:<slug>", so a slug of digits never meets an id
@@ -36,17 +36,19 @@
 --   inactive or private tenant), 422 (no such product for the tenant) or
 --   202 (the entry is in the stream)
 --
--- analytics_mark_order_v13 (mark-purchase-tracked)
---   KEYS[1..3] as above; KEYS[4] the hash of visitor salts (unused);
+-- analytics_mark_order_v14 (mark-purchase-tracked)
+--   KEYS[1..3] as above; KEYS[4] the hash of visitor salts;
 --   KEYS[5]  hash "<tenant id>:<order session>" -> "<payment status>\n<purchase JSON>"
 --   KEYS[6]  hash of the orders tracked so far, same fields
 --   ARGV[1..4] as above ("write" marks, "count" only reads), ARGV[5] the website
---   reference, ARGV[6] the order session, ARGV[7..] the stream entry of the mark
+--   reference, ARGV[6] the order session, ARGV[7] and ARGV[8] the visitor and
+--   the salt candidate (as ingest's ARGV[6] and ARGV[7]), ARGV[9..] the stream
+--   entry of the mark, which carries the visitor key
 --   returns {429|404, limit, remaining, retry_after} or
 --           {200, limit, remaining, 0, already tracked 0|1, payment status, purchase JSON}
 --   Only a paid order is marked, and only its first caller sees 0.
 --
--- analytics_funnel_track_v13 (funnel/track)
+-- analytics_funnel_track_v14 (funnel/track)
 --   KEYS[1..4] as above (the tenant hash unused: the token names the tenant);
 --   KEYS[5]  hash of token SHA-256 (hex) -> "<tenant id>\n<expires, Unix s, or ''>\n<scopes, comma
 --            separated>\n<subject>", written by the aggregator for live tenant tokens
@@ -67,20 +69,20 @@
 -- visitor, so the key holds across days. Functions replicate their effects,
 -- so the raw address reaches neither the AOF nor a replica.
 --
--- analytics_ingest_batch_v13 (what a worker's ingest calls of one turn of
+-- analytics_ingest_batch_v14 (what a worker's ingest calls of one turn of
 -- its event loop become: one FCALL, so Redis runs one function, not many)
 --   KEYS[1..4] the tenants hash, the stream, the salts hash, the products
 --            set; then each call's keys (one: its rate key)
 --   ARGV[1]  the number n of calls, then for each call: its number of keys,
 --            its number m of arguments, and its m arguments as
---            analytics_ingest_v13 takes them
---   returns n answers, each what analytics_ingest_v13 returns
+--            analytics_ingest_v14 takes them
+--   returns n answers, each what analytics_ingest_v14 returns
 --   The version 2 entries of the calls it admits go into one version 3
 --   entry (stream_entry.h), one XADD for the batch: an XADD, its listpack
 --   entry and its AOF record cost Redis about a sixth of each event's time
 --   when every event has its own. Each such call's answer names that entry.
 --
--- analytics_limit_v13 (the management API's limit, per token or client)
+-- analytics_limit_v14 (the management API's limit, per token or client)
 --   KEYS[1]  the rate-limit key
 --   ARGV[1]  limit: requests per period; ARGV[2] period in milliseconds
 --   returns {200|429, limit, remaining, retry_after_s}
@@ -295,10 +297,10 @@ end
 local function ingest(keys, args)
   return ingest_call(keys, args, 0, #args, nil)
 end
-redis.register_function('analytics_ingest_v13', ingest)
+redis.register_function('analytics_ingest_v14', ingest)
 
 -- the ingest calls of one turn of a worker's event loop in one FCALL: each
--- answered as analytics_ingest_v13 would answer it alone, in order; what
+-- answered as analytics_ingest_v14 would answer it alone, in order; what
 -- they share is looked up once and the rate keys are written once
 local function ingest_batch(keys, args)
   local memo = {now = redis_now(), tats = {}, tenants = {}, products = {}, numbers = {},
@@ -324,7 +326,7 @@ local function ingest_batch(keys, args)
   end
   return answers
 end
-redis.register_function('analytics_ingest_batch_v13', ingest_batch)
+redis.register_function('analytics_ingest_batch_v14', ingest_batch)
 
 local function mark_order(keys, args)
   local now, limit, remaining, refusal = admit(keys, args, 0, nil)
@@ -346,11 +348,15 @@ local function mark_order(keys, args)
   local already = redis.call('HEXISTS', keys[6], field)
   if args[1] == 'write' and already == 0 and status == 'paid' then
     redis.call('HSET', keys[6], field, '1')
-    append_event(keys[2], args, 7, #args, id, nil)
+    local visitor = nil
+    if args[7] ~= '' then
+      visitor = visitor_key(keys[4], args[7], args[8], id, now, nil)
+    end
+    append_event(keys[2], args, 9, #args, id, visitor)
   end
   return {200, limit, remaining, 0, already, status, purchase}
 end
-redis.register_function('analytics_mark_order_v13', mark_order)
+redis.register_function('analytics_mark_order_v14', mark_order)
 
 local function funnel_track(keys, args)
   local now, limit, remaining, refusal = admit(keys, args, 0, nil)
@@ -385,7 +391,7 @@ local function funnel_track(keys, args)
   local entry = append_event(keys[2], args, 7 + n, #args, tenant, nil, subject)
   return {202, limit, remaining, 0, entry}
 end
-redis.register_function('analytics_funnel_track_v13', funnel_track)
+redis.register_function('analytics_funnel_track_v14', funnel_track)
 
 -- the management API's limit: the same GCRA, nothing else
 local function limit(keys, args)
@@ -397,4 +403,4 @@ local function limit(keys, args)
   end
   return {200, limit_n, remaining, 0}
 end
-redis.register_function('analytics_limit_v13', limit)
+redis.register_function('analytics_limit_v14', limit)

@@ -211,6 +211,31 @@ subtest 'configured stages replace the document\'s' => sub {
     is($r->{json}{data}[0]{name}, 'conversions', 'the document\'s first stage');
 };
 
+subtest 'the default checkout stage counts the documents\' own beacons' => sub {
+    my $checkout = $stack->create_tenant(slug => 'checkout-shop', name => 'Checkout', attributionModel => 'last_non_direct');
+    my %shopper = ('User-Agent' => 'checkout-shopper');
+    is($stack->request('POST', '/api/v1/interactions', { tenant_id => $checkout->{id}, type => 'view',
+                                                         metadata => $touch{google}[3] }, \%shopper)->{status}, 201, 'a visit from Google');
+    ok($stack->wait_until('the touch', 10, sub {
+        $stack->psql("SELECT count(*) FROM interactions WHERE tenant_id = $checkout->{id}") == 1 }), 'stored');
+    is($stack->request('POST', '/api/v1/analytics/track', { tenant_id => 'checkout-shop', type => 'cart_add' }, \%shopper)->{status},
+       202, 'a cart_add');
+    is($stack->admin_request('PUT', '/api/v1/admin/tenants/checkout-shop/orders/order-1',
+        { payment_status => 'paid', purchase => { transaction_id => 'C-1', value => 20, currency => 'HNL' } })->{status}, 201,
+       'the shop registers the paid order');
+    my $r = $stack->request('POST', '/services/webshop/v1/orders/mark-purchase-tracked',
+                            { website_id => 'checkout-shop', order_session => 'order-1' }, \%shopper);
+    is($r->{status}, 200, 'the confirmation page marks it');
+    is($stack->request('POST', '/api/v1/analytics/conversion', { tenant_slug => 'checkout-shop', transaction_id => 'C-1', value => 20 },
+                       \%shopper)->{status}, 200, 'and sends the purchase beacon');
+    ok($stack->wait_until('three events attributed', 10, sub {
+        $stack->psql("SELECT count(*) FROM attributions WHERE tenant_id = $checkout->{id}") == 3 }), 'attributed');
+    my $token = token('checkout-shop', 'reports:read');
+    $r = report('account_id=checkout-shop&report_type=Source&date_range=today', $token);
+    is($r->{content}, '{"status":"ok","data":[{"Source":"Google","clicks":1,"conversions":1,"microconversions":0,'
+                      . '"add-to-cart":1,"checkout":1}]}', 'Google: one click, one cart, one checkout, one conversion');
+};
+
 subtest 'errors in the document\'s shape' => sub {
     my $r = report('account_id=funnel-shop&report_type=Source&date_range=today');
     is($r->{status}, 401, 'no token: 401');

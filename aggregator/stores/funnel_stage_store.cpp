@@ -14,7 +14,9 @@ std::vector<FunnelStage> default_stages()
         {"conversions", {"purchase", "conversion"}},
         {"microconversions", {"whatsapp_click", "call", "location_view", "social_share"}},
         {"add-to-cart", {"cart_add"}},
-        {"checkout", {"checkout", "begin_checkout"}},
+        // the webshop's mark of a paid order (mark-purchase-tracked, from the
+        // shopper's browser), or a Webmarketer event type of either name
+        {"checkout", {"purchase_tracked", "checkout", "begin_checkout"}},
     };
 }
 
