@@ -13,6 +13,7 @@ void register_all_routes(http::Router &router, Services &services)
     register_order_routes(router, services);
     register_funnel_stage_routes(router, services);
     register_funnel_step_routes(router, services);
+    register_funnel_progress_routes(router, services);
     register_event_type_routes(router, services);
     register_project_event_routes(router, services);
     register_computed_event_routes(router, services);

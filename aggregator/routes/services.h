@@ -28,6 +28,7 @@ void register_product_routes(http::Router &router, Services &services);
 void register_order_routes(http::Router &router, Services &services);
 void register_funnel_stage_routes(http::Router &router, Services &services);
 void register_funnel_step_routes(http::Router &router, Services &services);
+void register_funnel_progress_routes(http::Router &router, Services &services);
 void register_event_type_routes(http::Router &router, Services &services);
 void register_project_event_routes(http::Router &router, Services &services);
 void register_computed_event_routes(http::Router &router, Services &services);
