@@ -48,7 +48,7 @@ is($stack->psql('SELECT count(*) FROM stream_rejects'), 0, 'nothing rejected');
 # changes nothing
 $stack->redis('XGROUP', 'SETID', '{analytics}:events', 'aggregator', '0');
 ok($stack->wait_until('the redelivery to be acknowledged', 30, sub {
-    my ($entries_read) = $stack->request('GET', '/metrics')->{content} =~ /^analytics_events_duplicate_total (\d+)$/m;
+    my ($entries_read) = $stack->aggregator_request('GET', '/metrics')->{content} =~ /^analytics_events_duplicate_total (\d+)$/m;
     ($entries_read // 0) == $n }), 'every redelivered entry counted as a duplicate');
 is($stack->psql('SELECT count(*) FROM events'), $n, "still exactly $n rows after redelivery");
 
@@ -75,7 +75,7 @@ subtest 'an aggregator started while PostgreSQL is down waits for it' => sub {
        'it says it waits');
     ok(kill(0, $pid), 'and keeps running');
     is($stack->stack('start-postgres'), 0, 'PostgreSQL started');
-    ok($stack->wait_until('readiness', 20, sub { $stack->request('GET', '/readyz')->{status} == 200 }), 'then it is ready');
+    ok($stack->wait_until('readiness', 20, sub { $stack->aggregator_request('GET', '/readyz')->{status} == 200 }), 'then it is ready');
     is($stack->request('POST', $track, { tenant_id => 'demo', type => 'purchase' })->{status}, 202, 'an event');
     ok($stack->wait_until('its row', 15,
         sub { $stack->psql("SELECT count(*) FROM events WHERE type = 'purchase'") == 1 }), 'is stored');

@@ -245,8 +245,13 @@ subtest 'unknown routes and methods' => sub {
     $r = $stack->admin_request('DELETE', $tenants);
     is($r->{status}, 405, 'wrong method: 405');
     is($r->{headers}{allow}, 'POST, GET', 'Allow');
-    is($stack->request('GET', '/healthz')->{content}, '{"status":"ok"}', 'healthz');
-    is($stack->request('GET', '/readyz')->{content}, '{"status":"ready"}', 'readyz');
+    is($stack->aggregator_request('GET', '/healthz')->{content}, '{"status":"ok"}', 'healthz');
+    is($stack->aggregator_request('GET', '/readyz')->{content}, '{"status":"ready"}', 'readyz');
+    for my $path ('/metrics', '/healthz', '/readyz') {
+        is($stack->request('GET', $path)->{status}, 403, "$path is not public through nginx: 403");
+    }
+    like($stack->aggregator_request('GET', '/metrics')->{content}, qr/^analytics_events_written_total \d+$/m,
+         'metrics on the aggregator\'s own port');
 };
 
 $stack->finish;

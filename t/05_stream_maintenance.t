@@ -49,7 +49,7 @@ subtest 'entries a dead consumer left pending are claimed and written' => sub {
     ok($stack->wait_until('the claimed rows', 20,
         sub { $stack->psql("SELECT count(*) FROM events WHERE type = 'cart_add'") == 3 }), 'written by the live consumer');
     ok($stack->wait_until('nothing pending', 10, sub { pending() == 0 }), 'and acknowledged');
-    like($stack->request('GET', '/metrics')->{content}, qr/^analytics_stream_entries_claimed_total 3$/m, 'counted as claimed');
+    like($stack->aggregator_request('GET', '/metrics')->{content}, qr/^analytics_stream_entries_claimed_total 3$/m, 'counted as claimed');
 };
 
 subtest 'an entry delivered too often goes to the dead-letter stream and the trash' => sub {
@@ -78,7 +78,7 @@ subtest 'an entry delivered too often goes to the dead-letter stream and the tra
     like($stack->redis_raw('XRANGE', "$stream:dead", '-', '+'), qr/dead_letter_of\n\Q$poison\E\ndeliveries\n[67]\n.*social_share/s,
          'naming the original and its deliveries, with its fields');
     ok($stack->wait_until('nothing pending', 10, sub { pending() == 0 }), 'both acknowledged');
-    like($stack->request('GET', '/metrics')->{content}, qr/^analytics_stream_entries_dead_lettered_total 1$/m,
+    like($stack->aggregator_request('GET', '/metrics')->{content}, qr/^analytics_stream_entries_dead_lettered_total 1$/m,
          'counted');
 };
 

@@ -86,7 +86,7 @@ like($raw, qr{^HTTP/1\.1 413 .*\r\n\r\n\Q{"message":"The request body is larger 
 $stack->wait_until('the three accepted events', 10, sub { $stack->psql('SELECT count(*) FROM events') == 3 });
 sleep 1;
 is($stack->psql('SELECT count(*) FROM events'), 3, 'nothing else was stored');
-is($stack->request('GET', '/healthz')->{status}, 200, 'still serving');
+is($stack->aggregator_request('GET', '/healthz')->{status}, 200, 'still serving');
 
 $stack->finish;
 done_testing;

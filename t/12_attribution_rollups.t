@@ -161,7 +161,7 @@ subtest 'the rollups agree with the raw rows' => sub {
     # ANALYTICS_BATCH_WAIT_MS after the last commit)
     my $metrics;
     $stack->wait_until('the consumer caught up', 15, sub {
-        $metrics = $stack->request('GET', '/metrics')->{content};
+        $metrics = $stack->aggregator_request('GET', '/metrics')->{content};
         $metrics =~ /^analytics_consumer_lag_seconds\{stream="\{analytics\}:events"\} 0$/m;
     });
     my ($batches) = $metrics =~ /^analytics_batches_committed_total (\d+)$/m;

@@ -154,7 +154,7 @@ subtest 'four stream shards over the three nodes' => sub {
     my $rate = shard_tag(shard_of(':rate:test:one', 4)) . ':rate:test:one';
     ok(cli(holder($rate), 'exists', $rate), "its count is the one key $rate");
 
-    my $metrics = $sharded->request('GET', '/metrics')->{content} // '';
+    my $metrics = $sharded->aggregator_request('GET', '/metrics')->{content} // '';
     for my $shard (0 .. 3) {
         my $stream = shard_tag($shard) . ':events';
         like($metrics, qr/^analytics_consumer_lag_entries\{stream="\Q$stream\E"\} \d+$/m, "the lag of $stream is reported");

@@ -59,7 +59,7 @@ is($stack->psql("SELECT (SELECT coalesce(sum(credit_micros), 0) FROM rollup_attr
    'the attributed rollup sums the shares, re-splits included');
 
 # the time consumers spent taking turns is reported
-my ($waited) = $stack->request('GET', '/metrics')->{content} =~ /^analytics_attribution_lock_wait_seconds_total ([0-9.e+-]+)$/m;
+my ($waited) = $stack->aggregator_request('GET', '/metrics')->{content} =~ /^analytics_attribution_lock_wait_seconds_total ([0-9.e+-]+)$/m;
 ok(defined $waited && $waited > 0, "the lock's waits in /metrics (" . ($waited // 'none') . ' s)');
 
 $stack->finish;

@@ -85,6 +85,19 @@ sub json { $_[0]{json} }
 # request(METHOD, PATH, BODY (string or ref for JSON), HEADERS) -> response with ->{json}
 sub request {
     my ($self, $method, $path, $body, $headers) = @_;
+    return $self->request_to($self->base_url, $method, $path, $body, $headers);
+}
+
+# the aggregator's own port: /metrics, /healthz and /readyz are not public
+# through nginx
+sub aggregator_url { 'http://127.0.0.1:' . $_[0]{ports}{STACK_AGGREGATOR_PORT} }
+sub aggregator_request {
+    my ($self, $method, $path, $body, $headers) = @_;
+    return $self->request_to($self->aggregator_url, $method, $path, $body, $headers);
+}
+
+sub request_to {
+    my ($self, $base, $method, $path, $body, $headers) = @_;
     my %headers = %{ $headers || {} };
     my %options = (headers => \%headers);
     if (defined $body) {
@@ -95,7 +108,7 @@ sub request {
             $options{content} = $body;
         }
     }
-    my $response = $self->{http}->request($method, $self->base_url . $path, \%options);
+    my $response = $self->{http}->request($method, $base . $path, \%options);
     $response->{json} = eval { $self->{json}->decode($response->{content}) } if length($response->{content} // '');
     return $response;
 }
