@@ -238,6 +238,24 @@ subtest 'operator commands: tenant create|list, token create|list|revoke' => sub
     is("$status|$err", "1|token list: no tenant nobody-here\n", 'an unknown tenant: exit 1');
 };
 
+subtest 'answers of 1 KB and more are gzipped when asked' => sub {
+    use IO::Uncompress::Gunzip qw(gunzip $GunzipError);
+    $stack->create_tenant(slug => "gzip-$_", name => "A tenant to make the list long, number $_") for 1 .. 8;
+    my $plain = $stack->admin_request('GET', '/api/v1/admin/tenants?limit=100');
+    ok(length($plain->{content}) >= 1024, 'the list is ' . length($plain->{content}) . ' bytes');
+    is($plain->{headers}{'content-encoding'}, undef, 'not compressed unless asked');
+    is($plain->{headers}{vary}, 'Accept-Encoding', 'Vary: Accept-Encoding');
+    my $r = $stack->admin_request('GET', '/api/v1/admin/tenants?limit=100', undef, { 'Accept-Encoding' => 'gzip' });
+    is($r->{headers}{'content-encoding'}, 'gzip', 'through nginx: Content-Encoding gzip');
+    ok(length($r->{content}) < length($plain->{content}) / 2, 'less than half the bytes (' . length($r->{content}) . ')');
+    gunzip(\$r->{content} => \my $inflated) or die $GunzipError;
+    is($inflated, $plain->{content}, 'the same answer once inflated');
+    $r = $stack->admin_request('GET', '/api/v1/admin/tenants?limit=100', undef, { 'Accept-Encoding' => 'gzip;q=0, br' });
+    is($r->{headers}{'content-encoding'}, undef, 'gzip;q=0: sent as it is');
+    $r = $stack->admin_request('GET', '/api/v1/admin/tenants?limit=1', undef, { 'Accept-Encoding' => 'gzip' });
+    is($r->{headers}{'content-encoding'}, undef, 'under 1 KB: sent as it is');
+};
+
 subtest 'unknown routes and methods' => sub {
     my $r = $stack->request('GET', '/api/v1/admin/nothing');
     is($r->{status}, 404, 'unknown path: 404');

@@ -1,5 +1,7 @@
 #include "http/server.h"
 
+#include "http/compression.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -117,7 +119,9 @@ MHD_Result Server::on_request(void *cls, MHD_Connection *connection, const char 
     MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, collect_query, &request);
 
     try {
-        return send(connection, server->router_.dispatch(request));
+        auto response = server->router_.dispatch(request);
+        compress_if_asked(request, response);
+        return send(connection, response);
     } catch (...) {
         return send(connection, error_response(500, "Internal server error"));
     }
