@@ -107,90 +107,130 @@ analytics_days_in_month(int year, int month)
     return month == 2 && leap ? 29 : days[month - 1];
 }
 
-int
-analytics_time_parse_rfc3339(const char *s, size_t len, int64_t *unix_ms)
+/* hh[:]mm[[:]ss[(.|,)fraction]] from s[*i], the colons as `extended` says */
+static int
+analytics_parse_clock(const char *s, size_t len, size_t *i, int extended, int *hour, int *minute,
+    int *second, int *ms)
 {
-    int    year, month, day, hour = 0, minute = 0, second = 0, ms = 0;
-    int    off_h, off_m, offset_min = 0, sign, scale;
-    size_t i;
+    size_t  at = *i, step = extended ? 3 : 2;
+    int     scale;
 
-    if (len < 10 || analytics_digits(s, 4, &year) || s[4] != '-'
-        || analytics_digits(s + 5, 2, &month) || s[7] != '-'
-        || analytics_digits(s + 8, 2, &day))
+    if (len < at + 2 + step || analytics_digits(s + at, 2, hour)
+        || (extended && s[at + 2] != ':') || analytics_digits(s + at + step, 2, minute))
     {
         return -1;
+    }
+    at += step + 2;
+    if (at < len && (extended ? s[at] == ':' : (s[at] >= '0' && s[at] <= '9'))) {
+        at += extended;
+        if (len < at + 2 || analytics_digits(s + at, 2, second)) {
+            return -1;
+        }
+        at += 2;
+        if (at < len && (s[at] == '.' || s[at] == ',')) {
+            at++;
+            if (at >= len || s[at] < '0' || s[at] > '9') {
+                return -1;
+            }
+            for (scale = 100; at < len && s[at] >= '0' && s[at] <= '9'; at++) {
+                *ms += (s[at] - '0') * scale;
+                scale /= 10;
+            }
+        }
+    }
+    if (*hour > 23 || *minute > 59 || *second > 60) {
+        return -1;
+    }
+    if (*second == 60) {
+        *second = 59;   /* a leap second is held at :59 */
+    }
+    *i = at;
+    return 0;
+}
+
+/* what is left of s from i: nothing (UTC), Z, or +hh, +hhmm, +hh:mm */
+static int
+analytics_parse_offset(const char *s, size_t len, size_t i, int *offset_min)
+{
+    int  sign, off_h, off_m = 0;
+
+    if (i == len) {
+        return 0;
+    }
+    if ((s[i] == 'Z' || s[i] == 'z') && i + 1 == len) {
+        return 0;
+    }
+    if (s[i] != '+' && s[i] != '-') {
+        return -1;
+    }
+    sign = s[i] == '-' ? -1 : 1;
+    if (len < i + 3 || analytics_digits(s + i + 1, 2, &off_h)) {
+        return -1;
+    }
+    if (len == i + 6 && s[i + 3] == ':') {
+        if (analytics_digits(s + i + 4, 2, &off_m)) {
+            return -1;
+        }
+    } else if (len == i + 5) {
+        if (analytics_digits(s + i + 3, 2, &off_m)) {
+            return -1;
+        }
+    } else if (len != i + 3) {
+        return -1;
+    }
+    if (off_h > 23 || off_m > 59) {
+        return -1;
+    }
+    *offset_min = sign * (off_h * 60 + off_m);
+    return 0;
+}
+
+int
+analytics_time_parse_iso8601(const char *s, size_t len, int64_t *unix_ms)
+{
+    int     year, month, day, hour = 0, minute = 0, second = 0, ms = 0, offset_min = 0;
+    int     extended;
+    size_t  i;
+
+    extended = len >= 5 && s[4] == '-';
+    if (extended) {
+        if (len < 10 || analytics_digits(s, 4, &year) || analytics_digits(s + 5, 2, &month) || s[7] != '-'
+            || analytics_digits(s + 8, 2, &day))
+        {
+            return -1;
+        }
+        i = 10;
+    } else {
+        if (len < 8 || analytics_digits(s, 4, &year) || analytics_digits(s + 4, 2, &month)
+            || analytics_digits(s + 6, 2, &day))
+        {
+            return -1;
+        }
+        i = 8;
     }
     if (month < 1 || month > 12 || day < 1 || day > analytics_days_in_month(year, month)) {
         return -1;
     }
-    i = 10;
 
     if (i < len) {
-        if (s[i] != 'T' && s[i] != 't' && s[i] != ' ') {
-            return -1;
-        }
-        if (len < i + 6 || analytics_digits(s + i + 1, 2, &hour) || s[i + 3] != ':'
-            || analytics_digits(s + i + 4, 2, &minute))
-        {
-            return -1;
-        }
-        i += 6;
-        if (i < len && s[i] == ':') {
-            if (len < i + 3 || analytics_digits(s + i + 1, 2, &second)) {
+        if (extended && s[i] == 'Z') {
+            /* the Webmarketer document's own example, 2022-04-01Z05:00:00:
+             * Z between date and time, the time in UTC */
+            i++;
+            if (analytics_parse_clock(s, len, &i, 1, &hour, &minute, &second, &ms) != 0 || i != len) {
                 return -1;
             }
-            i += 3;
-            if (i < len && s[i] == '.') {
-                i++;
-                if (i >= len || s[i] < '0' || s[i] > '9') {
-                    return -1;
-                }
-                for (scale = 100; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
-                    ms += (s[i] - '0') * scale;
-                    scale /= 10;
-                }
+        } else {
+            if (s[i] != 'T' && s[i] != 't' && (s[i] != ' ' || !extended)) {
+                return -1;
             }
-        }
-        if (hour > 23 || minute > 59 || second > 60) {
-            return -1;
-        }
-        if (second == 60) {
-            second = 59;   /* a leap second is held at :59 */
-        }
-
-        if (i < len) {
-            if ((s[i] == 'Z' || s[i] == 'z') && i + 1 == len) {
-                i++;
-            } else if (s[i] == '+' || s[i] == '-') {
-                sign = s[i] == '-' ? -1 : 1;
-                if (len == i + 6 && s[i + 3] == ':') {
-                    if (analytics_digits(s + i + 1, 2, &off_h)
-                        || analytics_digits(s + i + 4, 2, &off_m))
-                    {
-                        return -1;
-                    }
-                } else if (len == i + 5) {
-                    if (analytics_digits(s + i + 1, 2, &off_h)
-                        || analytics_digits(s + i + 3, 2, &off_m))
-                    {
-                        return -1;
-                    }
-                } else {
-                    return -1;
-                }
-                if (off_h > 23 || off_m > 59) {
-                    return -1;
-                }
-                offset_min = sign * (off_h * 60 + off_m);
-                i = len;
-            } else {
+            i++;
+            if (analytics_parse_clock(s, len, &i, extended, &hour, &minute, &second, &ms) != 0
+                || analytics_parse_offset(s, len, i, &offset_min) != 0)
+            {
                 return -1;
             }
         }
-    }
-
-    if (i != len) {
-        return -1;
     }
 
     *unix_ms = ((analytics_days_from_civil(year, (unsigned) month, (unsigned) day) * 86400

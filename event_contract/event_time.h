@@ -18,11 +18,16 @@ extern "C" {
 void analytics_time_format_rfc3339_ms(int64_t unix_ms, char out[ANALYTICS_RFC3339_MS_LEN + 1]);
 
 /*
- * Accepts YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS[.fraction]] with 'T', 't' or ' ',
- * then Z, z, +HH:MM, -HH:MM, +HHMM or nothing (UTC). Fractions beyond
- * milliseconds are truncated. Returns 0 and sets *unix_ms, or -1.
+ * ISO 8601 instants, of which RFC 3339 is a profile. Extended:
+ * YYYY-MM-DD[(T|t| )hh:mm[:ss[(.|,)fraction]][zone]]; basic:
+ * YYYYMMDD[(T|t)hhmm[ss[(.|,)fraction]][zone]]; zone is Z, z, +hh, +hhmm,
+ * +hh:mm (or -), and none means UTC. Also the Webmarketer document's own
+ * example, YYYY-MM-DDZhh:mm:ss (UTC). Refused: a time in the other form
+ * than its date, week and ordinal dates, 24:00, hours without minutes.
+ * Fractions beyond milliseconds are truncated. Returns 0 and sets *unix_ms,
+ * or -1.
  */
-int analytics_time_parse_rfc3339(const char *text, size_t len, int64_t *unix_ms);
+int analytics_time_parse_iso8601(const char *text, size_t len, int64_t *unix_ms);
 
 /* days since 1970-01-01 of a proleptic Gregorian date, and back */
 int64_t analytics_days_from_civil(int64_t year, unsigned month, unsigned day);

@@ -114,7 +114,7 @@ analytics_project_event_fields(json_t *root, void *event_out, const void *rules,
     value = analytics_json_field(root, "eventDate");
     if (value != NULL) {
         if (!json_is_string(value)
-            || analytics_time_parse_rfc3339(json_string_value(value), json_string_length(value),
+            || analytics_time_parse_iso8601(json_string_value(value), json_string_length(value),
                                             &event->event_date_ms) != 0)
         {
             analytics_validation_errors_add(errors, "eventDate",
@@ -193,7 +193,7 @@ analytics_field_problem(const analytics_event_type_field *field, json_t *value)
         return json_is_boolean(value) ? NULL : "must be a boolean";
     case ANALYTICS_FIELD_DATE:
         return json_is_string(value)
-               && analytics_time_parse_rfc3339(json_string_value(value), json_string_length(value), &ms) == 0
+               && analytics_time_parse_iso8601(json_string_value(value), json_string_length(value), &ms) == 0
                ? NULL : "must be an RFC 3339 date-time";
     }
     return "has an unknown type";

@@ -52,6 +52,11 @@ subtest 'timestamp, event and currency are kept' => sub {
     $stack->wait_until('the row', 10, sub { $stack->psql("SELECT count(*) FROM conversions WHERE transaction_id = 'txn-ts'") == 1 });
     is($stack->psql("SELECT value_minor, currency, event, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') FROM conversions WHERE transaction_id = 'txn-ts'"),
        '1500|JPY|conversion|2026-11-20 16:00', 'JPY has no minor unit; the offset is applied');
+    is(convert({ tenant_slug => 'demo', transaction_id => 'txn-basic', timestamp => '20261120T100000-0600' })->{content},
+       '{"status":"ok","transaction_id":"txn-basic"}', 'ISO 8601 basic format: ok');
+    $stack->wait_until('the row', 10, sub { $stack->psql("SELECT count(*) FROM conversions WHERE transaction_id = 'txn-basic'") == 1 });
+    is($stack->psql("SELECT to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') FROM conversions WHERE transaction_id = 'txn-basic'"),
+       '2026-11-20 16:00', 'the same instant as the extended form');
     $r = convert({ tenant_slug => 'demo' });
     is($r->{content}, '{"status":"ok","transaction_id":null}', 'without a transaction id: recorded, echoed as null');
 };

@@ -177,6 +177,18 @@ subtest 'two users whose identities meet in one event become one' => sub {
     is(call('GET', "$base/users/$younger/metrics")->{status}, 404, 'the younger user: 404');
 };
 
+subtest "the document's own date examples all name one instant" => sub {
+    my @dates;
+    for my $date ('2022-04-01Z05:00:00', '2022-04-01T06:00:00+01:00', '2022-04-01T03:00:00-02:00', '20220401T050000Z') {
+        my $r = call('POST', '/api/v1/events/sync', { projectId => 'demo', eventType => 'lead', nonce => "date-$date", eventDate => $date,
+                                                       data => { note => 'dated' } });
+        is($r->{status}, 200, "eventDate $date: 200") or diag $r->{content};
+        my ($id) = $r->{content} =~ $uuid;
+        push @dates, call('GET', "$base/events/$id")->{json}{eventDate};
+    }
+    is_deeply(\@dates, [ ('2022-04-01T05:00:00.000Z') x 4 ], 'each stored as 2022-04-01T05:00:00.000Z');
+};
+
 subtest 'expirationPolicy: no state or statistic dated after the event expired' => sub {
     my $r = call('PATCH', "$base/event-types/lead", { expirationPolicy => { days => 30 } });
     is($r->{status}, 200, 'the type now expires its events after 30 days');

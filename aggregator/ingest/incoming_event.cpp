@@ -64,7 +64,7 @@ std::optional<IncomingEvent> complete_incoming(IncomingEvent incoming, std::stri
     if (kind == ANALYTICS_EVENT_KIND_CONVERSION) {
         std::string_view occurred = first_string(object, {"occurred_at"});
         int64_t ms = 0;
-        if (!occurred.empty() && analytics_time_parse_rfc3339(occurred.data(), occurred.size(), &ms) == 0) {
+        if (!occurred.empty() && analytics_time_parse_iso8601(occurred.data(), occurred.size(), &ms) == 0) {
             incoming.occurred_ms = ms;
         }
         json_t *value = json_object_get(object, "value_minor");

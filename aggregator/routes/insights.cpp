@@ -75,8 +75,8 @@ InsightRequest insight_request_of(json_t *body)
     if (*since > *until) http::refuse(400, "since must not be after until");
     asked.since = *since;
     asked.until = *until;
-    analytics_time_parse_rfc3339(since->data(), since->size(), &asked.since_ms);
-    analytics_time_parse_rfc3339(until->data(), until->size(), &asked.until_ms);
+    analytics_time_parse_iso8601(since->data(), since->size(), &asked.since_ms);
+    analytics_time_parse_iso8601(until->data(), until->size(), &asked.until_ms);
     auto metrics = strings_of(json_object_get(body, "metrics"), "metrics", true);
     asked.metrics = std::move(metrics);
     json_t *group_by = json_object_get(body, "groupBy");

@@ -50,7 +50,7 @@ std::optional<std::string> query_param(const http::Request &request, const char 
 std::optional<std::string> rfc3339_instant(std::string_view text)
 {
     int64_t ms = 0;
-    if (analytics_time_parse_rfc3339(text.data(), text.size(), &ms) != 0) return std::nullopt;
+    if (analytics_time_parse_iso8601(text.data(), text.size(), &ms) != 0) return std::nullopt;
     char formatted[ANALYTICS_RFC3339_MS_LEN + 1];
     analytics_time_format_rfc3339_ms(ms, formatted);
     return std::string(formatted);

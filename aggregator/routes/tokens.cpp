@@ -51,7 +51,7 @@ tokens::TokenRequest token_request_of(postgres::Connection &db, json_t *body)
     if (expires && !json_is_null(expires)) {
         int64_t ms = 0;
         if (!json_is_string(expires)
-            || analytics_time_parse_rfc3339(json_string_value(expires), json_string_length(expires), &ms) != 0)
+            || analytics_time_parse_iso8601(json_string_value(expires), json_string_length(expires), &ms) != 0)
         {
             http::refuse(400, "expires_at must be an RFC 3339 date-time");
         }

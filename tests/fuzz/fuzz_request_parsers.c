@@ -141,7 +141,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         analytics_order_mark_request_free(&mark);
     }
 
-    analytics_time_parse_rfc3339((const char *) data, size, &ms);
+    analytics_time_parse_iso8601((const char *) data, size, &ms);
 
     {
         analytics_funnel_track_request funnel;

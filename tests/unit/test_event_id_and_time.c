@@ -90,7 +90,7 @@ static void
 check_parse(const char *text, int64_t expected)
 {
     int64_t ms = 0;
-    assert_int_equal(analytics_time_parse_rfc3339(text, strlen(text), &ms), 0);
+    assert_int_equal(analytics_time_parse_iso8601(text, strlen(text), &ms), 0);
     assert_int_equal(ms, expected);
 }
 
@@ -98,7 +98,7 @@ static void
 check_rejected(const char *text)
 {
     int64_t ms = 0;
-    assert_int_equal(analytics_time_parse_rfc3339(text, strlen(text), &ms), -1);
+    assert_int_equal(analytics_time_parse_iso8601(text, strlen(text), &ms), -1);
 }
 
 static void
@@ -125,6 +125,32 @@ test_parse_rfc3339(void **state)
     check_rejected("2026-11-23T09:38:39Zjunk");
     check_rejected("23/11/2026");
     check_rejected("2026-11-23T9:38:39Z");
+
+    /* ISO 8601's basic format, hour-only offsets, comma fractions */
+    check_parse("20261123T093839Z", 1795426719000LL);
+    check_parse("20261123T093839.878Z", 1795426719878LL);
+    check_parse("20261123T033839-0600", 1795426719000LL);
+    check_parse("20261123T1508+0530", 1795426680000LL);
+    check_parse("20261123T093839", 1795426719000LL);
+    check_parse("20261123", 1795392000000LL);
+    check_parse("2026-11-23T10:38:39+01", 1795426719000LL);
+    check_parse("2026-11-23T09:38:39,878Z", 1795426719878LL);
+    check_parse("20261123T093839,5Z", 1795426719500LL);
+    /* the Webmarketer document's example: Z between date and time, UTC */
+    check_parse("2022-04-01Z05:00:00", 1648789200000LL);
+    check_parse("2022-04-01T06:00:00+01:00", 1648789200000LL);
+
+    check_rejected("20261123T09:38:39Z");      /* basic date, extended time */
+    check_rejected("2026-11-23T093839Z");      /* extended date, basic time */
+    check_rejected("20261123 093839");         /* a space only in the extended form */
+    check_rejected("20261323");
+    check_rejected("2026112");
+    check_rejected("2026-W48-1");              /* week dates */
+    check_rejected("2026-327");                /* ordinal dates */
+    check_rejected("20261123T09Z");            /* an hour without minutes */
+    check_rejected("2022-04-01Z05:00:00+01:00");
+    check_rejected("2026-11-23T09:38:39+1");
+    check_rejected("2026-11-23T09:38:39+01:0");
 }
 
 int
