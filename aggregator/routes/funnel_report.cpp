@@ -1,7 +1,9 @@
 // GET /api/v1/reports/funnel (funnel-report-api): per source, medium or
 // campaign, the interactions ("clicks") and each funnel stage's events as
-// the tenant's attribution model credits them, read from the daily
-// rollups only (a range is whole UTC days). Errors in the document's shape: {"status":"error","message"}.
+// the tenant's attribution model credits them, read from the rollups only:
+// the range's days are the tenant's (its time zone), whole UTC days come from
+// the daily rollups and the edge hours of other zones from the hourly ones.
+// Errors in the document's shape: {"status":"error","message"}.
 #include "auth/tokens.h"
 #include "stores/funnel_stage_store.h"
 #include "json.h"
@@ -9,6 +11,7 @@
 #include "routes/services.h"
 #include "stores/report_store.h"
 #include "stores/tenant_store.h"
+#include "stores/time_zone_store.h"
 
 #include "conversion_request.h"
 #include "date_range.h"
@@ -32,13 +35,6 @@ http::Response report_error(int status, const std::string &message)
     return json_response(status, std::move(body));
 }
 
-std::string timestamp(int64_t unix_ms)
-{
-    char text[ANALYTICS_RFC3339_MS_LEN + 1];
-    analytics_time_format_rfc3339_ms(unix_ms, text);
-    return text;
-}
-
 // a count in millionths as the report shows it: whole numbers as integers,
 // a share of a conversion to two decimals
 json_t *credit_json(long long micros)
@@ -58,7 +54,8 @@ struct Row {
 struct Query {
     long long tenant_id = 0;
     std::string dimension;      // "Source", "Medium" or "Campaign"
-    analytics_date_range range{};
+    std::string date_range;     // as asked
+    analytics_date_range range{};   // instants: local midnights in the tenant's zone
     std::string country;        // upper case, "" for every country
     long long skip = 0;
     long long limit = kMaxLimit;
@@ -80,10 +77,11 @@ Query query_of(const http::Request &request)
     if (query.dimension != "Source" && query.dimension != "Medium" && query.dimension != "Campaign") {
         http::refuse(report_error(400, "Invalid parameter: report_type must be Source, Medium or Campaign"));
     }
-    const std::string &range = request.query.at("date_range");
+    // checked now, in UTC; read again in the tenant's zone once it is known
+    query.date_range = request.query.at("date_range");
     auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::system_clock::now().time_since_epoch()).count();
-    if (analytics_date_range_parse(range.data(), range.size(), now_ms, &query.range) != 0) {
+    if (analytics_date_range_parse(query.date_range.data(), query.date_range.size(), now_ms, &query.range) != 0) {
         http::refuse(report_error(400, "Invalid parameter: date_range must be YYYYMMDD,YYYYMMDD (start not after end)"
                                        " or one of today, yesterday, this_week, last_week, this_month, last_month,"
                                        " last_7_days, last_30_days, this_year"));
@@ -124,6 +122,18 @@ Query query_of(const http::Request &request)
     return query;
 }
 
+// the range's days as the tenant's clock counts them: "today" is its
+// today, and each day runs from its local midnight to the next (23 or 25
+// hours on DST days)
+void in_time_zone(postgres::Connection &db, const std::string &zone, Query &query)
+{
+    if (time_zones::is_utc(zone)) return;
+    analytics_date_range wall{};
+    analytics_date_range_parse(query.date_range.data(), query.date_range.size(), time_zones::wall_now_ms(db, zone), &wall);
+    auto instants = time_zones::instants_of(db, zone, {wall.from_ms, wall.to_ms});
+    query.range = analytics_date_range{instants.at(0), instants.at(1)};
+}
+
 reports::Dimension dimension_of(const std::string &name)
 {
     if (name == "Source") return reports::Dimension::source;
@@ -135,8 +145,7 @@ reports::Dimension dimension_of(const std::string &name)
 std::map<std::string, Row> rows_of(postgres::Connection &db, const Query &query,
                                    const std::vector<funnels::FunnelStage> &stages)
 {
-    reports::ReportWindow window{query.tenant_id, timestamp(query.range.from_ms), timestamp(query.range.to_ms),
-                                 query.country};
+    auto window = reports::report_window(query.tenant_id, query.range.from_ms, query.range.to_ms, query.country);
     reports::Dimension dimension = dimension_of(query.dimension);
     std::map<std::string, Row> rows;
     auto row_of = [&](const std::string &key) -> Row & {
@@ -249,6 +258,7 @@ void register_funnel_report_routes(http::Router &router, Services &services)
             return report_error(404, "Account not found");
         }
         query.tenant_id = tenant->id;
+        in_time_zone(*db, tenant->time_zone, query);
         bool configured = false;
         auto stages = funnels::stages_of(*db, tenant->id, configured);
         return report_of(query, stages, rows_of(*db, query, stages));

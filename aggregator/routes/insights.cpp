@@ -10,11 +10,14 @@
 #include "routes/services.h"
 #include "stores/event_type_store.h"
 #include "stores/report_store.h"
+#include "stores/time_zone_store.h"
 
 #include "event_time.h"
 #include "insight_interval.h"
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <set>
 
@@ -133,13 +136,39 @@ std::optional<std::vector<int64_t>> buckets_of(const InsightRequest &asked)
 // the range as the rollups hold it: whole UTC days from the daily one, the
 // hours at its edges from the hourly one (hours whose start is in
 // [since's hour, until] count)
-reports::MetricWindow window_of(long long tenant_id, const InsightRequest &asked)
+reports::MetricWindow window_of(long long tenant_id, const InsightRequest &asked, const std::string &zone)
 {
     int64_t low = floor_to(asked.since_ms, kHour);
+    if (!time_zones::is_utc(zone)) {
+        // a UTC day of the daily rollup spans two of the zone's days: hours only
+        return reports::MetricWindow{tenant_id, rfc3339(low), asked.until, rfc3339(low), rfc3339(low), zone};
+    }
     int64_t first_day = floor_to(low + kDay - 1, kDay);                        // the first day wholly in the range
     int64_t days_end = floor_to(floor_to(asked.until_ms, kHour) + kHour, kDay);   // the end of the last such day
     if (days_end < first_day) days_end = first_day;
-    return reports::MetricWindow{tenant_id, rfc3339(low), asked.until, rfc3339(first_day), rfc3339(days_end)};
+    return reports::MetricWindow{tenant_id, rfc3339(low), asked.until, rfc3339(first_day), rfc3339(days_end), zone};
+}
+
+// each linear bucket's first moment, its local midnight, with the zone's
+// offset then (2024-03-31T00:00:00.000+01:00); Z in UTC
+std::vector<std::string> bucket_labels(postgres::Connection &db, const std::string &zone, const std::vector<int64_t> &buckets)
+{
+    std::vector<int64_t> walls;
+    for (int64_t bucket : buckets) walls.push_back(bucket * kDay);
+    auto instants = time_zones::instants_of(db, zone, walls);
+    std::vector<std::string> labels;
+    for (size_t i = 0; i < walls.size(); i++) {
+        std::string text = rfc3339(walls[i]);
+        if (!time_zones::is_utc(zone)) {
+            long long offset_min = (walls[i] - instants[i]) / 60000;
+            char offset[32];
+            snprintf(offset, sizeof(offset), "%c%02lld:%02lld", offset_min < 0 ? '-' : '+', std::llabs(offset_min) / 60,
+                     std::llabs(offset_min) % 60);
+            text.replace(text.size() - 1, 1, offset);
+        }
+        labels.push_back(std::move(text));
+    }
+    return labels;
 }
 
 http::Response insights(Services &services, http::Request &request)
@@ -149,10 +178,18 @@ http::Response insights(Services &services, http::Request &request)
     long long tenant_id = project.id;
     auto parsed = json_object_body(request);
     auto asked = insight_request_of(parsed.get());
-    auto buckets = buckets_of(asked);
+    // intervals are the project's days, weeks, months in its time zone
+    InsightRequest wall = asked;
+    if (!time_zones::is_utc(project.time_zone)) {
+        auto walls = time_zones::walls_of(*db, project.time_zone, {asked.since_ms, asked.until_ms});
+        wall.since_ms = walls.at(0);
+        wall.until_ms = walls.at(1);
+    }
+    auto buckets = buckets_of(wall);
     if (!buckets) return http::error_response(400, "the range holds more than " + std::to_string(kMaxIntervals) + " intervals");
 
-    auto days = reports::metric_days(*db, window_of(tenant_id, asked), asked.metrics, asked.types, asked.per_type);
+    auto days = reports::metric_days(*db, window_of(tenant_id, asked, project.time_zone), asked.metrics, asked.types,
+                                     asked.per_type);
     std::map<std::tuple<int64_t, std::string_view, std::string_view>, double> sums;   // bucket, type, metric
     std::set<std::string> types(asked.types.begin(), asked.types.end());
     for (const auto &day : days) {
@@ -165,9 +202,11 @@ http::Response insights(Services &services, http::Request &request)
     if (!asked.per_type) types = {""};
 
     const bool linear = analytics_interval_is_linear(asked.interval);
+    auto labels = linear ? bucket_labels(*db, project.time_zone, *buckets) : std::vector<std::string>{};
     auto answer = json::take(json_array());
-    for (int64_t bucket : *buckets) {
-        std::string label = linear ? rfc3339(bucket * kDay) : "";
+    for (size_t b = 0; b < buckets->size(); b++) {
+        int64_t bucket = (*buckets)[b];
+        std::string label = linear ? labels[b] : "";
         for (const auto &type : types) {
             json_t *item = json_object();
             json_object_set_new(item, "date", linear ? json::string(label) : json_integer(bucket));

@@ -11,6 +11,8 @@
 namespace analytics::routes {
 namespace {
 
+const char *kTimeZoneMessage = "timeZone must be an IANA time zone name such as UTC or Europe/Madrid";
+
 // reads slug, name, active, public; returns an error response or nullopt
 std::optional<http::Response> read_changes(json_t *body, tenants::TenantChanges &changes, bool creating)
 {
@@ -20,6 +22,7 @@ std::optional<http::Response> read_changes(json_t *body, tenants::TenantChanges 
     json_t *is_public = json_object_get(body, "public");
     json_t *model = json_object_get(body, "attributionModel");
     json_t *lookback = json_object_get(body, "attributionLookbackDays");
+    json_t *time_zone = json_object_get(body, "timeZone");
 
     if (slug) {
         if (!json_is_string(slug) || !tenants::is_valid_slug(json_string_value(slug))) {
@@ -59,6 +62,10 @@ std::optional<http::Response> read_changes(json_t *body, tenants::TenantChanges 
         }
         changes.attribution_lookback_days = static_cast<int>(json_integer_value(lookback));
     }
+    if (time_zone) {
+        if (!json_is_string(time_zone)) return http::error_response(400, kTimeZoneMessage);
+        changes.time_zone = json_string_value(time_zone);
+    }
     return std::nullopt;
 }
 
@@ -69,6 +76,14 @@ tenants::TenantChanges changes_of(const http::Request &request, bool creating)
     tenants::TenantChanges changes;
     if (auto bad = read_changes(body.get(), changes, creating)) http::refuse(*bad);
     return changes;
+}
+
+// the zone checked against the tz database PostgreSQL reads
+void check_time_zone(postgres::Connection &db, const tenants::TenantChanges &changes)
+{
+    if (changes.time_zone && !tenants::is_known_time_zone(db, *changes.time_zone)) {
+        http::refuse(400, kTimeZoneMessage);
+    }
 }
 
 http::Response tenant_response(int status, const tenants::Tenant &tenant)
@@ -85,6 +100,7 @@ void register_tenant_routes(http::Router &router, Services &services)
         auto auth = authorize(*db, request, "admin");
 
         auto changes = changes_of(request, true);
+        check_time_zone(*db, changes);
 
         auto tenant = tenants::create(*db, services.module_cache, changes);
         if (!tenant) return http::error_response(409, "A tenant with slug " + *changes.slug + " exists already");
@@ -111,6 +127,7 @@ void register_tenant_routes(http::Router &router, Services &services)
         auto db = services.db.borrow();
         auto auth = authorize(*db, request, "admin");
         auto changes = changes_of(request, false);
+        check_time_zone(*db, changes);
 
         auto before = tenants::find(*db, request.path_params["tenant"]);
         if (!before) return http::error_response(404, "Tenant not found");

@@ -1,5 +1,9 @@
 #include "stores/report_store.h"
 
+#include "event_time.h"
+
+#include <algorithm>
+
 namespace analytics::reports {
 namespace {
 
@@ -15,7 +19,34 @@ const char *column_of(Dimension dimension)
 
 std::vector<postgres::Param> window_params(const ReportWindow &window)
 {
-    return {std::to_string(window.tenant_id), window.from, window.to, window.country};
+    return {std::to_string(window.tenant_id), window.from, window.to, window.country, window.first_day, window.days_end};
+}
+
+// SELECT select FROM the daily rollup over the window's whole days and the
+// hourly one over its edge hours; where adds to both (after the window's $1
+// to $6). The edges are two ranges, so in UTC both index scans are empty.
+std::string from_rollups(const std::string &select, const std::string &rollup, const std::string &where)
+{
+    return "SELECT " + select + " FROM " + rollup + "_daily WHERE tenant_id = $1"
+           " AND day >= ($5::timestamptz AT TIME ZONE 'UTC')::date AND day < ($6::timestamptz AT TIME ZONE 'UTC')::date"
+           " AND ($4 = '' OR country = $4)" + where +
+           " UNION ALL SELECT " + select + " FROM " + rollup + "_hourly WHERE tenant_id = $1"
+           " AND ((hour >= $2::timestamptz AND hour < $5::timestamptz) OR (hour >= $6::timestamptz AND hour < $3::timestamptz))"
+           " AND ($4 = '' OR country = $4)" + where;
+}
+
+constexpr int64_t kHourMs = 3600 * 1000, kDayMs = 24 * kHourMs;
+
+int64_t floor_to(int64_t ms, int64_t unit)
+{
+    return ms - ((ms % unit) + unit) % unit;
+}
+
+std::string rfc3339(int64_t ms)
+{
+    char text[ANALYTICS_RFC3339_MS_LEN + 1];
+    analytics_time_format_rfc3339_ms(ms, text);
+    return text;
 }
 
 std::vector<KeyCount> key_counts(const postgres::Result &rows)
@@ -27,11 +58,20 @@ std::vector<KeyCount> key_counts(const postgres::Result &rows)
 
 }  // namespace
 
+ReportWindow report_window(long long tenant_id, int64_t from_ms, int64_t to_ms, const std::string &country)
+{
+    // an edge inside an hour (a zone half an hour off UTC) takes the hour
+    int64_t low = floor_to(from_ms, kHourMs);
+    int64_t first_day = floor_to(low + kDayMs - 1, kDayMs);
+    int64_t days_end = std::max(first_day, floor_to(to_ms, kDayMs));
+    return ReportWindow{tenant_id, rfc3339(low), rfc3339(to_ms), rfc3339(first_day), rfc3339(days_end), country};
+}
+
 std::vector<KeyCount> interactions(postgres::Connection &db, const ReportWindow &window, Dimension dimension)
 {
-    return key_counts(db.exec(std::string("SELECT ") + column_of(dimension) + ", sum(interactions)::bigint"
-                                  " FROM rollup_interactions_daily WHERE tenant_id = $1 AND day >= $2::date"
-                                  " AND day < $3::date AND ($4 = '' OR country = $4) GROUP BY 1",
+    std::string column = column_of(dimension);
+    return key_counts(db.exec("SELECT " + column + ", sum(interactions)::bigint FROM ("
+                                  + from_rollups(column + ", interactions", "rollup_interactions", "") + ") r GROUP BY 1",
                               window_params(window)));
 }
 
@@ -40,9 +80,11 @@ std::vector<KeyCredit> credits(postgres::Connection &db, const ReportWindow &win
 {
     auto params = window_params(window);
     params.push_back(postgres::text_array_literal(event_types));
-    auto rows = db.exec(std::string("SELECT ") + column_of(dimension) + ", event_type, sum(credit_micros)::bigint"
-                            " FROM rollup_attributed_daily WHERE tenant_id = $1 AND day >= $2::date AND day < $3::date"
-                            " AND ($4 = '' OR country = $4) AND event_type = ANY($5::text[]) GROUP BY 1, 2",
+    std::string column = column_of(dimension);
+    auto rows = db.exec("SELECT " + column + ", event_type, sum(credit_micros)::bigint FROM ("
+                            + from_rollups(column + ", event_type, credit_micros", "rollup_attributed",
+                                           " AND event_type = ANY($7::text[])")
+                            + ") r GROUP BY 1, 2",
                         params);
     std::vector<KeyCredit> found;
     for (int i = 0; i < rows.rows(); i++) {
@@ -60,7 +102,7 @@ std::vector<CampaignCost> outlay_costs(postgres::Connection &db, const ReportWin
         " JOIN custom_ads_integrations g ON g.tenant_id = c.tenant_id AND g.id = c.integration_id"
         " WHERE o.tenant_id = $1 AND o.deleted_at IS NULL AND o.start_date < $3 AND o.end_date > $2"
         " AND ($4 = '' OR o.country IS NULL OR upper(o.country) = $4) GROUP BY 1, 2",
-        window_params(window));
+        {std::to_string(window.tenant_id), window.from, window.to, window.country});
     std::vector<CampaignCost> found;
     for (int i = 0; i < rows.rows(); i++) {
         found.push_back(CampaignCost{std::string(rows.text(i, 0)), std::string(rows.text(i, 1)),
@@ -74,9 +116,10 @@ std::vector<KeyCount> revenue_minor(postgres::Connection &db, const ReportWindow
 {
     auto params = window_params(window);
     params.push_back(currency);
-    return key_counts(db.exec(std::string("SELECT ") + column_of(dimension) + ", sum(value_minor)::bigint"
-                                  " FROM rollup_attributed_daily WHERE tenant_id = $1 AND day >= $2::date"
-                                  " AND day < $3::date AND ($4 = '' OR country = $4) AND currency = $5 GROUP BY 1",
+    std::string column = column_of(dimension);
+    return key_counts(db.exec("SELECT " + column + ", sum(value_minor)::bigint FROM ("
+                                  + from_rollups(column + ", value_minor", "rollup_attributed", " AND currency = $7")
+                                  + ") r GROUP BY 1",
                               params));
 }
 
@@ -85,11 +128,11 @@ std::vector<MetricDay> metric_days(postgres::Connection &db, const MetricWindow 
                                    bool per_type)
 {
     std::vector<postgres::Param> params = {std::to_string(window.tenant_id), window.low, window.until, window.first_day,
-                                           window.days_end, postgres::text_array_literal(metrics)};
+                                           window.days_end, postgres::text_array_literal(metrics), window.zone};
     std::string type_filter;
     if (!types.empty()) {
         params.push_back(postgres::text_array_literal(types));
-        type_filter = " AND event_type = ANY($7::text[])";
+        type_filter = " AND event_type = ANY($8::text[])";
     }
     // the rows as they are, each with its UTC day: the caller groups them
     // into intervals, which leaves PostgreSQL two index scans to plan and run
@@ -98,7 +141,7 @@ std::vector<MetricDay> metric_days(postgres::Connection &db, const MetricWindow 
         "SELECT day - DATE '1970-01-01', " + type_column + ", metric, value FROM project_metrics_daily"
         " WHERE tenant_id = $1 AND day >= ($4::timestamptz AT TIME ZONE 'UTC')::date"
         " AND day < ($5::timestamptz AT TIME ZONE 'UTC')::date AND metric = ANY($6::text[])" + type_filter +
-        " UNION ALL SELECT (hour AT TIME ZONE 'UTC')::date - DATE '1970-01-01', " + type_column + ", metric, value"
+        " UNION ALL SELECT (hour AT TIME ZONE $7)::date - DATE '1970-01-01', " + type_column + ", metric, value"
         " FROM project_metrics_hourly"
         " WHERE tenant_id = $1 AND hour >= $2::timestamptz AND hour <= $3::timestamptz"
         " AND (hour < $4::timestamptz OR hour >= $5::timestamptz) AND metric = ANY($6::text[])" + type_filter,

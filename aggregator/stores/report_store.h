@@ -14,12 +14,19 @@ namespace analytics::reports {
 
 enum class Dimension { source, medium, campaign };
 
-// whole UTC days [from, to) of one tenant, in one country or ("") all
+// [from, to) of one tenant, in one country or ("") all: the whole UTC days
+// [first_day, days_end) from the daily rollups, the hours of [from, to)
+// outside them from the hourly ones (a range in the tenant's time zone
+// starts and ends inside UTC days; in UTC the hours are none)
 struct ReportWindow {
     long long tenant_id = 0;
-    std::string from, to;   // RFC 3339
-    std::string country;    // upper case
+    std::string from, to;                 // RFC 3339; from on a whole hour
+    std::string first_day, days_end;      // UTC midnights, first_day <= days_end
+    std::string country;                  // upper case
 };
+
+// the window of [from_ms, to_ms) as the rollups hold it
+ReportWindow report_window(long long tenant_id, int64_t from_ms, int64_t to_ms, const std::string &country);
 
 struct KeyCount {
     std::string key;   // the dimension's value, "" when not set
@@ -47,7 +54,8 @@ std::vector<CampaignCost> outlay_costs(postgres::Connection &db, const ReportWin
 std::vector<KeyCount> revenue_minor(postgres::Connection &db, const ReportWindow &window, Dimension dimension,
                                     const std::string &currency);
 
-// one project metrics rollup row, by its UTC day (days since 1970-01-01)
+// one project metrics rollup row, by its day in the window's zone (days
+// since 1970-01-01)
 struct MetricDay {
     int64_t day = 0;
     std::string event_type;   // "" unless asked per type
@@ -60,6 +68,9 @@ struct MetricDay {
 struct MetricWindow {
     long long tenant_id = 0;
     std::string low, until, first_day, days_end;   // RFC 3339
+    // whose days the hourly rows are counted in; in another zone than UTC
+    // the daily rollup cannot be used, so first_day == days_end
+    std::string zone = "UTC";
 };
 
 // types empty: every type

@@ -11,7 +11,7 @@ namespace analytics::tenants {
 namespace {
 
 constexpr const char *kColumns =
-    "id, uuid, slug, name, active, public, attribution_model, attribution_lookback_days,"
+    "id, uuid, slug, name, active, public, attribution_model, attribution_lookback_days, time_zone,"
     " rfc3339(created_at),"
     " rfc3339(updated_at)";
 
@@ -20,7 +20,7 @@ Tenant row(const postgres::Result &result, int i)
     return Tenant{result.integer(i, 0), std::string(result.text(i, 1)), std::string(result.text(i, 2)),
                   std::string(result.text(i, 3)), result.boolean(i, 4), result.boolean(i, 5),
                   std::string(result.text(i, 6)), static_cast<int>(result.integer(i, 7)),
-                  std::string(result.text(i, 8)), std::string(result.text(i, 9))};
+                  std::string(result.text(i, 8)), std::string(result.text(i, 9)), std::string(result.text(i, 10))};
 }
 
 postgres::Param flag(const std::optional<bool> &value)
@@ -48,14 +48,30 @@ bool is_valid_slug(const std::string &slug)
     return analytics_slug_is_valid(slug.data(), slug.size());
 }
 
+bool is_known_time_zone(postgres::Connection &db, const std::string &name)
+{
+    // names only: pg_timezone_names also lists "posixrules" and friends,
+    // which no one means
+    if (name.empty() || name.size() > 64 || name == "posixrules" || name.starts_with("posix/")
+        || !std::all_of(name.begin(), name.end(), [](char c) {
+               return std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '_' || c == '-' || c == '+';
+           })
+        || !(std::isalpha(static_cast<unsigned char>(name[0]))))
+    {
+        return false;
+    }
+    return db.exec("SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1)", {name}).boolean(0, 0);
+}
+
 std::optional<Tenant> create(postgres::Connection &db, cache::ModuleCache &mirror, const TenantChanges &changes)
 {
     auto result = postgres::unless_duplicate([&] { return db.exec(std::string("INSERT INTO tenants (slug, name, active, public, attribution_model,"
-                                      " attribution_lookback_days) VALUES ($1, $2, coalesce($3::boolean, true),"
+                                      " attribution_lookback_days, time_zone) VALUES ($1, $2, coalesce($3::boolean, true),"
                                       " coalesce($4::boolean, true), coalesce($5, 'last_non_direct'),"
-                                      " coalesce($6::integer, 30)) RETURNING ") + kColumns,
+                                      " coalesce($6::integer, 30), coalesce($7, 'UTC')) RETURNING ") + kColumns,
                           {changes.slug, changes.name, flag(changes.active), flag(changes.is_public),
-                           changes.attribution_model, number_param(changes.attribution_lookback_days)}); });
+                           changes.attribution_model, number_param(changes.attribution_lookback_days),
+                           changes.time_zone}); });
     if (!result) return std::nullopt;
     Tenant tenant = row(*result, 0);
     cache::mirror_or_warn("tenant " + std::to_string(tenant.id), [&] {
@@ -95,10 +111,11 @@ stores::Written<Tenant> update(postgres::Connection &db, cache::ModuleCache &mir
                                       " active = coalesce($4::boolean, active), public = coalesce($5::boolean, public),"
                                       " attribution_model = coalesce($6, attribution_model),"
                                       " attribution_lookback_days = coalesce($7::integer, attribution_lookback_days),"
+                                      " time_zone = coalesce($8, time_zone),"
                                       " updated_at = now() WHERE id = $1 RETURNING ") + kColumns,
                           {std::to_string(before.id), changes.slug, changes.name, flag(changes.active),
                            flag(changes.is_public), changes.attribution_model,
-                           number_param(changes.attribution_lookback_days)});
+                           number_param(changes.attribution_lookback_days), changes.time_zone});
         if (result.rows() == 0) return std::nullopt;
         return row(result, 0);
     });
@@ -120,6 +137,7 @@ json_t *to_json(const Tenant &tenant)
     json_object_set_new(object, "public", json_boolean(tenant.is_public));
     json_object_set_new(object, "attributionModel", json::string(tenant.attribution_model));
     json_object_set_new(object, "attributionLookbackDays", json_integer(tenant.attribution_lookback_days));
+    json_object_set_new(object, "timeZone", json::string(tenant.time_zone));
     json_object_set_new(object, "createdAt", json::string(tenant.created_at));
     json_object_set_new(object, "updatedAt", json::string(tenant.updated_at));
     return object;

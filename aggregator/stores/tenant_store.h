@@ -25,6 +25,7 @@ struct Tenant {
     bool is_public = true;
     std::string attribution_model = "last_non_direct";
     int attribution_lookback_days = 30;
+    std::string time_zone = "UTC";   // an IANA name
     std::string created_at;
     std::string updated_at;
 };
@@ -36,6 +37,7 @@ struct TenantChanges {
     std::optional<bool> is_public;
     std::optional<std::string> attribution_model;     // checked: a name analytics_attribution_model_parse knows
     std::optional<int> attribution_lookback_days;     // checked: 1..365
+    std::optional<std::string> time_zone;             // checked: is_known_time_zone
 };
 
 // changes.slug and changes.name are set; what else is absent takes the
@@ -52,5 +54,9 @@ stores::Written<Tenant> update(postgres::Connection &db, cache::ModuleCache &mir
 json_t *to_json(const Tenant &tenant);
 
 bool is_valid_slug(const std::string &slug);
+
+// an IANA zone name PostgreSQL's tz database knows ("UTC", "Europe/Madrid");
+// abbreviations and POSIX offsets ("EST", "+3") are not names
+bool is_known_time_zone(postgres::Connection &db, const std::string &name);
 
 }  // namespace analytics::tenants
