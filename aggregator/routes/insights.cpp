@@ -25,7 +25,9 @@ namespace analytics::routes {
 namespace {
 
 constexpr long long kMaxIntervals = 10000;
-constexpr int64_t kHour = 3600 * 1000, kDay = 24 * kHour;
+constexpr int64_t kHour = reports::kHourMs, kDay = reports::kDayMs;
+using reports::floor_to;
+using reports::rfc3339;
 
 std::vector<std::string> strings_of(json_t *array, const char *name, bool required)
 {
@@ -98,18 +100,6 @@ InsightRequest insight_request_of(json_t *body)
     auto filter = strings_of(json_object_get(body, "filter"), "filter", false);
     asked.types = std::move(filter);
     return asked;
-}
-
-int64_t floor_to(int64_t ms, int64_t unit)
-{
-    return ms - ((ms % unit) + unit) % unit;
-}
-
-std::string rfc3339(int64_t ms)
-{
-    char text[ANALYTICS_RFC3339_MS_LEN + 1];
-    analytics_time_format_rfc3339_ms(ms, text);
-    return text;
 }
 
 // every interval of the range, the one since falls in first: a linear

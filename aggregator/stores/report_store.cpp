@@ -35,7 +35,14 @@ std::string from_rollups(const std::string &select, const std::string &rollup, c
            " AND ($4 = '' OR country = $4)" + where;
 }
 
-constexpr int64_t kHourMs = 3600 * 1000, kDayMs = 24 * kHourMs;
+std::vector<KeyCount> key_counts(const postgres::Result &rows)
+{
+    std::vector<KeyCount> found;
+    for (int i = 0; i < rows.rows(); i++) found.push_back(KeyCount{std::string(rows.text(i, 0)), rows.integer(i, 1)});
+    return found;
+}
+
+}  // namespace
 
 int64_t floor_to(int64_t ms, int64_t unit)
 {
@@ -48,15 +55,6 @@ std::string rfc3339(int64_t ms)
     analytics_time_format_rfc3339_ms(ms, text);
     return text;
 }
-
-std::vector<KeyCount> key_counts(const postgres::Result &rows)
-{
-    std::vector<KeyCount> found;
-    for (int i = 0; i < rows.rows(); i++) found.push_back(KeyCount{std::string(rows.text(i, 0)), rows.integer(i, 1)});
-    return found;
-}
-
-}  // namespace
 
 ReportWindow report_window(long long tenant_id, int64_t from_ms, int64_t to_ms, const std::string &country)
 {

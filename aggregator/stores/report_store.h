@@ -14,6 +14,13 @@ namespace analytics::reports {
 
 enum class Dimension { source, medium, campaign };
 
+constexpr int64_t kHourMs = 3600 * 1000, kDayMs = 24 * kHourMs;
+
+// ms rounded down to a whole unit (an hour, a day), before 1970 too
+int64_t floor_to(int64_t ms, int64_t unit);
+// 2024-03-01T00:00:00.000Z
+std::string rfc3339(int64_t ms);
+
 // [from, to) of one tenant, in one country or ("") all: the whole UTC days
 // [first_day, days_end) from the daily rollups, the hours of [from, to)
 // outside them from the hourly ones (a range in the tenant's time zone
