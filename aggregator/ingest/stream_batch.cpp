@@ -194,7 +194,7 @@ BatchResult write_one_by_one(EventBatchWriter &writer, postgres::Connection &db,
                 one.push_back(std::move(*event));
                 total += writer.write(db, std::move(one));
             } catch (const postgres::Error &e) {
-                if (e.is_connection_failure() || !db.ok()) throw;
+                if (!e.is_data_error() || !db.ok()) throw;
                 postgres::Transaction tx(db);
                 writer.keep_rejects(db, {reject_of(part, std::string("PostgreSQL refused the entry: ") + e.what())});
                 tx.commit();

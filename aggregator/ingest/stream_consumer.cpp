@@ -268,7 +268,7 @@ BatchResult StreamConsumer::write_batch(postgres::Connection &db, const HeldBatc
         auto decoded = decode_entries(held.entries);
         return writer_.write(db, std::move(decoded.events), decoded.rejects);
     } catch (const postgres::Error &e) {
-        if (e.is_connection_failure() || !db.ok()) throw;
+        if (!e.is_data_error() || !db.ok()) throw;
         log::warn(std::string("a batch was refused, writing its entries one by one: ") + e.what());
         return write_one_by_one(writer_, db, held.entries);
     }

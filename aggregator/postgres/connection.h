@@ -23,6 +23,11 @@ public:
         : std::runtime_error(message), sqlstate_(std::move(sqlstate)) {}
     const std::string &sqlstate() const { return sqlstate_; }
     bool is_unique_violation() const { return sqlstate_ == "23505"; }
+    // the data was refused (classes 22 data exception, 23 integrity
+    // constraint): the one kind of error that may set an event aside;
+    // anything else (a missing column mid-upgrade, a lock timeout, XX000) is
+    // the server's, and the batch waits for it
+    bool is_data_error() const { return sqlstate_.starts_with("22") || sqlstate_.starts_with("23"); }
     // the connection, the server or its resources, not the data: worth retrying as is
     bool is_connection_failure() const
     {
