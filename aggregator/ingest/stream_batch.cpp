@@ -177,8 +177,22 @@ DecodedEntries decode_entries(const std::vector<const redisReply *> &entries)
     return decoded;
 }
 
+void trash_or_hand_back(EventBatchWriter &writer, postgres::Connection &db, const EntryEvent &event,
+                        const std::string &problem, BatchResult &result, std::vector<Unkept> &unkept)
+{
+    try {
+        postgres::Transaction tx(db);
+        writer.keep_rejects(db, {reject_of(event, problem)});
+        tx.commit();
+        result.rejected++;
+    } catch (const postgres::Error &e) {
+        if (!e.is_data_error() || !db.ok()) throw;
+        unkept.push_back({event.entry, event.reject_id(), problem + "; the trash refused it too: " + e.what()});
+    }
+}
+
 BatchResult write_one_by_one(EventBatchWriter &writer, postgres::Connection &db,
-                             const std::vector<const redisReply *> &entries)
+                             const std::vector<const redisReply *> &entries, std::vector<Unkept> &unkept)
 {
     BatchResult total;
     for (const redisReply *entry : entries) {
@@ -186,7 +200,7 @@ BatchResult write_one_by_one(EventBatchWriter &writer, postgres::Connection &db,
             std::string problem;
             auto event = decode_incoming(part, problem);
             if (!event) {
-                total += writer.write(db, {}, {reject_of(part, problem)});
+                trash_or_hand_back(writer, db, part, problem, total, unkept);
                 continue;
             }
             try {
@@ -195,10 +209,8 @@ BatchResult write_one_by_one(EventBatchWriter &writer, postgres::Connection &db,
                 total += writer.write(db, std::move(one));
             } catch (const postgres::Error &e) {
                 if (!e.is_data_error() || !db.ok()) throw;
-                postgres::Transaction tx(db);
-                writer.keep_rejects(db, {reject_of(part, std::string("PostgreSQL refused the entry: ") + e.what())});
-                tx.commit();
-                total.rejected++;
+                trash_or_hand_back(writer, db, part, std::string("PostgreSQL refused the entry: ") + e.what(), total,
+                                   unkept);
             }
         }
     }

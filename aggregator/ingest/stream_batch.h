@@ -55,11 +55,25 @@ struct DecodedEntries {
 
 DecodedEntries decode_entries(const std::vector<const redisReply *> &entries);
 
-// after a batch failed on the data (not the connection): each event (a
+// an event neither events nor the trash would take (PostgreSQL refused
+// both for their data: a NUL byte jsonb cannot hold): the consumer moves it
+// to the dead-letter stream, so it never blocks its shard
+struct Unkept {
+    const redisReply *entry = nullptr;
+    std::string reject_id;   // its id, "<id>/<n>" for a packed event
+    std::string problem;
+};
+
+// trash (in a transaction of its own) what was refused for problem; what the
+// trash refuses for its data goes to unkept instead. Server errors throw.
+void trash_or_hand_back(EventBatchWriter &writer, postgres::Connection &db, const EntryEvent &event,
+                        const std::string &problem, BatchResult &result, std::vector<Unkept> &unkept);
+
+// after a batch failed on the data (not the server): each event (a
 // version 3 entry holds several) in a transaction of its own, and one
-// PostgreSQL refuses goes to stream_rejects with the error, so one bad
-// event never blocks the rest
+// PostgreSQL refuses goes to stream_rejects with the error (or to unkept),
+// so one bad event never blocks the rest
 BatchResult write_one_by_one(EventBatchWriter &writer, postgres::Connection &db,
-                             const std::vector<const redisReply *> &entries);
+                             const std::vector<const redisReply *> &entries, std::vector<Unkept> &unkept);
 
 }  // namespace analytics::ingest

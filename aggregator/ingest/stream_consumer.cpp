@@ -115,23 +115,28 @@ std::vector<const redisReply *> StreamConsumer::dead_letter_overdelivered(
         }
         std::string problem = fmt::format("delivered {} times without being committed; moved to {}", count,
                                           dead_letter_stream_);
-        {
-            postgres::Transaction tx(db);
-            writer_.keep_rejects(db, rejects_of(entry, problem));
-            tx.commit();
-        }
-        std::vector<std::string> add = {"XADD", dead_letter_stream_, "*", "dead_letter_of", id,
-                                        "deliveries", std::to_string(count)};
-        for (size_t i = 0; i + 1 < entry->element[1]->elements; i += 2) {
-            add.push_back(text_of(entry->element[1]->element[i]));
-            add.push_back(text_of(entry->element[1]->element[i + 1]));
-        }
-        redis.checked(add);
+        // the trash keeps it when it can; the dead-letter stream always does
+        BatchResult ignored;
+        std::vector<Unkept> refused_by_trash;
+        for (const auto &part : events_of(entry)) trash_or_hand_back(writer_, db, part, problem, ignored, refused_by_trash);
+        dead_letter(redis, entry, id, "deliveries", std::to_string(count));
         redis.checked({"XACK", stream_, settings_.consumer_group, id});
         counters_.dead_lettered++;
         log::error(fmt::format("entry {}: {}", id, problem));
     }
     return keep;
+}
+
+void StreamConsumer::dead_letter(redis::Connection &redis, const redisReply *entry, const std::string &dead_letter_of,
+                                 const std::string &why_field, const std::string &why)
+{
+    std::vector<std::string> add = {"XADD", dead_letter_stream_, "*", "dead_letter_of", dead_letter_of, why_field, why};
+    const redisReply *fields = entry->element[1];
+    for (size_t i = 0; fields->type == REDIS_REPLY_ARRAY && i + 1 < fields->elements; i += 2) {
+        add.push_back(text_of(fields->element[i]));
+        add.push_back(text_of(fields->element[i + 1]));
+    }
+    redis.checked(add);
 }
 
 bool StreamConsumer::claim_abandoned(redis::Connection &redis)
@@ -262,7 +267,7 @@ bool StreamConsumer::read_batch(redis::Connection &redis, ReadPosition &position
     return true;
 }
 
-BatchResult StreamConsumer::write_batch(postgres::Connection &db, const HeldBatch &held)
+BatchResult StreamConsumer::write_batch(postgres::Connection &db, const HeldBatch &held, std::vector<Unkept> &unkept)
 {
     try {
         auto decoded = decode_entries(held.entries);
@@ -270,7 +275,7 @@ BatchResult StreamConsumer::write_batch(postgres::Connection &db, const HeldBatc
     } catch (const postgres::Error &e) {
         if (!e.is_data_error() || !db.ok()) throw;
         log::warn(std::string("a batch was refused, writing its entries one by one: ") + e.what());
-        return write_one_by_one(writer_, db, held.entries);
+        return write_one_by_one(writer_, db, held.entries, unkept);
     }
 }
 
@@ -332,7 +337,15 @@ void StreamConsumer::run()
             }
 
             auto started = std::chrono::steady_clock::now();
-            BatchResult result = write_batch(*db, held);
+            std::vector<Unkept> unkept;
+            BatchResult result = write_batch(*db, held, unkept);
+            // kept in Redis before the acknowledgement, so a crash between
+            // the two writes it again (a second dead letter), never none
+            for (const auto &poison : unkept) {
+                dead_letter(*redis, poison.entry, poison.reject_id, "problem", poison.problem);
+                counters_.dead_lettered++;
+                log::error(fmt::format("entry {}: {}; moved to {}", poison.reject_id, poison.problem, dead_letter_stream_));
+            }
             std::vector<std::string> ack = {"XACK", stream_, settings_.consumer_group};
             ack.insert(ack.end(), held.ids.begin(), held.ids.end());
             redis->checked(ack);

@@ -9,7 +9,7 @@
 #pragma once
 
 #include "ingest/event_batch_writer.h"
-#include "redis/connection.h"
+#include "ingest/stream_batch.h"
 #include "redis/connection.h"
 #include "settings.h"
 #include "stream_shard.h"
@@ -91,7 +91,10 @@ private:
     // one XREADGROUP into held; false when it found nothing
     bool read_batch(redis::Connection &redis, ReadPosition &position, HeldBatch &held);
     // the whole batch in one transaction, else event by event
-    BatchResult write_batch(postgres::Connection &db, const HeldBatch &held);
+    BatchResult write_batch(postgres::Connection &db, const HeldBatch &held, std::vector<Unkept> &unkept);
+    // XADD to the dead-letter stream: dead_letter_of, then why, then the entry's own fields
+    void dead_letter(redis::Connection &redis, const redisReply *entry, const std::string &dead_letter_of,
+                     const std::string &why_field, const std::string &why);
     void count_batch(const BatchResult &result, const HeldBatch &held, std::chrono::steady_clock::time_point started);
     void pause_after_failure(int &failures);
     // takes over entries other consumers left pending too long; true when any
