@@ -5,6 +5,7 @@
 #include "ingest/stream_consumer.h"
 #include "log.h"
 #include "postgres/migrations.h"
+#include "postgres/watchdog.h"
 #include "redis/module_cache.h"
 #include "routes/services.h"
 
@@ -142,6 +143,8 @@ int serve(const Settings &settings)
         return 0;
     }
 
+    // from here on no statement waits for ever (migrations above may take long)
+    postgres::Watchdog::set_statement_timeout(settings.statement_timeout);
     postgres::Pool pool(settings.database_url, static_cast<size_t>(settings.database_pool_size));
     cache::ModuleCache module_cache(redis::Address::parse(settings.redis_url), settings.stream_shards);
     ingest::ConsumerCounters counters;
@@ -165,8 +168,11 @@ int serve(const Settings &settings)
     log::info(listening_line(settings));
 
     wait_for_stop(signals, pool, module_cache);
-    server.stop();
+    // a silent PostgreSQL must not keep us: what runs now has 5 s to finish
     stopping = true;
+    postgres::Watchdog::set_statement_timeout(std::chrono::seconds(5));
+    postgres::Watchdog::instance().hurry(std::chrono::seconds(5));
+    server.stop();
     consumers.join();
     housekeeping_thread.join();
     log::info("stopped");

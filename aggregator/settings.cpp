@@ -58,6 +58,8 @@ const std::map<std::string, Apply> &appliers()
          [](Settings &s, auto &k, auto &v) { s.http_threads = static_cast<int>(parse_number(k, v, 1, 256)); }},
         {"ANALYTICS_DATABASE_POOL_SIZE",
          [](Settings &s, auto &k, auto &v) { s.database_pool_size = static_cast<int>(parse_number(k, v, 1, 1000)); }},
+        {"ANALYTICS_PG_STATEMENT_TIMEOUT_MS",
+         [](Settings &s, auto &k, auto &v) { s.statement_timeout = std::chrono::milliseconds(parse_number(k, v, 100, 3600000)); }},
         {"ANALYTICS_CACHE_REFRESH_S",
          [](Settings &s, auto &k, auto &v) { s.cache_refresh = std::chrono::seconds(parse_number(k, v, 1, 86400)); }},
         {"ANALYTICS_CLAIM_IDLE_MS",

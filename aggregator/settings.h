@@ -31,6 +31,8 @@ struct Settings {
     std::string sql_dir;                              // ANALYTICS_SQL_DIR
     int http_threads = 4;                             // ANALYTICS_HTTP_THREADS
     int database_pool_size = 8;                       // ANALYTICS_DATABASE_POOL_SIZE
+    // a statement PostgreSQL has not answered by then drops its connection
+    std::chrono::milliseconds statement_timeout{30000};   // ANALYTICS_PG_STATEMENT_TIMEOUT_MS
     std::chrono::seconds cache_refresh{60};           // ANALYTICS_CACHE_REFRESH_S
     size_t max_body_bytes = 1 << 20;                  // ANALYTICS_MAX_BODY_BYTES
     std::chrono::milliseconds claim_idle{60000};      // ANALYTICS_CLAIM_IDLE_MS

@@ -1,4 +1,5 @@
 #include "postgres/connection.h"
+#include "postgres/watchdog.h"
 
 #include "event_id.h"
 
@@ -34,6 +35,12 @@ void append_array_element(std::string &out, std::string_view item)
     throw Error(message, state ? state : "");
 }
 
+[[noreturn]] void throw_overran(std::chrono::milliseconds timeout)
+{
+    throw Error("PostgreSQL did not answer within " + std::to_string(timeout.count()) + " ms; the connection was dropped",
+                "08006");
+}
+
 }  // namespace
 
 long long Result::integer(int row, int column) const
@@ -53,8 +60,27 @@ long long Result::affected_rows() const
     return *count ? std::stoll(count) : 0;
 }
 
+namespace {
+
+// given first, so the operator's conninfo overrides any of them
+PGconn *connect_with_defaults(const std::string &conninfo)
+{
+    const char *keywords[] = {"connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval",
+                              "keepalives_count", "tcp_user_timeout", "dbname", nullptr};
+    const char *values[] = {"5", "1", "10", "5", "3", "15000", conninfo.c_str(), nullptr};
+    return PQconnectdbParams(keywords, values, 1);
+}
+
+}  // namespace
+
+void Connection::finish(PGconn *conn)
+{
+    Watchdog::instance().forget(conn);
+    PQfinish(conn);
+}
+
 Connection::Connection(const std::string &conninfo)
-    : conn_(PQconnectdb(conninfo.c_str()), PQfinish)
+    : conn_(connect_with_defaults(conninfo), &Connection::finish)
 {
     if (!conn_ || PQstatus(conn_.get()) != CONNECTION_OK) {
         std::string message = conn_ ? PQerrorMessage(conn_.get()) : "out of memory";
@@ -66,6 +92,13 @@ Connection::Connection(const std::string &conninfo)
 
 Result Connection::exec(const std::string &sql, const std::vector<Param> &params)
 {
+    return exec_within(Watchdog::statement_timeout(), sql, params);
+}
+
+Result Connection::exec_within(std::chrono::milliseconds timeout, const std::string &sql,
+                               const std::vector<Param> &params)
+{
+    Watched watched(conn_.get(), timeout);
     std::vector<const char *> values;
     values.reserve(params.size());
     for (const auto &param : params) {
@@ -77,7 +110,10 @@ Result Connection::exec(const std::string &sql, const std::vector<Param> &params
         std::string name = "analytics_" + std::to_string(prepared_.size());
         PGresult *made = PQprepare(conn_.get(), name.c_str(), sql.c_str(), static_cast<int>(values.size()), nullptr);
         Result owned(made);
-        if (!made || PQresultStatus(made) != PGRES_COMMAND_OK) throw_result_error(conn_.get(), made);
+        if (!made || PQresultStatus(made) != PGRES_COMMAND_OK) {
+            if (watched.dropped()) throw_overran(timeout);
+            throw_result_error(conn_.get(), made);
+        }
         found = prepared_.emplace(sql, std::move(name)).first;
     }
     if (found != prepared_.end()) {
@@ -90,6 +126,7 @@ Result Connection::exec(const std::string &sql, const std::vector<Param> &params
     auto status = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
         Result owned(result);
+        if (watched.dropped()) throw_overran(timeout);
         throw_result_error(conn_.get(), result);
     }
     return Result(result);
@@ -158,13 +195,27 @@ constexpr int64_t kPostgresEpochUs = 946684800LL * 1000000;
 
 void Connection::copy_in(const std::string &copy_sql, std::string_view data)
 {
-    copy_parts(conn_.get(), copy_sql, {data});
+    auto timeout = Watchdog::statement_timeout();
+    Watched watched(conn_.get(), timeout);
+    try {
+        copy_parts(conn_.get(), copy_sql, {data});
+    } catch (const Error &) {
+        if (watched.dropped()) throw_overran(timeout);
+        throw;
+    }
 }
 
 void Connection::copy_in_binary(const std::string &copy_sql, std::string_view rows)
 {
-    copy_parts(conn_.get(), copy_sql + " (FORMAT binary)",
-               {{kBinaryHeader, sizeof(kBinaryHeader)}, rows, {kBinaryTrailer, sizeof(kBinaryTrailer)}});
+    auto timeout = Watchdog::statement_timeout();
+    Watched watched(conn_.get(), timeout);
+    try {
+        copy_parts(conn_.get(), copy_sql + " (FORMAT binary)",
+                   {{kBinaryHeader, sizeof(kBinaryHeader)}, rows, {kBinaryTrailer, sizeof(kBinaryTrailer)}});
+    } catch (const Error &) {
+        if (watched.dropped()) throw_overran(timeout);
+        throw;
+    }
 }
 
 BinaryCopyRow::BinaryCopyRow(std::string &out, int16_t fields) : out_(out)
@@ -261,6 +312,16 @@ void Transaction::commit()
 
 Pool::Lease Pool::borrow()
 {
+    return take(std::nullopt);
+}
+
+Pool::Lease Pool::borrow_within(std::chrono::milliseconds wait)
+{
+    return take(std::chrono::steady_clock::now() + wait);
+}
+
+Pool::Lease Pool::take(std::optional<std::chrono::steady_clock::time_point> deadline)
+{
     std::unique_lock lock(mutex_);
     for (;;) {
         if (!idle_.empty()) {
@@ -284,7 +345,11 @@ Pool::Lease Pool::borrow()
                 throw;
             }
         }
-        available_.wait(lock);
+        if (!deadline) {
+            available_.wait(lock);
+        } else if (available_.wait_until(lock, *deadline) == std::cv_status::timeout) {
+            throw Error("every PostgreSQL connection is busy", "08001");
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 
 #include <libpq-fe.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <charconv>
 #include <memory>
@@ -67,6 +68,10 @@ private:
 // NULL parameters are std::nullopt
 using Param = std::optional<std::string>;
 
+// Every connection is made with connect_timeout, TCP keepalives and
+// tcp_user_timeout (the conninfo may override each), and every statement
+// runs under the watchdog's deadline (postgres/watchdog.h): a silent server
+// costs a statement timeout, never a hung thread.
 class Connection {
 public:
     explicit Connection(const std::string &conninfo);
@@ -74,6 +79,9 @@ public:
     Connection &operator=(const Connection &) = delete;
 
     Result exec(const std::string &sql, const std::vector<Param> &params = {});
+    // with a deadline of its own (a health check's second, say)
+    Result exec_within(std::chrono::milliseconds timeout, const std::string &sql,
+                       const std::vector<Param> &params = {});
     // COPY table FROM STDIN with rows already in COPY text format
     void copy_in(const std::string &copy_sql, std::string_view data);
     // COPY table FROM STDIN (FORMAT binary) with rows BinaryCopyRow wrote;
@@ -88,7 +96,9 @@ private:
     // kMaxPrepared texts, after which statements run unprepared
     static constexpr size_t kMaxPrepared = 512;
 
-    std::unique_ptr<PGconn, decltype(&PQfinish)> conn_;
+    static void finish(PGconn *conn);
+
+    std::unique_ptr<PGconn, decltype(&finish)> conn_;
     std::unordered_map<std::string, std::string> prepared_;   // SQL text -> statement name
 };
 
@@ -141,8 +151,11 @@ public:
     };
 
     Lease borrow();
+    // the same, waiting at most wait for a connection to come back
+    Lease borrow_within(std::chrono::milliseconds wait);
 
 private:
+    Lease take(std::optional<std::chrono::steady_clock::time_point> deadline);
     void give_back(std::unique_ptr<Connection> connection);
 
     std::string conninfo_;

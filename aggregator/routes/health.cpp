@@ -1,4 +1,6 @@
-// /healthz: the process answers. /readyz: PostgreSQL and Redis answer too.
+// /healthz: the process answers (from memory, whatever PostgreSQL does).
+// /readyz: PostgreSQL and Redis answer too, within a second each, else 503
+// with why.
 // /metrics: Prometheus text format.
 #include "redis/connection.h"
 #include "routes/services.h"
@@ -16,8 +18,9 @@ void register_health_routes(http::Router &router, Services &services)
     router.add("GET", "/readyz", [&services](http::Request &) {
         std::string problem;
         try {
-            auto db = services.db.borrow();
-            db->exec("SELECT 1");
+            // a second each: a readiness probe must answer, and say why
+            auto db = services.db.borrow_within(std::chrono::seconds(1));
+            db->exec_within(std::chrono::seconds(1), "SELECT 1");
         } catch (const std::exception &e) {
             problem = std::string("postgresql: ") + e.what();
         }
