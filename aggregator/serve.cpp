@@ -154,7 +154,8 @@ int serve(const Settings &settings)
     http::Router router;
     routes::register_all_routes(router, services);
     limits::ManagementLimit management_limit(redis::Address::parse(settings.redis_url),
-                                             settings.management_rate_limit, std::chrono::minutes(1));
+                                             settings.management_rate_limit, std::chrono::minutes(1), pool,
+                                             settings.trusted_proxies);
     router.guard([&management_limit](const http::Request &request) { return management_limit.check(request); });
 
     http::ServerLimits limits;

@@ -1,4 +1,5 @@
 #include "settings.h"
+#include "split.h"
 
 #include <charconv>
 #include <fstream>
@@ -66,6 +67,8 @@ const std::map<std::string, Apply> &appliers()
          [](Settings &s, auto &k, auto &v) { s.claim_idle = std::chrono::milliseconds(parse_number(k, v, 100, 86400000)); }},
         {"ANALYTICS_MAINTENANCE_INTERVAL_MS",
          [](Settings &s, auto &k, auto &v) { s.maintenance_interval = std::chrono::milliseconds(parse_number(k, v, 100, 3600000)); }},
+        {"ANALYTICS_TRUSTED_PROXIES",
+         [](Settings &s, auto &, auto &v) { s.trusted_proxies = split_nonempty(v, ','); }},
         {"ANALYTICS_MANAGEMENT_RATE_LIMIT",
          [](Settings &s, auto &k, auto &v) { s.management_rate_limit = parse_number(k, v, 0, 1000000); }},
         {"ANALYTICS_MAX_DELIVERIES",

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace analytics {
 
@@ -37,6 +38,8 @@ struct Settings {
     size_t max_body_bytes = 1 << 20;                  // ANALYTICS_MAX_BODY_BYTES
     std::chrono::milliseconds claim_idle{60000};      // ANALYTICS_CLAIM_IDLE_MS
     std::chrono::milliseconds maintenance_interval{10000};  // ANALYTICS_MAINTENANCE_INTERVAL_MS
+    // peers whose X-Forwarded-For is believed (its last entry, the one they added)
+    std::vector<std::string> trusted_proxies = {"127.0.0.1", "::1"};   // ANALYTICS_TRUSTED_PROXIES
     long long management_rate_limit = 600;            // ANALYTICS_MANAGEMENT_RATE_LIMIT: per minute and token (or client); 0: off
     int max_deliveries = 5;                           // ANALYTICS_MAX_DELIVERIES: then the dead-letter stream
     std::string dead_letter_stream;                   // ANALYTICS_DEAD_LETTER_STREAM (default: <stream>:dead)

@@ -1,10 +1,12 @@
 # Management and reporting routes are rate-limited through Redis with the
-# public routes' headers: per token, or per client without one; 429 in the
+# public routes' headers: per authenticated token, or per client address
+# (the one nginx saw, never one the client wrote) without a valid one; 429 in the
 # family's shape with Retry-After; health routes are not limited.
 use strict;
 use warnings;
 use lib 't/lib';
 use Test::More;
+use HTTP::Tiny;
 use Analytics::Stack;
 
 my $stack = Analytics::Stack->new;
@@ -39,6 +41,21 @@ subtest 'without a token the client is counted; health is never limited' => sub 
     is("@statuses", '401 401 401 429', 'unauthenticated calls count as well');
     is($stack->aggregator_request('GET', '/healthz')->{status}, 200, '/healthz');
     ok(!defined $stack->aggregator_request('GET', '/metrics')->{headers}{'x-ratelimit-limit'}, 'no limit headers on /metrics');
+};
+
+subtest 'made-up tokens and forged X-Forwarded-For buy nothing' => sub {
+    my $bucket = '{analytics}:rate:manage:address:127.0.0.1';
+    $stack->redis('DEL', $bucket);
+    my @statuses = map { $stack->request('GET', '/api/v1/admin/tenants', undef, { Authorization => "Bearer made-up-$_" })->{status} } 1 .. 4;
+    is("@statuses", '401 401 401 429', 'a new unknown token each time: counted by the address, 429 at the fourth');
+    $stack->redis('DEL', $bucket);
+    @statuses = map { $stack->request('GET', '/api/v1/admin/tenants', undef, { 'X-Forwarded-For' => "203.0.113.$_" })->{status} } 1 .. 4;
+    is("@statuses", '401 401 401 429', 'a new forged X-Forwarded-For each time: nginx\'s own last entry is counted');
+    $stack->redis('DEL', $bucket);
+    my $direct = HTTP::Tiny->new(timeout => 5);
+    @statuses = map { $direct->get($stack->aggregator_url . '/api/v1/admin/tenants', { headers => { 'X-Forwarded-For' => "198.51.100.$_" } })->{status} } 1 .. 2;
+    is("@statuses", '401 401', 'on the aggregator\'s port from loopback (a trusted proxy) the last entry is believed');
+    like($stack->redis_raw('KEYS', '{analytics}:rate:manage:address:198.51.100.*'), qr/198\.51\.100\.1/, 'and counted as that address');
 };
 
 subtest 'Redis away: the limit fails open' => sub {

@@ -6,6 +6,7 @@
 #include "analytics_redis_library.h"
 #include "redis_keys.h"
 
+#include <algorithm>
 #include <memory>
 
 namespace analytics::limits {
@@ -14,18 +15,14 @@ namespace {
 // one connection per HTTP thread, made on first use and after any error
 thread_local std::unique_ptr<redis::Connection> thread_connection;
 
-// who is counted: the token (by its hash) or, without one, the client
-std::string client_of(const http::Request &request)
+// the text after the last comma of an X-Forwarded-For, trimmed
+std::string last_forwarded(const std::string &forwarded)
 {
-    auto authorization = request.header("authorization");
-    if (authorization && authorization->size() > 7 && authorization->compare(0, 7, "Bearer ") == 0) {
-        return "token:" + auth::token_hash_literal(authorization->substr(7)).substr(2);
-    }
-    auto forwarded = request.header("x-forwarded-for");
-    if (forwarded && !forwarded->empty()) {
-        return "address:" + forwarded->substr(0, forwarded->find(','));
-    }
-    return "address:" + request.client_address;
+    size_t comma = forwarded.rfind(',');
+    std::string last = comma == std::string::npos ? forwarded : forwarded.substr(comma + 1);
+    size_t start = last.find_first_not_of(" \t");
+    size_t end = last.find_last_not_of(" \t");
+    return start == std::string::npos ? "" : last.substr(start, end - start + 1);
 }
 
 http::Response too_many(const http::Request &request)
@@ -40,6 +37,27 @@ http::Response too_many(const http::Request &request)
 }
 
 }  // namespace
+
+std::string ManagementLimit::client_of(const http::Request &request) const
+{
+    if (auto authorization = request.header("authorization")) {
+        try {
+            auto db = db_.borrow_within(std::chrono::seconds(1));
+            if (auto principal = auth::authenticate(*db, authorization)) {
+                return "token:" + std::to_string(principal->token_id);
+            }
+        } catch (const std::exception &) {
+            // PostgreSQL cannot say: the address is counted
+        }
+    }
+    std::string address = request.client_address;
+    bool trusted = std::find(trusted_proxies_.begin(), trusted_proxies_.end(), address) != trusted_proxies_.end();
+    if (auto forwarded = request.header("x-forwarded-for"); trusted && forwarded) {
+        std::string last = last_forwarded(*forwarded);
+        if (!last.empty()) address = last;
+    }
+    return "address:" + address;
+}
 
 std::variant<http::Response, http::Headers> ManagementLimit::check(const http::Request &request) const
 {

@@ -33,6 +33,20 @@ MHD_Result collect_query(void *cls, MHD_ValueKind, const char *key, const char *
     return MHD_YES;
 }
 
+// the peer's address as text: nginx's, when the request came through it
+std::string client_address_of(MHD_Connection *connection)
+{
+    const MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (info == nullptr || info->client_addr == nullptr) return "";
+    char text[INET6_ADDRSTRLEN] = "";
+    if (info->client_addr->sa_family == AF_INET) {
+        inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in *>(info->client_addr)->sin_addr, text, sizeof(text));
+    } else if (info->client_addr->sa_family == AF_INET6) {
+        inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6 *>(info->client_addr)->sin6_addr, text, sizeof(text));
+    }
+    return text;
+}
+
 MHD_Result send(MHD_Connection *connection, const Response &response)
 {
     MHD_Response *out = MHD_create_response_from_buffer(
@@ -117,6 +131,7 @@ MHD_Result Server::on_request(void *cls, MHD_Connection *connection, const char 
     request.body = std::move(pending->body);
     MHD_get_connection_values(connection, MHD_HEADER_KIND, collect_header, &request);
     MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, collect_query, &request);
+    request.client_address = client_address_of(connection);
 
     try {
         auto response = server->router_.dispatch(request);
