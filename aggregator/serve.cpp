@@ -9,6 +9,7 @@
 #include "redis/module_cache.h"
 #include "routes/services.h"
 
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <memory>
@@ -161,6 +162,9 @@ int serve(const Settings &settings)
     http::ServerLimits limits;
     limits.threads = static_cast<unsigned>(settings.http_threads);
     limits.max_body_bytes = settings.max_body_bytes;
+    limits.connection_limit = static_cast<unsigned>(settings.http_connection_limit);
+    limits.per_ip_limit = std::min(limits.per_ip_limit, limits.connection_limit);
+    limits.timeout_seconds = static_cast<unsigned>(settings.http_idle_timeout.count());
     http::Server server(router, limits);
     server.start(settings.listen_host, settings.listen_port);
 

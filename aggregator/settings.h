@@ -31,6 +31,8 @@ struct Settings {
     std::chrono::milliseconds batch_wait{200};        // ANALYTICS_BATCH_WAIT_MS
     std::string sql_dir;                              // ANALYTICS_SQL_DIR
     int http_threads = 4;                             // ANALYTICS_HTTP_THREADS
+    int http_connection_limit = 512;                  // ANALYTICS_HTTP_CONNECTIONS: open connections; more are closed at accept
+    std::chrono::seconds http_idle_timeout{30};       // ANALYTICS_HTTP_IDLE_TIMEOUT_S: a connection silent this long is closed
     int database_pool_size = 8;                       // ANALYTICS_DATABASE_POOL_SIZE
     // a statement PostgreSQL has not answered by then drops its connection
     std::chrono::milliseconds statement_timeout{30000};   // ANALYTICS_PG_STATEMENT_TIMEOUT_MS

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <stdexcept>
 
 namespace analytics::http {
@@ -45,6 +46,11 @@ std::string client_address_of(MHD_Connection *connection)
         inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6 *>(info->client_addr)->sin6_addr, text, sizeof(text));
     }
     return text;
+}
+
+Response too_large(size_t max_body_bytes)
+{
+    return error_response(413, "Request body is larger than " + std::to_string(max_body_bytes) + " bytes");
 }
 
 MHD_Result send(MHD_Connection *connection, const Response &response)
@@ -105,6 +111,11 @@ MHD_Result Server::on_request(void *cls, MHD_Connection *connection, const char 
     if (*request_state == nullptr) {
         // ownership passes to libmicrohttpd until on_completed takes it back
         *request_state = std::make_unique<PendingRequest>().release();
+        // a declared body over the limit is refused before a byte of it is read
+        const char *length = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (length != nullptr && std::strtoull(length, nullptr, 10) > server->limits_.max_body_bytes) {
+            return send(connection, too_large(server->limits_.max_body_bytes));
+        }
         return MHD_YES;
     }
     auto *pending = static_cast<PendingRequest *>(*request_state);
@@ -120,9 +131,7 @@ MHD_Result Server::on_request(void *cls, MHD_Connection *connection, const char 
     }
 
     if (pending->too_large) {
-        return send(connection, error_response(413, "Request body is larger than "
-                                                   + std::to_string(server->limits_.max_body_bytes)
-                                                   + " bytes"));
+        return send(connection, too_large(server->limits_.max_body_bytes));
     }
 
     Request request;
