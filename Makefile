@@ -42,16 +42,26 @@ FUZZ_SOURCES := $(wildcard event_contract/*.c) tests/fuzz/fuzz_request_parsers.c
 build-fuzz/fuzz_request_parsers: $(FUZZ_SOURCES) $(wildcard event_contract/*.h)
 	@mkdir -p build-fuzz
 	clang-14 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	  -Ievent_contract $(FUZZ_SOURCES) $$(pkg-config --cflags --libs jansson liburiparser) -lm -o $@
+	  -Ievent_contract $(FUZZ_SOURCES) $$(pkg-config --cflags --libs jansson liburiparser zlib) -lm -o $@
+
+SPOOL_FUZZ_SECONDS ?= 15
+build-fuzz/fuzz_spool_reader: event_contract/spool_record.c event_contract/spool_record.h tests/fuzz/fuzz_spool_reader.c
+	@mkdir -p build-fuzz
+	clang-14 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	  -Ievent_contract event_contract/spool_record.c tests/fuzz/fuzz_spool_reader.c -lz -o $@
 
 # the checked-in seeds are read, never written: new inputs go to a scratch folder
-fuzz: deps build-fuzz/fuzz_request_parsers
-	@rm -rf build-fuzz/corpus && mkdir -p build-fuzz/corpus
+fuzz: deps build-fuzz/fuzz_request_parsers build-fuzz/fuzz_spool_reader
+	@rm -rf build-fuzz/corpus build-fuzz/spool-corpus && mkdir -p build-fuzz/corpus build-fuzz/spool-corpus
 	@build-fuzz/fuzz_request_parsers -max_total_time=$(FUZZ_SECONDS) -max_len=20000 -timeout=5 \
 	  -print_final_stats=1 build-fuzz/corpus tests/fuzz/corpus > build-fuzz/fuzz.log 2>&1 \
 	  || { tail -n 60 build-fuzz/fuzz.log; echo "fuzz: FAILED, see build-fuzz/fuzz.log"; exit 1; }
 	@tail -n 8 build-fuzz/fuzz.log
 	@echo "fuzz: $(FUZZ_SECONDS) s without a crash, leak or failed check"
+	@build-fuzz/fuzz_spool_reader -max_total_time=$(SPOOL_FUZZ_SECONDS) -max_len=4096 -timeout=5 \
+	  -print_final_stats=1 build-fuzz/spool-corpus tests/fuzz/spool-corpus > build-fuzz/fuzz-spool.log 2>&1 \
+	  || { tail -n 60 build-fuzz/fuzz-spool.log; echo "fuzz (spool reader): FAILED, see build-fuzz/fuzz-spool.log"; exit 1; }
+	@echo "fuzz (spool reader): $(SPOOL_FUZZ_SECONDS) s without a crash, leak or failed check"
 
 test-fast: unit e2e
 

@@ -1,18 +1,35 @@
 #include "ngx_http_analytics_spool.h"
 #include "ngx_http_analytics_redis.h"
 
+#include "spool_record.h"
+
+#include <dirent.h>
+#include <sys/file.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
-#define NGX_HTTP_ANALYTICS_SPOOL_TICK      200          /* ms: flush, and try a replay */
-#define NGX_HTTP_ANALYTICS_SPOOL_BATCH     (256 * 1024) /* bytes read per replay round */
-#define NGX_HTTP_ANALYTICS_SPOOL_MAX_ARGS  64
+#define NGX_HTTP_ANALYTICS_SPOOL_TICK         200     /* ms: flush, and try a replay */
+#define NGX_HTTP_ANALYTICS_SPOOL_ADOPT_TICKS  25      /* ticks between looks for orphaned files */
+#define NGX_HTTP_ANALYTICS_SPOOL_LEGACY_IDLE  60      /* s: a first-format file unchanged this long is orphaned */
 
 
 /*
- * A record: u32 length of the rest, u32 argc, then argc times u32 length and
- * the bytes, in host order (the file never leaves the host).
+ * One spool file: the worker's own, appended to, or an orphan it adopted,
+ * only read. A file is always held under flock(LOCK_EX) by the process
+ * that uses it, so a file nobody holds is an orphan, whoever left it.
  */
+struct ngx_http_analytics_spool_file {
+    ngx_fd_t                fd = NGX_INVALID_FILE;
+    u_char                  name[NGX_MAX_PATH] = {};
+    analytics_spool_format  format = ANALYTICS_SPOOL_FORMAT_2;
+    off_t                   start = 0;      /* where records begin: after the magic */
+    off_t                   size = 0;
+    off_t                   replayed = 0;   /* what Redis has taken */
+    ngx_uint_t              sent = 0;
+    off_t                   skipped = 0;    /* damaged bytes passed over */
+};
+
+
 class ngx_http_analytics_spool {
 public:
     ngx_http_analytics_spool() = default;
@@ -24,26 +41,32 @@ public:
     ngx_int_t append(int argc, const char **argv, const size_t *argvlen);
 
 private:
-    void replay();
-    void finish_round();
+    ngx_int_t open_own();
+    void      adopt_orphan();
+    bool      try_adopt(const char *entry);
+    void      replay();
+    void      finish_round();
+    void      finish_file(ngx_http_analytics_spool_file *file);
+    void      close_file(ngx_http_analytics_spool_file *file, bool remove);
+
+    ngx_http_analytics_spool_file *replaying() { return adopted_.fd != NGX_INVALID_FILE ? &adopted_ : &own_; }
 
     static void on_tick(ngx_event_t *ev);
     static void on_replayed(void *data, redisReply *reply);
 
     const ngx_http_analytics_spool_conf_t *conf_ = nullptr;
     ngx_log_t                             *log_ = nullptr;
-    ngx_fd_t                               fd_ = NGX_INVALID_FILE;
-    u_char                                 name_[NGX_MAX_PATH] = {};
-    off_t                                  size_ = 0;
-    off_t                                  replayed_ = 0;   /* what Redis has taken */
+    ngx_http_analytics_spool_file          own_;
+    ngx_http_analytics_spool_file          adopted_;
     bool                                   dirty_ = false;
     ngx_event_t                            tick_{};
+    ngx_uint_t                             ticks_ = 0;
 
-    /* the round in flight: read from replayed_ to round_end_ */
+    /* the round in flight: read from the file's replayed to round_end_ */
     u_char                                *round_ = nullptr;
+    ngx_http_analytics_spool_file         *round_file_ = nullptr;
     off_t                                  round_end_ = 0;
     ngx_uint_t                             in_flight_ = 0;
-    ngx_uint_t                             sent_ = 0;
     bool                                   failed_ = false;
 };
 
@@ -54,35 +77,19 @@ static ngx_http_analytics_spool  ngx_http_analytics_worker_spool;
 ngx_int_t
 ngx_http_analytics_spool::init(ngx_cycle_t *cycle, const ngx_http_analytics_spool_conf_t *conf)
 {
-    ngx_file_info_t  info;
-
     conf_ = conf;
     log_ = cycle->log;
     if (conf->path == nullptr) {
         return NGX_OK;
     }
-
-    ngx_snprintf(name_, sizeof(name_) - 1, "%V/spool-%ui.bin%Z", &conf->path->name, ngx_worker);
-    fd_ = ngx_open_file(name_, NGX_FILE_RDWR, NGX_FILE_CREATE_OR_OPEN, NGX_FILE_DEFAULT_ACCESS);
-    if (fd_ == NGX_INVALID_FILE) {
-        ngx_log_error(NGX_LOG_ALERT, log_, ngx_errno, "analytics: cannot open the spool \"%s\"", name_);
-        return NGX_OK;   /* run without one, as if none were configured */
-    }
-    if (ngx_fd_info(fd_, &info) == NGX_FILE_ERROR) {
-        ngx_close_file(fd_);
-        fd_ = NGX_INVALID_FILE;
-        return NGX_OK;
-    }
-    /* what an earlier worker left is replayed first */
-    size_ = ngx_file_size(&info);
-    if (size_ > 0) {
-        ngx_log_error(NGX_LOG_NOTICE, log_, 0, "analytics: spool \"%s\" holds %O bytes to replay", name_, size_);
-    }
-
-    round_ = static_cast<u_char *>(ngx_alloc(NGX_HTTP_ANALYTICS_SPOOL_BATCH, log_));
+    round_ = static_cast<u_char *>(ngx_alloc(ANALYTICS_SPOOL_MAX_RECORD, log_));
     if (round_ == nullptr) {
         return NGX_ERROR;
     }
+    if (open_own() != NGX_OK) {
+        return NGX_OK;   /* run without one, as if none were configured */
+    }
+    adopt_orphan();
 
     tick_.handler = on_tick;
     tick_.data = this;
@@ -93,19 +100,149 @@ ngx_http_analytics_spool::init(ngx_cycle_t *cycle, const ngx_http_analytics_spoo
 }
 
 
+/*
+ * A file named for this process and the moment it started, so that no two
+ * live processes (old and new workers of a reload or a binary upgrade)
+ * ever share one. It is made and locked under a name adopt_orphan() does not
+ * look at, and renamed once held: another worker never sees it unlocked.
+ */
+ngx_int_t
+ngx_http_analytics_spool::open_own()
+{
+    u_char  temporary[NGX_MAX_PATH];
+
+    ngx_snprintf(temporary, sizeof(temporary) - 1, "%V/.spool-%P-%M.new%Z", &conf_->path->name, ngx_pid,
+                 ngx_current_msec);
+    ngx_snprintf(own_.name, sizeof(own_.name) - 1, "%V/spool-%P-%M.bin%Z", &conf_->path->name, ngx_pid,
+                 ngx_current_msec);
+    own_.fd = ngx_open_file(temporary, NGX_FILE_RDWR, NGX_FILE_TRUNCATE, NGX_FILE_DEFAULT_ACCESS);
+    if (own_.fd == NGX_INVALID_FILE) {
+        ngx_log_error(NGX_LOG_ALERT, log_, ngx_errno, "analytics: cannot open the spool \"%s\"", temporary);
+        return NGX_ERROR;
+    }
+    if (flock(own_.fd, LOCK_EX | LOCK_NB) == -1
+        || pwrite(own_.fd, ANALYTICS_SPOOL_MAGIC, ANALYTICS_SPOOL_MAGIC_LEN, 0) != (ssize_t) ANALYTICS_SPOOL_MAGIC_LEN
+        || rename(reinterpret_cast<char *>(temporary), reinterpret_cast<char *>(own_.name)) == -1)
+    {
+        ngx_log_error(NGX_LOG_ALERT, log_, ngx_errno, "analytics: cannot make the spool \"%s\"", own_.name);
+        (void) unlink(reinterpret_cast<char *>(temporary));
+        ngx_close_file(own_.fd);
+        own_.fd = NGX_INVALID_FILE;
+        return NGX_ERROR;
+    }
+    own_.start = own_.size = own_.replayed = ANALYTICS_SPOOL_MAGIC_LEN;
+    return NGX_OK;
+}
+
+
+/* takes one file nobody holds (a predecessor's, or a worker's gone by a
+ * smaller worker_processes or a crash) to replay it before the own */
+void
+ngx_http_analytics_spool::adopt_orphan()
+{
+    DIR            *dir;
+    struct dirent  *entry;
+
+    if (adopted_.fd != NGX_INVALID_FILE) {
+        return;
+    }
+    dir = opendir(reinterpret_cast<char *>(conf_->path->name.data));
+    if (dir == nullptr) {
+        return;
+    }
+    while ((entry = readdir(dir)) != nullptr) {
+        size_t  len = ngx_strlen(entry->d_name);
+
+        if (len > 10 && ngx_strncmp(entry->d_name, "spool-", 6) == 0
+            && ngx_strcmp(entry->d_name + len - 4, ".bin") == 0 && try_adopt(entry->d_name))
+        {
+            break;
+        }
+    }
+    (void) closedir(dir);
+}
+
+
+bool
+ngx_http_analytics_spool::try_adopt(const char *entry)
+{
+    ngx_file_info_t  info;
+    u_char           start[ANALYTICS_SPOOL_MAGIC_LEN];
+    ssize_t          n;
+    int              format;
+
+    ngx_snprintf(adopted_.name, sizeof(adopted_.name) - 1, "%V/%s%Z", &conf_->path->name, entry);
+    if (ngx_strcmp(adopted_.name, own_.name) == 0) {
+        return false;
+    }
+    adopted_.fd = ngx_open_file(adopted_.name, NGX_FILE_RDWR, NGX_FILE_OPEN, 0);
+    if (adopted_.fd == NGX_INVALID_FILE) {
+        return false;
+    }
+    /* held by a live process; or already replayed and removed by another */
+    if (flock(adopted_.fd, LOCK_EX | LOCK_NB) == -1 || ngx_fd_info(adopted_.fd, &info) == NGX_FILE_ERROR
+        || info.st_nlink == 0)
+    {
+        close_file(&adopted_, false);
+        return false;
+    }
+    n = pread(adopted_.fd, start, sizeof(start), 0);
+    format = n < 0 ? 0 : analytics_spool_file_format(start, (size_t) n);
+    /* an older module's workers never lock their file: its own may still be
+     * in use until it has rested a while */
+    if (format == ANALYTICS_SPOOL_FORMAT_1 && ngx_time() - info.st_mtime < NGX_HTTP_ANALYTICS_SPOOL_LEGACY_IDLE) {
+        close_file(&adopted_, false);
+        return false;
+    }
+    if (format == 0) {
+        close_file(&adopted_, true);   /* nothing in it but a torn magic */
+        return false;
+    }
+    adopted_.format = static_cast<analytics_spool_format>(format);
+    adopted_.start = adopted_.replayed = format == ANALYTICS_SPOOL_FORMAT_2 ? ANALYTICS_SPOOL_MAGIC_LEN : 0;
+    adopted_.size = ngx_file_size(&info);
+    adopted_.sent = 0;
+    adopted_.skipped = 0;
+    if (adopted_.size <= adopted_.start) {
+        close_file(&adopted_, true);
+        return false;
+    }
+    ngx_log_error(NGX_LOG_NOTICE, log_, 0, "analytics: adopted the spool \"%s\" with %O bytes to replay",
+                  adopted_.name, adopted_.size - adopted_.start);
+    return true;
+}
+
+
+void
+ngx_http_analytics_spool::close_file(ngx_http_analytics_spool_file *file, bool remove)
+{
+    if (file->fd == NGX_INVALID_FILE) {
+        return;
+    }
+    if (remove) {
+        /* emptied first: a worker that opened it before the unlink and
+         * locks it after finds nothing */
+        (void) ftruncate(file->fd, 0);
+        (void) unlink(reinterpret_cast<char *>(file->name));
+    }
+    ngx_close_file(file->fd);
+    file->fd = NGX_INVALID_FILE;
+}
+
+
 void
 ngx_http_analytics_spool::shutdown()
 {
     if (tick_.timer_set) {
         ngx_del_timer(&tick_);
     }
-    if (fd_ != NGX_INVALID_FILE) {
-        if (dirty_) {
-            (void) fdatasync(fd_);
-        }
-        ngx_close_file(fd_);
-        fd_ = NGX_INVALID_FILE;
+    /* what is left is adopted by a successor; an adopted file's replayed
+     * part comes twice then, and is dropped by its event ids */
+    if (own_.fd != NGX_INVALID_FILE && dirty_) {
+        (void) fdatasync(own_.fd);
     }
+    close_file(&own_, own_.replayed >= own_.size);
+    close_file(&adopted_, false);
     if (round_ != nullptr) {
         ngx_free(round_);
         round_ = nullptr;
@@ -117,25 +254,22 @@ ngx_int_t
 ngx_http_analytics_spool::append(int argc, const char **argv, const size_t *argvlen)
 {
     int           i;
-    size_t        total;
+    size_t        size;
     ssize_t       n;
-    uint32_t      head[2], lens[NGX_HTTP_ANALYTICS_SPOOL_MAX_ARGS];
-    struct iovec  iov[1 + 2 * NGX_HTTP_ANALYTICS_SPOOL_MAX_ARGS];
+    uint32_t      head[3], lens[ANALYTICS_SPOOL_MAX_ARGS];
+    struct iovec  iov[1 + 2 * ANALYTICS_SPOOL_MAX_ARGS];
 
-    if (fd_ == NGX_INVALID_FILE || argc > NGX_HTTP_ANALYTICS_SPOOL_MAX_ARGS) {
+    if (own_.fd == NGX_INVALID_FILE) {
+        return NGX_DECLINED;
+    }
+    /* one that replay could not read back is refused now, not found later */
+    size = analytics_spool_record_size(argc, argvlen);
+    if (size == 0 || (size_t) own_.size + size > conf_->max_size) {
         return NGX_DECLINED;
     }
 
-    total = sizeof(uint32_t);
-    for (i = 0; i < argc; i++) {
-        total += sizeof(uint32_t) + argvlen[i];
-    }
-    if ((size_t) size_ + sizeof(uint32_t) + total > conf_->max_size) {
-        return NGX_DECLINED;
-    }
-
-    head[0] = (uint32_t) total;
-    head[1] = (uint32_t) argc;
+    analytics_spool_record_head(head, argc, argv, argvlen, size);
+    head[2] = (uint32_t) argc;
     iov[0].iov_base = head;
     iov[0].iov_len = sizeof(head);
     for (i = 0; i < argc; i++) {
@@ -146,13 +280,14 @@ ngx_http_analytics_spool::append(int argc, const char **argv, const size_t *argv
         iov[2 + 2 * i].iov_len = argvlen[i];
     }
 
-    /* a buffered append: it reaches the disk with the next tick's flush */
-    n = pwritev(fd_, iov, 1 + 2 * argc, size_);
-    if (n != (ssize_t) (sizeof(uint32_t) + total)) {
-        ngx_log_error(NGX_LOG_ALERT, log_, ngx_errno, "analytics: cannot append to the spool \"%s\"", name_);
+    /* a buffered append: it reaches the disk with the next tick's flush; a
+     * short write is overwritten by the next append */
+    n = pwritev(own_.fd, iov, 1 + 2 * argc, own_.size);
+    if (n != (ssize_t) size) {
+        ngx_log_error(NGX_LOG_ALERT, log_, ngx_errno, "analytics: cannot append to the spool \"%s\"", own_.name);
         return NGX_DECLINED;
     }
-    size_ += n;
+    own_.size += n;
     dirty_ = true;
     return NGX_OK;
 }
@@ -164,13 +299,19 @@ ngx_http_analytics_spool::on_tick(ngx_event_t *ev)
     auto  *spool = static_cast<ngx_http_analytics_spool *>(ev->data);
 
     if (spool->dirty_) {
-        if (fdatasync(spool->fd_) == -1) {
+        if (fdatasync(spool->own_.fd) == -1) {
             ngx_log_error(NGX_LOG_ALERT, spool->log_, ngx_errno, "analytics: fdatasync of the spool failed");
         }
         spool->dirty_ = false;
     }
-    if (spool->in_flight_ == 0 && spool->replayed_ < spool->size_ && ngx_http_analytics_redis_ready(NGX_HTTP_ANALYTICS_SPOOL_SHARD)) {
-        spool->replay();
+    if (spool->in_flight_ == 0) {
+        if (++spool->ticks_ % NGX_HTTP_ANALYTICS_SPOOL_ADOPT_TICKS == 0) {
+            spool->adopt_orphan();
+        }
+        auto  *file = spool->replaying();
+        if (file->replayed < file->size && ngx_http_analytics_redis_ready(NGX_HTTP_ANALYTICS_SPOOL_SHARD)) {
+            spool->replay();
+        }
     }
     if (!ngx_exiting && !ngx_terminate) {
         ngx_add_timer(&spool->tick_, NGX_HTTP_ANALYTICS_SPOOL_TICK);
@@ -178,56 +319,57 @@ ngx_http_analytics_spool::on_tick(ngx_event_t *ev)
 }
 
 
-/* sends the calls of one round, as many whole records as fit in the buffer */
+/* sends the calls of one round, as many whole records as fit in the buffer;
+ * damaged bytes are passed over until a record's checksum holds again */
 void
 ngx_http_analytics_spool::replay()
 {
-    int          argc;
-    size_t       len, pos;
-    ssize_t      n;
-    uint32_t     head[2], arg_len;
-    const char  *argv[NGX_HTTP_ANALYTICS_SPOOL_MAX_ARGS];
-    size_t       argvlen[NGX_HTTP_ANALYTICS_SPOOL_MAX_ARGS];
+    size_t                   len, pos, skipped;
+    ssize_t                  n;
+    bool                     at_end, blocked;
+    analytics_spool_record   record;
+    analytics_spool_verdict  verdict;
 
-    len = (size_t) ngx_min(size_ - replayed_, (off_t) NGX_HTTP_ANALYTICS_SPOOL_BATCH);
-    n = pread(fd_, round_, len, replayed_);
+    round_file_ = replaying();
+    auto  *file = round_file_;
+
+    len = (size_t) ngx_min(file->size - file->replayed, (off_t) ANALYTICS_SPOOL_MAX_RECORD);
+    at_end = file->replayed + (off_t) len == file->size;
+    n = pread(file->fd, round_, len, file->replayed);
     if (n != (ssize_t) len) {
-        ngx_log_error(NGX_LOG_ALERT, log_, ngx_errno, "analytics: cannot read the spool \"%s\"", name_);
+        ngx_log_error(NGX_LOG_ALERT, log_, ngx_errno, "analytics: cannot read the spool \"%s\"", file->name);
         return;
     }
 
     failed_ = false;
-    round_end_ = replayed_;
-    for (pos = 0; pos + sizeof(head) <= len; ) {
-        ngx_memcpy(head, round_ + pos, sizeof(head));
-        if (head[0] < sizeof(uint32_t) || head[0] > NGX_HTTP_ANALYTICS_SPOOL_BATCH - sizeof(uint32_t)
-            || head[1] == 0 || head[1] > NGX_HTTP_ANALYTICS_SPOOL_MAX_ARGS)
-        {
-            /* not a record we wrote: what follows cannot be trusted */
-            ngx_log_error(NGX_LOG_ALERT, log_, 0, "analytics: the spool \"%s\" is damaged at %O; dropping the rest",
-                          name_, replayed_ + (off_t) pos);
-            size_ = replayed_ + (off_t) pos;
-            (void) ftruncate(fd_, size_);
-            break;
-        }
-        if (pos + sizeof(uint32_t) + head[0] > len) {
+    blocked = false;
+    round_end_ = file->replayed;
+    for (pos = 0; pos < len; ) {
+        verdict = analytics_spool_next(round_ + pos, len - pos, at_end, file->format, &record, &skipped);
+        file->skipped += (off_t) skipped;
+        pos += skipped;
+        round_end_ = file->replayed + (off_t) pos;
+        if (verdict != ANALYTICS_SPOOL_RECORD_OK) {
             break;   /* the rest of it comes next round */
         }
-        size_t at = pos + sizeof(head);
-        argc = (int) head[1];
-        for (int i = 0; i < argc; i++) {
-            ngx_memcpy(&arg_len, round_ + at, sizeof(arg_len));
-            argv[i] = reinterpret_cast<const char *>(round_ + at + sizeof(arg_len));
-            argvlen[i] = arg_len;
-            at += sizeof(arg_len) + arg_len;
-        }
-        if (ngx_http_analytics_redis_send_internal(NGX_HTTP_ANALYTICS_SPOOL_SHARD, on_replayed, this, argc, argv, argvlen) != NGX_OK) {
-            break;   /* no room in flight now: the rest next round */
+        if (ngx_http_analytics_redis_send_internal(NGX_HTTP_ANALYTICS_SPOOL_SHARD, on_replayed, this, record.argc,
+                                                   record.argv, record.argvlen) != NGX_OK)
+        {
+            blocked = true;   /* no room in flight now: the rest next round */
+            break;
         }
         in_flight_++;
-        sent_++;
-        pos += sizeof(uint32_t) + head[0];
-        round_end_ = replayed_ + (off_t) pos;
+        file->sent++;
+        pos += record.size;
+        round_end_ = file->replayed + (off_t) pos;
+    }
+    if (in_flight_ == 0) {
+        /* nothing sent: only damaged bytes passed, if any */
+        if (blocked || round_end_ == file->replayed) {
+            file->replayed = round_end_;
+        } else {
+            finish_round();
+        }
     }
 }
 
@@ -251,24 +393,49 @@ ngx_http_analytics_spool::on_replayed(void *data, redisReply *reply)
 void
 ngx_http_analytics_spool::finish_round()
 {
-    if (failed_) {
+    auto  *file = round_file_;
+
+    if (failed_ || file == nullptr || file->fd == NGX_INVALID_FILE) {
         return;
     }
-    replayed_ = round_end_;
-    if (replayed_ < size_) {
+    file->replayed = round_end_;
+    if (file->replayed < file->size) {
         if (ngx_http_analytics_redis_ready(NGX_HTTP_ANALYTICS_SPOOL_SHARD)) {
             replay();
         }
         return;
     }
-    ngx_log_error(NGX_LOG_NOTICE, log_, 0, "analytics: replayed %ui spooled events into Redis", sent_);
-    if (ftruncate(fd_, 0) == -1) {
-        ngx_log_error(NGX_LOG_ALERT, log_, ngx_errno, "analytics: cannot empty the spool \"%s\"", name_);
+    finish_file(file);
+    if (file == &adopted_) {
+        adopt_orphan();   /* the next one, if any, before the own */
+    }
+    file = replaying();
+    if (file->replayed < file->size && ngx_http_analytics_redis_ready(NGX_HTTP_ANALYTICS_SPOOL_SHARD)) {
+        replay();
+    }
+}
+
+
+void
+ngx_http_analytics_spool::finish_file(ngx_http_analytics_spool_file *file)
+{
+    if (file->skipped > 0) {
+        ngx_log_error(NGX_LOG_ALERT, log_, 0, "analytics: the spool \"%s\" had %O damaged bytes, passed over",
+                      file->name, file->skipped);
+    }
+    ngx_log_error(NGX_LOG_NOTICE, log_, 0, "analytics: replayed %ui spooled events into Redis from \"%s\"",
+                  file->sent, file->name);
+    file->sent = 0;
+    file->skipped = 0;
+    if (file == &adopted_) {
+        close_file(file, true);
         return;
     }
-    size_ = 0;
-    replayed_ = 0;
-    sent_ = 0;
+    if (ftruncate(file->fd, file->start) == -1) {
+        ngx_log_error(NGX_LOG_ALERT, log_, ngx_errno, "analytics: cannot empty the spool \"%s\"", file->name);
+        return;
+    }
+    file->size = file->replayed = file->start;
 }
 
 

@@ -1,11 +1,14 @@
 /*
  * The worker's spool: when Redis cannot be reached, an accepted event's
- * FCALL is appended to a file of the worker's own (<path>/spool-<worker>.bin)
- * and answered as accepted; once Redis answers again the calls are replayed
- * in order and the file is emptied. Bounded in size; flushed to disk every
- * 200 ms rather than per event. A replayed call that Redis had already
- * seen adds an entry the aggregator drops by its event id. Spooled calls
- * are written with the first shard's keys and replayed there, in order.
+ * FCALL is appended to a file of the worker process's own
+ * (<path>/spool-<pid>-<start ms>.bin, held with flock while it lives) and
+ * answered as accepted; once Redis answers again the calls are replayed in
+ * order and the file is emptied. Files no live process holds (a reload's
+ * old workers, a crash) are adopted and replayed, then removed. Bounded in
+ * size; flushed to disk every 200 ms rather than per event. A replayed call
+ * that Redis had already seen adds an entry the aggregator drops by its
+ * event id. Spooled calls are written with the first shard's keys and
+ * replayed there. The record format is event_contract/spool_record.h.
  */
 #ifndef NGX_HTTP_ANALYTICS_SPOOL_H
 #define NGX_HTTP_ANALYTICS_SPOOL_H

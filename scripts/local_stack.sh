@@ -165,6 +165,7 @@ write_nginx_conf() {
   sed -e "s|@MODULE@|$build/ngx_http_analytics_module.so|" \
       -e "s|@PREFIX@|$dir/nginx|g" \
       -e "s|@WORKERS@|${STACK_NGINX_WORKERS:-1}|" \
+      -e "s|@PRELOAD_ENV@|$([ -n "${STACK_NGINX_PRELOAD:-}" ] && echo 'env LD_PRELOAD; env ASAN_OPTIONS;')|" \
       -e "s|@REDIS_PORT@|$REDIS_PORT|" \
       -e "s|@AGGREGATOR_PORT@|$AGGREGATOR_PORT|" \
       -e "s|@HTTP_PORT@|$HTTP_PORT|" \
@@ -180,9 +181,11 @@ start_nginx() {
   write_nginx_conf
   local nginx_env=()
   [ -n "${STACK_NGINX_PRELOAD:-}" ] && nginx_env=(env "LD_PRELOAD=$STACK_NGINX_PRELOAD" "ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}")
-  "${nginx_env[@]}" nginx -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -e "$dir/nginx/error.log" -t -q \
+  # by its full path: a binary upgrade (USR2) runs the master's argv[0] again
+  local nginx_binary; nginx_binary=$(command -v nginx)
+  "${nginx_env[@]}" "$nginx_binary" -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -e "$dir/nginx/error.log" -t -q \
     || die "nginx -t failed"
-  "${nginx_env[@]}" nginx -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -e "$dir/nginx/error.log"
+  "${nginx_env[@]}" "$nginx_binary" -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -e "$dir/nginx/error.log"
   wait_for nginx 20 test -s "$dir/nginx/nginx.pid"
   wait_for nginx 20 curl -s -o /dev/null "http://127.0.0.1:$HTTP_PORT/bench/return-204"
 }
