@@ -1,12 +1,20 @@
 // Text split at a separator, empty pieces left out: a path at '/', a list
-// option at ','.
+// option at ','; and text without the white space around it.
 #pragma once
 
+#include <cctype>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace analytics {
+
+inline std::string_view trimmed(std::string_view text)
+{
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+    return text;
+}
 
 inline std::vector<std::string> split_nonempty(std::string_view text, char separator)
 {

@@ -2,6 +2,7 @@
 #include "auth/tokens.h"
 #include "json.h"
 #include "log.h"
+#include "split.h"
 
 #include "analytics_redis_library.h"
 #include "redis_keys.h"
@@ -16,13 +17,10 @@ namespace {
 thread_local std::unique_ptr<redis::Connection> thread_connection;
 
 // the text after the last comma of an X-Forwarded-For, trimmed
-std::string last_forwarded(const std::string &forwarded)
+std::string last_forwarded(std::string_view forwarded)
 {
     size_t comma = forwarded.rfind(',');
-    std::string last = comma == std::string::npos ? forwarded : forwarded.substr(comma + 1);
-    size_t start = last.find_first_not_of(" \t");
-    size_t end = last.find_last_not_of(" \t");
-    return start == std::string::npos ? "" : last.substr(start, end - start + 1);
+    return std::string(trimmed(comma == std::string_view::npos ? forwarded : forwarded.substr(comma + 1)));
 }
 
 http::Response too_many(const http::Request &request)

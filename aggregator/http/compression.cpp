@@ -1,4 +1,5 @@
 #include "http/compression.h"
+#include "split.h"
 
 #include <zlib.h>
 
@@ -8,13 +9,6 @@
 
 namespace analytics::http {
 namespace {
-
-std::string_view trimmed(std::string_view text)
-{
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
-    return text;
-}
 
 bool same_word(std::string_view a, std::string_view b)
 {
