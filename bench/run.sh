@@ -11,7 +11,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 out=$root/bench/out
 mkdir -p "$out"
-rm -f "$out"/track-*.json "$out"/return204-*.json
+rm -f "$out"/track-*.json "$out"/return204-*.json "$out"/everysec-*.json "$out"/always-*.json
 round_duration=${BENCH_ROUND_DURATION:-5s}
 rounds=${BENCH_ROUNDS:-5}
 # with the rounds, long enough for a million track requests at this
@@ -67,25 +67,41 @@ for round in $(seq 1 "$rounds"); do
 done
 run_wrk track "$base/api/v1/analytics/track" "$track_body" "$track_duration"
 rss_after=$(worker_rss_kb)
+# durability: Redis's AOF synced before every reply (appendfsync always, a
+# 202 on Redis's disk; Redis groups the replies of one event-loop turn into
+# one fsync) against the default everysec, taking turns as above
+sync_rounds=${BENCH_SYNC_ROUNDS:-3}
+for round in $(seq 1 "$sync_rounds"); do
+  redis-cli -p "$STACK_REDIS_PORT" CONFIG SET appendfsync everysec >/dev/null
+  run_wrk "everysec-$round" "$base/api/v1/analytics/track" "$track_body"
+  redis-cli -p "$STACK_REDIS_PORT" CONFIG SET appendfsync always >/dev/null
+  run_wrk "always-$round" "$base/api/v1/analytics/track" "$track_body"
+done
+redis-cli -p "$STACK_REDIS_PORT" CONFIG SET appendfsync everysec >/dev/null
 bash "$root/scripts/local_stack.sh" start-aggregator "$dir" >/dev/null
 jq -s '{rounds: [range(0; length / 2) as $i | {return204: .[2 * $i], track: .[2 * $i + 1]}]}' \
   $(for round in $(seq 1 "$rounds"); do echo "$out/return204-$round.json" "$out/track-$round.json"; done) \
   > "$out/rounds.json"
 
+jq -s '{rounds: [range(0; length / 2) as $i | {everysec: .[2 * $i], always: .[2 * $i + 1]}]}' \
+  $(for round in $(seq 1 "$sync_rounds"); do echo "$out/everysec-$round.json" "$out/always-$round.json"; done) \
+  > "$out/sync-rounds.json"
+
 # every accepted event must reach PostgreSQL
-accepted=$(jq -s 'map(.requests - .errors) | add' "$out"/track.json "$out"/track-*.json)
+accepted=$(jq -s 'map(.requests - .errors) | add' "$out"/track.json "$out"/track-*.json "$out"/everysec-*.json \
+  "$out"/always-*.json)
 deadline=$((SECONDS + 120))
 until [ $(( $($db 'SELECT count(*) FROM events') - stored_before )) -ge "$accepted" ] || [ $SECONDS -ge $deadline ]; do sleep 0.5; done
 stored=$(( $($db 'SELECT count(*) FROM events') - stored_before ))
 
 median='sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end'
 jq -n \
-  --slurpfile t "$out/track.json" --slurpfile r "$out/rounds.json" \
+  --slurpfile t "$out/track.json" --slurpfile r "$out/rounds.json" --slurpfile y "$out/sync-rounds.json" \
   --argjson before "$rss_before" --argjson after "$rss_after" \
   --argjson accepted "$accepted" --argjson stored "$stored" \
   --argjson connections "$connections" \
   "def median: $median;"'
-   ($r[0].rounds) as $rounds |
+   ($r[0].rounds) as $rounds | ($y[0].rounds) as $sync |
    {
      track_rps: ($rounds | map(.track.rps) | median),
      return204_rps: ($rounds | map(.return204.rps) | median),
@@ -101,6 +117,10 @@ jq -n \
      track_events_accepted: $accepted, track_events_stored: $stored,
      connections: $connections,
      worker_rss_before_kb: $before, worker_rss_after_kb: $after,
-     worker_rss_growth_kb: ($after - $before)
+     worker_rss_growth_kb: ($after - $before),
+     track_fsync_always_vs_everysec_ratio: ($sync | map(.always.rps / .everysec.rps) | median * 1000 | round / 1000),
+     track_fsync_always_vs_everysec_ratio_rounds: ($sync | map(.always.rps / .everysec.rps * 1000 | round / 1000)),
+     track_fsync_always_p99_ms: ($sync | map(.always.p99_ms) | median),
+     track_fsync_everysec_p99_ms: ($sync | map(.everysec.p99_ms) | median)
    }' > "$out/collector.json"
 cat "$out/collector.json"

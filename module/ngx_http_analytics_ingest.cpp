@@ -22,6 +22,7 @@ static void ngx_http_analytics_keep_call(ngx_http_request_t *r, ngx_http_analyti
     ngx_http_analytics_call &call);
 static ngx_int_t ngx_http_analytics_spool_event(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
     ngx_http_analytics_sent_call_t *call);
+static void ngx_http_analytics_spool_synced(ngx_http_request_t *r, ngx_flag_t synced);
 static ngx_int_t ngx_http_analytics_visitor_source(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
     ngx_str_t *source);
 static ngx_int_t ngx_http_analytics_country(ngx_http_request_t *r, ngx_http_analytics_loc_conf_t *alcf,
@@ -131,6 +132,10 @@ ngx_http_analytics_send_call(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ct
     if (call.broken()) {
         return NGX_ERROR;
     }
+    /* they write an entry too: a full shard takes none */
+    if (ngx_http_analytics_redis_full(ctx->route.shard)) {
+        return NGX_DECLINED;
+    }
     return ngx_http_analytics_redis_send(r, ctx->route.shard, ngx_http_analytics_call_done, call.argc(),
                                          call.argv(), call.argvlen());
 }
@@ -189,6 +194,14 @@ ngx_http_analytics_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    /* above the high-water mark an event is answered as when Redis and the
+     * spool are both away: the spool would only move a stopped drain's
+     * backlog onto every host's disk, to be replayed into the same Redis */
+    if (event != NULL && !ctx->answer_status && ngx_http_analytics_redis_full(ctx->route.shard)) {
+        ngx_memzero(&answer, sizeof(answer));
+        return ctx->endpoint->reply(r, ctx, &answer);
+    }
+
     /* the call joins this turn's batch, which copies it; one too large for
      * a batch goes alone (hiredis copies it into its output buffer) */
     rc = ngx_http_analytics_redis_batch(r, ctx->route.shard, ngx_http_analytics_call_done, 1,
@@ -237,6 +250,7 @@ ngx_http_analytics_call_done(ngx_http_request_t *r, redisReply *reply)
     try {
         ctx = static_cast<ngx_http_analytics_ctx_t *>(ngx_http_get_module_ctx(r, ngx_http_analytics_module));
         ngx_http_analytics_read_answer(r, reply, &answer);
+        ngx_http_analytics_redis_memory_refused(ctx->route.shard, reply);
 
         /* no answer for an event (the connection dropped or timed out, a
          * MOVED or ASK while the cluster moves our slot): spooled, as if
@@ -250,7 +264,10 @@ ngx_http_analytics_call_done(ngx_http_request_t *r, redisReply *reply)
         if (rc == NGX_DECLINED) {
             rc = ngx_http_analytics_send_answer(r, ctx, &answer);
         }
-        ngx_http_finalize_request(r, rc);
+        /* NGX_DONE: spooled, answered after the spool's sync */
+        if (rc != NGX_DONE) {
+            ngx_http_finalize_request(r, rc);
+        }
 
     } catch (...) {
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
@@ -430,9 +447,34 @@ ngx_http_analytics_spool_event(ngx_http_request_t *r, ngx_http_analytics_ctx_t *
         return NGX_DECLINED;
     }
 
+    if (ngx_http_analytics_main_conf(r)->spool.sync_on_answer) {
+        return ngx_http_analytics_spool_wait(r, ngx_http_analytics_spool_synced) == NGX_OK
+               ? NGX_DONE : NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
     ngx_memzero(&answer, sizeof(answer));
     answer.status = NGX_HTTP_ANALYTICS_SPOOLED;
     return ctx->endpoint->reply(r, ctx, &answer);
+}
+
+
+/* sync=answer: accepted once on disk; a sync that failed is answered as
+ * without a spool (the record may still be replayed) */
+static void
+ngx_http_analytics_spool_synced(ngx_http_request_t *r, ngx_flag_t synced)
+{
+    ngx_int_t                     rc;
+    ngx_http_analytics_ctx_t     *ctx;
+    ngx_http_analytics_answer_t   answer;
+
+    try {
+        ctx = static_cast<ngx_http_analytics_ctx_t *>(ngx_http_get_module_ctx(r, ngx_http_analytics_module));
+        ngx_memzero(&answer, sizeof(answer));
+        answer.status = synced ? NGX_HTTP_ANALYTICS_SPOOLED : 0;
+        rc = ctx->endpoint->reply(r, ctx, &answer);
+    } catch (...) {
+        rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    ngx_http_finalize_request(r, rc);
 }
 
 

@@ -23,6 +23,7 @@ static char *ngx_http_analytics_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *
 static char *ngx_http_analytics_endpoint(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 static char *ngx_http_analytics_rate_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 static char *ngx_http_analytics_spool(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+static char *ngx_http_analytics_high_water(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 static ngx_int_t ngx_http_analytics_init_process(ngx_cycle_t *cycle);
 static void ngx_http_analytics_exit_process(ngx_cycle_t *cycle);
 
@@ -57,8 +58,15 @@ static ngx_command_t  ngx_http_analytics_commands[] = {
       offsetof(ngx_http_analytics_main_conf_t, redis.max_pending),
       NULL },
 
-    { ngx_string("analytics_spool"),
+    { ngx_string("analytics_redis_high_water"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
+      ngx_http_analytics_high_water,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("analytics_spool"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE123,
       ngx_http_analytics_spool,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
@@ -224,6 +232,7 @@ ngx_http_analytics_create_main_conf(ngx_conf_t *cf)
     amcf->redis.connect_timeout = NGX_CONF_UNSET_MSEC;
     amcf->redis.command_timeout = NGX_CONF_UNSET_MSEC;
     amcf->redis.max_pending = NGX_CONF_UNSET_UINT;
+    amcf->high_water.percent = NGX_CONF_UNSET_UINT;
     amcf->n_shards = NGX_CONF_UNSET_UINT;
     amcf->local_limit_size = NGX_CONF_UNSET_SIZE;
     amcf->redis_configured = 0;
@@ -241,6 +250,7 @@ ngx_http_analytics_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_msec_value(amcf->redis.connect_timeout, 1000);
     ngx_conf_init_msec_value(amcf->redis.command_timeout, 1000);
     ngx_conf_init_uint_value(amcf->redis.max_pending, 4096);
+    ngx_conf_init_uint_value(amcf->high_water.percent, 90);
 
     ngx_conf_init_uint_value(amcf->n_shards, 1);
     if (amcf->n_shards < 1 || amcf->n_shards > ANALYTICS_MAX_SHARDS) {
@@ -608,13 +618,62 @@ invalid:
 }
 
 
-/* analytics_spool path [max=size] | off */
+/* analytics_redis_high_water <percent>% | <size> | both | off: a size
+ * applies to a Redis without maxmemory too; with both, the lower holds */
+static char *
+ngx_http_analytics_high_water(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    auto         *amcf = static_cast<ngx_http_analytics_main_conf_t *>(conf);
+    ssize_t       size;
+    ngx_int_t     percent;
+    ngx_str_t    *value, number;
+    ngx_uint_t    i;
+
+    (void) cmd;
+    value = static_cast<ngx_str_t *>(cf->args->elts);
+    if (amcf->high_water.percent != NGX_CONF_UNSET_UINT) {
+        return const_cast<char *>("is duplicate");
+    }
+    amcf->high_water.percent = 0;
+    amcf->high_water.bytes = 0;
+    if (cf->args->nelts == 2 && value[1].len == 3 && ngx_strncmp(value[1].data, "off", 3) == 0) {
+        return NGX_CONF_OK;
+    }
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        if (value[i].len > 1 && value[i].data[value[i].len - 1] == '%') {
+            number.data = value[i].data;
+            number.len = value[i].len - 1;
+            percent = ngx_atoi(number.data, number.len);
+            if (percent < 1 || percent > 100 || amcf->high_water.percent != 0) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid high-water mark \"%V\": a percent is 1%% to 100%%",
+                                   &value[i]);
+                return static_cast<char *>(NGX_CONF_ERROR);
+            }
+            amcf->high_water.percent = (ngx_uint_t) percent;
+            continue;
+        }
+        size = ngx_parse_size(&value[i]);
+        if (size < 1024 * 1024 || amcf->high_water.bytes != 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid high-water mark \"%V\": a size is at least 1m, a percent ends with %%",
+                               &value[i]);
+            return static_cast<char *>(NGX_CONF_ERROR);
+        }
+        amcf->high_water.bytes = (size_t) size;
+    }
+    return NGX_CONF_OK;
+}
+
+
+/* analytics_spool path [max=size] [sync=tick|answer] | off */
 static char *
 ngx_http_analytics_spool(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     auto         *amcf = static_cast<ngx_http_analytics_main_conf_t *>(conf);
     ssize_t       size;
     ngx_str_t    *value, max;
+    ngx_uint_t    i;
     ngx_path_t   *path;
 
     (void) cmd;
@@ -624,16 +683,24 @@ ngx_http_analytics_spool(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
     amcf->spool.max_size = 64 * 1024 * 1024;
 
-    if (cf->args->nelts == 3) {
-        if (value[2].len <= 4 || ngx_strncmp(value[2].data, "max=", 4) != 0) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid parameter \"%V\"", &value[2]);
+    for (i = 2; i < cf->args->nelts; i++) {
+        if (value[i].len == 11 && ngx_strncmp(value[i].data, "sync=answer", 11) == 0) {
+            amcf->spool.sync_on_answer = 1;
+            continue;
+        }
+        if (value[i].len == 9 && ngx_strncmp(value[i].data, "sync=tick", 9) == 0) {
+            amcf->spool.sync_on_answer = 0;
+            continue;
+        }
+        if (value[i].len <= 4 || ngx_strncmp(value[i].data, "max=", 4) != 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid parameter \"%V\"", &value[i]);
             return static_cast<char *>(NGX_CONF_ERROR);
         }
-        max.data = value[2].data + 4;
-        max.len = value[2].len - 4;
+        max.data = value[i].data + 4;
+        max.len = value[i].len - 4;
         size = ngx_parse_size(&max);
         if (size < 64 * 1024) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"%V\": the spool needs at least 64k", &value[2]);
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"%V\": the spool needs at least 64k", &value[i]);
             return static_cast<char *>(NGX_CONF_ERROR);
         }
         amcf->spool.max_size = (size_t) size;
@@ -686,6 +753,7 @@ ngx_http_analytics_init_process(ngx_cycle_t *cycle)
         if (ngx_http_analytics_redis_init_worker(cycle, confs, amcf->n_shards) != NGX_OK) {
             return NGX_ERROR;
         }
+        ngx_http_analytics_redis_memory_init_worker(cycle, &amcf->high_water, amcf->n_shards);
         return ngx_http_analytics_spool_init_worker(cycle, &amcf->spool);
 
     } catch (...) {
@@ -701,6 +769,7 @@ ngx_http_analytics_exit_process(ngx_cycle_t *cycle)
 
     try {
         ngx_http_analytics_spool_exit_worker();
+        ngx_http_analytics_redis_memory_exit_worker();
         ngx_http_analytics_redis_exit_worker();
     } catch (...) {
         /* nothing can be reported to a worker that is exiting */

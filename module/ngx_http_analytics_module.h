@@ -7,7 +7,7 @@
  *   ngx_http_analytics_replies.cpp    the answer bodies of the reply families
  *   ngx_http_analytics_ingest.cpp     the FCALL: rate key, visitor, Redis, the host's limit, spool
  *   ngx_http_analytics_call.h         one FCALL's arguments in fixed arrays
- *   ngx_http_analytics_redis*.cpp     the worker's Redis link and its batching
+ *   ngx_http_analytics_redis*.cpp     the worker's Redis link, its batching, its memory watch
  *   ngx_http_analytics_spool.cpp      the spool for when Redis is away
  *   ngx_http_analytics_local_limit.cpp the host's limit for when Redis is away
  */
@@ -16,6 +16,7 @@
 
 #include "ngx_http_analytics_nginx.h"
 #include "ngx_http_analytics_redis.h"
+#include "ngx_http_analytics_redis_memory.h"
 #include "ngx_http_analytics_spool.h"
 
 #include "stream_entry.h"
@@ -50,6 +51,8 @@ typedef struct {
     /* every shard's connection settings, but the slot */
     ngx_http_analytics_redis_conf_t   redis;
     ngx_flag_t                        redis_configured;
+    /* above it a shard takes no new events; percent is UNSET until set */
+    ngx_http_analytics_high_water_t   high_water;
     ngx_http_analytics_spool_conf_t   spool;
     /* the host's limit while Redis is away, shared by the workers */
     ngx_shm_zone_t                   *local_limit;

@@ -1,6 +1,8 @@
 #include "ngx_http_analytics_spool.h"
 #include "ngx_http_analytics_redis.h"
+#include "ngx_http_analytics_redis_memory.h"
 
+#include "redis_error.h"
 #include "spool_record.h"
 
 #include <dirent.h>
@@ -11,6 +13,10 @@
 #define NGX_HTTP_ANALYTICS_SPOOL_TICK         200     /* ms: flush, and try a replay */
 #define NGX_HTTP_ANALYTICS_SPOOL_ADOPT_TICKS  25      /* ticks between looks for orphaned files */
 #define NGX_HTTP_ANALYTICS_SPOOL_LEGACY_IDLE  60      /* s: a first-format file unchanged this long is orphaned */
+/* rounds in a row Redis refuses the same call (not for want of memory, a
+ * failover, ...) before it goes to the dead-letter file */
+#define NGX_HTTP_ANALYTICS_SPOOL_REFUSALS     5
+#define NGX_HTTP_ANALYTICS_SPOOL_NONE         ((ngx_uint_t) -1)
 
 
 /*
@@ -30,6 +36,15 @@ struct ngx_http_analytics_spool_file {
 };
 
 
+/* a request answered after the next sync; in its pool, as a cleanup's data,
+ * so that a request gone first takes itself out of the queue */
+struct ngx_http_analytics_spool_waiter {
+    ngx_queue_t                          queue;
+    ngx_http_request_t                  *r;        /* NULL once out of the queue */
+    ngx_http_analytics_spool_synced_pt   synced;
+};
+
+
 class ngx_http_analytics_spool {
 public:
     ngx_http_analytics_spool() = default;
@@ -39,8 +54,14 @@ public:
     ngx_int_t init(ngx_cycle_t *cycle, const ngx_http_analytics_spool_conf_t *conf);
     void      shutdown();
     ngx_int_t append(int argc, const char **argv, const size_t *argvlen);
+    ngx_int_t wait(ngx_http_request_t *r, ngx_http_analytics_spool_synced_pt synced);
 
 private:
+    static ssize_t write_record(ngx_fd_t fd, off_t at, int argc, const char *const *argv, const size_t *argvlen);
+    bool      can_replay() const;
+    void      mark_refusal(ngx_uint_t index, redisReply *reply);
+    void      pass_refused();
+    void      dead_letter(const analytics_spool_record *record);
     ngx_int_t open_own();
     void      adopt_orphan();
     bool      try_adopt(const char *entry);
@@ -52,6 +73,8 @@ private:
     ngx_http_analytics_spool_file *replaying() { return adopted_.fd != NGX_INVALID_FILE ? &adopted_ : &own_; }
 
     static void on_tick(ngx_event_t *ev);
+    static void on_sync(ngx_event_t *ev);
+    static void on_waiter_gone(void *data);
     static void on_replayed(void *data, redisReply *reply);
 
     const ngx_http_analytics_spool_conf_t *conf_ = nullptr;
@@ -61,6 +84,9 @@ private:
     bool                                   dirty_ = false;
     ngx_event_t                            tick_{};
     ngx_uint_t                             ticks_ = 0;
+    /* sync=answer: who waits for the sync posted for this loop turn */
+    ngx_queue_t                            waiters_{};
+    ngx_event_t                            sync_{};
 
     /* the round in flight: read from the file's replayed to round_end_ */
     u_char                                *round_ = nullptr;
@@ -68,6 +94,24 @@ private:
     off_t                                  round_end_ = 0;
     ngx_uint_t                             in_flight_ = 0;
     bool                                   failed_ = false;
+    size_t                                 round_len_ = 0;
+    bool                                   round_at_end_ = false;
+    ngx_uint_t                             round_answers_ = 0;
+    /* the round's first failed call, when Redis refused it outright */
+    ngx_uint_t                             first_failed_ = NGX_HTTP_ANALYTICS_SPOOL_NONE;
+    bool                                   first_refused_ = false;
+    u_char                                 refusal_[128] = {};
+
+    /* the call Redis refused in rounds before: where it is, how often */
+    const ngx_http_analytics_spool_file   *refused_file_ = nullptr;
+    off_t                                  refused_at_ = -1;
+    ngx_uint_t                             refusals_ = 0;
+
+    /* calls Redis refuses for good, opened at the first: the spool's format,
+     * named dead-<pid>-<ms>.bin so that no worker adopts it */
+    ngx_fd_t                               dead_fd_ = NGX_INVALID_FILE;
+    u_char                                 dead_name_[NGX_MAX_PATH] = {};
+    off_t                                  dead_size_ = 0;
 };
 
 
@@ -82,6 +126,10 @@ ngx_http_analytics_spool::init(ngx_cycle_t *cycle, const ngx_http_analytics_spoo
     if (conf->path == nullptr) {
         return NGX_OK;
     }
+    ngx_queue_init(&waiters_);
+    sync_.handler = on_sync;
+    sync_.data = this;
+    sync_.log = log_;
     round_ = static_cast<u_char *>(ngx_alloc(ANALYTICS_SPOOL_MAX_RECORD, log_));
     if (round_ == nullptr) {
         return NGX_ERROR;
@@ -236,6 +284,9 @@ ngx_http_analytics_spool::shutdown()
     if (tick_.timer_set) {
         ngx_del_timer(&tick_);
     }
+    if (sync_.posted) {
+        ngx_delete_posted_event(&sync_);
+    }
     /* what is left is adopted by a successor; an adopted file's replayed
      * part comes twice then, and is dropped by its event ids */
     if (own_.fd != NGX_INVALID_FILE && dirty_) {
@@ -243,6 +294,10 @@ ngx_http_analytics_spool::shutdown()
     }
     close_file(&own_, own_.replayed >= own_.size);
     close_file(&adopted_, false);
+    if (dead_fd_ != NGX_INVALID_FILE) {
+        ngx_close_file(dead_fd_);
+        dead_fd_ = NGX_INVALID_FILE;
+    }
     if (round_ != nullptr) {
         ngx_free(round_);
         round_ = nullptr;
@@ -253,11 +308,8 @@ ngx_http_analytics_spool::shutdown()
 ngx_int_t
 ngx_http_analytics_spool::append(int argc, const char **argv, const size_t *argvlen)
 {
-    int           i;
-    size_t        size;
-    ssize_t       n;
-    uint32_t      head[3], lens[ANALYTICS_SPOOL_MAX_ARGS];
-    struct iovec  iov[1 + 2 * ANALYTICS_SPOOL_MAX_ARGS];
+    size_t   size;
+    ssize_t  n;
 
     if (own_.fd == NGX_INVALID_FILE) {
         return NGX_DECLINED;
@@ -268,6 +320,99 @@ ngx_http_analytics_spool::append(int argc, const char **argv, const size_t *argv
         return NGX_DECLINED;
     }
 
+    /* a buffered append: it reaches the disk with the next tick's flush; a
+     * short write is overwritten by the next append */
+    n = write_record(own_.fd, own_.size, argc, argv, argvlen);
+    if (n != (ssize_t) size) {
+        ngx_log_error(NGX_LOG_ALERT, log_, ngx_errno, "analytics: cannot append to the spool \"%s\"", own_.name);
+        return NGX_DECLINED;
+    }
+    own_.size += n;
+    dirty_ = true;
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_analytics_spool::wait(ngx_http_request_t *r, ngx_http_analytics_spool_synced_pt synced)
+{
+    ngx_pool_cleanup_t               *cln;
+    ngx_http_analytics_spool_waiter  *waiter;
+
+    cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_analytics_spool_waiter));
+    if (cln == nullptr) {
+        return NGX_ERROR;
+    }
+    waiter = static_cast<ngx_http_analytics_spool_waiter *>(cln->data);
+    waiter->r = r;
+    waiter->synced = synced;
+    ngx_queue_insert_tail(&waiters_, &waiter->queue);
+    cln->handler = on_waiter_gone;
+    /* after the turn's other events: their appends share the sync */
+    if (!sync_.posted) {
+        ngx_post_event(&sync_, &ngx_posted_events);
+    }
+    return NGX_OK;
+}
+
+
+void
+ngx_http_analytics_spool::on_waiter_gone(void *data)
+{
+    auto  *waiter = static_cast<ngx_http_analytics_spool_waiter *>(data);
+
+    if (waiter->r != nullptr) {
+        ngx_queue_remove(&waiter->queue);
+        waiter->r = nullptr;
+    }
+}
+
+
+/* one fdatasync for the turn's appends, then their answers; it blocks the
+ * worker as the tick's does, but only while events are being spooled */
+void
+ngx_http_analytics_spool::on_sync(ngx_event_t *ev)
+{
+    auto                *spool = static_cast<ngx_http_analytics_spool *>(ev->data);
+    ngx_flag_t           synced;
+    ngx_queue_t         *q;
+    ngx_connection_t    *c;
+    ngx_http_request_t  *r;
+
+    synced = spool->own_.fd != NGX_INVALID_FILE && fdatasync(spool->own_.fd) == 0;
+    if (synced) {
+        spool->dirty_ = false;
+    } else {
+        ngx_log_error(NGX_LOG_ALERT, spool->log_, ngx_errno, "analytics: fdatasync of the spool failed");
+    }
+    while (!ngx_queue_empty(&spool->waiters_)) {
+        q = ngx_queue_head(&spool->waiters_);
+        ngx_queue_remove(q);
+        auto  *waiter = ngx_queue_data(q, ngx_http_analytics_spool_waiter, queue);
+        r = waiter->r;
+        waiter->r = nullptr;
+        c = r->connection;
+        waiter->synced(r, synced);
+        ngx_http_run_posted_requests(c);
+    }
+}
+
+
+/* one format 2 record at at; what pwritev returned (the record's size when
+ * whole), -1 for one that may not be written */
+ssize_t
+ngx_http_analytics_spool::write_record(ngx_fd_t fd, off_t at, int argc, const char *const *argv,
+    const size_t *argvlen)
+{
+    int           i;
+    size_t        size;
+    uint32_t      head[3], lens[ANALYTICS_SPOOL_MAX_ARGS];
+    struct iovec  iov[1 + 2 * ANALYTICS_SPOOL_MAX_ARGS];
+
+    size = analytics_spool_record_size(argc, argvlen);
+    if (size == 0) {
+        return -1;
+    }
     analytics_spool_record_head(head, argc, argv, argvlen, size);
     head[2] = (uint32_t) argc;
     iov[0].iov_base = head;
@@ -280,16 +425,16 @@ ngx_http_analytics_spool::append(int argc, const char **argv, const size_t *argv
         iov[2 + 2 * i].iov_len = argvlen[i];
     }
 
-    /* a buffered append: it reaches the disk with the next tick's flush; a
-     * short write is overwritten by the next append */
-    n = pwritev(own_.fd, iov, 1 + 2 * argc, own_.size);
-    if (n != (ssize_t) size) {
-        ngx_log_error(NGX_LOG_ALERT, log_, ngx_errno, "analytics: cannot append to the spool \"%s\"", own_.name);
-        return NGX_DECLINED;
-    }
-    own_.size += n;
-    dirty_ = true;
-    return NGX_OK;
+    return pwritev(fd, iov, 1 + 2 * argc, at);
+}
+
+
+/* Redis answers, has the functions, and has room for what comes back */
+bool
+ngx_http_analytics_spool::can_replay() const
+{
+    return ngx_http_analytics_redis_ready(NGX_HTTP_ANALYTICS_SPOOL_SHARD)
+           && !ngx_http_analytics_redis_full(NGX_HTTP_ANALYTICS_SPOOL_SHARD);
 }
 
 
@@ -309,7 +454,7 @@ ngx_http_analytics_spool::on_tick(ngx_event_t *ev)
             spool->adopt_orphan();
         }
         auto  *file = spool->replaying();
-        if (file->replayed < file->size && ngx_http_analytics_redis_ready(NGX_HTTP_ANALYTICS_SPOOL_SHARD)) {
+        if (file->replayed < file->size && spool->can_replay()) {
             spool->replay();
         }
     }
@@ -343,6 +488,10 @@ ngx_http_analytics_spool::replay()
 
     failed_ = false;
     blocked = false;
+    round_len_ = len;
+    round_at_end_ = at_end;
+    round_answers_ = 0;
+    first_failed_ = NGX_HTTP_ANALYTICS_SPOOL_NONE;
     round_end_ = file->replayed;
     for (pos = 0; pos < len; ) {
         verdict = analytics_spool_next(round_ + pos, len - pos, at_end, file->format, &record, &skipped);
@@ -380,10 +529,12 @@ ngx_http_analytics_spool::on_replayed(void *data, redisReply *reply)
     auto  *spool = static_cast<ngx_http_analytics_spool *>(data);
 
     if (reply == nullptr || reply->type == REDIS_REPLY_ERROR) {
-        /* Redis went away again, or refused: the round is sent again later;
-         * what it did take comes twice and is dropped by its event id */
+        /* Redis went away again, or refused: the round is sent again later,
+         * from the first call that failed */
         spool->failed_ = true;
+        spool->mark_refusal(spool->round_answers_, reply);
     }
+    spool->round_answers_++;
     if (--spool->in_flight_ == 0) {
         spool->finish_round();
     }
@@ -395,12 +546,17 @@ ngx_http_analytics_spool::finish_round()
 {
     auto  *file = round_file_;
 
-    if (failed_ || file == nullptr || file->fd == NGX_INVALID_FILE) {
+    if (file == nullptr || file->fd == NGX_INVALID_FILE) {
         return;
     }
+    if (failed_) {
+        pass_refused();
+        return;
+    }
+    refusals_ = 0;
     file->replayed = round_end_;
     if (file->replayed < file->size) {
-        if (ngx_http_analytics_redis_ready(NGX_HTTP_ANALYTICS_SPOOL_SHARD)) {
+        if (can_replay()) {
             replay();
         }
         return;
@@ -410,9 +566,117 @@ ngx_http_analytics_spool::finish_round()
         adopt_orphan();   /* the next one, if any, before the own */
     }
     file = replaying();
-    if (file->replayed < file->size && ngx_http_analytics_redis_ready(NGX_HTTP_ANALYTICS_SPOOL_SHARD)) {
+    if (file->replayed < file->size && can_replay()) {
         replay();
     }
+}
+
+
+void
+ngx_http_analytics_spool::mark_refusal(ngx_uint_t index, redisReply *reply)
+{
+    if (first_failed_ != NGX_HTTP_ANALYTICS_SPOOL_NONE) {
+        return;
+    }
+    first_failed_ = index;
+    first_refused_ = reply != nullptr
+                     && !analytics_redis_error_is_transient(reply->str, reply->len);
+    if (first_refused_) {
+        ngx_cpystrn(refusal_, reinterpret_cast<u_char *>(reply->str),
+                    ngx_min(sizeof(refusal_), reply->len + 1));
+    }
+}
+
+
+/*
+ * After a failed round: the calls before the first failure were taken, so
+ * the next round starts at it. When Redis refused it outright (not a lost
+ * connection, memory, a failover), the refusals in a row are counted, and at
+ * NGX_HTTP_ANALYTICS_SPOOL_REFUSALS the call goes to the dead-letter file so
+ * that the calls behind it are replayed.
+ */
+void
+ngx_http_analytics_spool::pass_refused()
+{
+    size_t                   pos, skipped;
+    ngx_uint_t               index;
+    analytics_spool_record   record;
+    analytics_spool_verdict  verdict;
+
+    auto  *file = round_file_;
+
+    /* the round's buffer still holds what was sent: walk it as replay() did */
+    index = 0;
+    verdict = ANALYTICS_SPOOL_RECORD_DAMAGED;
+    for (pos = 0; pos < round_len_; pos += record.size, index++) {
+        verdict = analytics_spool_next(round_ + pos, round_len_ - pos, round_at_end_, file->format, &record,
+                                       &skipped);
+        pos += skipped;
+        if (verdict != ANALYTICS_SPOOL_RECORD_OK || index == first_failed_) {
+            break;
+        }
+    }
+    if (index != first_failed_ || verdict != ANALYTICS_SPOOL_RECORD_OK) {
+        return;   /* cannot happen; the whole round comes again */
+    }
+    file->replayed += (off_t) pos;
+
+    if (!first_refused_) {
+        refusals_ = 0;
+        return;
+    }
+    if (refused_file_ != file || refused_at_ != file->replayed) {
+        refused_file_ = file;
+        refused_at_ = file->replayed;
+        refusals_ = 0;
+    }
+    if (++refusals_ < NGX_HTTP_ANALYTICS_SPOOL_REFUSALS) {
+        return;
+    }
+    dead_letter(&record);
+    file->replayed += (off_t) record.size;
+    refusals_ = 0;
+    refused_file_ = nullptr;
+}
+
+
+/* keeps a call Redis refuses for good where an operator finds it, to
+ * replay once the cause is mended: renamed spool-<anything>.bin in the
+ * spool's directory, a worker adopts it */
+void
+ngx_http_analytics_spool::dead_letter(const analytics_spool_record *record)
+{
+    ssize_t  n;
+
+    if (dead_fd_ == NGX_INVALID_FILE) {
+        ngx_snprintf(dead_name_, sizeof(dead_name_) - 1, "%V/dead-%P-%M.bin%Z", &conf_->path->name, ngx_pid,
+                     ngx_current_msec);
+        dead_fd_ = ngx_open_file(dead_name_, NGX_FILE_RDWR, NGX_FILE_CREATE_OR_OPEN, NGX_FILE_DEFAULT_ACCESS);
+        if (dead_fd_ == NGX_INVALID_FILE
+            || pwrite(dead_fd_, ANALYTICS_SPOOL_MAGIC, ANALYTICS_SPOOL_MAGIC_LEN, 0)
+               != (ssize_t) ANALYTICS_SPOOL_MAGIC_LEN)
+        {
+            ngx_log_error(NGX_LOG_ALERT, log_, ngx_errno, "analytics: cannot make the dead-letter file \"%s\"",
+                          dead_name_);
+            if (dead_fd_ != NGX_INVALID_FILE) {
+                ngx_close_file(dead_fd_);
+                dead_fd_ = NGX_INVALID_FILE;
+            }
+            return;   /* the call is passed over all the same: the log says what it was */
+        }
+        dead_size_ = ANALYTICS_SPOOL_MAGIC_LEN;
+    }
+    n = write_record(dead_fd_, dead_size_, record->argc, record->argv, record->argvlen);
+    if (n > 0 && fdatasync(dead_fd_) == 0) {
+        dead_size_ += n;
+        ngx_log_error(NGX_LOG_ALERT, log_, 0,
+                      "analytics: redis refused a spooled call %d times (%s): moved to \"%s\"",
+                      NGX_HTTP_ANALYTICS_SPOOL_REFUSALS, refusal_, dead_name_);
+        return;
+    }
+    ngx_log_error(NGX_LOG_ALERT, log_, ngx_errno,
+                  "analytics: redis refused a spooled call %d times (%s) and it could not be kept in \"%s\": "
+                  "passed over", NGX_HTTP_ANALYTICS_SPOOL_REFUSALS, refusal_, dead_name_);
 }
 
 
@@ -457,4 +721,11 @@ ngx_int_t
 ngx_http_analytics_spool_append(int argc, const char **argv, const size_t *argvlen)
 {
     return ngx_http_analytics_worker_spool.append(argc, argv, argvlen);
+}
+
+
+ngx_int_t
+ngx_http_analytics_spool_wait(ngx_http_request_t *r, ngx_http_analytics_spool_synced_pt synced)
+{
+    return ngx_http_analytics_worker_spool.wait(r, synced);
 }

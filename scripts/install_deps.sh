@@ -8,7 +8,7 @@ packages=(
   nginx nginx-dev libpcre2-dev zlib1g-dev libssl-dev
   libhiredis-dev libjansson-dev libpq-dev libmicrohttpd-dev libcmocka-dev libfmt-dev liburiparser-dev
   redis-server postgresql-15 postgresql-client-15
-  wrk curl perl jq procps python3 bc chromium
+  wrk curl perl jq procps strace python3 bc chromium
 )
 
 missing=()

@@ -14,7 +14,8 @@
 # records them in DIR/ports so later commands reuse them.
 # STACK_REDIS_EXTERNAL=1: Redis at STACK_REDIS_PORT is someone else's (a
 # Redis Cluster node, say): neither started nor stopped here.
-# STACK_SPOOL=off: nginx runs without analytics_spool (default: on, in DIR/nginx/spool).
+# STACK_SPOOL=off: nginx runs without analytics_spool (default: on, in DIR/nginx/spool);
+# STACK_SPOOL=sync: with sync=answer.
 # STACK_SHARDS=N: the module writes N stream shards and the aggregator reads them (default 1).
 # BUILD_DIR (build) holds the module and the aggregator.
 set -euo pipefail
@@ -171,7 +172,7 @@ write_nginx_conf() {
       -e "s|@HTTP_PORT@|$HTTP_PORT|" \
       -e "s|@SHARDS@|${SHARDS:-1}|" \
       -e "s|@ROOT@|$root|g" \
-      -e "s|@SPOOL@|$([ "${SPOOL:-on}" = off ] && echo off || echo "$dir/nginx/spool")|" \
+      -e "s|@SPOOL@|$(case "${SPOOL:-on}" in off) echo off ;; sync) echo "$dir/nginx/spool sync=answer" ;; *) echo "$dir/nginx/spool" ;; esac)|" \
       "$root/config/nginx/local.conf.in" > "$dir/nginx/nginx.conf"
 }
 

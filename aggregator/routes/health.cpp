@@ -1,13 +1,55 @@
 // /healthz: the process answers (from memory, whatever PostgreSQL does).
 // /readyz: PostgreSQL and Redis answer too, within a second each, else 503
 // with why.
-// /metrics: Prometheus text format.
+// /metrics: Prometheus text format: the consumers' counters, and what each
+// shard's Redis holds (stream length, memory), asked within a second.
 #include "redis/connection.h"
 #include "routes/services.h"
+
+#include "redis_memory.h"
 
 #include <fmt/core.h>
 
 namespace analytics::routes {
+
+namespace {
+
+// each shard's stream length and its node's memory; a node that does not
+// answer within a second is reported down, the rest still are
+std::string redis_gauges(const Settings &settings)
+{
+    std::string up, length, used, max;
+    for (int shard = 0; shard < settings.stream_shards; shard++) {
+        const std::string stream = Settings::shard_key(settings.stream, shard);
+        bool answered = false;
+        try {
+            redis::Connection redis(redis::Address::parse(settings.redis_url), std::chrono::seconds(1), stream);
+            auto xlen = redis.checked({"XLEN", stream});
+            auto info = redis.checked({"INFO", "memory"});
+            analytics_redis_memory memory;
+            if (xlen->type == REDIS_REPLY_INTEGER && info->type == REDIS_REPLY_STRING
+                && analytics_redis_memory_read(info->str, info->len, &memory) == 0) {
+                length += fmt::format("analytics_stream_length{{stream=\"{}\"}} {}\n", stream, xlen->integer);
+                used += fmt::format("analytics_redis_used_memory_bytes{{stream=\"{}\"}} {}\n", stream, memory.used);
+                max += fmt::format("analytics_redis_maxmemory_bytes{{stream=\"{}\"}} {}\n", stream, memory.max);
+                answered = true;
+            }
+        } catch (const std::exception &) {
+            // reported as down below
+        }
+        up += fmt::format("analytics_redis_up{{stream=\"{}\"}} {}\n", stream, answered ? 1 : 0);
+    }
+    return "# HELP analytics_redis_up Whether the shard's Redis answered this scrape within a second.\n"
+           "# TYPE analytics_redis_up gauge\n" + up +
+           "# HELP analytics_stream_length Entries in the shard's stream, delivered or not (XLEN).\n"
+           "# TYPE analytics_stream_length gauge\n" + length +
+           "# HELP analytics_redis_used_memory_bytes Memory the shard's Redis holds (used_memory).\n"
+           "# TYPE analytics_redis_used_memory_bytes gauge\n" + used +
+           "# HELP analytics_redis_maxmemory_bytes The shard's Redis maxmemory; 0 is no limit.\n"
+           "# TYPE analytics_redis_maxmemory_bytes gauge\n" + max;
+}
+
+}  // namespace
 
 void register_health_routes(http::Router &router, Services &services)
 {
@@ -94,6 +136,7 @@ void register_health_routes(http::Router &router, Services &services)
                                 Settings::shard_key(services.settings.stream, shard),
                                 c.lag[static_cast<size_t>(shard)].entries.load());
         }
+        text += redis_gauges(services.settings);
         return http::Response{200, text, "text/plain; version=0.0.4", {}};
     });
 }
