@@ -16,7 +16,7 @@ use Analytics::Stack;
 my $stack = Analytics::Stack->new;
 my $url = $stack->base_url . '/api/v1/analytics/track';
 my $http = HTTP::Tiny->new(timeout => 10);
-my $pad = 'x' x 400;
+my $pad = 'x' x 1600;
 
 sub info_field {
     my ($section, $field) = @_;
@@ -51,7 +51,7 @@ while ($i < 12_000 && $refusals < 20) {
     } else {
         $other //= "$i: $r->{status} $r->{content}";
     }
-    sleep 0.002;
+    sleep 0.004;
 }
 ok($first_refusal, "refused once Redis reached the mark, after " . scalar(keys %accepted) . " accepted")
     or do { $stack->finish; done_testing; exit };
@@ -59,7 +59,7 @@ is($other, undef, 'every answer 202 or 503');
 is($first_refusal->{content}, '{"success":false,"message":"Service temporarily unavailable"}', "the track family's 503 body");
 is($first_refusal->{headers}{'retry-after'}, '1', 'with Retry-After');
 my $at_refusal = info_field('memory', 'used_memory');
-diag(sprintf('%.0f bytes of Redis memory per event of about 460 bytes of metadata, one entry each',
+diag(sprintf('%.0f bytes of Redis memory per event of about 1,660 bytes of metadata, one entry each',
              ($at_refusal - $used) / scalar(keys %accepted)));
 is(info_field('errorstats', 'errorstat_OOM'), undef, 'Redis never refused a write for want of memory');
 cmp_ok(info_field('memory', 'used_memory'), '<', $max, 'and stayed under maxmemory');
