@@ -72,7 +72,7 @@ const std::map<std::string, Apply> &appliers()
         {"ANALYTICS_MAINTENANCE_INTERVAL_MS",
          [](Settings &s, auto &k, auto &v) { s.maintenance_interval = std::chrono::milliseconds(parse_number(k, v, 100, 3600000)); }},
         {"ANALYTICS_TRUSTED_PROXIES",
-         [](Settings &s, auto &, auto &v) { s.trusted_proxies = split_nonempty(v, ','); }},
+         [](Settings &s, auto &, auto &v) { s.trusted_proxies = list_option(v); }},
         {"ANALYTICS_MANAGEMENT_RATE_LIMIT",
          [](Settings &s, auto &k, auto &v) { s.management_rate_limit = parse_number(k, v, 0, 1000000); }},
         {"ANALYTICS_MAX_DELIVERIES",

@@ -1,5 +1,5 @@
 // Text split at a separator, empty pieces left out: a path at '/', a list
-// option at ','; and text without the white space around it.
+// option at ','; text without the white space around it; a list option.
 #pragma once
 
 #include <cctype>
@@ -27,6 +27,16 @@ inline std::vector<std::string> split_nonempty(std::string_view text, char separ
         start = end + 1;
     }
     return pieces;
+}
+
+// a comma-separated list option: each piece trimmed, empty ones left out
+inline std::vector<std::string> list_option(std::string_view text)
+{
+    std::vector<std::string> items;
+    for (const auto &piece : split_nonempty(text, ',')) {
+        if (auto item = trimmed(piece); !item.empty()) items.emplace_back(item);
+    }
+    return items;
 }
 
 }  // namespace analytics

@@ -58,6 +58,14 @@ subtest 'made-up tokens and forged X-Forwarded-For buy nothing' => sub {
     like($stack->redis_raw('KEYS', '{analytics}:rate:manage:address:198.51.100.*'), qr/198\.51\.100\.1/, 'and counted as that address');
 };
 
+subtest 'trusted proxies written with spaces around the commas' => sub {
+    $stack->restart_aggregator(ANALYTICS_MANAGEMENT_RATE_LIMIT => 3, ANALYTICS_TRUSTED_PROXIES => ' ::1 , 127.0.0.1 ');
+    my $direct = HTTP::Tiny->new(timeout => 5);
+    my @statuses = map { $direct->get($stack->aggregator_url . '/api/v1/admin/tenants', { headers => { 'X-Forwarded-For' => "192.0.2.$_" } })->{status} } 1 .. 4;
+    is("@statuses", '401 401 401 401', 'loopback is still a trusted proxy: each forwarded address counted on its own');
+    like($stack->redis_raw('KEYS', '{analytics}:rate:manage:address:192.0.2.*'), qr/192\.0\.2\.4/, 'as that address');
+};
+
 subtest 'Redis away: the limit fails open' => sub {
     is($stack->stack('stop-redis'), 0, 'Redis stopped');
     my $r = $stack->request('GET', '/api/v1/reports/funnel?account_id=demo&report_type=Source&date_range=today', undef,
