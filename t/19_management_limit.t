@@ -66,6 +66,21 @@ subtest 'trusted proxies written with spaces around the commas' => sub {
     like($stack->redis_raw('KEYS', '{analytics}:rate:manage:address:192.0.2.*'), qr/192\.0\.2\.4/, 'as that address');
 };
 
+subtest 'a token is looked up once per request, by the limit and the route together' => sub {
+    $stack->restart_aggregator(ANALYTICS_MANAGEMENT_RATE_LIMIT => 100);
+    $stack->psql(q{ALTER SYSTEM SET log_statement = 'all'});
+    $stack->psql(q{SELECT pg_reload_conf()});
+    sleep 1;
+    my $log = $stack->dir . '/postgres/server.log';
+    my $before = () = Analytics::Stack::slurp($log) =~ /FROM api_tokens WHERE token_hash/g;
+    my @statuses = map { $stack->admin_request('GET', '/api/v1/admin/tenants')->{status} } 1 .. 3;
+    is("@statuses", '200 200 200', 'three management requests');
+    my $after = () = Analytics::Stack::slurp($log) =~ /FROM api_tokens WHERE token_hash/g;
+    is($after - $before, 3, 'three token lookups, not six');
+    $stack->psql(q{ALTER SYSTEM RESET log_statement});
+    $stack->psql(q{SELECT pg_reload_conf()});
+};
+
 subtest 'Redis away: the limit fails open' => sub {
     is($stack->stack('stop-redis'), 0, 'Redis stopped');
     my $r = $stack->request('GET', '/api/v1/reports/funnel?account_id=demo&report_type=Source&date_range=today', undef,

@@ -38,10 +38,10 @@ http::Response too_many(const http::Request &request)
 
 std::string ManagementLimit::client_of(const http::Request &request) const
 {
-    if (auto authorization = request.header("authorization")) {
+    if (request.header("authorization")) {
         try {
             auto db = db_.borrow_within(std::chrono::seconds(1));
-            if (auto principal = auth::authenticate(*db, authorization)) {
+            if (auto principal = auth::principal_of(*db, request)) {
                 return "token:" + std::to_string(principal->token_id);
             }
         } catch (const std::exception &) {

@@ -65,4 +65,16 @@ std::optional<Principal> authenticate(postgres::Connection &db, const std::optio
     return principal;
 }
 
+std::optional<Principal> principal_of(postgres::Connection &db, const http::Request &request)
+{
+    if (!request.principal_known) {
+        // a failure to ask (PostgreSQL away) throws, and leaves it unknown
+        auto principal = authenticate(db, request.header("authorization"));
+        request.principal = principal ? std::make_shared<const Principal>(std::move(*principal)) : nullptr;
+        request.principal_known = true;
+    }
+    if (!request.principal) return std::nullopt;
+    return *request.principal;
+}
+
 }  // namespace analytics::auth

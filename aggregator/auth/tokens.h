@@ -3,6 +3,7 @@
 // Who a request's token is; stores/token_store issues and revokes them.
 #pragma once
 
+#include "http/message.h"
 #include "postgres/connection.h"
 
 #include <optional>
@@ -23,6 +24,9 @@ struct Principal {
 
 // the principal of a valid, unexpired, unrevoked token; nullopt otherwise
 std::optional<Principal> authenticate(postgres::Connection &db, const std::optional<std::string> &authorization);
+
+// the same for a request's Authorization, authenticated once per request
+std::optional<Principal> principal_of(postgres::Connection &db, const http::Request &request);
 
 // SHA-256 of the secret as PostgreSQL's bytea hex input (\x...)
 std::string token_hash_literal(const std::string &secret);

@@ -2,10 +2,15 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+namespace analytics::auth {
+struct Principal;
+}
 
 namespace analytics::http {
 
@@ -17,6 +22,11 @@ struct Request {
     std::map<std::string, std::string> path_params;
     std::string body;
     std::string client_address;
+    // whom the Authorization header names, asked of PostgreSQL once per
+    // request by the first to need it (the management limit, then the
+    // route): auth::principal_of fills these
+    mutable bool principal_known = false;
+    mutable std::shared_ptr<const auth::Principal> principal;
 
     std::optional<std::string> header(const std::string &lower_name) const
     {

@@ -4,7 +4,7 @@ namespace analytics::routes {
 
 Authorized authorize(postgres::Connection &db, const http::Request &request, const std::string &scope)
 {
-    auto principal = auth::authenticate(db, request.header("authorization"));
+    auto principal = auth::principal_of(db, request);
     if (!principal) {
         // NestJS's own 401, as the Webmarketer document shows it
         http::Response response{401, R"({"statusCode":401,"message":"Unauthorized"})", "application/json", {}};

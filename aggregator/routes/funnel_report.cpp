@@ -242,7 +242,7 @@ void register_funnel_report_routes(http::Router &router, Services &services)
 {
     router.add("GET", "/api/v1/reports/funnel", [&services](http::Request &request) {
         auto db = services.db.borrow();
-        auto principal = auth::authenticate(*db, request.header("authorization"));
+        auto principal = auth::principal_of(*db, request);
         if (!principal) {
             auto response = report_error(401, "Unauthenticated");
             response.headers.emplace_back("WWW-Authenticate", "Bearer");
