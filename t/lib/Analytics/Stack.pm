@@ -28,7 +28,20 @@ sub free_port {
     return $port;
 }
 
+# a free port may be taken by another process between free_port() and the
+# server's bind (tests run side by side): such a start is retried on fresh
+# ports, any other failure is not
 sub new {
+    my ($class, %options) = @_;
+    for my $attempt (1 .. 3) {
+        my $self = $class->start_on_free_ports(%options);
+        return $self if $self;
+        diag("a port was taken before the stack could bind it: starting again on others");
+    }
+    die "the stack did not start: its ports kept being taken\n";
+}
+
+sub start_on_free_ports {
     my ($class, %options) = @_;
     my $dir = tempdir('analytics-stack-XXXXXX', TMPDIR => 1);
     chmod 0755, $dir;
@@ -46,7 +59,18 @@ sub new {
     local $ENV{STACK_SPOOL} = exists $options{spool} && !$options{spool} ? 'off'
                             : ($options{spool} // '') eq 'sync' ? 'sync' : 'on';
     local $ENV{STACK_SHARDS} = $options{shards} // 1;
-    $self->stack('start') == 0 or do { $self->dump_logs; die "the stack did not start\n" };
+    if ($self->stack('start') != 0) {
+        my $clash = grep { -f $_ && slurp($_) =~ /Address already in use|could not bind/i }
+            map { "$dir/$_" } 'nginx/error.log', 'aggregator.log', 'redis/redis.log', 'postgres/server.log';
+        if ($clash) {
+            $self->{finished} = 1;
+            $self->stack('stop');
+            remove_tree($dir);
+            return undef;
+        }
+        $self->dump_logs;
+        die "the stack did not start\n";
+    }
     $self->{admin_token} = slurp("$dir/admin-token");
     chomp $self->{admin_token};
     $self->{demo} = $self->{json}->decode(slurp("$dir/demo-tenant.json"));
