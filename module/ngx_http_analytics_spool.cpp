@@ -59,6 +59,7 @@ public:
 private:
     static ssize_t write_record(ngx_fd_t fd, off_t at, int argc, const char *const *argv, const size_t *argvlen);
     bool      can_replay() const;
+    bool      sync_own();
     void      mark_refusal(ngx_uint_t index, redisReply *reply);
     void      pass_refused();
     void      dead_letter(const analytics_spool_record *record);
@@ -379,11 +380,9 @@ ngx_http_analytics_spool::on_sync(ngx_event_t *ev)
     ngx_connection_t    *c;
     ngx_http_request_t  *r;
 
-    synced = spool->own_.fd != NGX_INVALID_FILE && fdatasync(spool->own_.fd) == 0;
+    synced = spool->sync_own();
     if (synced) {
         spool->dirty_ = false;
-    } else {
-        ngx_log_error(NGX_LOG_ALERT, spool->log_, ngx_errno, "analytics: fdatasync of the spool failed");
     }
     while (!ngx_queue_empty(&spool->waiters_)) {
         q = ngx_queue_head(&spool->waiters_);
@@ -429,6 +428,18 @@ ngx_http_analytics_spool::write_record(ngx_fd_t fd, off_t at, int argc, const ch
 }
 
 
+/* the own file's appends onto the disk; false, with an alert, when not */
+bool
+ngx_http_analytics_spool::sync_own()
+{
+    if (own_.fd != NGX_INVALID_FILE && fdatasync(own_.fd) == 0) {
+        return true;
+    }
+    ngx_log_error(NGX_LOG_ALERT, log_, ngx_errno, "analytics: fdatasync of the spool failed");
+    return false;
+}
+
+
 /* Redis answers, has the functions, and has room for what comes back */
 bool
 ngx_http_analytics_spool::can_replay() const
@@ -443,10 +454,9 @@ ngx_http_analytics_spool::on_tick(ngx_event_t *ev)
 {
     auto  *spool = static_cast<ngx_http_analytics_spool *>(ev->data);
 
+    /* a failed sync is not tried again each tick: the alert said it */
     if (spool->dirty_) {
-        if (fdatasync(spool->own_.fd) == -1) {
-            ngx_log_error(NGX_LOG_ALERT, spool->log_, ngx_errno, "analytics: fdatasync of the spool failed");
-        }
+        (void) spool->sync_own();
         spool->dirty_ = false;
     }
     if (spool->in_flight_ == 0) {

@@ -26,14 +26,19 @@ sub spool_files { my @files = glob("$spool/spool-*.bin"); @files }
 sub dead_files { my @files = glob("$spool/dead-*.bin"); @files }
 # the workers' user must own what the test writes, as nginx made the folder
 sub give_to_workers { my @owner = (stat $spool)[4, 5]; chown @owner, @_ or die "chown: $!" }
+# count events of load, each answered 202 while Redis is away
+sub spool_events {
+    my ($load, $count) = @_;
+    for my $i (1 .. $count) {
+        my $r = $stack->request('POST', '/api/v1/analytics/track',
+                                qq({"tenant_id":"demo","type":"call","metadata":{"load":"$load","i":$i}}));
+        is($r->{status}, 202, "$load: event $i spooled");
+    }
+}
 sub stored { $stack->psql(q{SELECT count(*) FROM events WHERE metadata->>'load' = 'behind'}) }
 
 is($stack->stack('stop-redis'), 0, 'Redis stopped');
-for my $i (1 .. 5) {
-    my $r = $stack->request('POST', '/api/v1/analytics/track',
-                            qq({"tenant_id":"demo","type":"call","metadata":{"load":"behind","i":$i}}));
-    is($r->{status}, 202, "event $i spooled");
-}
+spool_events('behind', 5);
 is($stack->stack('stop-nginx'), 0, 'nginx stopped with the events in its spool');
 my @files = grep { -s $_ > length $magic } spool_files();
 is(scalar @files, 1, 'one spool file with records');
@@ -49,11 +54,7 @@ give_to_workers("$spool/spool-1-1.bin");
 
 is($stack->stack('start-nginx'), 0, 'nginx started: it adopts the file');
 # and spools three more in its own file, replayed after the adopted one's
-for my $i (1 .. 3) {
-    my $r = $stack->request('POST', '/api/v1/analytics/track',
-                            qq({"tenant_id":"demo","type":"call","metadata":{"load":"after","i":$i}}));
-    is($r->{status}, 202, "event $i after spooled");
-}
+spool_events('after', 3);
 is($stack->stack('start-redis'), 0, 'Redis back');
 ok($stack->wait_until('the events behind the refused call stored', 30, sub { stored() == 5 }),
    'the five events behind the refused call are stored');
