@@ -22,6 +22,7 @@ static char *ngx_http_analytics_merge_loc_conf(ngx_conf_t *cf, void *parent, voi
 static char *ngx_http_analytics_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 static char *ngx_http_analytics_endpoint(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 static char *ngx_http_analytics_rate_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+static char *ngx_http_analytics_cors_origin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 static char *ngx_http_analytics_spool(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 static char *ngx_http_analytics_high_water(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 static ngx_int_t ngx_http_analytics_init_process(ngx_cycle_t *cycle);
@@ -165,9 +166,9 @@ static ngx_command_t  ngx_http_analytics_commands[] = {
 
     { ngx_string("analytics_cors_origin"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_str_array_slot,
+      ngx_http_analytics_cors_origin,
       NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_analytics_loc_conf_t, cors_origins),
+      0,
       NULL },
 
       ngx_null_command
@@ -620,6 +621,61 @@ invalid:
 
 /* analytics_redis_high_water <percent>% | <size> | both | off: a size
  * applies to a Redis without maxmemory too; with both, the lower holds */
+/* a level's list replaces the one it inherits, as add_header's does; a
+ * pattern is compiled here, once, like valid_referers' */
+static char *
+ngx_http_analytics_cors_origin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    auto                              *alcf = static_cast<ngx_http_analytics_loc_conf_t *>(conf);
+    u_char                             errstr[NGX_MAX_CONF_ERRSTR];
+    ngx_str_t                         *value;
+    ngx_regex_compile_t                rc;
+    ngx_http_analytics_cors_origin_t  *allowed;
+
+    value = static_cast<ngx_str_t *>(cf->args->elts);
+
+    if (alcf->cors_origins == NGX_CONF_UNSET_PTR) {
+        alcf->cors_origins = ngx_array_create(cf->pool, 4, sizeof(ngx_http_analytics_cors_origin_t));
+        if (alcf->cors_origins == NULL) {
+            return static_cast<char *>(NGX_CONF_ERROR);
+        }
+    }
+    allowed = static_cast<ngx_http_analytics_cors_origin_t *>(ngx_array_push(alcf->cors_origins));
+    if (allowed == NULL) {
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+    allowed->origin = value[1];
+    allowed->regex = NULL;
+
+    if (value[1].len == 0 || value[1].data[0] != '~') {
+        return NGX_CONF_OK;
+    }
+
+    ngx_memzero(&rc, sizeof(ngx_regex_compile_t));
+    rc.pattern.data = value[1].data + 1;
+    rc.pattern.len = value[1].len - 1;
+    if (rc.pattern.len > 0 && rc.pattern.data[0] == '*') {
+        rc.pattern.data++;
+        rc.pattern.len--;
+        rc.options = NGX_REGEX_CASELESS;
+    }
+    if (rc.pattern.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%V \"%V\" has no expression", &cmd->name, &value[1]);
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+    rc.pool = cf->pool;
+    rc.err.len = NGX_MAX_CONF_ERRSTR;
+    rc.err.data = errstr;
+
+    if (ngx_regex_compile(&rc) != NGX_OK) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%V: %V", &cmd->name, &rc.err);
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+    allowed->regex = rc.regex;
+    return NGX_CONF_OK;
+}
+
+
 static char *
 ngx_http_analytics_high_water(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {

@@ -126,12 +126,20 @@ typedef struct {
 } ngx_http_analytics_rate_limit_t;
 
 
+/* one analytics_cors_origin: an origin, "*" for any, or a regular
+ * expression ("~" and, without case, "~*") */
+typedef struct {
+    ngx_str_t                         origin;
+    ngx_regex_t                      *regex;   /* NULL: origin matched whole, case aside */
+} ngx_http_analytics_cors_origin_t;
+
+
 typedef struct {
     ngx_uint_t                        endpoint;
     size_t                            body_limit;
     ngx_http_complex_value_t         *country;
     ngx_http_analytics_rate_limit_t   rate;
-    ngx_array_t                      *cors_origins;   /* ngx_str_t; "*" is any */
+    ngx_array_t                      *cors_origins;   /* ngx_http_analytics_cors_origin_t */
 } ngx_http_analytics_loc_conf_t;
 
 

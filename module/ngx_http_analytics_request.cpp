@@ -436,15 +436,17 @@ ngx_http_analytics_retry_after(ngx_http_request_t *r, ngx_int_t seconds)
 static ngx_int_t
 ngx_http_analytics_cors_headers(ngx_http_request_t *r, const ngx_http_analytics_endpoint_t *preflight)
 {
-    static ngx_str_t                max_age = ngx_string("86400");
-    static ngx_str_t                vary = ngx_string("Origin");
-    static ngx_str_t                any = ngx_string("*");
-    static ngx_str_t                exposed =
+    static ngx_str_t                   max_age = ngx_string("86400");
+    static ngx_str_t                   vary = ngx_string("Origin");
+    static ngx_str_t                   any = ngx_string("*");
+    static ngx_str_t                   exposed =
         ngx_string("X-RateLimit-Limit, X-RateLimit-Remaining, Retry-After");
-    ngx_str_t                      *allowed, *value;
-    ngx_uint_t                      i;
-    ngx_table_elt_t                *origin;
-    ngx_http_analytics_loc_conf_t  *alcf;
+    ngx_int_t                          matched;
+    ngx_str_t                         *value;
+    ngx_uint_t                         i;
+    ngx_table_elt_t                   *origin;
+    ngx_http_analytics_cors_origin_t  *allowed;
+    ngx_http_analytics_loc_conf_t     *alcf;
 
     alcf = ngx_http_analytics_loc_conf(r);
 
@@ -461,14 +463,27 @@ ngx_http_analytics_cors_headers(ngx_http_request_t *r, const ngx_http_analytics_
     }
 
     value = NULL;
-    allowed = static_cast<ngx_str_t *>(alcf->cors_origins->elts);
+    allowed = static_cast<ngx_http_analytics_cors_origin_t *>(alcf->cors_origins->elts);
     for (i = 0; i < alcf->cors_origins->nelts; i++) {
-        if (allowed[i].len == 1 && allowed[i].data[0] == '*') {
+        if (allowed[i].regex != NULL) {
+            matched = ngx_regex_exec(allowed[i].regex, &origin->value, NULL, 0);
+            if (matched >= 0) {
+                value = &origin->value;
+                break;
+            }
+            if (matched != NGX_REGEX_NO_MATCHED) {
+                ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                              "analytics: " ngx_regex_exec_n " failed: %i on \"%V\" using \"%V\"",
+                              matched, &origin->value, &allowed[i].origin);
+            }
+            continue;
+        }
+        if (allowed[i].origin.len == 1 && allowed[i].origin.data[0] == '*') {
             value = &any;
             break;
         }
-        if (allowed[i].len == origin->value.len
-            && ngx_strncasecmp(allowed[i].data, origin->value.data, origin->value.len) == 0)
+        if (allowed[i].origin.len == origin->value.len
+            && ngx_strncasecmp(allowed[i].origin.data, origin->value.data, origin->value.len) == 0)
         {
             value = &origin->value;
             break;

@@ -271,7 +271,9 @@ ngx_http_analytics_spool::close_file(ngx_http_analytics_spool_file *file, bool r
     if (remove) {
         /* emptied first: a worker that opened it before the unlink and
          * locks it after finds nothing */
-        (void) ftruncate(file->fd, 0);
+        if (ftruncate(file->fd, 0) == -1) {
+            ngx_log_error(NGX_LOG_ALERT, log_, ngx_errno, "analytics: cannot empty the spool \"%s\"", file->name);
+        }
         (void) unlink(reinterpret_cast<char *>(file->name));
     }
     ngx_close_file(file->fd);

@@ -48,4 +48,17 @@ $out = `nginx -p $dir -c $dir/bad.conf -e $dir/error.log -t 2>&1`;
 isnt($?, 0, 'nginx -t fails without analytics_redis');
 like($out, qr/analytics endpoints are configured but "analytics_redis" is not/, 'and says why');
 
+# an origin pattern that does not compile is refused at nginx -t, with PCRE's reason
+open $conf, '>', "$dir/bad-origin.conf" or die $!;
+print $conf <<CONF;
+load_module $dir/nginx/objs/ngx_http_analytics_module.so;
+events {}
+http { analytics_redis 127.0.0.1:6379; server { listen 127.0.0.1:1; analytics_cors_origin "~^https://(shop"; } }
+CONF
+close $conf;
+$out = `nginx -p $dir -c $dir/bad-origin.conf -e $dir/error.log -t 2>&1`;
+isnt($?, 0, 'nginx -t fails on an origin pattern that does not compile');
+like($out, qr/analytics_cors_origin: pcre2_compile\(\) failed: missing closing parenthesis in "\^https:\/\/\(shop"/, 'and says why')
+    or diag $out;
+
 done_testing;
