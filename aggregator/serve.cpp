@@ -16,6 +16,8 @@
 #include <thread>
 #include <vector>
 
+#include <systemd/sd-daemon.h>
+
 namespace analytics {
 namespace {
 
@@ -171,8 +173,12 @@ int serve(const Settings &settings)
     Consumers consumers(settings, stopping, counters);
     std::thread housekeeping_thread(housekeeping::run_chores, chores(settings, pool, module_cache), std::cref(stopping));
     log::info(listening_line(settings));
+    // Type=notify in the systemd unit: units ordered after ours start only
+    // now, with the API answering and the consumers reading (no-op elsewhere)
+    sd_notify(0, "READY=1\nSTATUS=consuming and serving");
 
     wait_for_stop(signals, pool, module_cache);
+    sd_notify(0, "STOPPING=1");
     // a silent PostgreSQL must not keep us: what runs now has 5 s to finish
     stopping = true;
     postgres::Watchdog::set_statement_timeout(std::chrono::seconds(5));

@@ -95,10 +95,18 @@ void apply(Settings &settings, const std::string &key, const std::string &value,
 
 }  // namespace
 
-Settings Settings::load(const std::string &config_file)
+Settings Settings::load(const std::string &given_config_file)
 {
     Settings settings;
     settings.sql_dir = ANALYTICS_DEFAULT_SQL_DIR;
+
+    // an installed aggregator (the Debian package) reads its
+    // /etc/analytics/aggregator.conf without being told, so operators type
+    // `analytics-aggregator token list` and mean the running instance
+    std::string config_file = given_config_file;
+    if (config_file.empty() && *ANALYTICS_DEFAULT_CONFIG && access(ANALYTICS_DEFAULT_CONFIG, F_OK) == 0) {
+        config_file = ANALYTICS_DEFAULT_CONFIG;
+    }
 
     for (char **entry = environ; *entry; ++entry) {
         std::string line(*entry);

@@ -46,7 +46,8 @@ struct Settings {
     int max_deliveries = 5;                           // ANALYTICS_MAX_DELIVERIES: then the dead-letter stream
     std::string dead_letter_stream;                   // ANALYTICS_DEAD_LETTER_STREAM (default: <stream>:dead)
 
-    // environment first, then the file if given (its keys override)
+    // environment first, then the file if given (its keys override); with
+    // none given, the build's ANALYTICS_DEFAULT_CONFIG when it exists
     static Settings load(const std::string &config_file);
 
     // key (which carries the {analytics} tag) as stream shard `shard` names it
