@@ -12,7 +12,7 @@ ifeq ($(SANITIZE),1)
 endif
 export BUILD_DIR
 
-.PHONY: all deps build unit e2e fuzz test test-fast run start stop status bench clean
+.PHONY: all deps build unit e2e fuzz test test-fast run start stop status bench deb clean
 
 all: build
 
@@ -64,6 +64,11 @@ fuzz: deps build-fuzz/fuzz_request_parsers build-fuzz/fuzz_spool_reader
 	@echo "fuzz (spool reader): $(SPOOL_FUZZ_SECONDS) s without a crash, leak or failed check"
 
 test-fast: unit e2e
+
+# the Debian packages, in DEB_OUT (docs/install.md)
+DEB_OUT ?= $(CURDIR)/build-deb
+deb: deps
+	@bash scripts/build_debs.sh $(DEB_OUT)
 
 run: build
 	@bash scripts/local_stack.sh run $(STACK_DIR)

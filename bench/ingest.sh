@@ -20,6 +20,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 dir=$(mktemp -d /tmp/analytics-ingest-bench-XXXXXX)
 chmod 755 "$dir"
 export STACK_HTTP_PORT=$(free_port) STACK_REDIS_PORT=$(free_port) STACK_PG_PORT=$(free_port) STACK_AGGREGATOR_PORT=$(free_port)
+export STACK_NGINX_CONF=test   # the generous limits: the bench is one client
 export ANALYTICS_BATCH_SIZE=${ANALYTICS_BATCH_SIZE:-2000} ANALYTICS_CONSUMERS=${ANALYTICS_CONSUMERS:-2}
 cleanup() { bash "$root/scripts/local_stack.sh" stop "$dir" >/dev/null 2>&1 || true; rm -rf "$dir"; }
 trap cleanup EXIT

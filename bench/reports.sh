@@ -17,6 +17,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 dir=$(mktemp -d /tmp/analytics-reports-bench-XXXXXX)
 chmod 755 "$dir"
 export STACK_HTTP_PORT=$(free_port) STACK_REDIS_PORT=$(free_port) STACK_PG_PORT=$(free_port) STACK_AGGREGATOR_PORT=$(free_port)
+export STACK_NGINX_CONF=test   # the generous limits: the bench is one client
 # one token asks everything: the management limit (0: off) must not be what is measured
 export ANALYTICS_MANAGEMENT_RATE_LIMIT=0
 cleanup() { bash "$root/scripts/local_stack.sh" stop "$dir" >/dev/null 2>&1 || true; rm -rf "$dir"; }

@@ -6,9 +6,10 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config clang-14 libclang-rt-14-dev
   nginx nginx-dev libpcre2-dev zlib1g-dev libssl-dev
-  libhiredis-dev libjansson-dev libpq-dev libmicrohttpd-dev libcmocka-dev libfmt-dev liburiparser-dev
+  libhiredis-dev libjansson-dev libpq-dev libmicrohttpd-dev libsystemd-dev libcmocka-dev libfmt-dev liburiparser-dev
   redis-server postgresql-15 postgresql-client-15
   wrk curl perl jq procps strace python3 bc chromium
+  debhelper dpkg-dev fakeroot lintian
 )
 
 missing=()

@@ -17,6 +17,10 @@
 # STACK_SPOOL=off: nginx runs without analytics_spool (default: on, in DIR/nginx/spool);
 # STACK_SPOOL=sync: with sync=answer.
 # STACK_SHARDS=N: the module writes N stream shards and the aggregator reads them (default 1).
+# STACK_NGINX_CONF: release (default) serves the shipped snippet
+# config/nginx/analytics-locations.conf with the documents' limits and lets
+# pages on loopback origins call it (config/nginx/release.conf.in); test is
+# the suite's and the bench's generous configuration (test.conf.in).
 # BUILD_DIR (build) holds the module and the aggregator.
 set -euo pipefail
 
@@ -41,8 +45,9 @@ else
   REDIS_EXTERNAL=${STACK_REDIS_EXTERNAL:-}
   SPOOL=${STACK_SPOOL:-on}
   SHARDS=${STACK_SHARDS:-1}
-  printf 'HTTP_PORT=%s\nREDIS_PORT=%s\nPG_PORT=%s\nAGGREGATOR_PORT=%s\nREDIS_EXTERNAL=%s\nSPOOL=%s\nSHARDS=%s\n' \
-    "$HTTP_PORT" "$REDIS_PORT" "$PG_PORT" "$AGGREGATOR_PORT" "$REDIS_EXTERNAL" "$SPOOL" "$SHARDS" > "$dir/ports"
+  NGINX_CONF=${STACK_NGINX_CONF:-release}
+  printf 'HTTP_PORT=%s\nREDIS_PORT=%s\nPG_PORT=%s\nAGGREGATOR_PORT=%s\nREDIS_EXTERNAL=%s\nSPOOL=%s\nSHARDS=%s\nNGINX_CONF=%s\n' \
+    "$HTTP_PORT" "$REDIS_PORT" "$PG_PORT" "$AGGREGATOR_PORT" "$REDIS_EXTERNAL" "$SPOOL" "$SHARDS" "$NGINX_CONF" > "$dir/ports"
 fi
 
 database_url="postgresql://postgres@127.0.0.1:$PG_PORT/analytics"
@@ -162,10 +167,18 @@ stop_aggregator() {
 }
 
 write_nginx_conf() {
+  local template workers
   mkdir -p "$dir/nginx"
+  case "${NGINX_CONF:-release}" in
+    test) template=test.conf.in; workers=${STACK_NGINX_WORKERS:-1} ;;
+    release) template=release.conf.in; workers=${STACK_NGINX_WORKERS:-auto}
+      sed -e "s|/usr/share/nginx-analytics/t.js|$root/tracker/t.js|" \
+        "$root/config/nginx/analytics-locations.conf" > "$dir/nginx/analytics-locations.conf" ;;
+    *) die "STACK_NGINX_CONF is release or test, not ${NGINX_CONF}" ;;
+  esac
   sed -e "s|@MODULE@|$build/ngx_http_analytics_module.so|" \
       -e "s|@PREFIX@|$dir/nginx|g" \
-      -e "s|@WORKERS@|${STACK_NGINX_WORKERS:-1}|" \
+      -e "s|@WORKERS@|$workers|" \
       -e "s|@PRELOAD_ENV@|$([ -n "${STACK_NGINX_PRELOAD:-}" ] && echo 'env LD_PRELOAD; env ASAN_OPTIONS;')|" \
       -e "s|@REDIS_PORT@|$REDIS_PORT|" \
       -e "s|@AGGREGATOR_PORT@|$AGGREGATOR_PORT|" \
@@ -173,7 +186,7 @@ write_nginx_conf() {
       -e "s|@SHARDS@|${SHARDS:-1}|" \
       -e "s|@ROOT@|$root|g" \
       -e "s|@SPOOL@|$(case "${SPOOL:-on}" in off) echo off ;; sync) echo "$dir/nginx/spool sync=answer" ;; *) echo "$dir/nginx/spool" ;; esac)|" \
-      "$root/config/nginx/local.conf.in" > "$dir/nginx/nginx.conf"
+      "$root/config/nginx/$template" > "$dir/nginx/nginx.conf"
 }
 
 start_nginx() {
@@ -188,7 +201,7 @@ start_nginx() {
     || die "nginx -t failed"
   "${nginx_env[@]}" "$nginx_binary" -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -e "$dir/nginx/error.log"
   wait_for nginx 20 test -s "$dir/nginx/nginx.pid"
-  wait_for nginx 20 curl -s -o /dev/null "http://127.0.0.1:$HTTP_PORT/bench/return-204"
+  wait_for nginx 20 curl -s -o /dev/null "http://127.0.0.1:$HTTP_PORT/t.js"
 }
 
 stop_nginx() {

@@ -38,14 +38,22 @@ sub new {
     return $self;
 }
 
-sub origin { "http://127.0.0.1:$_[0]{port}" }
+# the pages' origin; with a host name, the pages served under it (Chromium
+# is told that the name is 127.0.0.1), so a page can come from an origin
+# that is not loopback
+sub origin {
+    my ($self, $host) = @_;
+    return 'http://' . ($host // '127.0.0.1') . ":$self->{port}";
+}
 
-# the DOM of the page at path once its scripts have run (3 s of virtual time)
+# the DOM of the page at path once its scripts have run (3 s of virtual
+# time); host => NAME loads it from origin(NAME)
 sub dom {
-    my ($self, $path) = @_;
+    my ($self, $path, %options) = @_;
     my $profile = tempdir(CLEANUP => 1);
-    my $url = $self->origin . $path;
-    return `timeout 60 $chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking --disable-component-update --disable-sync --user-data-dir=$profile --virtual-time-budget=3000 --dump-dom '$url' 2>/dev/null`;
+    my $url = $self->origin($options{host}) . $path;
+    my $resolve = $options{host} ? "--host-resolver-rules='MAP $options{host} 127.0.0.1'" : '';
+    return `timeout 60 $chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking --disable-component-update --disable-sync --user-data-dir=$profile $resolve --virtual-time-budget=3000 --dump-dom '$url' 2>/dev/null`;
 }
 
 sub DESTROY {

@@ -59,6 +59,9 @@ sub start_on_free_ports {
     local $ENV{STACK_SPOOL} = exists $options{spool} && !$options{spool} ? 'off'
                             : ($options{spool} // '') eq 'sync' ? 'sync' : 'on';
     local $ENV{STACK_SHARDS} = $options{shards} // 1;
+    # the suite's own nginx (generous limits, /test/ locations) unless a
+    # test asks for make run's: nginx_conf => 'release'
+    local $ENV{STACK_NGINX_CONF} = $options{nginx_conf} // 'test';
     if ($self->stack('start') != 0) {
         my $clash = grep { -f $_ && slurp($_) =~ /Address already in use|could not bind/i }
             map { "$dir/$_" } 'nginx/error.log', 'aggregator.log', 'redis/redis.log', 'postgres/server.log';
@@ -240,6 +243,19 @@ sub aggregator_command {
     my $out = `$build/aggregator $quoted 2>$self->{dir}/command.err`;
     my $status = $? >> 8;
     return ($status, $out, slurp("$self->{dir}/command.err"));
+}
+
+# POSTs body to path until the fleet-wide limit answers 429: (the number
+# accepted, the 429's response, the seconds it took)
+sub exhaust_limit {
+    my ($self, $path, $body) = @_;
+    my $started = time;
+    my ($accepted, $response) = (0);
+    while (($response = $self->request('POST', $path, $body))->{status} == 202) {
+        $accepted++;
+        last if $accepted > 100_000;
+    }
+    return ($accepted, $response, time - $started);
 }
 
 sub wait_until {
