@@ -164,6 +164,23 @@ ngx_http_analytics_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
     if (event == NULL && !alcf->rate.enabled) {
         return ngx_http_analytics_send_json(r, ctx->answer_status, &ctx->answer_body);
     }
+
+    /* analytics_skip (an operator's own addresses, DNT, Sec-GPC): a valid
+     * event is answered as accepted and goes nowhere, not even to the
+     * limit; an invalid one still gets its error, so a developer whose
+     * browser sends DNT sees what is wrong */
+    if (event != NULL && !ctx->answer_status && alcf->skip != NULL) {
+        rc = ngx_http_test_predicates(r, alcf->skip);
+        if (rc == NGX_ERROR) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+        if (rc == NGX_DECLINED) {
+            ngx_memzero(&answer, sizeof(answer));
+            answer.status = NGX_HTTP_ANALYTICS_SPOOLED;
+            return ctx->endpoint->reply(r, ctx, &answer);
+        }
+    }
+
     if (ngx_http_analytics_route(r, ctx) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }

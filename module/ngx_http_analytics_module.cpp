@@ -164,6 +164,13 @@ static ngx_command_t  ngx_http_analytics_commands[] = {
       0,
       NULL },
 
+    { ngx_string("analytics_skip"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_set_predicate_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_analytics_loc_conf_t, skip),
+      NULL },
+
     { ngx_string("analytics_cors_origin"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_analytics_cors_origin,
@@ -381,6 +388,7 @@ ngx_http_analytics_create_loc_conf(ngx_conf_t *cf)
     alcf->country = static_cast<ngx_http_complex_value_t *>(NGX_CONF_UNSET_PTR);
     alcf->rate.enabled = NGX_CONF_UNSET;
     alcf->cors_origins = static_cast<ngx_array_t *>(NGX_CONF_UNSET_PTR);
+    alcf->skip = static_cast<ngx_array_t *>(NGX_CONF_UNSET_PTR);
 
     return alcf;
 }
@@ -407,6 +415,7 @@ ngx_http_analytics_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     }
     ngx_conf_merge_ptr_value(conf->country, prev->country, NULL);
     ngx_conf_merge_ptr_value(conf->cors_origins, prev->cors_origins, NULL);
+    ngx_conf_merge_ptr_value(conf->skip, prev->skip, NULL);
 
     if (conf->rate.enabled == NGX_CONF_UNSET) {
         if (prev->rate.enabled != NGX_CONF_UNSET) {

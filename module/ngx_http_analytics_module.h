@@ -140,6 +140,9 @@ typedef struct {
     ngx_http_complex_value_t         *country;
     ngx_http_analytics_rate_limit_t   rate;
     ngx_array_t                      *cors_origins;   /* ngx_http_analytics_cors_origin_t */
+    /* analytics_skip, nginx's predicates (as proxy_no_cache's): a value
+     * neither empty nor "0" skips the event */
+    ngx_array_t                      *skip;
 } ngx_http_analytics_loc_conf_t;
 
 
