@@ -209,7 +209,16 @@ subtest 'the operator\'s commands of the installed aggregator' => sub {
     my $r = $stack->request('GET', '/api/v1/admin/tenants/demo', undef, { Authorization => "Bearer $token" });
     is($r->{status}, 200, 'its token reads a tenant through the installed nginx');
     like(`@command tenant list`, qr/\bdemo\b/, 'tenant list names the demo tenant');
-    like(`@command token list`, qr/\bpackage-test\b/, 'token list names the new token');
+    my ($line) = grep { /\tpackage-test\t/ } split /\n/, `@command token list`;
+    ok($line, 'token list names the new token') or return;
+    my ($id) = split /\t/, $line;
+    like(`@command tenant create --slug from-package --name 'From the package'`, qr/^\d+\t[0-9a-f-]{36}\tfrom-package$/,
+         'tenant create prints ID UUID SLUG');
+    is($stack->request('GET', '/api/v1/admin/tenants/from-package', undef, { Authorization => "Bearer $token" })->{status}, 200,
+       'the new tenant is served');
+    is(system("@command token revoke $id > /dev/null"), 0, 'token revoke');
+    is($stack->request('GET', '/api/v1/admin/tenants/demo', undef, { Authorization => "Bearer $token" })->{status}, 401,
+       'the revoked token is refused at once');
     like(`@command migrate`, qr/^applied 0 migration\(s\)$/m, 'migrate: the served schema is current');
 };
 
