@@ -58,8 +58,8 @@ static ngx_int_t ngx_http_analytics_token_hash(ngx_http_request_t *r, u_char hex
 
 static ngx_str_t  ngx_http_analytics_post = ngx_string("POST, OPTIONS");
 static ngx_str_t  ngx_http_analytics_get_post = ngx_string("GET, POST, OPTIONS");
-static ngx_str_t  ngx_http_analytics_body_headers = ngx_string("Content-Type");
-static ngx_str_t  ngx_http_analytics_token_headers = ngx_string("Authorization, Content-Type");
+static ngx_str_t  ngx_http_analytics_body_headers = ngx_string("Content-Encoding, Content-Type");
+static ngx_str_t  ngx_http_analytics_token_headers = ngx_string("Authorization, Content-Encoding, Content-Type");
 
 static const ngx_http_analytics_endpoint_t  ngx_http_analytics_endpoints[NGX_HTTP_ANALYTICS_ENDPOINTS] = {
 

@@ -7,6 +7,7 @@
 #include "ngx_http_analytics_module.h"
 #include "ngx_http_analytics_call.h"
 #include "ngx_http_analytics_local_limit.h"
+#include "ngx_http_analytics_metrics.h"
 
 #include "redis_keys.h"
 
@@ -175,6 +176,7 @@ ngx_http_analytics_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
         if (rc == NGX_DECLINED) {
+            ngx_http_analytics_metrics_skipped(alcf->endpoint);
             ngx_memzero(&answer, sizeof(answer));
             answer.status = NGX_HTTP_ANALYTICS_SPOOLED;
             return ctx->endpoint->reply(r, ctx, &answer);
@@ -463,6 +465,7 @@ ngx_http_analytics_spool_event(ngx_http_request_t *r, ngx_http_analytics_ctx_t *
     if (spooled.broken || ngx_http_analytics_spool_append((int) call->argc, call->argv, call->argvlen) != NGX_OK) {
         return NGX_DECLINED;
     }
+    ngx_http_analytics_metrics_spooled();
 
     if (ngx_http_analytics_main_conf(r)->spool.sync_on_answer) {
         return ngx_http_analytics_spool_wait(r, ngx_http_analytics_spool_synced) == NGX_OK

@@ -8,11 +8,13 @@
  */
 #include "ngx_http_analytics_module.h"
 #include "ngx_http_analytics_local_limit.h"
+#include "ngx_http_analytics_metrics.h"
 
 #include "cluster_slot.h"
 #include "redis_keys.h"
 
 
+static ngx_int_t ngx_http_analytics_postconfiguration(ngx_conf_t *cf);
 static void *ngx_http_analytics_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_analytics_init_main_conf(ngx_conf_t *cf, void *conf);
 static ngx_int_t ngx_http_analytics_init_shard(ngx_conf_t *cf, ngx_http_analytics_main_conf_t *amcf,
@@ -23,6 +25,7 @@ static char *ngx_http_analytics_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *
 static char *ngx_http_analytics_endpoint(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 static char *ngx_http_analytics_rate_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 static char *ngx_http_analytics_cors_origin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+static char *ngx_http_analytics_metrics(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 static char *ngx_http_analytics_spool(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 static char *ngx_http_analytics_high_water(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 static ngx_int_t ngx_http_analytics_init_process(ngx_cycle_t *cycle);
@@ -164,6 +167,13 @@ static ngx_command_t  ngx_http_analytics_commands[] = {
       0,
       NULL },
 
+    { ngx_string("analytics_metrics"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_analytics_metrics,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("analytics_skip"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
       ngx_http_set_predicate_slot,
@@ -184,7 +194,7 @@ static ngx_command_t  ngx_http_analytics_commands[] = {
 
 static ngx_http_module_t  ngx_http_analytics_module_ctx = {
     NULL,                                  /* preconfiguration */
-    NULL,                                  /* postconfiguration */
+    ngx_http_analytics_postconfiguration,  /* postconfiguration */
 
     ngx_http_analytics_create_main_conf,   /* create main configuration */
     ngx_http_analytics_init_main_conf,     /* init main configuration */
@@ -219,6 +229,21 @@ ngx_module_t  ngx_http_analytics_module = {
 
 
 
+/* the phase handlers are set up by now: the counters' log handler joins */
+static ngx_int_t
+ngx_http_analytics_postconfiguration(ngx_conf_t *cf)
+{
+    ngx_http_analytics_main_conf_t  *amcf;
+
+    amcf = static_cast<ngx_http_analytics_main_conf_t *>(
+        ngx_http_conf_get_module_main_conf(cf, ngx_http_analytics_module));
+    if (!amcf->endpoints_used && !amcf->metrics_used) {
+        return NGX_OK;
+    }
+    return ngx_http_analytics_metrics_init(cf, &ngx_http_analytics_module);
+}
+
+
 static void *
 ngx_http_analytics_create_main_conf(ngx_conf_t *cf)
 {
@@ -245,6 +270,7 @@ ngx_http_analytics_create_main_conf(ngx_conf_t *cf)
     amcf->local_limit_size = NGX_CONF_UNSET_SIZE;
     amcf->redis_configured = 0;
     amcf->endpoints_used = 0;
+    amcf->metrics_used = 0;
 
     return amcf;
 }
@@ -630,6 +656,22 @@ invalid:
 
 /* analytics_redis_high_water <percent>% | <size> | both | off: a size
  * applies to a Redis without maxmemory too; with both, the lower holds */
+/* like stub_status: the location answers with the host's counters */
+static char *
+ngx_http_analytics_metrics(ngx_conf_t *cf, ngx_command_t *, void *)
+{
+    ngx_http_core_loc_conf_t        *clcf;
+    ngx_http_analytics_main_conf_t  *amcf;
+
+    clcf = static_cast<ngx_http_core_loc_conf_t *>(ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module));
+    clcf->handler = ngx_http_analytics_metrics_handler;
+    amcf = static_cast<ngx_http_analytics_main_conf_t *>(
+        ngx_http_conf_get_module_main_conf(cf, ngx_http_analytics_module));
+    amcf->metrics_used = 1;
+    return NGX_CONF_OK;
+}
+
+
 /* a level's list replaces the one it inherits, as add_header's does; a
  * pattern is compiled here, once, like valid_referers' */
 static char *

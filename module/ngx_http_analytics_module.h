@@ -10,6 +10,7 @@
  *   ngx_http_analytics_redis*.cpp     the worker's Redis link, its batching, its memory watch
  *   ngx_http_analytics_spool.cpp      the spool for when Redis is away
  *   ngx_http_analytics_local_limit.cpp the host's limit for when Redis is away
+ *   ngx_http_analytics_metrics.cpp    the host's counters and their Prometheus page
  */
 #ifndef NGX_HTTP_ANALYTICS_MODULE_H
 #define NGX_HTTP_ANALYTICS_MODULE_H
@@ -58,6 +59,7 @@ typedef struct {
     ngx_shm_zone_t                   *local_limit;
     size_t                            local_limit_size;
     ngx_flag_t                        endpoints_used;
+    ngx_flag_t                        metrics_used;    /* an analytics_metrics location */
     ngx_str_t                         stream;          /* the first shard's */
     ngx_uint_t                        n_shards;
     ngx_http_analytics_shard_t        shards[ANALYTICS_MAX_SHARDS];
@@ -266,6 +268,8 @@ ngx_int_t ngx_http_analytics_send_canned(ngx_http_request_t *r, ngx_http_analyti
 ngx_int_t ngx_http_analytics_send_refusal(ngx_http_request_t *r, ngx_http_analytics_family_e family,
     ngx_uint_t status);
 ngx_int_t ngx_http_analytics_send_decided(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx);
+ngx_int_t ngx_http_analytics_send_body_refusal(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
+    ngx_uint_t status, const char *message);
 ngx_int_t ngx_http_analytics_body_error(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
     analytics_body_status status, const char *problem, const analytics_validation_errors *errors);
 ngx_int_t ngx_http_analytics_keep(ngx_http_request_t *r, ngx_str_t *to, const char *from, size_t len);

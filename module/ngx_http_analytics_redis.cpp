@@ -4,6 +4,7 @@
  * and its timers, and the replies. Batching is ngx_http_analytics_redis_batch.cpp.
  */
 #include "ngx_http_analytics_redis_link.h"
+#include "ngx_http_analytics_metrics.h"
 
 #include "analytics_redis_library.h"
 #include "stream_shard.h"
@@ -267,6 +268,7 @@ ngx_http_analytics_redis_link::send(ngx_http_request_t *r,
         cln->handler = nullptr;
         return NGX_DECLINED;
     }
+    ngx_http_analytics_metrics_round_trip(1);
 
     take_slot(r, handler);
     enqueue(index);

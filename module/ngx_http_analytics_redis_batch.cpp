@@ -4,6 +4,7 @@
  * own slot, so that its request gets its own element of the answer).
  */
 #include "ngx_http_analytics_redis_link.h"
+#include "ngx_http_analytics_metrics.h"
 
 
 static size_t ngx_http_analytics_resp_bulk_size(size_t len);
@@ -221,6 +222,7 @@ ngx_http_analytics_redis_link::flush_batch()
         fail_batch();
         return;
     }
+    ngx_http_analytics_metrics_round_trip(batch_.calls());
     slot->internal = on_batch_reply;
     slot->internal_data = &slots_[batch_first_];
     enqueue(carrier);

@@ -143,6 +143,27 @@ ngx_http_analytics_send_decided(ngx_http_request_t *r, ngx_http_analytics_ctx_t 
 }
 
 
+/* a body refused before its endpoint reads it (its encoding): 400 or 415
+ * with message, in the shape the family gives a malformed body */
+ngx_int_t
+ngx_http_analytics_send_body_refusal(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx, ngx_uint_t status,
+    const char *message)
+{
+    ngx_int_t  rc;
+
+    if (ctx->endpoint->family == NGX_HTTP_ANALYTICS_FAMILY_PROJECT) {
+        rc = ngx_http_analytics_project_error(r, status, message, &ctx->answer_body);
+    } else {
+        rc = ngx_http_analytics_body_error(r, ctx, ANALYTICS_BODY_MALFORMED, message, NULL);
+    }
+    if (rc != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    ctx->answer_status = status;
+    return ngx_http_analytics_send_decided(r, ctx);
+}
+
+
 /*
  * ctx's answer for a body that failed: 422 with every failing field, or 400
  * for one that is not a JSON object, in the family's shape (services:
@@ -234,6 +255,7 @@ ngx_http_analytics_project_error(ngx_http_request_t *r, ngx_uint_t status, const
     case NGX_HTTP_BAD_REQUEST:              reason = "Bad Request"; break;
     case NGX_HTTP_NOT_ALLOWED:              reason = "Method Not Allowed"; break;
     case NGX_HTTP_REQUEST_ENTITY_TOO_LARGE: reason = "Payload Too Large"; break;
+    case NGX_HTTP_UNSUPPORTED_MEDIA_TYPE:   reason = "Unsupported Media Type"; break;
     case NGX_HTTP_TOO_MANY_REQUESTS:        reason = "Too Many Requests"; break;
     default:                                reason = "Service Unavailable";
     }

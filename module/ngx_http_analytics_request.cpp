@@ -5,6 +5,8 @@
  */
 #include "ngx_http_analytics_module.h"
 
+#include "body_encoding.h"
+
 
 static ngx_int_t ngx_http_analytics_preflight(ngx_http_request_t *r);
 static ngx_int_t ngx_http_analytics_pixel(ngx_http_request_t *r,
@@ -12,6 +14,8 @@ static ngx_int_t ngx_http_analytics_pixel(ngx_http_request_t *r,
 static void ngx_http_analytics_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_analytics_collect_body(ngx_http_request_t *r,
     ngx_http_analytics_ctx_t *ctx);
+static ngx_int_t ngx_http_analytics_decode_body(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
+    ngx_str_t *body);
 static void ngx_http_analytics_dispatch(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx);
 static ngx_http_analytics_ctx_t *ngx_http_analytics_create_ctx(ngx_http_request_t *r,
     const ngx_http_analytics_endpoint_t *endpoint);
@@ -257,6 +261,55 @@ ngx_http_analytics_collect_body(ngx_http_request_t *r, ngx_http_analytics_ctx_t 
 
 
 
+/*
+ * A body sent with Content-Encoding gzip or deflate, inflated into a buffer
+ * of analytics_body_limit: the endpoint reads no more than from a plain
+ * body, and a zip bomb costs no more. NGX_DECLINED with body set to what
+ * to parse; else what sending the refusal returned (413, 415, 400)
+ */
+static ngx_int_t
+ngx_http_analytics_decode_body(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx, ngx_str_t *body)
+{
+    u_char                         *inflated;
+    size_t                          len;
+    ngx_table_elt_t                *header;
+    analytics_inflate_result        result;
+    analytics_content_encoding      encoding;
+    ngx_http_analytics_loc_conf_t  *alcf;
+
+    header = ngx_http_analytics_request_header(r, "Content-Encoding");
+    if (header == NULL) {
+        return NGX_DECLINED;
+    }
+    encoding = analytics_content_encoding_of(reinterpret_cast<const char *>(header->value.data), header->value.len);
+    if (encoding == ANALYTICS_ENCODING_IDENTITY) {
+        return NGX_DECLINED;
+    }
+    if (encoding == ANALYTICS_ENCODING_UNSUPPORTED) {
+        return ngx_http_analytics_send_body_refusal(r, ctx, NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                                                    "The Content-Encoding must be gzip, deflate or identity.");
+    }
+
+    alcf = ngx_http_analytics_loc_conf(r);
+    inflated = static_cast<u_char *>(ngx_pnalloc(r->pool, alcf->body_limit));
+    if (inflated == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    result = analytics_inflate(encoding, body->data, body->len, inflated, alcf->body_limit, &len);
+    if (result == ANALYTICS_INFLATE_TOO_LARGE) {
+        return ngx_http_analytics_too_large(r, ctx->endpoint);
+    }
+    if (result != ANALYTICS_INFLATE_OK) {
+        return ngx_http_analytics_send_body_refusal(r, ctx, NGX_HTTP_BAD_REQUEST,
+                   encoding == ANALYTICS_ENCODING_GZIP ? "The body is not valid gzip data."
+                                                       : "The body is not valid deflate data.");
+    }
+    body->data = inflated;
+    body->len = len;
+    return NGX_DECLINED;
+}
+
+
 /* the endpoint's parse queues its call, or answers at once */
 static void
 ngx_http_analytics_dispatch(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx)
@@ -268,7 +321,10 @@ ngx_http_analytics_dispatch(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx
     body.len = ctx->body_len;
 
     try {
-        rc = ctx->endpoint->parse(r, ctx, &body);
+        rc = ctx->gif ? NGX_DECLINED : ngx_http_analytics_decode_body(r, ctx, &body);
+        if (rc == NGX_DECLINED) {
+            rc = ctx->endpoint->parse(r, ctx, &body);
+        }
     } catch (...) {
         rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
     }

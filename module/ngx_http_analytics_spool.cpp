@@ -1,4 +1,5 @@
 #include "ngx_http_analytics_spool.h"
+#include "ngx_http_analytics_metrics.h"
 #include "ngx_http_analytics_redis.h"
 #include "ngx_http_analytics_redis_memory.h"
 
@@ -545,6 +546,8 @@ ngx_http_analytics_spool::on_replayed(void *data, redisReply *reply)
          * from the first call that failed */
         spool->failed_ = true;
         spool->mark_refusal(spool->round_answers_, reply);
+    } else {
+        ngx_http_analytics_metrics_replayed();
     }
     spool->round_answers_++;
     if (--spool->in_flight_ == 0) {

@@ -118,7 +118,7 @@ subtest 'from a page of another origin in headless Chromium, as the document\'s 
     is($r->{status}, 204, 'preflight: 204');
     is($r->{headers}{'access-control-allow-origin'}, '*', 'preflight: any origin');
     is($r->{headers}{'access-control-allow-methods'}, 'POST, OPTIONS', 'preflight: methods');
-    is($r->{headers}{'access-control-allow-headers'}, 'Authorization, Content-Type', 'preflight: the token may be sent');
+    is($r->{headers}{'access-control-allow-headers'}, 'Authorization, Content-Encoding, Content-Type', 'preflight: the token may be sent');
     is($r->{headers}{'access-control-max-age'}, 86400, 'preflight: kept a day');
 
     ok(Analytics::Browser::available(), 'Chromium is installed (scripts/install_deps.sh)') or return;

@@ -1,9 +1,11 @@
 /*
  * libFuzzer target for the event contract's request parsers: whatever the
- * bytes, parsing never crashes or leaks, and an accepted body survives the
+ * bytes, inflating them never writes past its buffer and parsing never
+ * crashes or leaks, and an accepted body survives the
  * stream encoding round trip unchanged; as a stream entry's packed header
  * they decode or are refused, never read past.
  */
+#include "body_encoding.h"
 #include "collect_request.h"
 #include "conversion_request.h"
 #include "funnel_track_request.h"
@@ -56,6 +58,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char                  *reason;
     int64_t                      ms;
     size_t                       i, needed;
+
+    /* the bytes as a compressed body, in each coding: inflated within
+     * room or refused, and an inflated body parses as any other */
+    {
+        static unsigned char           inflated[4096];
+        size_t                         len;
+        analytics_inflate_result       result;
+        const analytics_content_encoding codings[] = { ANALYTICS_ENCODING_GZIP, ANALYTICS_ENCODING_DEFLATE };
+
+        for (i = 0; i < 2; i++) {
+            result = analytics_inflate(codings[i], data, size, inflated, sizeof(inflated), &len);
+            check(len <= sizeof(inflated));
+            check(result != ANALYTICS_INFLATE_TOO_LARGE || len == sizeof(inflated));
+        }
+        check(analytics_content_encoding_of((const char *) data, size) <= ANALYTICS_ENCODING_UNSUPPORTED);
+    }
 
     /* the bytes as a version 2 entry's packed header: decoded or refused */
     {
