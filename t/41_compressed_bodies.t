@@ -111,7 +111,12 @@ subtest 'a zip bomb costs the worker nothing' => sub {
     my @statuses = map { post('/api/v1/analytics/track', $bomb, 'Content-Encoding' => 'gzip')->{status} } 1 .. 300;
     is(scalar(grep { $_ == 413 } @statuses), 300, '300 bombs: 413 each');
     my $grown = $rss->() - $before;
-    cmp_ok($grown, '<', 1024, "the worker's resident memory grew by $grown kB (under 1 MB)");
+  SKIP: {
+        # AddressSanitizer keeps freed memory in quarantine: there the RSS
+        # says nothing, and its own checks stand in
+        skip 'resident memory under AddressSanitizer', 1 if $ENV{STACK_NGINX_PRELOAD};
+        cmp_ok($grown, '<', 1024, "the worker's resident memory grew by $grown kB (under 1 MB)");
+    }
 };
 
 $stack->finish;
