@@ -65,43 +65,43 @@ static const ngx_http_analytics_endpoint_t  ngx_http_analytics_endpoints[NGX_HTT
 
     /* NGX_HTTP_ANALYTICS_ENDPOINT_NONE: never dispatched */
     { NGX_HTTP_ANALYTICS_FAMILY_LARAVEL, &ngx_http_analytics_post, &ngx_http_analytics_body_headers,
-      0, "any", 0, 0, 1, ANALYTICS_EVENT_KIND_TRACK,
+      0, "any", 0, 0, 1, 0, ANALYTICS_EVENT_KIND_TRACK,
       ngx_http_analytics_track_parse, ngx_http_analytics_track_reply },
 
     /* POST /api/track */
     { NGX_HTTP_ANALYTICS_FAMILY_LARAVEL, &ngx_http_analytics_post, &ngx_http_analytics_body_headers,
-      0, "any", 0, 1, 1, ANALYTICS_EVENT_KIND_TRACK,
+      0, "any", 0, 1, 1, 1, ANALYTICS_EVENT_KIND_TRACK,
       ngx_http_analytics_track_parse, ngx_http_analytics_track_reply },
 
     /* POST /api/conversion (the conversion pixel's beacon) */
     { NGX_HTTP_ANALYTICS_FAMILY_LARAVEL, &ngx_http_analytics_post, &ngx_http_analytics_body_headers,
-      0, "slug", 0, 0, 1, ANALYTICS_EVENT_KIND_CONVERSION,
+      0, "slug", 0, 0, 1, 1, ANALYTICS_EVENT_KIND_CONVERSION,
       ngx_http_analytics_conversion_parse, ngx_http_analytics_conversion_reply },
 
     /* POST /api/interactions: tenant by id */
     { NGX_HTTP_ANALYTICS_FAMILY_LARAVEL, &ngx_http_analytics_post, &ngx_http_analytics_body_headers,
-      0, "id", 0, 0, 1, ANALYTICS_EVENT_KIND_INTERACTION,
+      0, "id", 0, 0, 1, 1, ANALYTICS_EVENT_KIND_INTERACTION,
       ngx_http_analytics_interactions_parse, ngx_http_analytics_interactions_reply },
 
     /* POST /services/mark-purchase-tracked: orders are in the first shard */
     { NGX_HTTP_ANALYTICS_FAMILY_SERVICES, &ngx_http_analytics_post, &ngx_http_analytics_token_headers,
-      0, "any", 1, 0, 1, ANALYTICS_EVENT_KIND_ORDER_TRACKED,
+      0, "any", 1, 0, 1, 0, ANALYTICS_EVENT_KIND_ORDER_TRACKED,
       ngx_http_analytics_mark_parse, ngx_http_analytics_mark_reply },
 
     /* the tracker's POST /collect and GET /collect.gif */
     { NGX_HTTP_ANALYTICS_FAMILY_LARAVEL, &ngx_http_analytics_get_post, &ngx_http_analytics_body_headers,
-      1, "any", 0, 0, 1, ANALYTICS_EVENT_KIND_INTERACTION,
+      1, "any", 0, 0, 1, 1, ANALYTICS_EVENT_KIND_INTERACTION,
       ngx_http_analytics_collect_parse, ngx_http_analytics_track_reply },
 
     /* POST /services/funnel/track: tokens are in the first shard */
     { NGX_HTTP_ANALYTICS_FAMILY_SERVICES, &ngx_http_analytics_post, &ngx_http_analytics_token_headers,
-      0, "any", 1, 0, 1, ANALYTICS_EVENT_KIND_FUNNEL_STEP,
+      0, "any", 1, 0, 1, 0, ANALYTICS_EVENT_KIND_FUNNEL_STEP,
       ngx_http_analytics_funnel_parse, ngx_http_analytics_funnel_reply },
 
     /* POST /api/v1/events: often sent from a server, so the client is no
      * visitor */
     { NGX_HTTP_ANALYTICS_FAMILY_PROJECT, &ngx_http_analytics_post, &ngx_http_analytics_token_headers,
-      0, "slug", 0, 0, 0, ANALYTICS_EVENT_KIND_PROJECT_EVENT,
+      0, "slug", 0, 0, 0, 0, ANALYTICS_EVENT_KIND_PROJECT_EVENT,
       ngx_http_analytics_project_parse, ngx_http_analytics_project_reply }
 };
 

@@ -8,6 +8,7 @@
 #include "ngx_http_analytics_call.h"
 #include "ngx_http_analytics_local_limit.h"
 #include "ngx_http_analytics_metrics.h"
+#include "ngx_http_analytics_bots.h"
 
 #include "redis_keys.h"
 
@@ -155,6 +156,7 @@ ngx_http_analytics_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
     ngx_int_t                        rc;
     analytics_stream_entry           entry;
     ngx_http_analytics_answer_t      answer;
+    ngx_regex_t                     *bots;
     ngx_http_analytics_sent_call_t   unsent;
     ngx_http_analytics_loc_conf_t   *alcf;
     ngx_http_analytics_main_conf_t  *amcf;
@@ -176,7 +178,20 @@ ngx_http_analytics_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
         if (rc == NGX_DECLINED) {
-            ngx_http_analytics_metrics_skipped(alcf->endpoint);
+            ngx_http_analytics_metrics_skipped(alcf->endpoint, NGX_HTTP_ANALYTICS_SKIPPED_BY_RULE);
+            ngx_memzero(&answer, sizeof(answer));
+            answer.status = NGX_HTTP_ANALYTICS_SPOOLED;
+            return ctx->endpoint->reply(r, ctx, &answer);
+        }
+    }
+
+    /* analytics_bots: a crawler's valid hit is answered alike, so that it
+     * learns nothing, and counted */
+    if (event != NULL && !ctx->answer_status) {
+        bots = alcf->bots != NGX_CONF_UNSET_PTR ? alcf->bots
+               : ctx->endpoint->drops_bots ? amcf->builtin_bots : NULL;
+        if (bots != NULL && ngx_http_analytics_is_bot(r, bots)) {
+            ngx_http_analytics_metrics_skipped(alcf->endpoint, NGX_HTTP_ANALYTICS_SKIPPED_BOT);
             ngx_memzero(&answer, sizeof(answer));
             answer.status = NGX_HTTP_ANALYTICS_SPOOLED;
             return ctx->endpoint->reply(r, ctx, &answer);

@@ -18,7 +18,7 @@ static const ngx_uint_t  ngx_http_analytics_metrics_statuses[] = {
 /* the zone's whole content: counters only, each added to atomically */
 typedef struct {
     ngx_atomic_t  answered[NGX_HTTP_ANALYTICS_ENDPOINTS][NGX_HTTP_ANALYTICS_STATUS_SLOTS];
-    ngx_atomic_t  skipped[NGX_HTTP_ANALYTICS_ENDPOINTS];
+    ngx_atomic_t  skipped[NGX_HTTP_ANALYTICS_ENDPOINTS][NGX_HTTP_ANALYTICS_SKIP_REASONS];
     ngx_atomic_t  spooled;
     ngx_atomic_t  replayed;
     ngx_atomic_t  batch_buckets[NGX_HTTP_ANALYTICS_BATCH_BUCKETS];
@@ -124,10 +124,10 @@ ngx_http_analytics_metrics_answered(ngx_uint_t endpoint, ngx_uint_t slot)
 
 
 void
-ngx_http_analytics_metrics_skipped(ngx_uint_t endpoint)
+ngx_http_analytics_metrics_skipped(ngx_uint_t endpoint, ngx_http_analytics_skip_reason_e reason)
 {
     if (ngx_http_analytics_metrics != NULL && endpoint < NGX_HTTP_ANALYTICS_ENDPOINTS) {
-        (void) ngx_atomic_fetch_add(&ngx_http_analytics_metrics->skipped[endpoint], 1);
+        (void) ngx_atomic_fetch_add(&ngx_http_analytics_metrics->skipped[endpoint][reason], 1);
     }
 }
 
@@ -242,10 +242,12 @@ ngx_http_analytics_metrics_print(u_char *p, ngx_http_analytics_metrics_t *m)
     }
 
     p = ngx_sprintf(p, "# HELP analytics_module_skipped_total Valid events answered as accepted and not sent"
-                       " (analytics_skip).\n# TYPE analytics_module_skipped_total counter\n");
+                       " (analytics_skip, analytics_bots).\n# TYPE analytics_module_skipped_total counter\n");
     for (e = 1; e < NGX_HTTP_ANALYTICS_ENDPOINTS; e++) {
-        p = ngx_sprintf(p, "analytics_module_skipped_total{endpoint=\"%s\",reason=\"analytics_skip\"} %uA\n",
-                        ngx_http_analytics_metrics_endpoints[e], m->skipped[e]);
+        p = ngx_sprintf(p, "analytics_module_skipped_total{endpoint=\"%s\",reason=\"analytics_skip\"} %uA\n"
+                           "analytics_module_skipped_total{endpoint=\"%s\",reason=\"bot\"} %uA\n",
+                        ngx_http_analytics_metrics_endpoints[e], m->skipped[e][NGX_HTTP_ANALYTICS_SKIPPED_BY_RULE],
+                        ngx_http_analytics_metrics_endpoints[e], m->skipped[e][NGX_HTTP_ANALYTICS_SKIPPED_BOT]);
     }
 
     p = ngx_sprintf(p, "# HELP analytics_module_spooled_events_total Accepted events written to the spool while"

@@ -17,7 +17,14 @@ ngx_int_t ngx_http_analytics_metrics_init(ngx_conf_t *cf, void *tag);
 /* each is a no-op without the zone; endpoint is an
  * ngx_http_analytics_endpoint_e */
 void ngx_http_analytics_metrics_answered(ngx_uint_t endpoint, ngx_uint_t status);
-void ngx_http_analytics_metrics_skipped(ngx_uint_t endpoint);
+/* why a valid event was answered as accepted and sent nowhere */
+typedef enum {
+    NGX_HTTP_ANALYTICS_SKIPPED_BY_RULE = 0,   /* analytics_skip */
+    NGX_HTTP_ANALYTICS_SKIPPED_BOT,           /* analytics_bots */
+    NGX_HTTP_ANALYTICS_SKIP_REASONS
+} ngx_http_analytics_skip_reason_e;
+
+void ngx_http_analytics_metrics_skipped(ngx_uint_t endpoint, ngx_http_analytics_skip_reason_e reason);
 void ngx_http_analytics_metrics_spooled();
 void ngx_http_analytics_metrics_replayed();
 /* a command carrying calls written to Redis: a turn's batch, or one alone */

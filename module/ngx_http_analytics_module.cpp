@@ -9,6 +9,7 @@
 #include "ngx_http_analytics_module.h"
 #include "ngx_http_analytics_local_limit.h"
 #include "ngx_http_analytics_metrics.h"
+#include "ngx_http_analytics_bots.h"
 
 #include "cluster_slot.h"
 #include "redis_keys.h"
@@ -26,6 +27,7 @@ static char *ngx_http_analytics_endpoint(ngx_conf_t *cf, ngx_command_t *cmd, voi
 static char *ngx_http_analytics_rate_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 static char *ngx_http_analytics_cors_origin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 static char *ngx_http_analytics_metrics(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+static char *ngx_http_analytics_bots(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 static char *ngx_http_analytics_spool(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 static char *ngx_http_analytics_high_water(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 static ngx_int_t ngx_http_analytics_init_process(ngx_cycle_t *cycle);
@@ -174,6 +176,13 @@ static ngx_command_t  ngx_http_analytics_commands[] = {
       0,
       NULL },
 
+    { ngx_string("analytics_bots"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_analytics_bots,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("analytics_skip"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
       ngx_http_set_predicate_slot,
@@ -240,6 +249,13 @@ ngx_http_analytics_postconfiguration(ngx_conf_t *cf)
     if (!amcf->endpoints_used && !amcf->metrics_used) {
         return NGX_OK;
     }
+    /* the default of every browser's beacon */
+    if (amcf->endpoints_used && amcf->builtin_bots == NULL) {
+        amcf->builtin_bots = ngx_http_analytics_bots_builtin(cf);
+        if (amcf->builtin_bots == NULL) {
+            return NGX_ERROR;
+        }
+    }
     return ngx_http_analytics_metrics_init(cf, &ngx_http_analytics_module);
 }
 
@@ -271,6 +287,7 @@ ngx_http_analytics_create_main_conf(ngx_conf_t *cf)
     amcf->redis_configured = 0;
     amcf->endpoints_used = 0;
     amcf->metrics_used = 0;
+    amcf->builtin_bots = NULL;
 
     return amcf;
 }
@@ -415,6 +432,7 @@ ngx_http_analytics_create_loc_conf(ngx_conf_t *cf)
     alcf->rate.enabled = NGX_CONF_UNSET;
     alcf->cors_origins = static_cast<ngx_array_t *>(NGX_CONF_UNSET_PTR);
     alcf->skip = static_cast<ngx_array_t *>(NGX_CONF_UNSET_PTR);
+    alcf->bots = static_cast<ngx_regex_t *>(NGX_CONF_UNSET_PTR);
 
     return alcf;
 }
@@ -442,6 +460,10 @@ ngx_http_analytics_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_ptr_value(conf->country, prev->country, NULL);
     ngx_conf_merge_ptr_value(conf->cors_origins, prev->cors_origins, NULL);
     ngx_conf_merge_ptr_value(conf->skip, prev->skip, NULL);
+    /* set nowhere, it stays UNSET_PTR: each endpoint's default */
+    if (conf->bots == NGX_CONF_UNSET_PTR) {
+        conf->bots = prev->bots;
+    }
 
     if (conf->rate.enabled == NGX_CONF_UNSET) {
         if (prev->rate.enabled != NGX_CONF_UNSET) {
@@ -668,6 +690,41 @@ ngx_http_analytics_metrics(ngx_conf_t *cf, ngx_command_t *, void *)
     amcf = static_cast<ngx_http_analytics_main_conf_t *>(
         ngx_http_conf_get_module_main_conf(cf, ngx_http_analytics_module));
     amcf->metrics_used = 1;
+    return NGX_CONF_OK;
+}
+
+
+/* on: the built-in list, on any endpoint; off; or a file's list */
+static char *
+ngx_http_analytics_bots(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    auto                            *alcf = static_cast<ngx_http_analytics_loc_conf_t *>(conf);
+    ngx_str_t                       *value;
+    ngx_http_analytics_main_conf_t  *amcf;
+
+    if (alcf->bots != NGX_CONF_UNSET_PTR) {
+        return const_cast<char *>("is duplicate");
+    }
+    value = static_cast<ngx_str_t *>(cf->args->elts);
+    amcf = static_cast<ngx_http_analytics_main_conf_t *>(
+        ngx_http_conf_get_module_main_conf(cf, ngx_http_analytics_module));
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        alcf->bots = NULL;
+        return NGX_CONF_OK;
+    }
+    if (ngx_strcmp(value[1].data, "on") == 0) {
+        if (amcf->builtin_bots == NULL) {
+            amcf->builtin_bots = ngx_http_analytics_bots_builtin(cf);
+        }
+        alcf->bots = amcf->builtin_bots;
+    } else {
+        alcf->bots = ngx_http_analytics_bots_from_file(cf, &value[1]);
+    }
+    if (alcf->bots == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"%V\" could not be compiled", &cmd->name);
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
     return NGX_CONF_OK;
 }
 

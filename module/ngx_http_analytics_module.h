@@ -11,6 +11,7 @@
  *   ngx_http_analytics_spool.cpp      the spool for when Redis is away
  *   ngx_http_analytics_local_limit.cpp the host's limit for when Redis is away
  *   ngx_http_analytics_metrics.cpp    the host's counters and their Prometheus page
+ *   ngx_http_analytics_bots.cpp       crawlers and monitors, by their User-Agent
  */
 #ifndef NGX_HTTP_ANALYTICS_MODULE_H
 #define NGX_HTTP_ANALYTICS_MODULE_H
@@ -60,6 +61,7 @@ typedef struct {
     size_t                            local_limit_size;
     ngx_flag_t                        endpoints_used;
     ngx_flag_t                        metrics_used;    /* an analytics_metrics location */
+    ngx_regex_t                      *builtin_bots;    /* compiled once, when first needed */
     ngx_str_t                         stream;          /* the first shard's */
     ngx_uint_t                        n_shards;
     ngx_http_analytics_shard_t        shards[ANALYTICS_MAX_SHARDS];
@@ -145,6 +147,9 @@ typedef struct {
     /* analytics_skip, nginx's predicates (as proxy_no_cache's): a value
      * neither empty nor "0" skips the event */
     ngx_array_t                      *skip;
+    /* analytics_bots: NULL for off; UNSET_PTR (not set anywhere) for the
+     * built-in list on the endpoints a browser calls, and none elsewhere */
+    ngx_regex_t                      *bots;
 } ngx_http_analytics_loc_conf_t;
 
 
@@ -178,6 +183,9 @@ typedef struct {
     ngx_uint_t                        product_must_exist;
     /* the client's address and agent name the visitor, without a trackerId */
     ngx_uint_t                        client_is_visitor;
+    /* a beacon a browser sends: a crawler's hit is no visit, and by default
+     * the built-in bots list drops it */
+    ngx_uint_t                        drops_bots;
     /* the kind of the events it accepts */
     analytics_event_kind              kind;
     /* validates a whole body (or the pixel's query) and queues its call:

@@ -61,4 +61,20 @@ isnt($?, 0, 'nginx -t fails on an origin pattern that does not compile');
 like($out, qr/analytics_cors_origin: pcre2_compile\(\) failed: missing closing parenthesis in "\^https:\/\/\(shop"/, 'and says why')
     or diag $out;
 
+# a bots file with a pattern that does not compile names its line
+open my $bots, '>', "$dir/bots.txt" or die $!;
+print $bots "# crawlers\nbot\\b\nbroken(\n";
+close $bots;
+open $conf, '>', "$dir/bad-bots.conf" or die $!;
+print $conf <<CONF;
+load_module $dir/nginx/objs/ngx_http_analytics_module.so;
+events {}
+http { analytics_redis 127.0.0.1:6379; server { listen 127.0.0.1:1; analytics_bots $dir/bots.txt; } }
+CONF
+close $conf;
+$out = `nginx -p $dir -c $dir/bad-bots.conf -e $dir/error.log -t 2>&1`;
+isnt($?, 0, 'nginx -t fails on a bots file with a bad pattern');
+like($out, qr{analytics_bots: \Q$dir\E/bots\.txt:3: pcre2_compile\(\) failed: missing closing parenthesis}, 'and names its line')
+    or diag $out;
+
 done_testing;

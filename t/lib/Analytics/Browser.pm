@@ -53,7 +53,11 @@ sub dom {
     my $profile = tempdir(CLEANUP => 1);
     my $url = $self->origin($options{host}) . $path;
     my $resolve = $options{host} ? "--host-resolver-rules='MAP $options{host} 127.0.0.1'" : '';
-    return `timeout 60 $chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking --disable-component-update --disable-sync --user-data-dir=$profile $resolve --virtual-time-budget=3000 --dump-dom '$url' 2>/dev/null`;
+    # a headless Chromium says so in its User-Agent, and analytics_bots
+    # drops what it sends: the pages are a person's, so it says what a
+    # desktop Chrome says
+    my $agent = "--user-agent='Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36'";
+    return `timeout 60 $chromium $agent --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking --disable-component-update --disable-sync --user-data-dir=$profile $resolve --virtual-time-budget=3000 --dump-dom '$url' 2>/dev/null`;
 }
 
 sub DESTROY {
