@@ -25,6 +25,9 @@ static void ngx_http_analytics_keep_call(ngx_http_request_t *r, ngx_http_analyti
 static ngx_int_t ngx_http_analytics_spool_event(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
     ngx_http_analytics_sent_call_t *call);
 static void ngx_http_analytics_spool_synced(ngx_http_request_t *r, ngx_flag_t synced);
+static ngx_int_t ngx_http_analytics_answer_accepted(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx);
+static ngx_int_t ngx_http_analytics_left_out(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
+    ngx_http_analytics_skip_reason_e *reason);
 static ngx_int_t ngx_http_analytics_visitor_source(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
     ngx_str_t *source);
 static ngx_int_t ngx_http_analytics_country(ngx_http_request_t *r, ngx_http_analytics_loc_conf_t *alcf,
@@ -156,8 +159,8 @@ ngx_http_analytics_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
     ngx_int_t                        rc;
     analytics_stream_entry           entry;
     ngx_http_analytics_answer_t      answer;
-    ngx_regex_t                     *bots;
     ngx_http_analytics_sent_call_t   unsent;
+    ngx_http_analytics_skip_reason_e reason;
     ngx_http_analytics_loc_conf_t   *alcf;
     ngx_http_analytics_main_conf_t  *amcf;
 
@@ -168,33 +171,18 @@ ngx_http_analytics_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
         return ngx_http_analytics_send_json(r, ctx->answer_status, &ctx->answer_body);
     }
 
-    /* analytics_skip (an operator's own addresses, DNT, Sec-GPC): a valid
-     * event is answered as accepted and goes nowhere, not even to the
-     * limit; an invalid one still gets its error, so a developer whose
-     * browser sends DNT sees what is wrong */
-    if (event != NULL && !ctx->answer_status && alcf->skip != NULL) {
-        rc = ngx_http_test_predicates(r, alcf->skip);
+    /* a valid event an operator's rule or the bots list leaves out is
+     * answered as accepted and goes nowhere, not even to the limit; an
+     * invalid one still gets its error, so a developer whose browser sends
+     * DNT sees what is wrong */
+    if (event != NULL && !ctx->answer_status) {
+        rc = ngx_http_analytics_left_out(r, ctx, &reason);
         if (rc == NGX_ERROR) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
-        if (rc == NGX_DECLINED) {
-            ngx_http_analytics_metrics_skipped(alcf->endpoint, NGX_HTTP_ANALYTICS_SKIPPED_BY_RULE);
-            ngx_memzero(&answer, sizeof(answer));
-            answer.status = NGX_HTTP_ANALYTICS_SPOOLED;
-            return ctx->endpoint->reply(r, ctx, &answer);
-        }
-    }
-
-    /* analytics_bots: a crawler's valid hit is answered alike, so that it
-     * learns nothing, and counted */
-    if (event != NULL && !ctx->answer_status) {
-        bots = alcf->bots != NGX_CONF_UNSET_PTR ? alcf->bots
-               : ctx->endpoint->drops_bots ? amcf->builtin_bots : NULL;
-        if (bots != NULL && ngx_http_analytics_is_bot(r, bots)) {
-            ngx_http_analytics_metrics_skipped(alcf->endpoint, NGX_HTTP_ANALYTICS_SKIPPED_BOT);
-            ngx_memzero(&answer, sizeof(answer));
-            answer.status = NGX_HTTP_ANALYTICS_SPOOLED;
-            return ctx->endpoint->reply(r, ctx, &answer);
+        if (rc == NGX_OK) {
+            ngx_http_analytics_metrics_skipped(alcf->endpoint, reason);
+            return ngx_http_analytics_answer_accepted(r, ctx);
         }
     }
 
@@ -446,7 +434,6 @@ ngx_http_analytics_spool_event(ngx_http_request_t *r, ngx_http_analytics_ctx_t *
     size_t                           visitor;
     analytics_fcall                  spooled;
     ngx_http_analytics_shard_t      *shard;
-    ngx_http_analytics_answer_t      answer;
 
     analytics_fcall_adopt(&spooled, call->argv, call->argvlen, call->argc, call->keys);
     if (spooled.broken || analytics_fcall_arg_count(&spooled) < ANALYTICS_INGEST_ARG_ENTRY) {
@@ -486,9 +473,51 @@ ngx_http_analytics_spool_event(ngx_http_request_t *r, ngx_http_analytics_ctx_t *
         return ngx_http_analytics_spool_wait(r, ngx_http_analytics_spool_synced) == NGX_OK
                ? NGX_DONE : NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
+    return ngx_http_analytics_answer_accepted(r, ctx);
+}
+
+
+/* the endpoint's answer to an event it took for processing: what a spooled
+ * event gets, and one left out on purpose, so that its sender cannot tell */
+static ngx_int_t
+ngx_http_analytics_answer_accepted(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx)
+{
+    ngx_http_analytics_answer_t  answer;
+
     ngx_memzero(&answer, sizeof(answer));
     answer.status = NGX_HTTP_ANALYTICS_SPOOLED;
     return ctx->endpoint->reply(r, ctx, &answer);
+}
+
+
+/* NGX_OK when analytics_skip or analytics_bots leaves r's event out (and
+ * why), NGX_DECLINED when not */
+static ngx_int_t
+ngx_http_analytics_left_out(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
+    ngx_http_analytics_skip_reason_e *reason)
+{
+    ngx_int_t                        rc;
+    ngx_regex_t                     *bots;
+    ngx_http_analytics_loc_conf_t   *alcf;
+
+    alcf = ngx_http_analytics_loc_conf(r);
+
+    if (alcf->skip != NULL) {
+        rc = ngx_http_test_predicates(r, alcf->skip);
+        if (rc != NGX_OK) {
+            *reason = NGX_HTTP_ANALYTICS_SKIPPED_BY_RULE;
+            return rc == NGX_DECLINED ? NGX_OK : NGX_ERROR;
+        }
+    }
+
+    /* set nowhere: the built-in list on a browser's beacon */
+    bots = alcf->bots != NGX_CONF_UNSET_PTR ? alcf->bots
+           : ctx->endpoint->drops_bots ? ngx_http_analytics_main_conf(r)->builtin_bots : NULL;
+    if (bots != NULL && ngx_http_analytics_is_bot(r, bots)) {
+        *reason = NGX_HTTP_ANALYTICS_SKIPPED_BOT;
+        return NGX_OK;
+    }
+    return NGX_DECLINED;
 }
 
 
