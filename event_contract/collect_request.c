@@ -174,6 +174,15 @@ analytics_collect_request_parse(const char *body, size_t len, analytics_track_re
 }
 
 analytics_body_status
+analytics_collect_request_check(void *object, analytics_track_request *request, analytics_validation_errors *errors)
+{
+    memset(request, 0, sizeof(*request));
+    analytics_validation_errors_init(errors);
+    request->document = json_incref(object);
+    return analytics_collect_fields(object, request, NULL, errors);
+}
+
+analytics_body_status
 analytics_collect_query_parse(const char *query, size_t len, analytics_track_request *request,
     analytics_validation_errors *errors, char *problem_buf, size_t problem_size)
 {

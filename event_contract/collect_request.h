@@ -34,6 +34,11 @@ analytics_body_status analytics_collect_request_parse(const char *body, size_t l
     analytics_track_request *request, analytics_validation_errors *errors,
     char *problem_buf, size_t problem_size);
 
+/* the same checks on an object already parsed (a hit of a batch, a
+ * json_t); request holds a reference to it */
+analytics_body_status analytics_collect_request_check(void *object, analytics_track_request *request,
+    analytics_validation_errors *errors);
+
 /* query: the raw query string (without '?'), percent-encoded */
 analytics_body_status analytics_collect_query_parse(const char *query, size_t len,
     analytics_track_request *request, analytics_validation_errors *errors,

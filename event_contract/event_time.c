@@ -185,6 +185,24 @@ analytics_parse_offset(const char *s, size_t len, size_t i, int *offset_min)
     return 0;
 }
 
+int64_t
+analytics_time_corrected(int64_t client_ms, int has_sent_at, int64_t sent_at_ms, int64_t received_ms)
+{
+    int64_t  occurred;
+
+    occurred = client_ms;
+    if (has_sent_at) {
+        occurred += received_ms - sent_at_ms;
+    }
+    if (occurred > received_ms) {
+        return received_ms;
+    }
+    if (occurred < received_ms - ANALYTICS_EVENT_MAX_AGE_MS) {
+        return received_ms - ANALYTICS_EVENT_MAX_AGE_MS;
+    }
+    return occurred;
+}
+
 int
 analytics_time_parse_iso8601(const char *s, size_t len, int64_t *unix_ms)
 {

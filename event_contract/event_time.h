@@ -29,6 +29,20 @@ void analytics_time_format_rfc3339_ms(int64_t unix_ms, char out[ANALYTICS_RFC333
  */
 int analytics_time_parse_iso8601(const char *text, size_t len, int64_t *unix_ms);
 
+/*
+ * When an event happened, from the time its client stamped on it
+ * (client_ms, by the client's clock) and, when the request says when it
+ * was sent (sent_at_ms, by the same clock), that clock's error as the
+ * request shows it: client_ms + (received_ms - sent_at_ms), as Snowplow's
+ * derived timestamp and PostHog's sent_at do. The result is kept within
+ * [received_ms - ANALYTICS_EVENT_MAX_AGE_MS, received_ms]: an event is
+ * never later than its arrival, and one older than a week says more about a
+ * broken clock than about the event.
+ */
+#define ANALYTICS_EVENT_MAX_AGE_MS  (7LL * 24 * 3600 * 1000)
+
+int64_t analytics_time_corrected(int64_t client_ms, int has_sent_at, int64_t sent_at_ms, int64_t received_ms);
+
 /* days since 1970-01-01 of a proleptic Gregorian date, and back */
 int64_t analytics_days_from_civil(int64_t year, unsigned month, unsigned day);
 void analytics_civil_from_days(int64_t days, int64_t *year, unsigned *month, unsigned *day);

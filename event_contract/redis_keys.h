@@ -15,13 +15,14 @@
 /* the library's name carries its version: hosts of a fleet running
  * different module versions load their own and never replace each other's
  * functions (names are unique across libraries, so they carry it too) */
-#define ANALYTICS_REDIS_LIBRARY             "analytics_v14"
+#define ANALYTICS_REDIS_LIBRARY             "analytics_v15"
 
-#define ANALYTICS_FUNCTION_INGEST           "analytics_ingest_v14"
-#define ANALYTICS_FUNCTION_INGEST_BATCH     "analytics_ingest_batch_v14"
-#define ANALYTICS_FUNCTION_MARK_ORDER       "analytics_mark_order_v14"
-#define ANALYTICS_FUNCTION_FUNNEL_TRACK     "analytics_funnel_track_v14"
-#define ANALYTICS_FUNCTION_LIMIT            "analytics_limit_v14"
+#define ANALYTICS_FUNCTION_INGEST           "analytics_ingest_v15"
+#define ANALYTICS_FUNCTION_INGEST_BATCH     "analytics_ingest_batch_v15"
+#define ANALYTICS_FUNCTION_INGEST_MANY      "analytics_ingest_many_v15"
+#define ANALYTICS_FUNCTION_MARK_ORDER       "analytics_mark_order_v15"
+#define ANALYTICS_FUNCTION_FUNNEL_TRACK     "analytics_funnel_track_v15"
+#define ANALYTICS_FUNCTION_LIMIT            "analytics_limit_v15"
 
 /* tenant references -> "<id>:<active 0|1>:<public 0|1>" */
 #define ANALYTICS_KEY_TENANTS               "{analytics}:tenants"
@@ -77,6 +78,25 @@ enum {
     ANALYTICS_INGEST_ARG_SALT,
     ANALYTICS_INGEST_ARG_PRODUCT,     /* a product that must exist, or "" */
     ANALYTICS_INGEST_ARG_ENTRY
+};
+
+/* ingest many (a batch request's events): ingest's keys and the same
+ * head of arguments, except that the cost stands where the tenant does
+ * and the number of events where the product does (the spool rewrites the
+ * action, the limit and the visitor, at the same places), then for each
+ * event: its number m of arguments, its tenant, its product, and its m - 2
+ * entry fields */
+enum {
+    ANALYTICS_INGEST_MANY_ARG_COST = ANALYTICS_INGEST_ARG_TENANT,   /* events the limit counts */
+    ANALYTICS_INGEST_MANY_ARG_VISITOR = ANALYTICS_INGEST_ARG_VISITOR,
+    ANALYTICS_INGEST_MANY_ARG_SALT = ANALYTICS_INGEST_ARG_SALT,
+    ANALYTICS_INGEST_MANY_ARG_EVENTS = ANALYTICS_INGEST_ARG_PRODUCT,   /* the number n that follow */
+    ANALYTICS_INGEST_MANY_ARG_FIRST = ANALYTICS_INGEST_ARG_ENTRY
+};
+/* its answer after the common four: the entry's id, then each event's status */
+enum {
+    ANALYTICS_INGEST_MANY_ANSWER_ENTRY = 4,
+    ANALYTICS_INGEST_MANY_ANSWER_EVENTS
 };
 
 /* mark order: the orders and the orders tracked, then the website, the

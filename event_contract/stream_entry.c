@@ -14,6 +14,15 @@ analytics_outgoing_event_init(analytics_outgoing_event *event, analytics_event_k
 }
 
 void
+analytics_outgoing_event_occurred_at(analytics_outgoing_event *event, int64_t occurred_at_ms)
+{
+    event->has_occurred_at = occurred_at_ms >= 0;
+    if (event->has_occurred_at) {
+        analytics_decimal(event->occurred_at, (uint64_t) occurred_at_ms);
+    }
+}
+
+void
 analytics_outgoing_event_from_track(analytics_outgoing_event *event,
     const analytics_track_request *request)
 {
@@ -93,6 +102,9 @@ analytics_outgoing_event_encode_v1(const analytics_outgoing_event *event,
                                    strlen(event->product_id));
     }
     analytics_stream_entry_add(entry, "metadata", event->metadata, event->metadata_len);
+    if (event->has_occurred_at) {
+        analytics_stream_entry_add(entry, "occurred_at", event->occurred_at, strlen(event->occurred_at));
+    }
     if (event->country != NULL && event->country_len > 0) {
         analytics_stream_entry_add(entry, "country", event->country, event->country_len);
     }
@@ -122,6 +134,9 @@ analytics_outgoing_event_encode(analytics_outgoing_event *event,
                                sizeof(ANALYTICS_STREAM_ENCODING_VERSION) - 1);
     analytics_stream_entry_add(entry, "h", event->header, event->header_len);
     analytics_stream_entry_add(entry, "metadata", event->metadata, event->metadata_len);
+    if (event->has_occurred_at) {
+        analytics_stream_entry_add(entry, "occurred_at", event->occurred_at, strlen(event->occurred_at));
+    }
 }
 
 const analytics_stream_field *
@@ -320,6 +335,17 @@ analytics_stream_event_decode(const analytics_stream_entry *entry,
             return -1;
         }
         event->has_product_id = 1;
+    }
+
+    field = analytics_stream_entry_find(entry, "occurred_at");
+    if (field != NULL) {
+        if (analytics_parse_int64(field->value, field->value_len, &event->occurred_at_ms)
+            || event->occurred_at_ms < 0)
+        {
+            *problem = "occurred_at is not Unix milliseconds";
+            return -1;
+        }
+        event->has_occurred_at = 1;
     }
 
     field = analytics_stream_entry_find(entry, "country");

@@ -32,6 +32,12 @@
  *   country      optional ISO 3166-1 alpha-2, from the configured variable
  *   visitor      the day's visitor key (40 hex digits), appended by the Redis
  *                function; the client's address itself never enters the stream
+ *
+ * Versions 1 and 2 may carry, after metadata:
+ *
+ *   occurred_at  Unix milliseconds when the event happened, when its client
+ *                said so (a batch's timestamp, corrected for the client's
+ *                clock); without it an event happened when it was received
  */
 #ifndef ANALYTICS_STREAM_ENTRY_H
 #define ANALYTICS_STREAM_ENTRY_H
@@ -75,6 +81,8 @@ typedef struct {
     int         has_product_id;
     const char *metadata;      size_t metadata_len;
     const char *country;       size_t country_len;     /* country may be NULL */
+    int         has_occurred_at;
+    char        occurred_at[24];
     /* h, as analytics_outgoing_event_encode packs it */
     char        header[ANALYTICS_STREAM_HEADER_MAX];
     size_t      header_len;
@@ -86,6 +94,7 @@ void analytics_outgoing_event_from_track(analytics_outgoing_event *event,
     const analytics_track_request *request);
 void analytics_outgoing_event_from_conversion(analytics_outgoing_event *event,
     const analytics_conversion_request *request);
+void analytics_outgoing_event_occurred_at(analytics_outgoing_event *event, int64_t occurred_at_ms);
 
 /* fills entry (version 2, or 1 when h does not fit); it points into event
  * and what event points to */
@@ -104,6 +113,8 @@ typedef struct {
     const char *visitor;       size_t visitor_len;   /* len 0 when absent */
     int64_t     tenant_id;
     int64_t     received_at_ms;
+    int         has_occurred_at;
+    int64_t     occurred_at_ms;
     int         has_product_id;
     int64_t     product_id;
 } analytics_stream_event;

@@ -152,6 +152,16 @@ analytics_track_fields(json_t *root, void *request_out, const void *rules_in, an
     return analytics_json_keep_text(merged, failed, &request->metadata_json, &request->metadata_json_len);
 }
 
+analytics_body_status
+analytics_track_request_check(void *object, const analytics_event_rules *rules, analytics_track_request *request,
+    analytics_validation_errors *errors)
+{
+    memset(request, 0, sizeof(*request));
+    analytics_validation_errors_init(errors);
+    request->document = json_incref(object);
+    return analytics_track_fields(object, request, rules, errors);
+}
+
 void
 analytics_track_request_free(analytics_track_request *request)
 {

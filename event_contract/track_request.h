@@ -58,6 +58,11 @@ analytics_body_status analytics_track_request_parse(const char *body, size_t len
     const analytics_event_rules *rules, analytics_track_request *request,
     analytics_validation_errors *errors, char *problem_buf, size_t problem_size);
 
+/* the same checks on an object already parsed (an event of a batch, a
+ * json_t); request holds a reference to it */
+analytics_body_status analytics_track_request_check(void *object, const analytics_event_rules *rules,
+    analytics_track_request *request, analytics_validation_errors *errors);
+
 void analytics_track_request_free(analytics_track_request *request);
 
 #ifdef __cplusplus

@@ -9,22 +9,18 @@
 
 #include "ngx_http_analytics_nginx.h"
 
+#include "batch_request.h"
 #include "fcall.h"
 #include "funnel_track_request.h"
 #include "stream_entry.h"
 
 
+/*
+ * The builder; the arrays it fills are its owner's (ngx_http_analytics_call_of
+ * below), so that one type serves calls of every size.
+ */
 class ngx_http_analytics_call {
 public:
-    /* the head, the keys, the common and own arguments, every step of a
-     * funnel, and an entry's name/value pairs */
-    static constexpr size_t  capacity = 24 + ANALYTICS_FUNNEL_MAX_STEPS + 2 * ANALYTICS_STREAM_MAX_FIELDS;
-
-    explicit ngx_http_analytics_call(const char *function)
-    {
-        analytics_fcall_begin(&fcall_, argv_, argvlen_, capacity, function);
-    }
-
     /* the arrays are pointed into by fcall_ and the numbers by argv_ */
     ngx_http_analytics_call(const ngx_http_analytics_call &) = delete;
     ngx_http_analytics_call &operator=(const ngx_http_analytics_call &) = delete;
@@ -43,6 +39,7 @@ public:
 
     void text(const char *text) { analytics_fcall_text(&fcall_, text); }
 
+    /* at most ANALYTICS_FCALL_NUMBERS per call */
     void number(uint64_t n) { analytics_fcall_number(&fcall_, n); }
 
     /* the entry's fields as name, value pairs: the function's last arguments */
@@ -65,10 +62,46 @@ public:
     size_t arg_at(size_t index) const { return analytics_fcall_arg_at(&fcall_, index); }
     size_t arg_count() const { return analytics_fcall_arg_count(&fcall_); }
 
+protected:
+    ngx_http_analytics_call(const char *function, const char **argv, size_t *argvlen, size_t capacity)
+        : argv_(argv), argvlen_(argvlen)
+    {
+        analytics_fcall_begin(&fcall_, argv_, argvlen_, capacity, function);
+    }
+
 private:
-    const char       *argv_[capacity];
-    size_t            argvlen_[capacity];
+    const char      **argv_;
+    size_t           *argvlen_;
     analytics_fcall   fcall_;
 };
+
+
+/* the arrays, a base of the owner so that they exist before the builder */
+template <size_t Capacity>
+struct ngx_http_analytics_call_space {
+    const char  *space_argv[Capacity];
+    size_t       space_argvlen[Capacity];
+};
+
+/* a call on the caller's stack with room for Capacity arguments */
+template <size_t Capacity>
+class ngx_http_analytics_call_of : private ngx_http_analytics_call_space<Capacity>,
+                                   public ngx_http_analytics_call {
+public:
+    explicit ngx_http_analytics_call_of(const char *function)
+        : ngx_http_analytics_call(function, this->space_argv, this->space_argvlen, Capacity)
+    {
+    }
+};
+
+/* one event's call: the head, the keys, the common and own arguments,
+ * every step of a funnel, and an entry's name/value pairs */
+using ngx_http_analytics_event_call =
+    ngx_http_analytics_call_of<24 + ANALYTICS_FUNNEL_MAX_STEPS + 2 * ANALYTICS_STREAM_MAX_FIELDS>;
+
+/* a batch request's: the head, then for each event its count, tenant,
+ * product and entry (56 KB of stack at most, for the time of building it) */
+using ngx_http_analytics_many_call =
+    ngx_http_analytics_call_of<24 + ANALYTICS_BATCH_MAX_EVENTS * (3 + 2 * ANALYTICS_STREAM_MAX_FIELDS)>;
 
 #endif

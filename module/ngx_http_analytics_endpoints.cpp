@@ -7,6 +7,7 @@
 #include "ngx_http_analytics_module.h"
 #include "ngx_http_analytics_call.h"
 
+#include "batch_request.h"
 #include "collect_request.h"
 #include "conversion_request.h"
 #include "event_id.h"
@@ -28,6 +29,14 @@ static ngx_int_t ngx_http_analytics_collect_parse(ngx_http_request_t *r, ngx_htt
 static ngx_int_t ngx_http_analytics_hit_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
     analytics_body_status status, analytics_track_request *request, const char *problem,
     const analytics_validation_errors *errors);
+static ngx_int_t ngx_http_analytics_batch_parse(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
+    ngx_str_t *body);
+static ngx_int_t ngx_http_analytics_collect_batch_parse(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
+    ngx_str_t *body);
+static ngx_int_t ngx_http_analytics_batch_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
+    ngx_str_t *body, analytics_batch_items items);
+static ngx_int_t ngx_http_analytics_batch_events(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
+    analytics_batch_request *batch, analytics_outgoing_event *outgoing, ngx_uint_t *n);
 static ngx_int_t ngx_http_analytics_conversion_parse(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
     ngx_str_t *body);
 static ngx_int_t ngx_http_analytics_mark_parse(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
@@ -41,6 +50,8 @@ static ngx_int_t ngx_http_analytics_track_reply(ngx_http_request_t *r, ngx_http_
     ngx_http_analytics_answer_t *answer);
 static ngx_int_t ngx_http_analytics_interactions_reply(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
     ngx_http_analytics_answer_t *answer);
+static ngx_int_t ngx_http_analytics_batch_reply(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
+    ngx_http_analytics_answer_t *answer);
 static ngx_int_t ngx_http_analytics_conversion_reply(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
     ngx_http_analytics_answer_t *answer);
 static ngx_int_t ngx_http_analytics_mark_reply(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
@@ -50,6 +61,7 @@ static ngx_int_t ngx_http_analytics_funnel_reply(ngx_http_request_t *r, ngx_http
 static ngx_int_t ngx_http_analytics_project_reply(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
     ngx_http_analytics_answer_t *answer);
 
+static ngx_int_t ngx_http_analytics_batch_answer(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx);
 static ngx_int_t ngx_http_analytics_conversion_answer(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
     ngx_uint_t recorded);
 static ngx_int_t ngx_http_analytics_mark_answer(ngx_http_request_t *r, redisReply *reply, ngx_str_t *body);
@@ -102,7 +114,17 @@ static const ngx_http_analytics_endpoint_t  ngx_http_analytics_endpoints[NGX_HTT
      * visitor */
     { NGX_HTTP_ANALYTICS_FAMILY_PROJECT, &ngx_http_analytics_post, &ngx_http_analytics_token_headers,
       0, "slug", 0, 0, 0, 0, ANALYTICS_EVENT_KIND_PROJECT_EVENT,
-      ngx_http_analytics_project_parse, ngx_http_analytics_project_reply }
+      ngx_http_analytics_project_parse, ngx_http_analytics_project_reply },
+
+    /* POST /api/v1/analytics/batch: track's events, up to 100 */
+    { NGX_HTTP_ANALYTICS_FAMILY_LARAVEL, &ngx_http_analytics_post, &ngx_http_analytics_body_headers,
+      0, "any", 0, 1, 1, 1, ANALYTICS_EVENT_KIND_TRACK,
+      ngx_http_analytics_batch_parse, ngx_http_analytics_batch_reply },
+
+    /* the tracker's POST /collect/batch: its queued hits */
+    { NGX_HTTP_ANALYTICS_FAMILY_LARAVEL, &ngx_http_analytics_post, &ngx_http_analytics_body_headers,
+      0, "any", 0, 0, 1, 1, ANALYTICS_EVENT_KIND_INTERACTION,
+      ngx_http_analytics_collect_batch_parse, ngx_http_analytics_batch_reply }
 };
 
 
@@ -274,6 +296,246 @@ ngx_http_analytics_interactions_reply(ngx_http_request_t *r, ngx_http_analytics_
 
 
 /*
+ * The batch endpoints: each event checked as its single endpoint checks
+ * one, the limit counting every event the body holds, the valid ones sent
+ * in one call. A body that is no batch is refused whole, as track refuses
+ * a body.
+ */
+static ngx_int_t
+ngx_http_analytics_batch_parse(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx, ngx_str_t *body)
+{
+    return ngx_http_analytics_batch_ingest(r, ctx, body, ANALYTICS_BATCH_OF_TRACK);
+}
+
+
+static ngx_int_t
+ngx_http_analytics_collect_batch_parse(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx, ngx_str_t *body)
+{
+    return ngx_http_analytics_batch_ingest(r, ctx, body, ANALYTICS_BATCH_OF_HITS);
+}
+
+
+static ngx_int_t
+ngx_http_analytics_batch_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx, ngx_str_t *body,
+    analytics_batch_items items)
+{
+    char                          problem[256];
+    ngx_int_t                     rc;
+    ngx_uint_t                    n;
+    ngx_time_t                   *tp;
+    analytics_batch_event        *events;
+    analytics_batch_status        status;
+    analytics_batch_request       batch;
+    analytics_outgoing_event     *outgoing;
+    analytics_validation_errors   errors;
+
+    events = static_cast<analytics_batch_event *>(
+        ngx_palloc(r->pool, ANALYTICS_BATCH_MAX_EVENTS * sizeof(analytics_batch_event)));
+    if (events == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    tp = ngx_timeofday();
+    status = analytics_batch_request_parse(reinterpret_cast<const char *>(body->data), body->len, items,
+                                           (int64_t) tp->sec * 1000 + tp->msec, &batch, events, &errors,
+                                           problem, sizeof(problem));
+    switch (status) {
+
+    case ANALYTICS_BATCH_OK:
+        break;
+
+    case ANALYTICS_BATCH_MALFORMED:
+    case ANALYTICS_BATCH_INVALID:
+        analytics_batch_request_free(&batch);
+        if (ngx_http_analytics_body_error(r, ctx,
+                                          status == ANALYTICS_BATCH_INVALID ? ANALYTICS_BODY_INVALID
+                                                                            : ANALYTICS_BODY_MALFORMED,
+                                          problem, &errors) != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+        return ngx_http_analytics_ingest_many(r, ctx, NULL, 0);
+
+    case ANALYTICS_BATCH_TOO_MANY:
+        analytics_batch_request_free(&batch);
+        return ngx_http_analytics_send_body_refusal(r, ctx, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE, problem);
+
+    default:
+        analytics_batch_request_free(&batch);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    outgoing = static_cast<analytics_outgoing_event *>(
+        ngx_palloc(r->pool, batch.count * sizeof(analytics_outgoing_event)));
+    if (outgoing == NULL || ngx_http_analytics_batch_events(r, ctx, &batch, outgoing, &n) != NGX_OK) {
+        analytics_batch_request_free(&batch);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    /* without a valid event the answer is known: only the limit is counted */
+    if (n == 0 && ngx_http_analytics_batch_answer(r, ctx) != NGX_OK) {
+        analytics_batch_request_free(&batch);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    rc = ngx_http_analytics_ingest_many(r, ctx, outgoing, n);
+    analytics_batch_request_free(&batch);
+    return rc;
+}
+
+
+/* each event's result (a 422 with its errors, or to be sent), and the n
+ * valid ones as outgoing events; the first names the tenant of a
+ * per-tenant limit and, with a trackerId, the visitor */
+static ngx_int_t
+ngx_http_analytics_batch_events(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
+    analytics_batch_request *batch, analytics_outgoing_event *outgoing, ngx_uint_t *n)
+{
+    char                                buf[1024];
+    size_t                              len;
+    ngx_uint_t                          i;
+    analytics_batch_event              *event;
+    ngx_http_analytics_batch_result_t  *result;
+
+    ctx->batch = static_cast<ngx_http_analytics_batch_result_t *>(
+        ngx_pcalloc(r->pool, batch->count * sizeof(ngx_http_analytics_batch_result_t)));
+    if (ctx->batch == NULL) {
+        return NGX_ERROR;
+    }
+    ctx->batch_len = batch->count;
+    ctx->cost = batch->count;
+    *n = 0;
+
+    for (i = 0; i < batch->count; i++) {
+        event = &batch->events[i];
+        result = &ctx->batch[i];
+
+        if (event->status != ANALYTICS_BODY_OK) {
+            result->status = NGX_HTTP_ANALYTICS_UNPROCESSABLE_ENTITY;
+            len = ngx_min(analytics_validation_errors_render(&event->errors, buf, sizeof(buf)), sizeof(buf) - 1);
+            if (ngx_http_analytics_keep(r, &result->errors, buf, len) != NGX_OK) {
+                return NGX_ERROR;
+            }
+            continue;
+        }
+
+        if (*n == 0) {
+            if (ngx_http_analytics_keep(r, &ctx->tenant, event->request.tenant_ref,
+                                        event->request.tenant_ref_len) != NGX_OK
+                || (event->request.tracker_id != NULL
+                    && ngx_http_analytics_keep(r, &ctx->tracker, event->request.tracker_id,
+                                               event->request.tracker_id_len) != NGX_OK))
+            {
+                return NGX_ERROR;
+            }
+        }
+        ngx_http_analytics_outgoing_init(r, &outgoing[*n], ctx->endpoint->kind);
+        analytics_outgoing_event_from_track(&outgoing[*n], &event->request);
+        if (event->has_occurred_at) {
+            analytics_outgoing_event_occurred_at(&outgoing[*n], event->occurred_at_ms);
+        }
+        (*n)++;
+    }
+    return NGX_OK;
+}
+
+
+/* the statuses Redis gave the events sent, in their order, or all of them
+ * accepted when spooled or left out */
+static ngx_int_t
+ngx_http_analytics_batch_reply(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
+    ngx_http_analytics_answer_t *answer)
+{
+    ngx_int_t    status;
+    ngx_uint_t   i, k;
+    redisReply  *element;
+
+    if (answer->status != NGX_HTTP_ANALYTICS_MULTI_STATUS && answer->status != NGX_HTTP_ANALYTICS_SPOOLED) {
+        /* 200 ("counted"), or no answer: what was decided, else 503 */
+        return ngx_http_analytics_send_decided(r, ctx);
+    }
+
+    for (i = 0, k = 0; i < ctx->batch_len; i++) {
+        if (ctx->batch[i].status != 0) {
+            continue;
+        }
+        status = NGX_HTTP_ACCEPTED;
+        if (answer->status == NGX_HTTP_ANALYTICS_MULTI_STATUS) {
+            element = answer->reply->element[ANALYTICS_INGEST_MANY_ANSWER_EVENTS + k++];
+            status = element->type == REDIS_REPLY_INTEGER ? element->integer : 0;
+        }
+        if (status != NGX_HTTP_ACCEPTED && status != NGX_HTTP_NOT_FOUND
+            && status != NGX_HTTP_ANALYTICS_UNPROCESSABLE_ENTITY)
+        {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "analytics: unexpected batch reply");
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+        ctx->batch[i].status = status;
+    }
+    if (ngx_http_analytics_batch_answer(r, ctx) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return ngx_http_analytics_send_json(r, ctx->answer_status, &ctx->answer_body);
+}
+
+
+/*
+ * Every event accepted: 202 {"success":true,"accepted":N}. Else 207
+ * {"accepted":N,"results":[{"index":i,"status":S,...}]} for every event,
+ * a refused one with the body its single endpoint would have answered
+ * ("message", "errors") merged in.
+ */
+static ngx_int_t
+ngx_http_analytics_batch_answer(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx)
+{
+    size_t                              size;
+    u_char                             *p;
+    ngx_uint_t                          i, accepted;
+    ngx_http_analytics_batch_result_t  *result;
+
+    accepted = 0;
+    size = sizeof("{\"accepted\":,\"results\":[]}") + NGX_INT_T_LEN;
+    for (i = 0; i < ctx->batch_len; i++) {
+        result = &ctx->batch[i];
+        if (result->status == NGX_HTTP_ACCEPTED) {
+            accepted++;
+        } else if (result->status == NGX_HTTP_NOT_FOUND) {
+            result->errors = *ngx_http_analytics_canned_body(NGX_HTTP_ANALYTICS_TENANT_NOT_FOUND);
+        } else if (result->errors.len == 0) {
+            result->errors = *ngx_http_analytics_canned_body(NGX_HTTP_ANALYTICS_UNKNOWN_PRODUCT);
+        }
+        size += sizeof("{\"index\":,\"status\":},") + 2 * NGX_INT_T_LEN + result->errors.len;
+    }
+
+    p = static_cast<u_char *>(ngx_pnalloc(r->pool, size));
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+    ctx->answer_body.data = p;
+
+    if (accepted == ctx->batch_len) {
+        ctx->answer_status = NGX_HTTP_ACCEPTED;
+        ctx->answer_body.len = ngx_sprintf(p, "{\"success\":true,\"accepted\":%ui}", accepted) - p;
+        return NGX_OK;
+    }
+
+    ctx->answer_status = NGX_HTTP_ANALYTICS_MULTI_STATUS;
+    p = ngx_sprintf(p, "{\"accepted\":%ui,\"results\":[", accepted);
+    for (i = 0; i < ctx->batch_len; i++) {
+        result = &ctx->batch[i];
+        p = ngx_sprintf(p, "%s{\"index\":%ui,\"status\":%ui", i > 0 ? "," : "", i, result->status);
+        /* the refusal's own object, without its opening brace */
+        if (result->status != NGX_HTTP_ACCEPTED && result->errors.len > 1) {
+            *p++ = ',';
+            p = ngx_cpymem(p, result->errors.data + 1, result->errors.len - 1);
+        } else {
+            *p++ = '}';
+        }
+    }
+    p = ngx_cpymem(p, "]}", 2);
+    ctx->answer_body.len = p - ctx->answer_body.data;
+    return NGX_OK;
+}
+
+
+/*
  * A conversion beacon is always answered 200 (or 429): "ok" once it is in
  * the stream, "skipped" for a body that cannot be recorded or a tenant that
  * is not there. A repeated transaction_id is counted once by the aggregator.
@@ -399,7 +661,7 @@ ngx_http_analytics_mark_parse(ngx_http_request_t *r, ngx_http_analytics_ctx_t *c
     event.metadata_len = metadata.len;
     analytics_outgoing_event_encode(&event, &entry);
 
-    ngx_http_analytics_call  call(ANALYTICS_FUNCTION_MARK_ORDER);
+    ngx_http_analytics_event_call  call(ANALYTICS_FUNCTION_MARK_ORDER);
 
     ngx_http_analytics_call_head(r, ctx, call, amcf->orders_keys, 2, request.mark ? "write" : "count");
     call.arg(request.website_ref, request.website_ref_len);
@@ -524,7 +786,7 @@ ngx_http_analytics_funnel_parse(ngx_http_request_t *r, ngx_http_analytics_ctx_t 
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_http_analytics_call  call(ANALYTICS_FUNCTION_FUNNEL_TRACK);
+    ngx_http_analytics_event_call  call(ANALYTICS_FUNCTION_FUNNEL_TRACK);
 
     ngx_http_analytics_call_head(r, ctx, call, amcf->funnel_keys, 2, ctx->answer_status ? "count" : "write");
     rc = ngx_http_analytics_token_hash(r, token);

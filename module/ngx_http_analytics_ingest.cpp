@@ -15,9 +15,12 @@
 #include <sys/random.h>
 
 
+static ngx_int_t ngx_http_analytics_ingest_admitted(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx);
+static ngx_int_t ngx_http_analytics_ingest_send(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
+    ngx_http_analytics_call &call, ngx_flag_t writes, ngx_flag_t joins_turn);
 static void ngx_http_analytics_call_done(ngx_http_request_t *r, redisReply *reply);
-static void ngx_http_analytics_read_answer(ngx_http_request_t *r, redisReply *reply,
-    ngx_http_analytics_answer_t *answer);
+static void ngx_http_analytics_read_answer(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
+    redisReply *reply, ngx_http_analytics_answer_t *answer);
 static ngx_int_t ngx_http_analytics_without_redis(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
     ngx_http_analytics_sent_call_t *call);
 static void ngx_http_analytics_keep_call(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
@@ -158,39 +161,24 @@ ngx_http_analytics_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
 {
     ngx_int_t                        rc;
     analytics_stream_entry           entry;
-    ngx_http_analytics_answer_t      answer;
-    ngx_http_analytics_sent_call_t   unsent;
-    ngx_http_analytics_skip_reason_e reason;
-    ngx_http_analytics_loc_conf_t   *alcf;
     ngx_http_analytics_main_conf_t  *amcf;
 
-    alcf = ngx_http_analytics_loc_conf(r);
     amcf = ngx_http_analytics_main_conf(r);
 
-    if (event == NULL && !alcf->rate.enabled) {
+    if (event == NULL && !ngx_http_analytics_loc_conf(r)->rate.enabled) {
         return ngx_http_analytics_send_json(r, ctx->answer_status, &ctx->answer_body);
     }
-
-    /* a valid event an operator's rule or the bots list leaves out is
-     * answered as accepted and goes nowhere, not even to the limit; an
-     * invalid one still gets its error, so a developer whose browser sends
-     * DNT sees what is wrong */
     if (event != NULL && !ctx->answer_status) {
-        rc = ngx_http_analytics_left_out(r, ctx, &reason);
-        if (rc == NGX_ERROR) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-        if (rc == NGX_OK) {
-            ngx_http_analytics_metrics_skipped(alcf->endpoint, reason);
-            return ngx_http_analytics_answer_accepted(r, ctx);
+        rc = ngx_http_analytics_ingest_admitted(r, ctx);
+        if (rc != NGX_DECLINED) {
+            return rc;
         }
     }
-
     if (ngx_http_analytics_route(r, ctx) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_http_analytics_call  call(ANALYTICS_FUNCTION_INGEST);
+    ngx_http_analytics_event_call  call(ANALYTICS_FUNCTION_INGEST);
 
     ngx_http_analytics_call_head(r, ctx, call, &amcf->shards[ctx->route.shard].products_key, 1,
                                  event != NULL ? "write" : "count");
@@ -215,28 +203,142 @@ ngx_http_analytics_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
     if (call.broken()) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
+    return ngx_http_analytics_ingest_send(r, ctx, call, event != NULL && !ctx->answer_status, 1);
+}
+
+
+/*
+ * A batch request's call: the limit taken once at the cost of all the
+ * events the body held, then each valid event written as ingest writes one,
+ * into one stream entry. The events are one visitor's (one client, one
+ * page): they share the visitor's arguments.
+ */
+ngx_int_t
+ngx_http_analytics_ingest_many(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
+    analytics_outgoing_event *events, ngx_uint_t n)
+{
+    u_char                          *counts, *count;
+    ngx_int_t                        rc;
+    ngx_uint_t                       i;
+    analytics_stream_entry          *entries;
+    ngx_http_analytics_main_conf_t  *amcf;
+
+    amcf = ngx_http_analytics_main_conf(r);
+
+    if (n == 0 && !ngx_http_analytics_loc_conf(r)->rate.enabled) {
+        return ngx_http_analytics_send_json(r, ctx->answer_status, &ctx->answer_body);
+    }
+    if (n > 0) {
+        rc = ngx_http_analytics_ingest_admitted(r, ctx);
+        if (rc != NGX_DECLINED) {
+            return rc;
+        }
+    }
+    if (ngx_http_analytics_route(r, ctx) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* what the call points to lives in the pool until it is sent */
+    entries = static_cast<analytics_stream_entry *>(ngx_palloc(r->pool, (n + 1) * sizeof(analytics_stream_entry)));
+    counts = static_cast<u_char *>(ngx_pnalloc(r->pool, (n + 1) * NGX_INT_T_LEN));
+    if (entries == NULL || counts == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_http_analytics_many_call  call(ANALYTICS_FUNCTION_INGEST_MANY);
+
+    ngx_http_analytics_call_head(r, ctx, call, &amcf->shards[ctx->route.shard].products_key, 1,
+                                 n > 0 ? "write" : "count");
+    call.number(ctx->cost > 0 ? ctx->cost : 1);
+    if (n == 0) {
+        call.arg("", 0);
+        call.arg("", 0);
+    } else if (ngx_http_analytics_call_visitor(r, ctx, call) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    call.number(n);
+    ctx->batch_sent = n;
+
+    for (i = 0; i < n; i++) {
+        analytics_outgoing_event_encode(&events[i], &entries[i]);
+        count = counts + i * NGX_INT_T_LEN;
+        call.arg(reinterpret_cast<const char *>(count),
+                 ngx_sprintf(count, "%uz", 2 + 2 * entries[i].count) - count);
+        call.arg(events[i].tenant_ref, events[i].tenant_ref_len);
+        if (events[i].has_product_id && ctx->endpoint->product_must_exist) {
+            call.text(events[i].product_id);
+        } else {
+            call.arg("", 0);
+        }
+        call.entry(entries[i]);
+    }
+    if (call.broken()) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return ngx_http_analytics_ingest_send(r, ctx, call, n > 0, 0);
+}
+
+
+/* NGX_DECLINED: r's valid event goes on to Redis. Else r was answered: an
+ * event an operator's rule or the bots list leaves out is answered as
+ * accepted and goes nowhere, not even to the limit. (An invalid one still
+ * gets its error, so a developer whose browser sends DNT sees what is
+ * wrong.) */
+static ngx_int_t
+ngx_http_analytics_ingest_admitted(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx)
+{
+    ngx_int_t                         rc;
+    ngx_http_analytics_skip_reason_e  reason;
+
+    rc = ngx_http_analytics_left_out(r, ctx, &reason);
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if (rc == NGX_DECLINED) {
+        return NGX_DECLINED;
+    }
+    ngx_http_analytics_metrics_skipped(ngx_http_analytics_loc_conf(r)->endpoint, reason);
+    return ngx_http_analytics_answer_accepted(r, ctx);
+}
+
+
+/*
+ * Sends an ingest call (writes: it carries events to keep, not only the
+ * limit to count): in this turn's batch when it may join one, else alone;
+ * without Redis, to the host's limit and the spool. NGX_DONE once queued.
+ */
+static ngx_int_t
+ngx_http_analytics_ingest_send(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx, ngx_http_analytics_call &call,
+    ngx_flag_t writes, ngx_flag_t joins_turn)
+{
+    ngx_int_t                        rc;
+    ngx_http_analytics_answer_t      answer;
+    ngx_http_analytics_sent_call_t   unsent;
 
     /* above the high-water mark an event is answered as when Redis and the
      * spool are both away: the spool would only move a stopped drain's
      * backlog onto every host's disk, to be replayed into the same Redis */
-    if (event != NULL && !ctx->answer_status && ngx_http_analytics_redis_full(ctx->route.shard)) {
+    if (writes && ngx_http_analytics_redis_full(ctx->route.shard)) {
         ngx_memzero(&answer, sizeof(answer));
         return ctx->endpoint->reply(r, ctx, &answer);
     }
 
     /* the call joins this turn's batch, which copies it; one too large for
      * a batch goes alone (hiredis copies it into its output buffer) */
-    rc = ngx_http_analytics_redis_batch(r, ctx->route.shard, ngx_http_analytics_call_done, 1,
-                                        &call.argv()[call.key_at(ANALYTICS_FCALL_KEY_RATE)],
-                                        &call.argvlen()[call.key_at(ANALYTICS_FCALL_KEY_RATE)],
-                                        (int) call.arg_count(), &call.argv()[call.arg_at(0)],
-                                        &call.argvlen()[call.arg_at(0)]);
+    rc = NGX_DECLINED;
+    if (joins_turn) {
+        rc = ngx_http_analytics_redis_batch(r, ctx->route.shard, ngx_http_analytics_call_done, 1,
+                                            &call.argv()[call.key_at(ANALYTICS_FCALL_KEY_RATE)],
+                                            &call.argvlen()[call.key_at(ANALYTICS_FCALL_KEY_RATE)],
+                                            (int) call.arg_count(), &call.argv()[call.arg_at(0)],
+                                            &call.argvlen()[call.arg_at(0)]);
+    }
     if (rc != NGX_OK) {
         rc = ngx_http_analytics_redis_send(r, ctx->route.shard, ngx_http_analytics_call_done, call.argc(),
                                            call.argv(), call.argvlen());
     }
     if (rc == NGX_OK) {
-        if (event != NULL && !ctx->answer_status && amcf->spool.path != NULL) {
+        if (writes && ngx_http_analytics_main_conf(r)->spool.path != NULL) {
             ngx_http_analytics_keep_call(r, ctx, call);
         }
         return NGX_DONE;
@@ -246,7 +348,7 @@ ngx_http_analytics_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
     unsent.argvlen = call.argvlen();
     unsent.argc = call.argc();
     unsent.keys = call.keys();
-    rc = ngx_http_analytics_without_redis(r, ctx, event != NULL && !ctx->answer_status ? &unsent : NULL);
+    rc = ngx_http_analytics_without_redis(r, ctx, writes ? &unsent : NULL);
     if (rc != NGX_DECLINED) {
         return rc;
     }
@@ -271,7 +373,7 @@ ngx_http_analytics_call_done(ngx_http_request_t *r, redisReply *reply)
 
     try {
         ctx = static_cast<ngx_http_analytics_ctx_t *>(ngx_http_get_module_ctx(r, ngx_http_analytics_module));
-        ngx_http_analytics_read_answer(r, reply, &answer);
+        ngx_http_analytics_read_answer(r, ctx, reply, &answer);
         ngx_http_analytics_redis_memory_refused(ctx->route.shard, reply);
 
         /* no answer for an event (the connection dropped or timed out, a
@@ -302,10 +404,13 @@ ngx_http_analytics_call_done(ngx_http_request_t *r, redisReply *reply)
 
 /* {status, limit, remaining, retry after} and the rate headers they give */
 static void
-ngx_http_analytics_read_answer(ngx_http_request_t *r, redisReply *reply, ngx_http_analytics_answer_t *answer)
+ngx_http_analytics_read_answer(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx, redisReply *reply,
+    ngx_http_analytics_answer_t *answer)
 {
-    ngx_uint_t  i;
+    ngx_uint_t  i, batch_sent;
     ngx_int_t   limit, remaining;
+
+    batch_sent = ctx->batch_sent;
 
     answer->status = 0;
     answer->retry_after = 1;
@@ -327,8 +432,13 @@ ngx_http_analytics_read_answer(ngx_http_request_t *r, redisReply *reply, ngx_htt
                 answer->status = -1;
             }
         }
-        /* an event written answers its entry's id too */
+        /* an event written answers its entry's id too; a batch its events' */
         if (answer->status == 202 && reply->elements != ANALYTICS_ANSWER_OWN + 1) {
+            answer->status = 0;
+        }
+        if (answer->status == NGX_HTTP_ANALYTICS_MULTI_STATUS
+            && reply->elements != ANALYTICS_INGEST_MANY_ANSWER_EVENTS + batch_sent)
+        {
             answer->status = 0;
         }
     }
@@ -364,7 +474,8 @@ ngx_http_analytics_without_redis(ngx_http_request_t *r, ngx_http_analytics_ctx_t
     if (alcf->rate.enabled && amcf->local_limit != NULL) {
         retry_after = 1;
         rc = ngx_http_analytics_local_limit_take(amcf->local_limit, &ctx->route.rate_key, alcf->rate.limit,
-                                                 alcf->rate.period, &remaining, &retry_after);
+                                                 alcf->rate.period, ctx->cost > 0 ? ctx->cost : 1, &remaining,
+                                                 &retry_after);
         if (ngx_http_analytics_rate_headers(r, alcf->rate.limit, remaining) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }

@@ -65,7 +65,7 @@ ngx_http_analytics_local_limit_init_zone(ngx_shm_zone_t *zone, void *data)
 
 ngx_int_t
 ngx_http_analytics_local_limit_take(ngx_shm_zone_t *zone, ngx_str_t *key, ngx_uint_t limit, ngx_msec_t period,
-    ngx_int_t *remaining, ngx_int_t *retry_after)
+    ngx_uint_t cost, ngx_int_t *remaining, ngx_int_t *retry_after)
 {
     uint32_t                           hash;
     uint64_t                           now, tat, interval, capacity, next;
@@ -90,7 +90,7 @@ ngx_http_analytics_local_limit_take(ngx_shm_zone_t *zone, ngx_str_t *key, ngx_ui
 
     ngx_shmtx_lock(&shpool->mutex);
     tat = slot->used && slot->hash == hash && slot->tat > now ? slot->tat : now;
-    next = tat + interval;
+    next = tat + interval * cost;
     if (next - now > capacity) {
         ngx_shmtx_unlock(&shpool->mutex);
         *remaining = 0;

@@ -13,9 +13,9 @@
 /* the zone, sized size; NULL on failure */
 ngx_shm_zone_t *ngx_http_analytics_local_limit_zone(ngx_conf_t *cf, size_t size, void *tag);
 
-/* counts one request of key against limit per period: NGX_OK allowed,
- * NGX_BUSY over the limit (retry_after in whole seconds) */
+/* counts cost requests of key (all or none) against limit per period:
+ * NGX_OK allowed, NGX_BUSY over the limit (retry_after in whole seconds) */
 ngx_int_t ngx_http_analytics_local_limit_take(ngx_shm_zone_t *zone, ngx_str_t *key, ngx_uint_t limit,
-    ngx_msec_t period, ngx_int_t *remaining, ngx_int_t *retry_after);
+    ngx_msec_t period, ngx_uint_t cost, ngx_int_t *remaining, ngx_int_t *retry_after);
 
 #endif

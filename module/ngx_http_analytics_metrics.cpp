@@ -34,7 +34,7 @@ static u_char *ngx_http_analytics_metrics_print(u_char *p, ngx_http_analytics_me
 /* the labels of ngx_http_analytics_endpoint_e */
 static const char  *ngx_http_analytics_metrics_endpoints[NGX_HTTP_ANALYTICS_ENDPOINTS] = {
     "none", "track", "conversion", "interactions", "mark_purchase_tracked", "collect", "funnel_track",
-    "project_events"
+    "project_events", "batch", "collect_batch"
 };
 
 /* set where the zone is made, in the master before the workers fork: the

@@ -106,6 +106,13 @@ static ngx_command_t  ngx_http_analytics_commands[] = {
       NGX_HTTP_ANALYTICS_ENDPOINT_TRACK,
       NULL },
 
+    { ngx_string("analytics_batch"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_analytics_endpoint,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      NGX_HTTP_ANALYTICS_ENDPOINT_BATCH,
+      NULL },
+
     { ngx_string("analytics_interactions"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_analytics_endpoint,
@@ -125,6 +132,13 @@ static ngx_command_t  ngx_http_analytics_commands[] = {
       ngx_http_analytics_endpoint,
       NGX_HTTP_LOC_CONF_OFFSET,
       NGX_HTTP_ANALYTICS_ENDPOINT_COLLECT,
+      NULL },
+
+    { ngx_string("analytics_collect_batch"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_analytics_endpoint,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      NGX_HTTP_ANALYTICS_ENDPOINT_COLLECT_BATCH,
       NULL },
 
     { ngx_string("analytics_funnel_track"),

@@ -28,6 +28,7 @@
 
 
 #define NGX_HTTP_ANALYTICS_UNPROCESSABLE_ENTITY  422
+#define NGX_HTTP_ANALYTICS_MULTI_STATUS          207
 /* an answer that is not Redis's: the event went to the spool */
 #define NGX_HTTP_ANALYTICS_SPOOLED               1
 
@@ -81,6 +82,8 @@ typedef enum {
     NGX_HTTP_ANALYTICS_ENDPOINT_COLLECT,
     NGX_HTTP_ANALYTICS_ENDPOINT_FUNNEL_TRACK,
     NGX_HTTP_ANALYTICS_ENDPOINT_PROJECT_EVENTS,
+    NGX_HTTP_ANALYTICS_ENDPOINT_BATCH,
+    NGX_HTTP_ANALYTICS_ENDPOINT_COLLECT_BATCH,
     NGX_HTTP_ANALYTICS_ENDPOINTS
 } ngx_http_analytics_endpoint_e;
 
@@ -207,6 +210,14 @@ typedef struct {
 } ngx_http_analytics_route_t;
 
 
+/* one event of a batch request: what it is answered, and, until then,
+ * whether it went to Redis (status 0) */
+typedef struct {
+    ngx_uint_t                        status;   /* 202, 404, 422; 0 while sent */
+    ngx_str_t                         errors;   /* a 422's {"message","errors"} */
+} ngx_http_analytics_batch_result_t;
+
+
 /* an ingest call as it went to Redis, kept in the request's pool until its
  * answer: spooled if none comes (the connection dropped, a timeout, a
  * cluster redirect) */
@@ -242,6 +253,13 @@ struct ngx_http_analytics_ctx_s {
     size_t                            body_len;
     /* NULL without a spool, or until an event's call is sent */
     ngx_http_analytics_sent_call_t   *sent;
+    /* the requests the rate limit counts this one as: a batch's events; 0
+     * is 1 */
+    ngx_uint_t                        cost;
+    /* a batch request's events, in the body's order */
+    ngx_http_analytics_batch_result_t *batch;
+    ngx_uint_t                        batch_len;
+    ngx_uint_t                        batch_sent;   /* of them, to Redis */
 };
 
 
@@ -273,6 +291,7 @@ ngx_int_t ngx_http_analytics_send_answer(ngx_http_request_t *r, ngx_http_analyti
 
 /* ngx_http_analytics_replies.cpp: bodies in the request's pool, or static */
 ngx_int_t ngx_http_analytics_send_canned(ngx_http_request_t *r, ngx_http_analytics_canned_e answer);
+const ngx_str_t *ngx_http_analytics_canned_body(ngx_http_analytics_canned_e answer);
 ngx_int_t ngx_http_analytics_send_refusal(ngx_http_request_t *r, ngx_http_analytics_family_e family,
     ngx_uint_t status);
 ngx_int_t ngx_http_analytics_send_decided(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx);
@@ -290,6 +309,9 @@ ngx_int_t ngx_http_analytics_send_call(ngx_http_request_t *r, ngx_http_analytics
     ngx_http_analytics_call &call);
 ngx_int_t ngx_http_analytics_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
     analytics_outgoing_event *event);
+/* a batch request's n valid events (n may be 0: only the limit is taken) */
+ngx_int_t ngx_http_analytics_ingest_many(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
+    analytics_outgoing_event *events, ngx_uint_t n);
 ngx_int_t ngx_http_analytics_call_visitor(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
     ngx_http_analytics_call &call);
 void ngx_http_analytics_outgoing_init(ngx_http_request_t *r, analytics_outgoing_event *event,

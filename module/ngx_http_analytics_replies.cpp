@@ -119,6 +119,14 @@ ngx_http_analytics_send_canned(ngx_http_request_t *r, ngx_http_analytics_canned_
 }
 
 
+/* a canned answer's body, for a batch's result of the same verdict */
+const ngx_str_t *
+ngx_http_analytics_canned_body(ngx_http_analytics_canned_e answer)
+{
+    return &ngx_http_analytics_canned[answer].body;
+}
+
+
 ngx_int_t
 ngx_http_analytics_send_refusal(ngx_http_request_t *r, ngx_http_analytics_family_e family,
     ngx_uint_t status)

@@ -1,4 +1,4 @@
-#!lua name=analytics_v14
+#!lua name=analytics_v15
 -- The Redis 7 function library the module loads on every connect
 -- (FUNCTION LOAD REPLACE), and the aggregator when no module has yet; it is
 -- built into both (CMake and the module's config embed this file), and an
@@ -11,7 +11,7 @@
 -- carries a version so that hosts of a fleet running different module
 -- versions never replace each other's functions.
 --
--- analytics_ingest_v14
+-- analytics_ingest_v15
 --   KEYS[1]  hash of tenant references to "<id>:<active 0|1>:<public 0|1>",
 --            written by the aggregator; fields "id:<n>", "uuid:<uuid>" and
 --            "slug:<slug>", so a slug of digits never meets an id
@@ -36,7 +36,7 @@
 --   inactive or private tenant), 422 (no such product for the tenant) or
 --   202 (the entry is in the stream)
 --
--- analytics_mark_order_v14 (mark-purchase-tracked)
+-- analytics_mark_order_v15 (mark-purchase-tracked)
 --   KEYS[1..3] as above; KEYS[4] the hash of visitor salts;
 --   KEYS[5]  hash "<tenant id>:<order session>" -> "<payment status>\n<purchase JSON>"
 --   KEYS[6]  hash of the orders tracked so far, same fields
@@ -48,7 +48,7 @@
 --           {200, limit, remaining, 0, already tracked 0|1, payment status, purchase JSON}
 --   Only a paid order is marked, and only its first caller sees 0.
 --
--- analytics_funnel_track_v14 (funnel/track)
+-- analytics_funnel_track_v15 (funnel/track)
 --   KEYS[1..4] as above (the tenant hash unused: the token names the tenant);
 --   KEYS[5]  hash of token SHA-256 (hex) -> "<tenant id>\n<expires, Unix s, or ''>\n<scopes, comma
 --            separated>\n<subject>", written by the aggregator for live tenant tokens
@@ -69,20 +69,37 @@
 -- visitor, so the key holds across days. Functions replicate their effects,
 -- so the raw address reaches neither the AOF nor a replica.
 --
--- analytics_ingest_batch_v14 (what a worker's ingest calls of one turn of
+-- analytics_ingest_batch_v15 (what a worker's ingest calls of one turn of
 -- its event loop become: one FCALL, so Redis runs one function, not many)
 --   KEYS[1..4] the tenants hash, the stream, the salts hash, the products
 --            set; then each call's keys (one: its rate key)
 --   ARGV[1]  the number n of calls, then for each call: its number of keys,
 --            its number m of arguments, and its m arguments as
---            analytics_ingest_v14 takes them
---   returns n answers, each what analytics_ingest_v14 returns
+--            analytics_ingest_v15 takes them
+--   returns n answers, each what analytics_ingest_v15 returns
 --   The version 2 entries of the calls it admits go into one version 3
 --   entry (stream_entry.h), one XADD for the batch: an XADD, its listpack
 --   entry and its AOF record cost Redis about a sixth of each event's time
 --   when every event has its own. Each such call's answer names that entry.
 --
--- analytics_limit_v14 (the management API's limit, per token or client)
+-- analytics_ingest_many_v15 (the batch endpoints: one request's events)
+--   KEYS as analytics_ingest_v15's
+--   ARGV[1..4] as ingest's; ARGV[5] the cost: the number of events the
+--            request holds, valid or not, all taken from the limit at once
+--            (a batch over what remains is refused whole: 429); ARGV[6] and
+--            ARGV[7] the visitor and salt candidate, as ingest's, shared by
+--            the events; ARGV[8] the number n of events that follow; then
+--            for each event: its number m of arguments, its tenant
+--            reference, its product ('' for none) and m - 2 entry fields
+--   At "count" (no valid event) only the limit is taken. The spool rewrites
+--   such a call as it rewrites an ingest call: the positions it changes
+--   (action, limit, visitor) are the same.
+--   returns {429|200, limit, remaining, retry_after}, or
+--           {207, limit, remaining, 0, entry id or false, status of each
+--           event: 202, 404 or 422}; the written events share one version 3
+--           entry (one alone that cannot be packed has its own)
+--
+-- analytics_limit_v15 (the management API's limit, per token or client)
 --   KEYS[1]  the rate-limit key
 --   ARGV[1]  limit: requests per period; ARGV[2] period in milliseconds
 --   returns {200|429, limit, remaining, retry_after_s}
@@ -96,7 +113,8 @@
 -- the time, the rate keys' arrival times (written once, at the end), and the
 -- tenants, products and salt looked up so far
 
-local function rate_limit(key, limit, period_ms, now, memo)
+-- cost: the requests this call counts as (a batch counts its events)
+local function rate_limit(key, limit, period_ms, now, memo, cost)
   if limit <= 0 then
     return true, 0, 0
   end
@@ -109,7 +127,7 @@ local function rate_limit(key, limit, period_ms, now, memo)
   if tat < now then
     tat = now
   end
-  local new_tat = tat + interval
+  local new_tat = tat + interval * (cost or 1)
   local allow_at = new_tat - capacity
   if now < allow_at then
     return false, 0, math.ceil((allow_at - now) / 1000000)
@@ -222,10 +240,11 @@ end
 -- it, and the 429 reply as a fourth value when the limit is exhausted
 -- (values, not a table: this runs for every request); a call's arguments
 -- are args[at + 1] on
-local function admit(keys, args, at, memo)
+local function admit(keys, args, at, memo, cost)
   local now = memo and memo.now or redis_now()
   local limit = number_of(args[at + 2], memo)
-  local allowed, remaining, retry_after = rate_limit(keys[3], limit, number_of(args[at + 3], memo), now, memo)
+  local allowed, remaining, retry_after = rate_limit(keys[3], limit, number_of(args[at + 3], memo), now, memo,
+                                                     cost)
   if not allowed then
     return now, limit, 0, {429, limit, 0, retry_after}
   end
@@ -263,6 +282,30 @@ local function known_product(set, member, memo)
   return known
 end
 
+-- one admitted event: its tenant (how, ref), product ('' for none),
+-- visitor source and salt candidate, and its entry args[first .. last];
+-- returns 404, 422, or 202 and the entry's id (false while it waits in
+-- memo's version 3 entry, when the entry can join one)
+local function write_event(keys, how, ref, product, source, candidate, args, first, last, now, memo)
+  local id = public_tenant(keys[1], how, ref, memo)
+  if not id then
+    return 404
+  end
+  if product ~= '' and not known_product(keys[5], id .. ':' .. product, memo) then
+    return 422
+  end
+  local visitor = nil
+  if source ~= '' then
+    visitor = visitor_key(keys[4], source, candidate, id, now, memo)
+  end
+  if memo and args[first] == 'v' and args[first + 1] == '2' then
+    -- into the batch's version 3 entry, without its own v
+    add_entry_fields(memo.packed, args, first + 2, last, id, visitor)
+    return 202, false
+  end
+  return 202, append_event(keys[2], args, first, last, id, visitor)
+end
+
 -- one ingest call, its arguments args[at + 1 .. last]
 local function ingest_call(keys, args, at, last, memo)
   local now, limit, remaining, refusal = admit(keys, args, at, memo)
@@ -272,35 +315,25 @@ local function ingest_call(keys, args, at, last, memo)
   if args[at + 1] == 'count' then
     return {200, limit, remaining, 0}
   end
-  local id = public_tenant(keys[1], args[at + 4], args[at + 5], memo)
-  if not id then
-    return {404, limit, remaining, 0}
+  local status, entry = write_event(keys, args[at + 4], args[at + 5], args[at + 8], args[at + 6], args[at + 7],
+                                    args, at + 9, last, now, memo)
+  if status ~= 202 then
+    return {status, limit, remaining, 0}
   end
-  if args[at + 8] ~= '' and not known_product(keys[5], id .. ':' .. args[at + 8], memo) then
-    return {422, limit, remaining, 0}
-  end
-  local visitor = nil
-  if args[at + 6] ~= '' then
-    visitor = visitor_key(keys[4], args[at + 6], args[at + 7], id, now, memo)
-  end
-  if memo and args[at + 9] == 'v' and args[at + 10] == '2' then
-    -- into the batch's version 3 entry, without its own v
-    add_entry_fields(memo.packed, args, at + 11, last, id, visitor)
-    local answer = {202, limit, remaining, 0, false}
+  local answer = {202, limit, remaining, 0, entry}
+  if entry == false then
     memo.packed_answers[#memo.packed_answers + 1] = answer
-    return answer
   end
-  local entry = append_event(keys[2], args, at + 9, last, id, visitor)
-  return {202, limit, remaining, 0, entry}
+  return answer
 end
 
 local function ingest(keys, args)
   return ingest_call(keys, args, 0, #args, nil)
 end
-redis.register_function('analytics_ingest_v14', ingest)
+redis.register_function('analytics_ingest_v15', ingest)
 
 -- the ingest calls of one turn of a worker's event loop in one FCALL: each
--- answered as analytics_ingest_v14 would answer it alone, in order; what
+-- answered as analytics_ingest_v15 would answer it alone, in order; what
 -- they share is looked up once and the rate keys are written once
 local function ingest_batch(keys, args)
   local memo = {now = redis_now(), tats = {}, tenants = {}, products = {}, numbers = {},
@@ -326,7 +359,38 @@ local function ingest_batch(keys, args)
   end
   return answers
 end
-redis.register_function('analytics_ingest_batch_v14', ingest_batch)
+redis.register_function('analytics_ingest_batch_v15', ingest_batch)
+
+-- one batch request's events: the limit taken once for all of them, then
+-- each written as ingest writes it, into one version 3 entry
+local function ingest_many(keys, args)
+  local cost = tonumber(args[5])
+  local now, limit, remaining, refusal = admit(keys, args, 0, nil, cost)
+  if refusal then
+    return refusal
+  end
+  if args[1] == 'count' then
+    return {200, limit, remaining, 0}
+  end
+  local memo = {now = now, tats = {}, tenants = {}, products = {}, numbers = {}, packed = {'v', '3'}}
+  local answer = {207, limit, remaining, 0, false}
+  local at = 9
+  for event = 1, tonumber(args[8]) do
+    local n_args = tonumber(args[at])
+    local status, entry = write_event(keys, args[4], args[at + 1], args[at + 2], args[6], args[7],
+                                      args, at + 3, at + n_args, now, memo)
+    if entry then
+      answer[5] = entry
+    end
+    answer[5 + event] = status
+    at = at + 1 + n_args
+  end
+  if #memo.packed > 2 then
+    answer[5] = redis.call('XADD', keys[2], '*', unpack(memo.packed))
+  end
+  return answer
+end
+redis.register_function('analytics_ingest_many_v15', ingest_many)
 
 local function mark_order(keys, args)
   local now, limit, remaining, refusal = admit(keys, args, 0, nil)
@@ -356,7 +420,7 @@ local function mark_order(keys, args)
   end
   return {200, limit, remaining, 0, already, status, purchase}
 end
-redis.register_function('analytics_mark_order_v14', mark_order)
+redis.register_function('analytics_mark_order_v15', mark_order)
 
 local function funnel_track(keys, args)
   local now, limit, remaining, refusal = admit(keys, args, 0, nil)
@@ -391,7 +455,7 @@ local function funnel_track(keys, args)
   local entry = append_event(keys[2], args, 7 + n, #args, tenant, nil, subject)
   return {202, limit, remaining, 0, entry}
 end
-redis.register_function('analytics_funnel_track_v14', funnel_track)
+redis.register_function('analytics_funnel_track_v15', funnel_track)
 
 -- the management API's limit: the same GCRA, nothing else
 local function limit(keys, args)
@@ -403,4 +467,4 @@ local function limit(keys, args)
   end
   return {200, limit_n, remaining, 0}
 end
-redis.register_function('analytics_limit_v14', limit)
+redis.register_function('analytics_limit_v15', limit)

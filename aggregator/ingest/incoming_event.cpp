@@ -55,7 +55,8 @@ std::optional<IncomingEvent> complete_incoming(IncomingEvent incoming, std::stri
         return std::nullopt;
     }
     json_t *object = metadata->get();
-    incoming.occurred_ms = incoming.fields.received_at_ms;
+    incoming.occurred_ms = incoming.fields.has_occurred_at ? incoming.fields.occurred_at_ms
+                                                           : incoming.fields.received_at_ms;
     if (kind == ANALYTICS_EVENT_KIND_PROJECT_EVENT) {
         incoming.project_body = std::shared_ptr<json_t>(metadata->release(), json_decref);
         return incoming;

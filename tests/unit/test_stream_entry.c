@@ -72,6 +72,49 @@ test_encode_then_decode_keeps_every_field(void **state)
 }
 
 static void
+test_an_event_time_travels_after_metadata(void **state)
+{
+    analytics_outgoing_event event;
+    analytics_stream_entry entry;
+    analytics_stream_event decoded;
+    const char *problem = NULL;
+    (void) state;
+
+    analytics_outgoing_event_init(&event, ANALYTICS_EVENT_KIND_INTERACTION, 1795426719878ULL, fixed_random);
+    event.tenant_ref = "demo";
+    event.tenant_ref_len = 4;
+    event.type = "pageview";
+    event.metadata = "{}";
+    event.metadata_len = 2;
+    analytics_outgoing_event_occurred_at(&event, 1795426709878LL);
+    analytics_outgoing_event_encode(&event, &entry);
+    assert_int_equal(entry.count, 4);
+    assert_string_equal(entry.fields[3].name, "occurred_at");
+    assert_memory_equal(entry.fields[3].value, "1795426709878", 13);
+
+    analytics_stream_entry_add(&entry, "tenant_id", "3", 1);
+    assert_int_equal(analytics_stream_event_decode(&entry, &decoded, &problem), 0);
+    assert_int_equal(decoded.has_occurred_at, 1);
+    assert_int_equal(decoded.occurred_at_ms, 1795426709878LL);
+    assert_int_equal(decoded.received_at_ms, 1795426719878LL);
+
+    entry.fields[3].value = "soon";
+    entry.fields[3].value_len = 4;
+    assert_int_equal(analytics_stream_event_decode(&entry, &decoded, &problem), -1);
+    assert_string_equal(problem, "occurred_at is not Unix milliseconds");
+
+    /* none given: none sent */
+    analytics_outgoing_event_init(&event, ANALYTICS_EVENT_KIND_INTERACTION, 1795426719878ULL, fixed_random);
+    event.tenant_ref = "demo";
+    event.tenant_ref_len = 4;
+    event.type = "pageview";
+    event.metadata = "{}";
+    event.metadata_len = 2;
+    analytics_outgoing_event_encode(&event, &entry);
+    assert_int_equal(entry.count, 3);
+}
+
+static void
 test_a_reference_too_long_for_h_goes_as_version_1(void **state)
 {
     analytics_outgoing_event event;
@@ -307,6 +350,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_encode_then_decode_keeps_every_field),
         cmocka_unit_test(test_decode_names_what_is_wrong),
+        cmocka_unit_test(test_an_event_time_travels_after_metadata),
         cmocka_unit_test(test_a_reference_too_long_for_h_goes_as_version_1),
         cmocka_unit_test(test_a_bad_header_is_named),
         cmocka_unit_test(test_a_packed_entry_gives_each_event),
