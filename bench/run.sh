@@ -5,13 +5,15 @@
 # minutes, so the two locations take turns in short rounds and the ratio is
 # the median of each round's pair, and so are the latencies; a long track
 # run after them carries the worker's memory across a million requests.
+# Then the batch endpoint at 50 events a request against track, taking
+# turns the same way: events per second through each.
 # Figures go to bench/out/results.json (a flat object).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 out=$root/bench/out
 mkdir -p "$out"
-rm -f "$out"/track-*.json "$out"/return204-*.json "$out"/everysec-*.json "$out"/always-*.json
+rm -f "$out"/track-*.json "$out"/return204-*.json "$out"/everysec-*.json "$out"/always-*.json "$out"/batch*.json
 round_duration=${BENCH_ROUND_DURATION:-5s}
 rounds=${BENCH_ROUNDS:-5}
 # with the rounds, long enough for a million track requests at this
@@ -33,6 +35,9 @@ base=http://127.0.0.1:$STACK_HTTP_PORT
 product_id=$(curl -sf -H "Authorization: Bearer $(cat "$dir/admin-token")" -H 'Content-Type: application/json' \
   -d '{"name":"Bench product"}' "$base/api/v1/admin/tenants/demo/products" | jq -r .id)
 track_body='{"tenant_id":"demo","type":"whatsapp_click","product_id":'$product_id',"metadata":{"source":"catalog_page","campaign":"bench"}}'
+
+batch_size=${BENCH_BATCH_SIZE:-50}
+batch_body=$(jq -cn --argjson event "$track_body" --argjson n "$batch_size" '{batch: [range($n) | $event]}')
 
 run_wrk() {  # name url body [duration]
   local line
@@ -78,6 +83,12 @@ for round in $(seq 1 "$sync_rounds"); do
   run_wrk "always-$round" "$base/api/v1/analytics/track" "$track_body"
 done
 redis-cli -p "$STACK_REDIS_PORT" CONFIG SET appendfsync everysec >/dev/null
+# events per second: one track request each, against batches of batch_size
+batch_rounds=${BENCH_BATCH_ROUNDS:-3}
+for round in $(seq 1 "$batch_rounds"); do
+  run_wrk "batchtrack-$round" "$base/api/v1/analytics/track" "$track_body"
+  run_wrk "batch-$round" "$base/api/v1/analytics/batch" "$batch_body"
+done
 bash "$root/scripts/local_stack.sh" start-aggregator "$dir" >/dev/null
 jq -s '{rounds: [range(0; length / 2) as $i | {return204: .[2 * $i], track: .[2 * $i + 1]}]}' \
   $(for round in $(seq 1 "$rounds"); do echo "$out/return204-$round.json" "$out/track-$round.json"; done) \
@@ -87,9 +98,13 @@ jq -s '{rounds: [range(0; length / 2) as $i | {everysec: .[2 * $i], always: .[2 
   $(for round in $(seq 1 "$sync_rounds"); do echo "$out/everysec-$round.json" "$out/always-$round.json"; done) \
   > "$out/sync-rounds.json"
 
+jq -s '{rounds: [range(0; length / 2) as $i | {track: .[2 * $i], batch: .[2 * $i + 1]}]}' \
+  $(for round in $(seq 1 "$batch_rounds"); do echo "$out/batchtrack-$round.json" "$out/batch-$round.json"; done) \
+  > "$out/rounds-batch.json"
+
 # every accepted event must reach PostgreSQL
-accepted=$(jq -s 'map(.requests - .errors) | add' "$out"/track.json "$out"/track-*.json "$out"/everysec-*.json \
-  "$out"/always-*.json)
+accepted=$(( $(jq -s 'map(.requests - .errors) | add' "$out"/track.json "$out"/track-*.json "$out"/everysec-*.json \
+  "$out"/always-*.json "$out"/batchtrack-*.json) + batch_size * $(jq -s 'map(.requests - .errors) | add' "$out"/batch-*.json) ))
 deadline=$((SECONDS + 120))
 until [ $(( $($db 'SELECT count(*) FROM events') - stored_before )) -ge "$accepted" ] || [ $SECONDS -ge $deadline ]; do sleep 0.5; done
 stored=$(( $($db 'SELECT count(*) FROM events') - stored_before ))
@@ -97,11 +112,12 @@ stored=$(( $($db 'SELECT count(*) FROM events') - stored_before ))
 median='sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end'
 jq -n \
   --slurpfile t "$out/track.json" --slurpfile r "$out/rounds.json" --slurpfile y "$out/sync-rounds.json" \
+  --slurpfile b "$out/rounds-batch.json" --argjson batch_size "$batch_size" \
   --argjson before "$rss_before" --argjson after "$rss_after" \
   --argjson accepted "$accepted" --argjson stored "$stored" \
   --argjson connections "$connections" \
   "def median: $median;"'
-   ($r[0].rounds) as $rounds | ($y[0].rounds) as $sync |
+   ($r[0].rounds) as $rounds | ($y[0].rounds) as $sync | ($b[0].rounds) as $batch |
    {
      track_rps: ($rounds | map(.track.rps) | median),
      return204_rps: ($rounds | map(.return204.rps) | median),
@@ -121,6 +137,13 @@ jq -n \
      track_fsync_always_vs_everysec_ratio: ($sync | map(.always.rps / .everysec.rps) | median * 1000 | round / 1000),
      track_fsync_always_vs_everysec_ratio_rounds: ($sync | map(.always.rps / .everysec.rps * 1000 | round / 1000)),
      track_fsync_always_p99_ms: ($sync | map(.always.p99_ms) | median),
-     track_fsync_everysec_p99_ms: ($sync | map(.everysec.p99_ms) | median)
+     track_fsync_everysec_p99_ms: ($sync | map(.everysec.p99_ms) | median),
+     batch_size: $batch_size,
+     batch_events_per_s: ($batch | map(.batch.rps * $batch_size) | median),
+     batch_track_events_per_s: ($batch | map(.track.rps) | median),
+     batch_vs_track_events_ratio: ($batch | map(.batch.rps * $batch_size / .track.rps) | median * 1000 | round / 1000),
+     batch_vs_track_events_ratio_rounds: ($batch | map(.batch.rps * $batch_size / .track.rps * 1000 | round / 1000)),
+     batch_p99_ms: ($batch | map(.batch.p99_ms) | median),
+     batch_errors: ($batch | map(.batch.errors) | add)
    }' > "$out/collector.json"
 cat "$out/collector.json"

@@ -1,5 +1,6 @@
 #include "conversion_request.h"
 #include "event_time.h"
+#include "json_body.h"
 #include "json_field.h"
 #include "track_request.h"
 
@@ -255,8 +256,8 @@ analytics_conversion_request_parse(const char *body, size_t len,
 void
 analytics_conversion_request_free(analytics_conversion_request *request)
 {
-    free(request->metadata_json);
-    free(request->transaction_json);
+    analytics_json_text_free(request->metadata_json);
+    analytics_json_text_free(request->transaction_json);
     json_decref(request->document);
     memset(request, 0, sizeof(*request));
 }

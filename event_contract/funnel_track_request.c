@@ -1,4 +1,5 @@
 #include "funnel_track_request.h"
+#include "json_body.h"
 #include "json_field.h"
 
 #include <jansson.h>
@@ -120,8 +121,8 @@ analytics_funnel_track_fields(json_t *root, void *request_out, const void *rules
 void
 analytics_funnel_track_request_free(analytics_funnel_track_request *request)
 {
-    free(request->metadata_json);
-    free(request->steps_json);
+    analytics_json_text_free(request->metadata_json);
+    analytics_json_text_free(request->steps_json);
     json_decref(request->document);
     memset(request, 0, sizeof(*request));
 }

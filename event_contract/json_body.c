@@ -52,6 +52,16 @@ analytics_json_object_load(const char *body, size_t len, void **root_out, char *
     return ANALYTICS_BODY_OK;
 }
 
+void
+analytics_json_text_free(char *text)
+{
+    json_malloc_t  allocate;
+    json_free_t    release;
+
+    json_get_alloc_funcs(&allocate, &release);
+    release(text);
+}
+
 json_t *
 analytics_json_field(json_t *root, const char *key)
 {

@@ -27,6 +27,10 @@ typedef enum {
 analytics_body_status analytics_json_object_load(const char *body, size_t len, void **root,
     char *problem_buf, size_t problem_size);
 
+/* releases a text json_dumps made (a request's metadata_json, ...) with
+ * jansson's own allocator, which the module may have replaced */
+void analytics_json_text_free(char *text);
+
 #ifdef __cplusplus
 }
 #endif

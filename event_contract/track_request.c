@@ -165,7 +165,7 @@ analytics_track_request_check(void *object, const analytics_event_rules *rules, 
 void
 analytics_track_request_free(analytics_track_request *request)
 {
-    free(request->metadata_json);
+    analytics_json_text_free(request->metadata_json);
     json_decref(request->document);
     memset(request, 0, sizeof(*request));
 }

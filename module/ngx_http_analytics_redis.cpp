@@ -248,6 +248,8 @@ ngx_http_analytics_redis_link::send(ngx_http_request_t *r,
     ngx_http_analytics_redis_reply_pt handler, int argc, const char **argv,
     const size_t *argvlen)
 {
+    size_t                            len;
+    u_char                           *command;
     ngx_uint_t                        index;
     ngx_pool_cleanup_t               *cln;
     ngx_http_analytics_redis_slot_t  *slot;
@@ -264,7 +266,13 @@ ngx_http_analytics_redis_link::send(ngx_http_request_t *r,
     index = free_;
     slot = &slots_[index];
 
-    if (redisAsyncCommandArgv(ac_, on_reply, slot, argc, argv, argvlen) != REDIS_OK) {
+    /* formatted here at once: hiredis formats a batch request's hundreds of
+     * arguments one by one, with an sds each */
+    command = ngx_http_analytics_resp_command(r->pool, argc, argv, argvlen, &len);
+    if (command == nullptr
+        || redisAsyncFormattedCommand(ac_, on_reply, slot, reinterpret_cast<const char *>(command), len)
+           != REDIS_OK)
+    {
         cln->handler = nullptr;
         return NGX_DECLINED;
     }

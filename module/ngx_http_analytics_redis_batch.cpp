@@ -296,6 +296,30 @@ ngx_http_analytics_redis_link::on_batch_reply(void *data, redisReply *reply)
 
 
 /* the bytes of one RESP bulk string of len bytes */
+u_char *
+ngx_http_analytics_resp_command(ngx_pool_t *pool, int argc, const char **argv, const size_t *argvlen, size_t *len)
+{
+    int      i;
+    size_t   size;
+    u_char  *command, *p;
+
+    size = sizeof("*\r\n") + NGX_INT_T_LEN;
+    for (i = 0; i < argc; i++) {
+        size += ngx_http_analytics_resp_bulk_size(argvlen[i]);
+    }
+    command = static_cast<u_char *>(ngx_pnalloc(pool, size));
+    if (command == NULL) {
+        return NULL;
+    }
+    p = ngx_sprintf(command, "*%d\r\n", argc);
+    for (i = 0; i < argc; i++) {
+        p = ngx_http_analytics_resp_bulk(p, argv[i], argvlen[i]);
+    }
+    *len = p - command;
+    return command;
+}
+
+
 static size_t
 ngx_http_analytics_resp_bulk_size(size_t len)
 {

@@ -18,6 +18,12 @@
 #define NGX_HTTP_ANALYTICS_BATCH_HEAD    4096    /* FCALL, the function, the batch keys */
 
 
+/* a whole command as RESP in pool, as hiredis would format it (without
+ * its formatting per argument); NULL without memory */
+u_char *ngx_http_analytics_resp_command(ngx_pool_t *pool, int argc, const char **argv, const size_t *argvlen,
+    size_t *len);
+
+
 class ngx_http_analytics_redis_batch_buffer {
 public:
     ngx_http_analytics_redis_batch_buffer() = default;

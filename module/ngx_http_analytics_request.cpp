@@ -4,6 +4,7 @@
  * then the answer's headers (CORS, rate limit) and its sending.
  */
 #include "ngx_http_analytics_module.h"
+#include "ngx_http_analytics_json_memory.h"
 
 #include "body_encoding.h"
 
@@ -323,6 +324,8 @@ ngx_http_analytics_dispatch(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx
     try {
         rc = ctx->gif ? NGX_DECLINED : ngx_http_analytics_decode_body(r, ctx, &body);
         if (rc == NGX_DECLINED) {
+            ngx_http_analytics_json_memory_scope  json_memory(r->pool);
+
             rc = ctx->endpoint->parse(r, ctx, &body);
         }
     } catch (...) {

@@ -296,7 +296,14 @@ local function write_event(keys, how, ref, product, source, candidate, args, fir
   end
   local visitor = nil
   if source ~= '' then
-    visitor = visitor_key(keys[4], source, candidate, id, now, memo)
+    -- the events of one batch request share their source: one key a tenant
+    visitor = memo and memo.visitors and memo.visitors[id]
+    if not visitor then
+      visitor = visitor_key(keys[4], source, candidate, id, now, memo)
+      if memo and memo.visitors then
+        memo.visitors[id] = visitor
+      end
+    end
   end
   if memo and args[first] == 'v' and args[first + 1] == '2' then
     -- into the batch's version 3 entry, without its own v
@@ -372,7 +379,8 @@ local function ingest_many(keys, args)
   if args[1] == 'count' then
     return {200, limit, remaining, 0}
   end
-  local memo = {now = now, tats = {}, tenants = {}, products = {}, numbers = {}, packed = {'v', '3'}}
+  local memo = {now = now, tats = {}, tenants = {}, products = {}, numbers = {}, packed = {'v', '3'},
+                visitors = {}}
   local answer = {207, limit, remaining, 0, false}
   local at = 9
   for event = 1, tonumber(args[8]) do

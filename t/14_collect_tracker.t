@@ -100,6 +100,13 @@ subtest 't.js in headless Chromium, from a page of another origin' => sub {
 <body><script>setTimeout(function () { history.pushState({}, '', '/shop.html?step=2'); }, 300);</script></body></html>
 HTML
     my $before = interactions();
+    my $answers = sub {
+        my ($endpoint) = @_;
+        my ($n, $metrics) = (0, $stack->request('GET', '/analytics-metrics')->{content});
+        $n += $1 while $metrics =~ /^analytics_module_answers_total\{endpoint="$endpoint",status="\d+"\} (\d+)$/mg;
+        return $n;
+    };
+    my %sent_before = map { $_ => $answers->($_) } qw(collect collect_batch);
     my $page = $pages->origin;
     my $url = "$page/shop.html?utm_source=newsletter&utm_medium=email&utm_campaign=browser";
     my $dom = $pages->dom('/shop.html?utm_source=newsletter&utm_medium=email&utm_campaign=browser');
@@ -112,6 +119,11 @@ HTML
                   "pageview|Direct|(none)||$page/shop.html?step=2",
                   "pageview|newsletter|email|browser|$url"),
        'the landing page view, the queued custom event, and the history navigation');
+    is($answers->('collect') - $sent_before{collect}, 1, 'the first hit went out alone, at once');
+    is($answers->('collect_batch') - $sent_before{collect_batch}, 1, 'the two of the next second as one batch');
+    is($stack->psql("SELECT count(*) FROM interactions i JOIN events e ON e.id = i.event_id WHERE e.metadata->>'url' LIKE '$page/%'"
+                    . " AND i.occurred_at <= e.received_at AND i.occurred_at > e.received_at - interval '5 seconds'"),
+       3, 'each at its own time, by the page\'s clock corrected');
 };
 
 $stack->finish;

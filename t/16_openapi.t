@@ -69,6 +69,7 @@ my %public_answer = (
     'POST /collect' => 422, 'GET /collect.gif' => 422, 'GET /t.js' => 200,
     'POST /services/platforms/v1/funnel/track' => 401,
     'POST /api/v1/events' => 200,
+    'POST /api/v1/analytics/batch' => 400, 'POST /collect/batch' => 400,
 );
 
 subtest 'every documented route is answered through nginx' => sub {
