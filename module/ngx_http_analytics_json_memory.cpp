@@ -1,12 +1,16 @@
 #include "ngx_http_analytics_json_memory.h"
 
 
+#if !defined(__SANITIZE_ADDRESS__)
+
 static void *ngx_http_analytics_json_alloc(size_t size);
 static void ngx_http_analytics_json_free(void *block);
 
 
 /* the pool of the request whose body is being parsed */
 static ngx_pool_t  *ngx_http_analytics_json_pool;
+
+#endif
 
 
 ngx_http_analytics_json_memory_scope::ngx_http_analytics_json_memory_scope(ngx_pool_t *pool)
@@ -30,6 +34,8 @@ ngx_http_analytics_json_memory_scope::~ngx_http_analytics_json_memory_scope()
 }
 
 
+#if !defined(__SANITIZE_ADDRESS__)
+
 /* aligned as malloc's: jansson keeps doubles and pointers in its blocks */
 static void *
 ngx_http_analytics_json_alloc(size_t size)
@@ -44,3 +50,5 @@ ngx_http_analytics_json_free(void *block)
 {
     (void) block;
 }
+
+#endif
