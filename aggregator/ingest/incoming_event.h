@@ -19,7 +19,7 @@
 namespace analytics::ingest {
 
 struct IncomingEvent {
-    analytics_stream_event fields;   // as the module encoded them
+    analytics_stream_event fields{};   // as the module encoded them; zero for what a local event leaves unset
     std::string_view stream_id;
     int64_t occurred_ms = 0;         // a conversion's own timestamp, else received_at
     bool is_interaction = false;
