@@ -35,6 +35,9 @@ static ngx_int_t ngx_http_analytics_collect_batch_parse(ngx_http_request_t *r, n
     ngx_str_t *body);
 static ngx_int_t ngx_http_analytics_batch_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
     ngx_str_t *body, analytics_batch_items items);
+static ngx_int_t ngx_http_analytics_batch_send(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
+    analytics_batch_status status, analytics_batch_request *batch, const char *problem,
+    const analytics_validation_errors *errors);
 static ngx_int_t ngx_http_analytics_batch_events(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
     analytics_batch_request *batch, analytics_outgoing_event *outgoing, ngx_uint_t *n);
 static ngx_int_t ngx_http_analytics_conversion_parse(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
@@ -321,12 +324,10 @@ ngx_http_analytics_batch_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t 
 {
     char                          problem[256];
     ngx_int_t                     rc;
-    ngx_uint_t                    n;
     ngx_time_t                   *tp;
     analytics_batch_event        *events;
     analytics_batch_status        status;
     analytics_batch_request       batch;
-    analytics_outgoing_event     *outgoing;
     analytics_validation_errors   errors;
 
     events = static_cast<analytics_batch_event *>(
@@ -338,6 +339,21 @@ ngx_http_analytics_batch_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t 
     status = analytics_batch_request_parse(reinterpret_cast<const char *>(body->data), body->len, items,
                                            (int64_t) tp->sec * 1000 + tp->msec, &batch, events, &errors,
                                            problem, sizeof(problem));
+    /* the call copies what it sends: the parsed body goes once it is sent */
+    rc = ngx_http_analytics_batch_send(r, ctx, status, &batch, problem, &errors);
+    analytics_batch_request_free(&batch);
+    return rc;
+}
+
+
+/* what the parse said: the batch refused whole, or its valid events sent */
+static ngx_int_t
+ngx_http_analytics_batch_send(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx, analytics_batch_status status,
+    analytics_batch_request *batch, const char *problem, const analytics_validation_errors *errors)
+{
+    ngx_uint_t                 n;
+    analytics_outgoing_event  *outgoing;
+
     switch (status) {
 
     case ANALYTICS_BATCH_OK:
@@ -345,39 +361,32 @@ ngx_http_analytics_batch_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t 
 
     case ANALYTICS_BATCH_MALFORMED:
     case ANALYTICS_BATCH_INVALID:
-        analytics_batch_request_free(&batch);
         if (ngx_http_analytics_body_error(r, ctx,
                                           status == ANALYTICS_BATCH_INVALID ? ANALYTICS_BODY_INVALID
                                                                             : ANALYTICS_BODY_MALFORMED,
-                                          problem, &errors) != NGX_OK)
+                                          problem, errors) != NGX_OK)
         {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
         return ngx_http_analytics_ingest_many(r, ctx, NULL, 0);
 
     case ANALYTICS_BATCH_TOO_MANY:
-        analytics_batch_request_free(&batch);
         return ngx_http_analytics_send_body_refusal(r, ctx, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE, problem);
 
     default:
-        analytics_batch_request_free(&batch);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     outgoing = static_cast<analytics_outgoing_event *>(
-        ngx_palloc(r->pool, batch.count * sizeof(analytics_outgoing_event)));
-    if (outgoing == NULL || ngx_http_analytics_batch_events(r, ctx, &batch, outgoing, &n) != NGX_OK) {
-        analytics_batch_request_free(&batch);
+        ngx_palloc(r->pool, batch->count * sizeof(analytics_outgoing_event)));
+    if (outgoing == NULL || ngx_http_analytics_batch_events(r, ctx, batch, outgoing, &n) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
     /* without a valid event the answer is known: only the limit is counted */
     if (n == 0 && ngx_http_analytics_batch_answer(r, ctx) != NGX_OK) {
-        analytics_batch_request_free(&batch);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-    rc = ngx_http_analytics_ingest_many(r, ctx, outgoing, n);
-    analytics_batch_request_free(&batch);
-    return rc;
+    return ngx_http_analytics_ingest_many(r, ctx, outgoing, n);
 }
 
 
@@ -388,8 +397,6 @@ static ngx_int_t
 ngx_http_analytics_batch_events(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
     analytics_batch_request *batch, analytics_outgoing_event *outgoing, ngx_uint_t *n)
 {
-    char                                buf[1024];
-    size_t                              len;
     ngx_uint_t                          i;
     analytics_batch_event              *event;
     ngx_http_analytics_batch_result_t  *result;
@@ -409,8 +416,7 @@ ngx_http_analytics_batch_events(ngx_http_request_t *r, ngx_http_analytics_ctx_t 
 
         if (event->status != ANALYTICS_BODY_OK) {
             result->status = NGX_HTTP_ANALYTICS_UNPROCESSABLE_ENTITY;
-            len = ngx_min(analytics_validation_errors_render(&event->errors, buf, sizeof(buf)), sizeof(buf) - 1);
-            if (ngx_http_analytics_keep(r, &result->errors, buf, len) != NGX_OK) {
+            if (ngx_http_analytics_errors_body(r, &event->errors, &result->errors) != NGX_OK) {
                 return NGX_ERROR;
             }
             continue;

@@ -15,7 +15,8 @@
 #include <sys/random.h>
 
 
-static ngx_int_t ngx_http_analytics_ingest_admitted(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx);
+static ngx_int_t ngx_http_analytics_ingest_begin(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
+    ngx_flag_t has_events, ngx_flag_t writes);
 static ngx_int_t ngx_http_analytics_ingest_send(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
     ngx_http_analytics_call &call, ngx_flag_t writes, ngx_flag_t joins_turn);
 static void ngx_http_analytics_call_done(ngx_http_request_t *r, redisReply *reply);
@@ -165,17 +166,9 @@ ngx_http_analytics_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
 
     amcf = ngx_http_analytics_main_conf(r);
 
-    if (event == NULL && !ngx_http_analytics_loc_conf(r)->rate.enabled) {
-        return ngx_http_analytics_send_json(r, ctx->answer_status, &ctx->answer_body);
-    }
-    if (event != NULL && !ctx->answer_status) {
-        rc = ngx_http_analytics_ingest_admitted(r, ctx);
-        if (rc != NGX_DECLINED) {
-            return rc;
-        }
-    }
-    if (ngx_http_analytics_route(r, ctx) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    rc = ngx_http_analytics_ingest_begin(r, ctx, event != NULL, event != NULL && !ctx->answer_status);
+    if (rc != NGX_DECLINED) {
+        return rc;
     }
 
     ngx_http_analytics_event_call  call(ANALYTICS_FUNCTION_INGEST);
@@ -225,17 +218,9 @@ ngx_http_analytics_ingest_many(ngx_http_request_t *r, ngx_http_analytics_ctx_t *
 
     amcf = ngx_http_analytics_main_conf(r);
 
-    if (n == 0 && !ngx_http_analytics_loc_conf(r)->rate.enabled) {
-        return ngx_http_analytics_send_json(r, ctx->answer_status, &ctx->answer_body);
-    }
-    if (n > 0) {
-        rc = ngx_http_analytics_ingest_admitted(r, ctx);
-        if (rc != NGX_DECLINED) {
-            return rc;
-        }
-    }
-    if (ngx_http_analytics_route(r, ctx) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    rc = ngx_http_analytics_ingest_begin(r, ctx, n > 0, n > 0);
+    if (rc != NGX_DECLINED) {
+        return rc;
     }
 
     /* what the call points to lives in the pool until it is sent */
@@ -249,7 +234,7 @@ ngx_http_analytics_ingest_many(ngx_http_request_t *r, ngx_http_analytics_ctx_t *
 
     ngx_http_analytics_call_head(r, ctx, call, &amcf->shards[ctx->route.shard].products_key, 1,
                                  n > 0 ? "write" : "count");
-    call.number(ctx->cost > 0 ? ctx->cost : 1);
+    call.number(ctx->cost);
     if (n == 0) {
         call.arg("", 0);
         call.arg("", 0);
@@ -279,26 +264,39 @@ ngx_http_analytics_ingest_many(ngx_http_request_t *r, ngx_http_analytics_ctx_t *
 }
 
 
-/* NGX_DECLINED: r's valid event goes on to Redis. Else r was answered: an
- * event an operator's rule or the bots list leaves out is answered as
- * accepted and goes nowhere, not even to the limit. (An invalid one still
- * gets its error, so a developer whose browser sends DNT sees what is
- * wrong.) */
+/*
+ * What every ingest call meets before it is built (has_events: it carries
+ * events; writes: they are to be kept). Without events and without a
+ * limit to count, the decided answer goes at once. A valid event an
+ * operator's rule or the bots list leaves out is answered as accepted and
+ * goes nowhere, not even to the limit; an invalid one still gets its error,
+ * so a developer whose browser sends DNT sees what is wrong. Then the
+ * route. NGX_DECLINED: build and send the call; else r was answered.
+ */
 static ngx_int_t
-ngx_http_analytics_ingest_admitted(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx)
+ngx_http_analytics_ingest_begin(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx, ngx_flag_t has_events,
+    ngx_flag_t writes)
 {
     ngx_int_t                         rc;
     ngx_http_analytics_skip_reason_e  reason;
 
-    rc = ngx_http_analytics_left_out(r, ctx, &reason);
-    if (rc == NGX_ERROR) {
+    if (!has_events && !ngx_http_analytics_loc_conf(r)->rate.enabled) {
+        return ngx_http_analytics_send_json(r, ctx->answer_status, &ctx->answer_body);
+    }
+    if (writes) {
+        rc = ngx_http_analytics_left_out(r, ctx, &reason);
+        if (rc == NGX_ERROR) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+        if (rc == NGX_OK) {
+            ngx_http_analytics_metrics_skipped(ngx_http_analytics_loc_conf(r)->endpoint, reason);
+            return ngx_http_analytics_answer_accepted(r, ctx);
+        }
+    }
+    if (ngx_http_analytics_route(r, ctx) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-    if (rc == NGX_DECLINED) {
-        return NGX_DECLINED;
-    }
-    ngx_http_analytics_metrics_skipped(ngx_http_analytics_loc_conf(r)->endpoint, reason);
-    return ngx_http_analytics_answer_accepted(r, ctx);
+    return NGX_DECLINED;
 }
 
 
@@ -407,10 +405,8 @@ static void
 ngx_http_analytics_read_answer(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx, redisReply *reply,
     ngx_http_analytics_answer_t *answer)
 {
-    ngx_uint_t  i, batch_sent;
+    ngx_uint_t  i;
     ngx_int_t   limit, remaining;
-
-    batch_sent = ctx->batch_sent;
 
     answer->status = 0;
     answer->retry_after = 1;
@@ -437,7 +433,7 @@ ngx_http_analytics_read_answer(ngx_http_request_t *r, ngx_http_analytics_ctx_t *
             answer->status = 0;
         }
         if (answer->status == NGX_HTTP_ANALYTICS_MULTI_STATUS
-            && reply->elements != ANALYTICS_INGEST_MANY_ANSWER_EVENTS + batch_sent)
+            && reply->elements != ANALYTICS_INGEST_MANY_ANSWER_EVENTS + ctx->batch_sent)
         {
             answer->status = 0;
         }
@@ -474,8 +470,7 @@ ngx_http_analytics_without_redis(ngx_http_request_t *r, ngx_http_analytics_ctx_t
     if (alcf->rate.enabled && amcf->local_limit != NULL) {
         retry_after = 1;
         rc = ngx_http_analytics_local_limit_take(amcf->local_limit, &ctx->route.rate_key, alcf->rate.limit,
-                                                 alcf->rate.period, ctx->cost > 0 ? ctx->cost : 1, &remaining,
-                                                 &retry_after);
+                                                 alcf->rate.period, ctx->cost, &remaining, &retry_after);
         if (ngx_http_analytics_rate_headers(r, alcf->rate.limit, remaining) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }

@@ -253,8 +253,8 @@ struct ngx_http_analytics_ctx_s {
     size_t                            body_len;
     /* NULL without a spool, or until an event's call is sent */
     ngx_http_analytics_sent_call_t   *sent;
-    /* the requests the rate limit counts this one as: a batch's events; 0
-     * is 1 */
+    /* the requests the rate limit counts this one as: 1, or a batch's
+     * events */
     ngx_uint_t                        cost;
     /* a batch request's events, in the body's order */
     ngx_http_analytics_batch_result_t *batch;
@@ -299,6 +299,8 @@ ngx_int_t ngx_http_analytics_send_body_refusal(ngx_http_request_t *r, ngx_http_a
     ngx_uint_t status, const char *message);
 ngx_int_t ngx_http_analytics_body_error(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
     analytics_body_status status, const char *problem, const analytics_validation_errors *errors);
+ngx_int_t ngx_http_analytics_errors_body(ngx_http_request_t *r, const analytics_validation_errors *errors,
+    ngx_str_t *body);
 ngx_int_t ngx_http_analytics_keep(ngx_http_request_t *r, ngx_str_t *to, const char *from, size_t len);
 
 /* ngx_http_analytics_ingest.cpp */

@@ -189,25 +189,37 @@ ngx_http_analytics_body_error(ngx_http_request_t *r, ngx_http_analytics_ctx_t *c
 
     family = ctx->endpoint->family;
 
-    if (status == ANALYTICS_BODY_MALFORMED) {
-        ctx->answer_status = NGX_HTTP_BAD_REQUEST;
-        if (family == NGX_HTTP_ANALYTICS_FAMILY_PROJECT) {
-            return ngx_http_analytics_project_error(r, NGX_HTTP_BAD_REQUEST, problem, &ctx->answer_body);
-        }
-        if (family == NGX_HTTP_ANALYTICS_FAMILY_LARAVEL) {
-            return ngx_http_analytics_laravel_error(r, "body", problem, &ctx->answer_body);
-        }
-        analytics_json_text_init(&out, text, sizeof(text));
-        analytics_json_text_raw(&out, "{\"error\":true,\"message\":");
-        analytics_json_text_string(&out, problem);
-        analytics_json_text_raw(&out, "}");
-        len = ngx_min(analytics_json_text_finish(&out), sizeof(text) - 1);
-
-    } else {
-        len = ngx_min(analytics_validation_errors_render(errors, text, sizeof(text)), sizeof(text) - 1);
+    if (status != ANALYTICS_BODY_MALFORMED) {
         ctx->answer_status = NGX_HTTP_ANALYTICS_UNPROCESSABLE_ENTITY;
+        return ngx_http_analytics_errors_body(r, errors, &ctx->answer_body);
     }
+
+    ctx->answer_status = NGX_HTTP_BAD_REQUEST;
+    if (family == NGX_HTTP_ANALYTICS_FAMILY_PROJECT) {
+        return ngx_http_analytics_project_error(r, NGX_HTTP_BAD_REQUEST, problem, &ctx->answer_body);
+    }
+    if (family == NGX_HTTP_ANALYTICS_FAMILY_LARAVEL) {
+        return ngx_http_analytics_laravel_error(r, "body", problem, &ctx->answer_body);
+    }
+    analytics_json_text_init(&out, text, sizeof(text));
+    analytics_json_text_raw(&out, "{\"error\":true,\"message\":");
+    analytics_json_text_string(&out, problem);
+    analytics_json_text_raw(&out, "}");
+    len = ngx_min(analytics_json_text_finish(&out), sizeof(text) - 1);
     return ngx_http_analytics_keep(r, &ctx->answer_body, text, len);
+}
+
+
+/* a 422's {"message","errors"} in the request's pool (a body's, or one
+ * event's of a batch) */
+ngx_int_t
+ngx_http_analytics_errors_body(ngx_http_request_t *r, const analytics_validation_errors *errors, ngx_str_t *body)
+{
+    size_t  len;
+    char    text[1024];
+
+    len = ngx_min(analytics_validation_errors_render(errors, text, sizeof(text)), sizeof(text) - 1);
+    return ngx_http_analytics_keep(r, body, text, len);
 }
 
 

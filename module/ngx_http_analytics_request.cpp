@@ -349,6 +349,7 @@ ngx_http_analytics_create_ctx(ngx_http_request_t *r, const ngx_http_analytics_en
         return NULL;
     }
     ctx->endpoint = endpoint;
+    ctx->cost = 1;
     ngx_http_set_ctx(r, ctx, ngx_http_analytics_module);
     return ctx;
 }
