@@ -71,6 +71,18 @@ test_encode_then_decode_keeps_every_field(void **state)
     analytics_track_request_free(&request);
 }
 
+/* an interaction received at 1795426719878 with the least an event needs */
+static void
+a_pageview(analytics_outgoing_event *event)
+{
+    analytics_outgoing_event_init(event, ANALYTICS_EVENT_KIND_INTERACTION, 1795426719878ULL, fixed_random);
+    event->tenant_ref = "demo";
+    event->tenant_ref_len = 4;
+    event->type = "pageview";
+    event->metadata = "{}";
+    event->metadata_len = 2;
+}
+
 static void
 test_an_event_time_travels_after_metadata(void **state)
 {
@@ -80,12 +92,7 @@ test_an_event_time_travels_after_metadata(void **state)
     const char *problem = NULL;
     (void) state;
 
-    analytics_outgoing_event_init(&event, ANALYTICS_EVENT_KIND_INTERACTION, 1795426719878ULL, fixed_random);
-    event.tenant_ref = "demo";
-    event.tenant_ref_len = 4;
-    event.type = "pageview";
-    event.metadata = "{}";
-    event.metadata_len = 2;
+    a_pageview(&event);
     analytics_outgoing_event_occurred_at(&event, 1795426709878LL);
     analytics_outgoing_event_encode(&event, &entry);
     assert_int_equal(entry.count, 4);
@@ -104,12 +111,7 @@ test_an_event_time_travels_after_metadata(void **state)
     assert_string_equal(problem, "occurred_at is not Unix milliseconds");
 
     /* none given: none sent */
-    analytics_outgoing_event_init(&event, ANALYTICS_EVENT_KIND_INTERACTION, 1795426719878ULL, fixed_random);
-    event.tenant_ref = "demo";
-    event.tenant_ref_len = 4;
-    event.type = "pageview";
-    event.metadata = "{}";
-    event.metadata_len = 2;
+    a_pageview(&event);
     analytics_outgoing_event_encode(&event, &entry);
     assert_int_equal(entry.count, 3);
 }
