@@ -45,10 +45,7 @@ analytics_batch_request_parse(const char *body, size_t len, analytics_batch_item
 
     sent_at = analytics_json_field(batch->document, "sent_at");
     if (sent_at != NULL) {
-        if (!json_is_string(sent_at)
-            || analytics_time_parse_iso8601(json_string_value(sent_at), json_string_length(sent_at),
-                                            &batch->sent_at_ms) != 0)
-        {
+        if (!analytics_json_time(sent_at, &batch->sent_at_ms)) {
             analytics_validation_errors_add(errors, "sent_at", "The sent at field must be a valid date.");
             return ANALYTICS_BATCH_INVALID;
         }
@@ -87,10 +84,7 @@ analytics_batch_event_check(json_t *value, analytics_batch_items items, const an
 
     timestamp = analytics_json_field(value, "timestamp");
     if (timestamp != NULL) {
-        if (!json_is_string(timestamp)
-            || analytics_time_parse_iso8601(json_string_value(timestamp), json_string_length(timestamp),
-                                            &client_ms) != 0)
-        {
+        if (!analytics_json_time(timestamp, &client_ms)) {
             if (event->status == ANALYTICS_BODY_OK) {
                 analytics_validation_errors_init(&event->errors);
             }

@@ -167,10 +167,7 @@ analytics_conversion_occurrence(json_t *root, analytics_conversion_request *requ
 
     timestamp = analytics_json_field(root, "timestamp");
     if (timestamp != NULL) {
-        if (!json_is_string(timestamp)
-            || analytics_time_parse_iso8601(json_string_value(timestamp), json_string_length(timestamp),
-                                            &request->occurred_at_ms) != 0)
-        {
+        if (!analytics_json_time(timestamp, &request->occurred_at_ms)) {
             return "timestamp is not ISO 8601";
         }
         request->has_occurred_at = 1;

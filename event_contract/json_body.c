@@ -1,4 +1,5 @@
 #include "json_body.h"
+#include "event_time.h"
 #include "json_field.h"
 
 #include <jansson.h>
@@ -113,6 +114,13 @@ analytics_json_number_text(long long number, char *buf, size_t size, const char 
     snprintf(buf, size, "%lld", number);
     *text = buf;
     *len = strlen(buf);
+}
+
+int
+analytics_json_time(json_t *value, int64_t *unix_ms)
+{
+    return json_is_string(value)
+           && analytics_time_parse_iso8601(json_string_value(value), json_string_length(value), unix_ms) == 0;
 }
 
 json_t *

@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -58,6 +59,10 @@ void analytics_json_number_text(long long number, char *buf, size_t size, const 
 
 /* a new object of those of root's keys (a NULL-ended list) that are
  * filled, as analytics_json_required_field says; NULL when out of memory */
+/* 1 when value is a JSON string holding an ISO 8601 instant (event_time.h),
+ * with *unix_ms set; else 0 */
+int analytics_json_time(json_t *value, int64_t *unix_ms);
+
 json_t *analytics_json_pick(json_t *root, const char *const *keys);
 
 /* value (released here, may be NULL) as compact JSON text the caller

@@ -113,10 +113,7 @@ analytics_project_event_fields(json_t *root, void *event_out, const void *rules,
 
     value = analytics_json_field(root, "eventDate");
     if (value != NULL) {
-        if (!json_is_string(value)
-            || analytics_time_parse_iso8601(json_string_value(value), json_string_length(value),
-                                            &event->event_date_ms) != 0)
-        {
+        if (!analytics_json_time(value, &event->event_date_ms)) {
             analytics_validation_errors_add(errors, "eventDate",
                                             "eventDate must be an RFC 3339 date-time");
         } else {
@@ -192,9 +189,7 @@ analytics_field_problem(const analytics_event_type_field *field, json_t *value)
     case ANALYTICS_FIELD_BOOLEAN:
         return json_is_boolean(value) ? NULL : "must be a boolean";
     case ANALYTICS_FIELD_DATE:
-        return json_is_string(value)
-               && analytics_time_parse_iso8601(json_string_value(value), json_string_length(value), &ms) == 0
-               ? NULL : "must be an RFC 3339 date-time";
+        return analytics_json_time(value, &ms) ? NULL : "must be an RFC 3339 date-time";
     }
     return "has an unknown type";
 }

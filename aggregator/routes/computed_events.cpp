@@ -11,6 +11,7 @@
 
 #include "event_id.h"
 #include "event_time.h"
+#include "json_field.h"
 
 #include <chrono>
 #include <cmath>
@@ -103,7 +104,7 @@ int64_t metric_date_ms(json_t *when)
                    std::chrono::system_clock::now().time_since_epoch()).count();
     }
     int64_t ms = 0;
-    if (!json_is_string(when) || analytics_time_parse_iso8601(json_string_value(when), json_string_length(when), &ms) != 0) {
+    if (!analytics_json_time(when, &ms)) {
         http::refuse(400, "date must be an RFC 3339 date-time");
     }
     return ms;

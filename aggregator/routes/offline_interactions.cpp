@@ -16,7 +16,7 @@
 #include "stores/event_type_store.h"
 
 #include "event_id.h"
-#include "event_time.h"
+#include "json_field.h"
 
 #include <cstdio>
 
@@ -32,9 +32,7 @@ void register_offline_interaction_routes(http::Router &router, Services &service
 
         int64_t occurred_ms = -1;
         if (json_t *date = json_object_get(body, "date"); date && !json_is_null(date)) {
-            if (!json_is_string(date)
-                || analytics_time_parse_iso8601(json_string_value(date), json_string_length(date), &occurred_ms) != 0)
-            {
+            if (!analytics_json_time(date, &occurred_ms)) {
                 return http::error_response(400, "date must be an RFC 3339 date-time");
             }
         }

@@ -1,6 +1,7 @@
 // /api/v1/admin/tokens: issue (the secret is shown once), list and revoke tokens.
 #include "event_time.h"
 #include "json.h"
+#include "json_field.h"
 #include "routes/authorization.h"
 #include "routes/request_body.h"
 #include "routes/services.h"
@@ -50,9 +51,7 @@ tokens::TokenRequest token_request_of(postgres::Connection &db, json_t *body)
     json_t *expires = json_object_get(body, "expires_at");
     if (expires && !json_is_null(expires)) {
         int64_t ms = 0;
-        if (!json_is_string(expires)
-            || analytics_time_parse_iso8601(json_string_value(expires), json_string_length(expires), &ms) != 0)
-        {
+        if (!analytics_json_time(expires, &ms)) {
             http::refuse(400, "expires_at must be an RFC 3339 date-time");
         }
         char text[ANALYTICS_RFC3339_MS_LEN + 1];
