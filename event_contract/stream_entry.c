@@ -102,9 +102,6 @@ analytics_outgoing_event_encode_v1(const analytics_outgoing_event *event,
                                    strlen(event->product_id));
     }
     analytics_stream_entry_add(entry, "metadata", event->metadata, event->metadata_len);
-    if (event->has_occurred_at) {
-        analytics_stream_entry_add(entry, "occurred_at", event->occurred_at, strlen(event->occurred_at));
-    }
     if (event->country != NULL && event->country_len > 0) {
         analytics_stream_entry_add(entry, "country", event->country, event->country_len);
     }
@@ -127,13 +124,14 @@ analytics_outgoing_event_encode(analytics_outgoing_event *event,
         || !analytics_header_add(event, event->country, country_len))
     {
         analytics_outgoing_event_encode_v1(event, entry);
-        return;
+    } else {
+        entry->count = 0;
+        analytics_stream_entry_add(entry, "v", ANALYTICS_STREAM_ENCODING_VERSION,
+                                   sizeof(ANALYTICS_STREAM_ENCODING_VERSION) - 1);
+        analytics_stream_entry_add(entry, "h", event->header, event->header_len);
+        analytics_stream_entry_add(entry, "metadata", event->metadata, event->metadata_len);
     }
-    entry->count = 0;
-    analytics_stream_entry_add(entry, "v", ANALYTICS_STREAM_ENCODING_VERSION,
-                               sizeof(ANALYTICS_STREAM_ENCODING_VERSION) - 1);
-    analytics_stream_entry_add(entry, "h", event->header, event->header_len);
-    analytics_stream_entry_add(entry, "metadata", event->metadata, event->metadata_len);
+    /* either version: read by its name */
     if (event->has_occurred_at) {
         analytics_stream_entry_add(entry, "occurred_at", event->occurred_at, strlen(event->occurred_at));
     }

@@ -33,7 +33,7 @@
  *   visitor      the day's visitor key (40 hex digits), appended by the Redis
  *                function; the client's address itself never enters the stream
  *
- * Versions 1 and 2 may carry, after metadata:
+ * Versions 1 and 2 may carry, last:
  *
  *   occurred_at  Unix milliseconds when the event happened, when its client
  *                said so (a batch's timestamp, corrected for the client's
