@@ -85,9 +85,7 @@ analytics_batch_event_check(json_t *value, analytics_batch_items items, const an
     timestamp = analytics_json_field(value, "timestamp");
     if (timestamp != NULL) {
         if (!analytics_json_time(timestamp, &client_ms)) {
-            if (event->status == ANALYTICS_BODY_OK) {
-                analytics_validation_errors_init(&event->errors);
-            }
+            /* after the event's own errors, if any (the check began the list) */
             analytics_validation_errors_add(&event->errors, "timestamp", "The timestamp field must be a valid date.");
             event->status = ANALYTICS_BODY_INVALID;
             return;
