@@ -3,8 +3,10 @@
  * bytes, inflating them never writes past its buffer and parsing never
  * crashes or leaks, and an accepted body survives the
  * stream encoding round trip unchanged; as a stream entry's packed header
- * they decode or are refused, never read past.
+ * they decode or are refused, never read past; as a batch, each of its
+ * events gets a verdict.
  */
+#include "batch_request.h"
 #include "body_encoding.h"
 #include "collect_request.h"
 #include "conversion_request.h"
@@ -209,6 +211,42 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             check(errors.count > 0);
         }
         analytics_track_request_free(&request);
+    }
+
+    for (i = 0; i < 2; i++) {
+        /* as a batch of either kind: every event has its own verdict, and a
+         * valid one survives the stream encoding as its single endpoint's */
+        static analytics_batch_event events[ANALYTICS_BATCH_MAX_EVENTS];
+        analytics_batch_request      batch;
+        analytics_batch_status       status;
+        size_t                       k;
+
+        status = analytics_batch_request_parse((const char *) data, size,
+                                               i == 0 ? ANALYTICS_BATCH_OF_TRACK : ANALYTICS_BATCH_OF_HITS,
+                                               1795426719878LL, &batch, events, &errors, problem, sizeof(problem));
+        if (status == ANALYTICS_BATCH_OK) {
+            check(batch.count > 0 && batch.count <= ANALYTICS_BATCH_MAX_EVENTS);
+            for (k = 0; k < batch.count; k++) {
+                check(events[k].status == ANALYTICS_BODY_OK || events[k].status == ANALYTICS_BODY_INVALID);
+                check((events[k].status == ANALYTICS_BODY_INVALID) == (events[k].errors.count > 0));
+                /* corrected times stay within a week before receipt, never after */
+                check(!events[k].has_occurred_at
+                      || (events[k].occurred_at_ms <= 1795426719878LL
+                          && events[k].occurred_at_ms >= 1795426719878LL - 7LL * 86400 * 1000));
+                if (events[k].status == ANALYTICS_BODY_OK) {
+                    analytics_outgoing_event_init(&event, i == 0 ? ANALYTICS_EVENT_KIND_TRACK
+                                                                 : ANALYTICS_EVENT_KIND_INTERACTION,
+                                                  1795426719878ULL, random);
+                    analytics_outgoing_event_from_track(&event, &events[k].request);
+                    round_trip(&event);
+                }
+            }
+        } else if (status == ANALYTICS_BATCH_INVALID) {
+            check(errors.count > 0);
+        } else if (status != ANALYTICS_BATCH_NO_MEMORY) {
+            check(problem[0] != '\0');
+        }
+        analytics_batch_request_free(&batch);
     }
 
     {
