@@ -4,11 +4,17 @@
 
 #define NGX_HTTP_ANALYTICS_METRICS_ZONE_SIZE  (64 * 1024)
 #define NGX_HTTP_ANALYTICS_BATCH_BUCKETS      10          /* 1, 2, 4, ... 256, more */
+#define NGX_HTTP_ANALYTICS_SIZE_BUCKETS       7           /* the bounds below, then more */
 
 
 /* the statuses the endpoints answer; any other is counted as "other" */
 static const ngx_uint_t  ngx_http_analytics_metrics_statuses[] = {
     200, 201, 202, 204, 207, 400, 401, 403, 404, 405, 411, 413, 415, 422, 429, 431, 499, 500, 502, 503, 504
+};
+
+/* events in one batch request: at most ANALYTICS_BATCH_MAX_EVENTS (100) */
+static const ngx_uint_t  ngx_http_analytics_metrics_sizes[NGX_HTTP_ANALYTICS_SIZE_BUCKETS - 1] = {
+    1, 5, 10, 25, 50, 100
 };
 
 #define NGX_HTTP_ANALYTICS_STATUS_SLOTS \
@@ -23,12 +29,16 @@ typedef struct {
     ngx_atomic_t  replayed;
     ngx_atomic_t  batch_buckets[NGX_HTTP_ANALYTICS_BATCH_BUCKETS];
     ngx_atomic_t  batch_calls;   /* the calls of every round trip */
+    ngx_atomic_t  size_buckets[NGX_HTTP_ANALYTICS_ENDPOINTS][NGX_HTTP_ANALYTICS_SIZE_BUCKETS];
+    ngx_atomic_t  size_events[NGX_HTTP_ANALYTICS_ENDPOINTS];   /* the events of every batch request */
 } ngx_http_analytics_metrics_t;
 
 
 static ngx_int_t ngx_http_analytics_metrics_init_zone(ngx_shm_zone_t *zone, void *data);
 static ngx_int_t ngx_http_analytics_metrics_log_handler(ngx_http_request_t *r);
+static void ngx_http_analytics_metrics_batch_size(ngx_uint_t endpoint, ngx_uint_t events);
 static u_char *ngx_http_analytics_metrics_print(u_char *p, ngx_http_analytics_metrics_t *m);
+static u_char *ngx_http_analytics_metrics_print_sizes(u_char *p, ngx_http_analytics_metrics_t *m);
 
 
 /* the labels of ngx_http_analytics_endpoint_e */
@@ -45,7 +55,9 @@ static ngx_http_analytics_metrics_t  *ngx_http_analytics_metrics;
 ngx_int_t
 ngx_http_analytics_metrics_init(ngx_conf_t *cf, void *tag)
 {
-    static ngx_str_t             name = ngx_string("analytics_metrics");
+    /* named for the counters' layout: a module of another layout, loaded
+     * by a reload, makes a zone of its own instead of reading this one */
+    static ngx_str_t             name = ngx_string("analytics_metrics_2");
     ngx_shm_zone_t              *zone;
     ngx_http_core_main_conf_t   *cmcf;
     ngx_http_handler_pt         *h;
@@ -96,11 +108,17 @@ static ngx_int_t
 ngx_http_analytics_metrics_log_handler(ngx_http_request_t *r)
 {
     ngx_uint_t                      status, slot;
+    ngx_http_analytics_ctx_t       *ctx;
     ngx_http_analytics_loc_conf_t  *alcf;
 
     alcf = static_cast<ngx_http_analytics_loc_conf_t *>(ngx_http_get_module_loc_conf(r, ngx_http_analytics_module));
     if (alcf == NULL || alcf->endpoint == NGX_HTTP_ANALYTICS_ENDPOINT_NONE) {
         return NGX_OK;
+    }
+    /* a batch whose body held events, whatever it was answered */
+    ctx = static_cast<ngx_http_analytics_ctx_t *>(ngx_http_get_module_ctx(r, ngx_http_analytics_module));
+    if (ctx != NULL && ctx->batch_len > 0) {
+        ngx_http_analytics_metrics_batch_size(alcf->endpoint, ctx->batch_len);
     }
     /* as the access log tells it */
     status = r->err_status ? r->err_status : r->headers_out.status;
@@ -167,9 +185,28 @@ ngx_http_analytics_metrics_round_trip(ngx_uint_t calls)
 }
 
 
-/* at most: every answer line, every skip line, the histogram, the rest */
+static void
+ngx_http_analytics_metrics_batch_size(ngx_uint_t endpoint, ngx_uint_t events)
+{
+    ngx_uint_t  bucket;
+
+    if (ngx_http_analytics_metrics == NULL || endpoint >= NGX_HTTP_ANALYTICS_ENDPOINTS) {
+        return;
+    }
+    for (bucket = 0;
+         bucket < NGX_HTTP_ANALYTICS_SIZE_BUCKETS - 1 && ngx_http_analytics_metrics_sizes[bucket] < events;
+         bucket++)
+    {
+        /* void */
+    }
+    (void) ngx_atomic_fetch_add(&ngx_http_analytics_metrics->size_buckets[endpoint][bucket], 1);
+    (void) ngx_atomic_fetch_add(&ngx_http_analytics_metrics->size_events[endpoint], events);
+}
+
+
+/* at most: every answer line, every skip line, the histograms, the rest */
 #define NGX_HTTP_ANALYTICS_METRICS_TEXT_MAX                                              \
-    ((NGX_HTTP_ANALYTICS_ENDPOINTS * (NGX_HTTP_ANALYTICS_STATUS_SLOTS + 1)                \
+    ((NGX_HTTP_ANALYTICS_ENDPOINTS * (NGX_HTTP_ANALYTICS_STATUS_SLOTS + NGX_HTTP_ANALYTICS_SIZE_BUCKETS + 4) \
       + NGX_HTTP_ANALYTICS_BATCH_BUCKETS + 32) * 160)
 
 
@@ -274,5 +311,39 @@ ngx_http_analytics_metrics_print(u_char *p, ngx_http_analytics_metrics_t *m)
     }
     p = ngx_sprintf(p, "analytics_module_redis_calls_per_round_trip_sum %uA\n"
                        "analytics_module_redis_calls_per_round_trip_count %uA\n", m->batch_calls, cumulative);
+    return ngx_http_analytics_metrics_print_sizes(p, m);
+}
+
+
+/* per batch endpoint, with or without requests so far */
+static u_char *
+ngx_http_analytics_metrics_print_sizes(u_char *p, ngx_http_analytics_metrics_t *m)
+{
+    static const ngx_uint_t  batches[] = { NGX_HTTP_ANALYTICS_ENDPOINT_BATCH, NGX_HTTP_ANALYTICS_ENDPOINT_COLLECT_BATCH };
+    const char              *name;
+    ngx_uint_t               i, e, b;
+    ngx_atomic_uint_t        cumulative;
+
+    p = ngx_sprintf(p, "# HELP analytics_module_batch_events Events in each batch request whose body held any,"
+                       " valid or not, whatever it was answered.\n"
+                       "# TYPE analytics_module_batch_events histogram\n");
+    for (i = 0; i < sizeof(batches) / sizeof(batches[0]); i++) {
+        e = batches[i];
+        name = ngx_http_analytics_metrics_endpoints[e];
+        cumulative = 0;
+        for (b = 0; b < NGX_HTTP_ANALYTICS_SIZE_BUCKETS; b++) {
+            cumulative += m->size_buckets[e][b];
+            if (b < NGX_HTTP_ANALYTICS_SIZE_BUCKETS - 1) {
+                p = ngx_sprintf(p, "analytics_module_batch_events_bucket{endpoint=\"%s\",le=\"%ui\"} %uA\n",
+                                name, ngx_http_analytics_metrics_sizes[b], cumulative);
+            } else {
+                p = ngx_sprintf(p, "analytics_module_batch_events_bucket{endpoint=\"%s\",le=\"+Inf\"} %uA\n",
+                                name, cumulative);
+            }
+        }
+        p = ngx_sprintf(p, "analytics_module_batch_events_sum{endpoint=\"%s\"} %uA\n"
+                           "analytics_module_batch_events_count{endpoint=\"%s\"} %uA\n",
+                        name, m->size_events[e], name, cumulative);
+    }
     return p;
 }

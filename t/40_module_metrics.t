@@ -1,6 +1,7 @@
 # analytics_metrics: the host's counters in Prometheus' text format, scraped
 # after known traffic: answers by endpoint and status, skips, the spool's
-# writes and replays, calls per Redis round trip; kept across a reload.
+# writes and replays, calls per Redis round trip, events per batch request;
+# kept across a reload.
 use strict;
 use warnings;
 use lib 't/lib';
@@ -32,6 +33,8 @@ subtest 'a fresh host: every counter at 0, in the text format' => sub {
     is($m->{'analytics_module_skipped_total{endpoint="track",reason="analytics_skip"}'}, 0, 'skipped 0');
     is($m->{analytics_module_spooled_events_total}, 0, 'spooled 0');
     is($m->{analytics_module_redis_calls_per_round_trip_count}, 0, 'no round trip');
+    is($m->{'analytics_module_batch_events_count{endpoint="batch"}'}, 0, 'no batch');
+    is($m->{'analytics_module_batch_events_bucket{endpoint="collect_batch",le="+Inf"}'}, 0, 'no batch of hits');
 };
 
 subtest 'known traffic, exact counts' => sub {
@@ -57,6 +60,26 @@ subtest 'known traffic, exact counts' => sub {
     is($m->{analytics_module_redis_calls_per_round_trip_sum}, 10, 'of 10 calls');
     is($m->{'analytics_module_redis_calls_per_round_trip_bucket{le="1"}'}, 10, 'each of 1 call');
     is($m->{'analytics_module_redis_calls_per_round_trip_bucket{le="+Inf"}'}, 10, '+Inf holds them all');
+};
+
+subtest 'batch requests: events per request, valid or not, whatever the answer' => sub {
+    my $event = { tenant_id => 'demo', type => 'call' };
+    my $hit = { tenant => 'demo', url => 'https://shop.example/' };
+    is($stack->request('POST', '/api/v1/analytics/batch', { batch => [$event] })->{status}, 202, 'a batch of 1');
+    is($stack->request('POST', '/api/v1/analytics/batch', { batch => [($event) x 6, { tenant_id => 'demo' }] })->{status},
+       207, 'a batch of 7, one invalid');
+    is($stack->request('POST', '/api/v1/analytics/batch', { batch => [($event) x 50] })->{status}, 202, 'a batch of 50');
+    is($stack->request('POST', '/api/v1/analytics/batch', { batch => [] })->{status}, 400, 'no events: not counted');
+    is($stack->request('POST', '/collect/batch', { batch => [$hit, $hit] })->{status}, 202, 'two hits');
+    my ($m) = scrape();
+    my %batch = map { $_ => $m->{qq{analytics_module_batch_events_bucket{endpoint="batch",le="$_"}}} } qw(1 5 10 25 50 100 +Inf);
+    is(join(' ', map { "$_:$batch{$_}" } qw(1 5 10 25 50 100 +Inf)), '1:1 5:1 10:2 25:2 50:3 100:3 +Inf:3', 'the buckets, cumulative');
+    is($m->{'analytics_module_batch_events_sum{endpoint="batch"}'}, 58, '58 events');
+    is($m->{'analytics_module_batch_events_count{endpoint="batch"}'}, 3, 'in 3 requests');
+    is($m->{'analytics_module_batch_events_bucket{endpoint="collect_batch",le="1"}'}, 0, 'hits: none of 1');
+    is($m->{'analytics_module_batch_events_bucket{endpoint="collect_batch",le="5"}'}, 1, 'one of 2');
+    is($m->{'analytics_module_batch_events_sum{endpoint="collect_batch"}'}, 2, 'two hits');
+    is(answers($m, 'batch', 400), 1, 'the empty batch answered');
 };
 
 subtest 'the spool: written while Redis is away, replayed after' => sub {
