@@ -48,7 +48,11 @@ analytics_spool_record_head(uint32_t head[2], int argc, const char *const *argv,
     for (i = 0; i < argc; i++) {
         field = (uint32_t) argvlen[i];
         crc = crc32(crc, (const Bytef *) &field, FIELD);
-        crc = crc32(crc, (const Bytef *) argv[i], (uInt) argvlen[i]);
+        /* crc32() with no buffer starts again at 0: an empty argument
+         * without a pointer (ngx_str_null) adds nothing instead */
+        if (argvlen[i] > 0) {
+            crc = crc32(crc, (const Bytef *) argv[i], (uInt) argvlen[i]);
+        }
     }
     head[1] = (uint32_t) crc;
 }

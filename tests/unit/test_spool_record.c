@@ -64,6 +64,38 @@ test_a_record_reads_back(void **state)
     }
 }
 
+/* an empty argument may come without a pointer (nginx's ngx_str_null): the
+ * checksum must not restart there, as zlib's crc32() does for a NULL buffer */
+static void
+test_an_empty_argument_without_a_pointer(void **state)
+{
+    const char             *argv[] = {"FCALL", "f", "0", NULL, "tail"};
+    size_t                  lens[] = {5, 1, 1, 0, 4}, size, at;
+    unsigned char           buf[256];
+    uint32_t                head[2], field;
+    analytics_spool_record  record;
+    int                     i;
+
+    (void) state;
+    size = analytics_spool_record_size(5, lens);
+    analytics_spool_record_head(head, 5, argv, lens, size);
+    memcpy(buf, head, sizeof(head));
+    field = 5;
+    memcpy(buf + 8, &field, 4);
+    at = 12;
+    for (i = 0; i < 5; i++) {
+        field = (uint32_t) lens[i];
+        memcpy(buf + at, &field, 4);
+        if (lens[i] > 0) {
+            memcpy(buf + at + 4, argv[i], lens[i]);
+        }
+        at += 4 + lens[i];
+    }
+    assert_int_equal(analytics_spool_record_read(buf, size, ANALYTICS_SPOOL_FORMAT_2, &record), ANALYTICS_SPOOL_RECORD_OK);
+    assert_int_equal(record.argvlen[3], 0);
+    assert_memory_equal(record.argv[4], "tail", 4);
+}
+
 static void
 test_every_flipped_bit_is_refused(void **state)
 {
@@ -172,6 +204,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_record_reads_back),
+        cmocka_unit_test(test_an_empty_argument_without_a_pointer),
         cmocka_unit_test(test_every_flipped_bit_is_refused),
         cmocka_unit_test(test_damage_is_passed_over_to_the_next_record),
         cmocka_unit_test(test_lengths_that_lie_are_refused),
