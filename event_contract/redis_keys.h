@@ -15,17 +15,19 @@
 /* the library's name carries its version: hosts of a fleet running
  * different module versions load their own and never replace each other's
  * functions (names are unique across libraries, so they carry it too) */
-#define ANALYTICS_REDIS_LIBRARY             "analytics_v15"
+#define ANALYTICS_REDIS_LIBRARY             "analytics_v16"
 
-#define ANALYTICS_FUNCTION_INGEST           "analytics_ingest_v15"
-#define ANALYTICS_FUNCTION_INGEST_BATCH     "analytics_ingest_batch_v15"
-#define ANALYTICS_FUNCTION_INGEST_MANY      "analytics_ingest_many_v15"
-#define ANALYTICS_FUNCTION_MARK_ORDER       "analytics_mark_order_v15"
-#define ANALYTICS_FUNCTION_FUNNEL_TRACK     "analytics_funnel_track_v15"
-#define ANALYTICS_FUNCTION_LIMIT            "analytics_limit_v15"
+#define ANALYTICS_FUNCTION_INGEST           "analytics_ingest_v16"
+#define ANALYTICS_FUNCTION_INGEST_BATCH     "analytics_ingest_batch_v16"
+#define ANALYTICS_FUNCTION_INGEST_MANY      "analytics_ingest_many_v16"
+#define ANALYTICS_FUNCTION_MARK_ORDER       "analytics_mark_order_v16"
+#define ANALYTICS_FUNCTION_FUNNEL_TRACK     "analytics_funnel_track_v16"
+#define ANALYTICS_FUNCTION_LIMIT            "analytics_limit_v16"
 
-/* tenant references -> "<id>:<active 0|1>:<public 0|1>" */
+/* tenant references -> "<id>:<active 0|1>:<public 0|1>", and
+ * "origins:<id>" -> the tenant's origins, one a line, when it registered any */
 #define ANALYTICS_KEY_TENANTS               "{analytics}:tenants"
+#define ANALYTICS_TENANT_ORIGINS_FIELD      "origins:"
 /* the event stream's default name (analytics_stream, ANALYTICS_STREAM) */
 #define ANALYTICS_KEY_STREAM                "{analytics}:events"
 /* UTC day number -> that day's salt of visitor keys */
@@ -77,20 +79,22 @@ enum {
     ANALYTICS_INGEST_ARG_VISITOR,     /* "<ip>\n<agent>", "tracker\n<id>" or "" */
     ANALYTICS_INGEST_ARG_SALT,
     ANALYTICS_INGEST_ARG_PRODUCT,     /* a product that must exist, or "" */
+    ANALYTICS_INGEST_ARG_ORIGIN,      /* the page's origin the tenant must have registered, or "" */
     ANALYTICS_INGEST_ARG_ENTRY
 };
 
 /* ingest many (a batch request's events): ingest's keys and the same
  * head of arguments, except that the cost stands where the tenant does
  * and the number of events where the product does (the spool rewrites the
- * action, the limit and the visitor, at the same places), then for each
- * event: its number m of arguments, its tenant, its product, and its m - 2
- * entry fields */
+ * action, the limit and the visitor, at the same places), the origin as
+ * ingest's, then for each event: its number m of arguments, its tenant,
+ * its product, and its m - 2 entry fields */
 enum {
     ANALYTICS_INGEST_MANY_ARG_COST = ANALYTICS_INGEST_ARG_TENANT,   /* events the limit counts */
     ANALYTICS_INGEST_MANY_ARG_VISITOR = ANALYTICS_INGEST_ARG_VISITOR,
     ANALYTICS_INGEST_MANY_ARG_SALT = ANALYTICS_INGEST_ARG_SALT,
     ANALYTICS_INGEST_MANY_ARG_EVENTS = ANALYTICS_INGEST_ARG_PRODUCT,   /* the number n that follow */
+    ANALYTICS_INGEST_MANY_ARG_ORIGIN = ANALYTICS_INGEST_ARG_ORIGIN,
     ANALYTICS_INGEST_MANY_ARG_FIRST = ANALYTICS_INGEST_ARG_ENTRY
 };
 /* its answer after the common four: the entry's id, then each event's status */

@@ -271,6 +271,9 @@ ngx_http_analytics_track_reply(ngx_http_request_t *r, ngx_http_analytics_ctx_t *
     case 404:
         return ngx_http_analytics_send_canned(r, NGX_HTTP_ANALYTICS_TENANT_NOT_FOUND);
 
+    case 403:
+        return ngx_http_analytics_send_canned(r, NGX_HTTP_ANALYTICS_ORIGIN_REFUSED);
+
     case 422:
         return ngx_http_analytics_send_canned(r, NGX_HTTP_ANALYTICS_UNKNOWN_PRODUCT);
 
@@ -282,8 +285,9 @@ ngx_http_analytics_track_reply(ngx_http_request_t *r, ngx_http_analytics_ctx_t *
 }
 
 
-/* an interaction whose tenant was not checked (unknown, or Redis away) is
- * the document's "accepted for processing": no tenant enumeration */
+/* an interaction whose tenant was not checked (unknown, refused for its
+ * page's origin, or Redis away) is the document's "accepted for
+ * processing": no tenant enumeration */
 static ngx_int_t
 ngx_http_analytics_interactions_reply(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
     ngx_http_analytics_answer_t *answer)
@@ -467,7 +471,7 @@ ngx_http_analytics_batch_reply(ngx_http_request_t *r, ngx_http_analytics_ctx_t *
             element = answer->reply->element[ANALYTICS_INGEST_MANY_ANSWER_EVENTS + k++];
             status = element->type == REDIS_REPLY_INTEGER ? element->integer : 0;
         }
-        if (status != NGX_HTTP_ACCEPTED && status != NGX_HTTP_NOT_FOUND
+        if (status != NGX_HTTP_ACCEPTED && status != NGX_HTTP_NOT_FOUND && status != NGX_HTTP_FORBIDDEN
             && status != NGX_HTTP_ANALYTICS_UNPROCESSABLE_ENTITY)
         {
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "analytics: unexpected batch reply");
@@ -504,6 +508,8 @@ ngx_http_analytics_batch_answer(ngx_http_request_t *r, ngx_http_analytics_ctx_t 
             accepted++;
         } else if (result->status == NGX_HTTP_NOT_FOUND) {
             result->errors = *ngx_http_analytics_canned_body(NGX_HTTP_ANALYTICS_TENANT_NOT_FOUND);
+        } else if (result->status == NGX_HTTP_FORBIDDEN) {
+            result->errors = *ngx_http_analytics_canned_body(NGX_HTTP_ANALYTICS_ORIGIN_REFUSED);
         } else if (result->errors.len == 0) {
             result->errors = *ngx_http_analytics_canned_body(NGX_HTTP_ANALYTICS_UNKNOWN_PRODUCT);
         }

@@ -161,6 +161,7 @@ ngx_http_analytics_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
     analytics_outgoing_event *event)
 {
     ngx_int_t                        rc;
+    ngx_str_t                        origin;
     analytics_stream_entry           entry;
     ngx_http_analytics_main_conf_t  *amcf;
 
@@ -191,6 +192,10 @@ ngx_http_analytics_ingest(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx,
         } else {
             call.arg("", 0);
         }
+        if (ngx_http_analytics_origin_to_check(r, ctx->endpoint, &origin) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+        call.arg(origin);
         call.entry(entry);
     }
     if (call.broken()) {
@@ -212,6 +217,7 @@ ngx_http_analytics_ingest_many(ngx_http_request_t *r, ngx_http_analytics_ctx_t *
 {
     u_char                          *counts, *count;
     ngx_int_t                        rc;
+    ngx_str_t                        origin;
     ngx_uint_t                       i;
     analytics_stream_entry          *entries;
     ngx_http_analytics_main_conf_t  *amcf;
@@ -242,6 +248,11 @@ ngx_http_analytics_ingest_many(ngx_http_request_t *r, ngx_http_analytics_ctx_t *
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
     call.number(n);
+    ngx_str_set(&origin, "");
+    if (n > 0 && ngx_http_analytics_origin_to_check(r, ctx->endpoint, &origin) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    call.arg(origin);
     ctx->batch_sent = n;
 
     for (i = 0; i < n; i++) {
@@ -618,7 +629,7 @@ ngx_http_analytics_left_out(ngx_http_request_t *r, ngx_http_analytics_ctx_t *ctx
 
     /* set nowhere: the built-in list on a browser's beacon */
     bots = alcf->bots != NGX_CONF_UNSET_PTR ? alcf->bots
-           : ctx->endpoint->drops_bots ? ngx_http_analytics_main_conf(r)->builtin_bots : NULL;
+           : ctx->endpoint->from_browser ? ngx_http_analytics_main_conf(r)->builtin_bots : NULL;
     if (bots != NULL && ngx_http_analytics_is_bot(r, bots)) {
         *reason = NGX_HTTP_ANALYTICS_SKIPPED_BOT;
         return NGX_OK;

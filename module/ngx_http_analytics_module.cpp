@@ -211,6 +211,13 @@ static ngx_command_t  ngx_http_analytics_commands[] = {
       0,
       NULL },
 
+    { ngx_string("analytics_tenant_origins"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_analytics_loc_conf_t, tenant_origins),
+      NULL },
+
       ngx_null_command
 };
 
@@ -445,6 +452,7 @@ ngx_http_analytics_create_loc_conf(ngx_conf_t *cf)
     alcf->country = static_cast<ngx_http_complex_value_t *>(NGX_CONF_UNSET_PTR);
     alcf->rate.enabled = NGX_CONF_UNSET;
     alcf->cors_origins = static_cast<ngx_array_t *>(NGX_CONF_UNSET_PTR);
+    alcf->tenant_origins = NGX_CONF_UNSET;
     alcf->skip = static_cast<ngx_array_t *>(NGX_CONF_UNSET_PTR);
     alcf->bots = static_cast<ngx_regex_t *>(NGX_CONF_UNSET_PTR);
 
@@ -473,6 +481,7 @@ ngx_http_analytics_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     }
     ngx_conf_merge_ptr_value(conf->country, prev->country, NULL);
     ngx_conf_merge_ptr_value(conf->cors_origins, prev->cors_origins, NULL);
+    ngx_conf_merge_value(conf->tenant_origins, prev->tenant_origins, 0);
     ngx_conf_merge_ptr_value(conf->skip, prev->skip, NULL);
     /* set nowhere, it stays UNSET_PTR: each endpoint's default */
     if (conf->bots == NGX_CONF_UNSET_PTR) {

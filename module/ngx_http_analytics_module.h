@@ -104,6 +104,7 @@ typedef enum {
 typedef enum {
     NGX_HTTP_ANALYTICS_EVENT_ACCEPTED = 0,      /* 202, the Laravel beacons' success */
     NGX_HTTP_ANALYTICS_TENANT_NOT_FOUND,        /* 404 */
+    NGX_HTTP_ANALYTICS_ORIGIN_REFUSED,          /* 403, analytics_tenant_origins */
     NGX_HTTP_ANALYTICS_UNKNOWN_PRODUCT,         /* 422, track's product_id */
     NGX_HTTP_ANALYTICS_INTERACTION_RECORDED,    /* 201 */
     NGX_HTTP_ANALYTICS_INTERACTION_ACCEPTED,    /* 202, tenant not checked */
@@ -147,6 +148,9 @@ typedef struct {
     ngx_http_complex_value_t         *country;
     ngx_http_analytics_rate_limit_t   rate;
     ngx_array_t                      *cors_origins;   /* ngx_http_analytics_cors_origin_t */
+    /* analytics_tenant_origins: a browser's beacon from an origin not in
+     * cors_origins must come from one its tenant registered */
+    ngx_flag_t                        tenant_origins;
     /* analytics_skip, nginx's predicates (as proxy_no_cache's): a value
      * neither empty nor "0" skips the event */
     ngx_array_t                      *skip;
@@ -187,8 +191,9 @@ typedef struct {
     /* the client's address and agent name the visitor, without a trackerId */
     ngx_uint_t                        client_is_visitor;
     /* a beacon a browser sends: a crawler's hit is no visit, and by default
-     * the built-in bots list drops it */
-    ngx_uint_t                        drops_bots;
+     * the built-in bots list drops it; its page's origin is checked against
+     * its tenant's where analytics_tenant_origins is on */
+    ngx_uint_t                        from_browser;
     /* the kind of the events it accepts */
     analytics_event_kind              kind;
     /* validates a whole body (or the pixel's query) and queues its call:
@@ -283,6 +288,8 @@ ngx_int_t ngx_http_analytics_send_gif(ngx_http_request_t *r);
 ngx_int_t ngx_http_analytics_add_header(ngx_http_request_t *r, const char *name, ngx_str_t *value);
 ngx_int_t ngx_http_analytics_rate_headers(ngx_http_request_t *r, ngx_int_t limit, ngx_int_t remaining);
 void ngx_http_analytics_retry_after(ngx_http_request_t *r, ngx_int_t seconds);
+ngx_int_t ngx_http_analytics_origin_to_check(ngx_http_request_t *r, const ngx_http_analytics_endpoint_t *endpoint,
+    ngx_str_t *origin);
 
 /* ngx_http_analytics_endpoints.cpp */
 const ngx_http_analytics_endpoint_t *ngx_http_analytics_endpoint_of(ngx_uint_t endpoint);

@@ -40,6 +40,8 @@ static ngx_http_analytics_canned_t  ngx_http_analytics_canned[NGX_HTTP_ANALYTICS
       ngx_string("{\"success\":true,\"message\":\"Event accepted for processing\"}") },
     { NGX_HTTP_NOT_FOUND,
       ngx_string("{\"success\":false,\"message\":\"Tenant not found or not available\"}") },
+    { NGX_HTTP_FORBIDDEN,
+      ngx_string("{\"success\":false,\"message\":\"Origin not allowed for this tenant\"}") },
     { NGX_HTTP_ANALYTICS_UNPROCESSABLE_ENTITY,
       ngx_string("{\"message\":\"The selected product id is invalid.\","
                  "\"errors\":{\"product_id\":[\"The selected product id is invalid.\"]}}") },

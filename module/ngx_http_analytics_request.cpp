@@ -7,6 +7,7 @@
 #include "ngx_http_analytics_json_memory.h"
 
 #include "body_encoding.h"
+#include "web_origin.h"
 
 
 static ngx_int_t ngx_http_analytics_preflight(ngx_http_request_t *r);
@@ -25,6 +26,8 @@ static ngx_int_t ngx_http_analytics_too_large(ngx_http_request_t *r,
 static ngx_int_t ngx_http_analytics_send_body(ngx_http_request_t *r, ngx_str_t *body);
 static ngx_int_t ngx_http_analytics_cors_headers(ngx_http_request_t *r,
     const ngx_http_analytics_endpoint_t *preflight);
+static ngx_str_t *ngx_http_analytics_cors_allowed(ngx_http_request_t *r, ngx_http_analytics_loc_conf_t *alcf,
+    ngx_table_elt_t *origin);
 static ngx_table_elt_t *ngx_http_analytics_request_header(ngx_http_request_t *r,
     const char *name);
 
@@ -491,26 +494,28 @@ ngx_http_analytics_retry_after(ngx_http_request_t *r, ngx_int_t seconds)
 }
 
 
-/* Access-Control-* for an allowed Origin; a preflight (its endpoint given)
- * also gets the methods and headers the endpoint takes, for a day */
+/*
+ * Access-Control-* for an allowed Origin; a preflight (its endpoint given)
+ * also gets the methods and headers the endpoint takes, for a day. With
+ * analytics_tenant_origins a browser's beacon lets any origin in here: the
+ * tenant is in the body, so its POST is where the origin is checked.
+ */
 static ngx_int_t
 ngx_http_analytics_cors_headers(ngx_http_request_t *r, const ngx_http_analytics_endpoint_t *preflight)
 {
-    static ngx_str_t                   max_age = ngx_string("86400");
-    static ngx_str_t                   vary = ngx_string("Origin");
-    static ngx_str_t                   any = ngx_string("*");
-    static ngx_str_t                   exposed =
+    static ngx_str_t                      max_age = ngx_string("86400");
+    static ngx_str_t                      vary = ngx_string("Origin");
+    static ngx_str_t                      exposed =
         ngx_string("X-RateLimit-Limit, X-RateLimit-Remaining, Retry-After");
-    ngx_int_t                          matched;
-    ngx_str_t                         *value;
-    ngx_uint_t                         i;
-    ngx_table_elt_t                   *origin;
-    ngx_http_analytics_cors_origin_t  *allowed;
-    ngx_http_analytics_loc_conf_t     *alcf;
+    ngx_str_t                            *value;
+    ngx_table_elt_t                      *origin;
+    ngx_http_analytics_loc_conf_t        *alcf;
+    const ngx_http_analytics_endpoint_t  *endpoint;
 
     alcf = ngx_http_analytics_loc_conf(r);
+    endpoint = ngx_http_analytics_endpoint_of(alcf->endpoint);
 
-    if (alcf->cors_origins == NULL) {
+    if (alcf->cors_origins == NULL && !(alcf->tenant_origins && endpoint->from_browser)) {
         return NGX_OK;
     }
     if (ngx_http_analytics_add_header(r, "Vary", &vary) != NGX_OK) {
@@ -522,32 +527,9 @@ ngx_http_analytics_cors_headers(ngx_http_request_t *r, const ngx_http_analytics_
         return NGX_OK;
     }
 
-    value = NULL;
-    allowed = static_cast<ngx_http_analytics_cors_origin_t *>(alcf->cors_origins->elts);
-    for (i = 0; i < alcf->cors_origins->nelts; i++) {
-        if (allowed[i].regex != NULL) {
-            matched = ngx_regex_exec(allowed[i].regex, &origin->value, NULL, 0);
-            if (matched >= 0) {
-                value = &origin->value;
-                break;
-            }
-            if (matched != NGX_REGEX_NO_MATCHED) {
-                ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                              "analytics: " ngx_regex_exec_n " failed: %i on \"%V\" using \"%V\"",
-                              matched, &origin->value, &allowed[i].origin);
-            }
-            continue;
-        }
-        if (allowed[i].origin.len == 1 && allowed[i].origin.data[0] == '*') {
-            value = &any;
-            break;
-        }
-        if (allowed[i].origin.len == origin->value.len
-            && ngx_strncasecmp(allowed[i].origin.data, origin->value.data, origin->value.len) == 0)
-        {
-            value = &origin->value;
-            break;
-        }
+    value = ngx_http_analytics_cors_allowed(r, alcf, origin);
+    if (value == NULL && alcf->tenant_origins && endpoint->from_browser) {
+        value = &origin->value;
     }
     if (value == NULL) {
         return NGX_OK;
@@ -564,6 +546,91 @@ ngx_http_analytics_cors_headers(ngx_http_request_t *r, const ngx_http_analytics_
         || ngx_http_analytics_add_header(r, "Access-Control-Max-Age", &max_age) != NGX_OK)
     {
         return NGX_ERROR;
+    }
+    return NGX_OK;
+}
+
+
+/* Access-Control-Allow-Origin's value when analytics_cors_origin lets
+ * origin in ("*" or the origin itself), else NULL */
+static ngx_str_t *
+ngx_http_analytics_cors_allowed(ngx_http_request_t *r, ngx_http_analytics_loc_conf_t *alcf,
+    ngx_table_elt_t *origin)
+{
+    static ngx_str_t                   any = ngx_string("*");
+    ngx_int_t                          matched;
+    ngx_uint_t                         i;
+    ngx_http_analytics_cors_origin_t  *allowed;
+
+    if (alcf->cors_origins == NULL) {
+        return NULL;
+    }
+    allowed = static_cast<ngx_http_analytics_cors_origin_t *>(alcf->cors_origins->elts);
+    for (i = 0; i < alcf->cors_origins->nelts; i++) {
+        if (allowed[i].regex != NULL) {
+            matched = ngx_regex_exec(allowed[i].regex, &origin->value, NULL, 0);
+            if (matched >= 0) {
+                return &origin->value;
+            }
+            if (matched != NGX_REGEX_NO_MATCHED) {
+                ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                              "analytics: " ngx_regex_exec_n " failed: %i on \"%V\" using \"%V\"",
+                              matched, &origin->value, &allowed[i].origin);
+            }
+            continue;
+        }
+        if (allowed[i].origin.len == 1 && allowed[i].origin.data[0] == '*') {
+            return &any;
+        }
+        if (allowed[i].origin.len == origin->value.len
+            && ngx_strncasecmp(allowed[i].origin.data, origin->value.data, origin->value.len) == 0)
+        {
+            return &origin->value;
+        }
+    }
+    return NULL;
+}
+
+
+/*
+ * The origin an ingest call asks the tenant to have registered
+ * (analytics_tenant_origins), normalised as the aggregator stores it; an
+ * Origin that is no origin ("null", from a sandboxed frame or a file) is
+ * sent as "null", which no tenant can register. Empty when there is none
+ * to check: the location does not ask, the endpoint is no browser's
+ * beacon, the request names no origin (a server, an image), or
+ * analytics_cors_origin lets its origin in for every tenant.
+ */
+ngx_int_t
+ngx_http_analytics_origin_to_check(ngx_http_request_t *r, const ngx_http_analytics_endpoint_t *endpoint,
+    ngx_str_t *origin)
+{
+    static ngx_str_t                unusable = ngx_string("null");
+    u_char                         *normalised;
+    ngx_table_elt_t                *header;
+    ngx_http_analytics_loc_conf_t  *alcf;
+
+    alcf = ngx_http_analytics_loc_conf(r);
+    /* empty, not NULL: an argument's bytes are copied (memcpy takes no NULL) */
+    ngx_str_set(origin, "");
+
+    if (!alcf->tenant_origins || !endpoint->from_browser) {
+        return NGX_OK;
+    }
+    header = ngx_http_analytics_request_header(r, "Origin");
+    if (header == NULL || ngx_http_analytics_cors_allowed(r, alcf, header) != NULL) {
+        return NGX_OK;
+    }
+
+    normalised = static_cast<u_char *>(ngx_pnalloc(r->pool, ANALYTICS_ORIGIN_MAX + 1));
+    if (normalised == NULL) {
+        return NGX_ERROR;
+    }
+    origin->len = analytics_origin_normalise(reinterpret_cast<const char *>(header->value.data), header->value.len,
+                                             reinterpret_cast<char *>(normalised), ANALYTICS_ORIGIN_MAX + 1);
+    origin->data = normalised;
+    if (origin->len == 0) {
+        *origin = unusable;
     }
     return NGX_OK;
 }

@@ -1,4 +1,4 @@
-#!lua name=analytics_v15
+#!lua name=analytics_v16
 -- The Redis 7 function library the module loads on every connect
 -- (FUNCTION LOAD REPLACE), and the aggregator when no module has yet; it is
 -- built into both (CMake and the module's config embed this file), and an
@@ -11,10 +11,12 @@
 -- carries a version so that hosts of a fleet running different module
 -- versions never replace each other's functions.
 --
--- analytics_ingest_v15
+-- analytics_ingest_v16
 --   KEYS[1]  hash of tenant references to "<id>:<active 0|1>:<public 0|1>",
 --            written by the aggregator; fields "id:<n>", "uuid:<uuid>" and
---            "slug:<slug>", so a slug of digits never meets an id
+--            "slug:<slug>", so a slug of digits never meets an id; and
+--            "origins:<id>" -> the tenant's registered origins, one a line
+--            (no field: it registered none)
 --   KEYS[2]  the event stream
 --   KEYS[3]  the rate-limit key (GCRA: the theoretical arrival time, in us)
 --   KEYS[4]  hash of visitor salts, field = UTC day number, one field at a time
@@ -30,13 +32,17 @@
 --            or "" for none; hashed here, never stored
 --   ARGV[7]  a random salt, kept only if the day has none yet
 --   ARGV[8]  a product id that must exist for the tenant, or ""
---   ARGV[9..] the stream entry's field/value pairs
+--   ARGV[9]  the origin of the page that sent the event (normalised, as
+--            web_origin.h gives it), which the tenant must have registered
+--            when it registered any; "" when there is none to check
+--   ARGV[10..] the stream entry's field/value pairs
 --   returns {status, limit, remaining, retry_after_s[, entry id]} where
 --   status is 429 (limited, nothing else done), 200 (counted), 404 (unknown,
---   inactive or private tenant), 422 (no such product for the tenant) or
---   202 (the entry is in the stream)
+--   inactive or private tenant), 403 (an origin the tenant did not
+--   register), 422 (no such product for the tenant) or 202 (the entry is in
+--   the stream)
 --
--- analytics_mark_order_v15 (mark-purchase-tracked)
+-- analytics_mark_order_v16 (mark-purchase-tracked)
 --   KEYS[1..3] as above; KEYS[4] the hash of visitor salts;
 --   KEYS[5]  hash "<tenant id>:<order session>" -> "<payment status>\n<purchase JSON>"
 --   KEYS[6]  hash of the orders tracked so far, same fields
@@ -48,7 +54,7 @@
 --           {200, limit, remaining, 0, already tracked 0|1, payment status, purchase JSON}
 --   Only a paid order is marked, and only its first caller sees 0.
 --
--- analytics_funnel_track_v15 (funnel/track)
+-- analytics_funnel_track_v16 (funnel/track)
 --   KEYS[1..4] as above (the tenant hash unused: the token names the tenant);
 --   KEYS[5]  hash of token SHA-256 (hex) -> "<tenant id>\n<expires, Unix s, or ''>\n<scopes, comma
 --            separated>\n<subject>", written by the aggregator for live tenant tokens
@@ -69,37 +75,38 @@
 -- visitor, so the key holds across days. Functions replicate their effects,
 -- so the raw address reaches neither the AOF nor a replica.
 --
--- analytics_ingest_batch_v15 (what a worker's ingest calls of one turn of
+-- analytics_ingest_batch_v16 (what a worker's ingest calls of one turn of
 -- its event loop become: one FCALL, so Redis runs one function, not many)
 --   KEYS[1..4] the tenants hash, the stream, the salts hash, the products
 --            set; then each call's keys (one: its rate key)
 --   ARGV[1]  the number n of calls, then for each call: its number of keys,
 --            its number m of arguments, and its m arguments as
---            analytics_ingest_v15 takes them
---   returns n answers, each what analytics_ingest_v15 returns
+--            analytics_ingest_v16 takes them
+--   returns n answers, each what analytics_ingest_v16 returns
 --   The version 2 entries of the calls it admits go into one version 3
 --   entry (stream_entry.h), one XADD for the batch: an XADD, its listpack
 --   entry and its AOF record cost Redis about a sixth of each event's time
 --   when every event has its own. Each such call's answer names that entry.
 --
--- analytics_ingest_many_v15 (the batch endpoints: one request's events)
---   KEYS as analytics_ingest_v15's
+-- analytics_ingest_many_v16 (the batch endpoints: one request's events)
+--   KEYS as analytics_ingest_v16's
 --   ARGV[1..4] as ingest's; ARGV[5] the cost: the number of events the
 --            request holds, valid or not, all taken from the limit at once
 --            (a batch over what remains is refused whole: 429); ARGV[6] and
 --            ARGV[7] the visitor and salt candidate, as ingest's, shared by
---            the events; ARGV[8] the number n of events that follow; then
---            for each event: its number m of arguments, its tenant
---            reference, its product ('' for none) and m - 2 entry fields
+--            the events; ARGV[8] the number n of events that follow;
+--            ARGV[9] the origin, as ingest's, shared too; then for each
+--            event: its number m of arguments, its tenant reference, its
+--            product ('' for none) and m - 2 entry fields
 --   At "count" (no valid event) only the limit is taken. The spool rewrites
 --   such a call as it rewrites an ingest call: the positions it changes
 --   (action, limit, visitor) are the same.
 --   returns {429|200, limit, remaining, retry_after}, or
 --           {207, limit, remaining, 0, entry id or false, status of each
---           event: 202, 404 or 422}; the written events share one version 3
+--           event: 202, 403, 404 or 422}; the written events share one version 3
 --           entry (one alone that cannot be packed has its own)
 --
--- analytics_limit_v15 (the management API's limit, per token or client)
+-- analytics_limit_v16 (the management API's limit, per token or client)
 --   KEYS[1]  the rate-limit key
 --   ARGV[1]  limit: requests per period; ARGV[2] period in milliseconds
 --   returns {200|429, limit, remaining, retry_after_s}
@@ -271,6 +278,33 @@ local function public_tenant(hash, how, ref, memo)
   return id
 end
 
+-- origin is one the tenant registered, or the tenant registered none, or
+-- there is none to check ('')
+local function origin_allowed(hash, id, origin, memo)
+  if origin == '' then
+    return true
+  end
+  local key = id .. '\n' .. origin
+  local allowed = memo and memo.origins[key]
+  if allowed ~= nil then
+    return allowed
+  end
+  local registered = redis.call('HGET', hash, 'origins:' .. id)
+  allowed = not registered
+  if registered then
+    for line in string.gmatch(registered, '[^\n]+') do
+      if line == origin then
+        allowed = true
+        break
+      end
+    end
+  end
+  if memo then
+    memo.origins[key] = allowed
+  end
+  return allowed
+end
+
 local function known_product(set, member, memo)
   local known = memo and memo.products[member]
   if known == nil then
@@ -282,14 +316,18 @@ local function known_product(set, member, memo)
   return known
 end
 
--- one admitted event: its tenant (how, ref), product ('' for none),
--- visitor source and salt candidate, and its entry args[first .. last];
--- returns 404, 422, or 202 and the entry's id (false while it waits in
--- memo's version 3 entry, when the entry can join one)
-local function write_event(keys, how, ref, product, source, candidate, args, first, last, now, memo)
+-- one admitted event: its tenant (how, ref), product ('' for none), the
+-- page's origin ('' for none to check), visitor source and salt candidate,
+-- and its entry args[first .. last]; returns 404, 403, 422, or 202 and the
+-- entry's id (false while it waits in memo's version 3 entry, when the
+-- entry can join one)
+local function write_event(keys, how, ref, product, origin, source, candidate, args, first, last, now, memo)
   local id = public_tenant(keys[1], how, ref, memo)
   if not id then
     return 404
+  end
+  if not origin_allowed(keys[1], id, origin, memo) then
+    return 403
   end
   if product ~= '' and not known_product(keys[5], id .. ':' .. product, memo) then
     return 422
@@ -322,8 +360,8 @@ local function ingest_call(keys, args, at, last, memo)
   if args[at + 1] == 'count' then
     return {200, limit, remaining, 0}
   end
-  local status, entry = write_event(keys, args[at + 4], args[at + 5], args[at + 8], args[at + 6], args[at + 7],
-                                    args, at + 9, last, now, memo)
+  local status, entry = write_event(keys, args[at + 4], args[at + 5], args[at + 8], args[at + 9], args[at + 6],
+                                    args[at + 7], args, at + 10, last, now, memo)
   if status ~= 202 then
     return {status, limit, remaining, 0}
   end
@@ -337,13 +375,13 @@ end
 local function ingest(keys, args)
   return ingest_call(keys, args, 0, #args, nil)
 end
-redis.register_function('analytics_ingest_v15', ingest)
+redis.register_function('analytics_ingest_v16', ingest)
 
 -- the ingest calls of one turn of a worker's event loop in one FCALL: each
--- answered as analytics_ingest_v15 would answer it alone, in order; what
+-- answered as analytics_ingest_v16 would answer it alone, in order; what
 -- they share is looked up once and the rate keys are written once
 local function ingest_batch(keys, args)
-  local memo = {now = redis_now(), tats = {}, tenants = {}, products = {}, numbers = {},
+  local memo = {now = redis_now(), tats = {}, tenants = {}, origins = {}, products = {}, numbers = {},
                 packed = {'v', '3'}, packed_answers = {}}
   local call_keys = {keys[1], keys[2], '', keys[3], keys[4]}
   local key_at, arg_at = 5, 2
@@ -366,7 +404,7 @@ local function ingest_batch(keys, args)
   end
   return answers
 end
-redis.register_function('analytics_ingest_batch_v15', ingest_batch)
+redis.register_function('analytics_ingest_batch_v16', ingest_batch)
 
 -- one batch request's events: the limit taken once for all of them, then
 -- each written as ingest writes it, into one version 3 entry
@@ -379,13 +417,13 @@ local function ingest_many(keys, args)
   if args[1] == 'count' then
     return {200, limit, remaining, 0}
   end
-  local memo = {now = now, tats = {}, tenants = {}, products = {}, numbers = {}, packed = {'v', '3'},
-                visitors = {}}
+  local memo = {now = now, tats = {}, tenants = {}, origins = {}, products = {}, numbers = {},
+                packed = {'v', '3'}, visitors = {}}
   local answer = {207, limit, remaining, 0, false}
-  local at = 9
+  local at = 10
   for event = 1, tonumber(args[8]) do
     local n_args = tonumber(args[at])
-    local status, entry = write_event(keys, args[4], args[at + 1], args[at + 2], args[6], args[7],
+    local status, entry = write_event(keys, args[4], args[at + 1], args[at + 2], args[9], args[6], args[7],
                                       args, at + 3, at + n_args, now, memo)
     if entry then
       answer[5] = entry
@@ -398,7 +436,7 @@ local function ingest_many(keys, args)
   end
   return answer
 end
-redis.register_function('analytics_ingest_many_v15', ingest_many)
+redis.register_function('analytics_ingest_many_v16', ingest_many)
 
 local function mark_order(keys, args)
   local now, limit, remaining, refusal = admit(keys, args, 0, nil)
@@ -428,7 +466,7 @@ local function mark_order(keys, args)
   end
   return {200, limit, remaining, 0, already, status, purchase}
 end
-redis.register_function('analytics_mark_order_v15', mark_order)
+redis.register_function('analytics_mark_order_v16', mark_order)
 
 local function funnel_track(keys, args)
   local now, limit, remaining, refusal = admit(keys, args, 0, nil)
@@ -463,7 +501,7 @@ local function funnel_track(keys, args)
   local entry = append_event(keys[2], args, 7 + n, #args, tenant, nil, subject)
   return {202, limit, remaining, 0, entry}
 end
-redis.register_function('analytics_funnel_track_v15', funnel_track)
+redis.register_function('analytics_funnel_track_v16', funnel_track)
 
 -- the management API's limit: the same GCRA, nothing else
 local function limit(keys, args)
@@ -475,4 +513,4 @@ local function limit(keys, args)
   end
   return {200, limit_n, remaining, 0}
 end
-redis.register_function('analytics_limit_v15', limit)
+redis.register_function('analytics_limit_v16', limit)

@@ -1,5 +1,5 @@
 # The ingest calls a worker gathers in one turn of its event loop go to Redis
-# as one FCALL (analytics_ingest_batch_v15), and each request still gets its
+# as one FCALL (analytics_ingest_batch_v16), and each request still gets its
 # own answer: accepted, unknown tenant, unknown product, invalid body and
 # over the limit, side by side in one batch. The events the batch admits go
 # into one version 3 stream entry; the aggregator stores each of them, and

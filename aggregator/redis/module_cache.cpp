@@ -26,6 +26,21 @@ std::string entry_value(long long id, bool active, bool is_public)
     return std::to_string(id) + (active ? ":1" : ":0") + (is_public ? ":1" : ":0");
 }
 
+std::string origins_field(long long id)
+{
+    return ANALYTICS_TENANT_ORIGINS_FIELD + std::to_string(id);
+}
+
+std::string joined(const std::vector<std::string> &origins)
+{
+    std::string value;
+    for (const auto &origin : origins) {
+        if (!value.empty()) value += '\n';
+        value += origin;
+    }
+    return value;
+}
+
 }  // namespace
 
 ModuleCache::ModuleCache(redis::Address address, int shards) : address_(std::move(address))
@@ -43,9 +58,22 @@ redis::Connection &ModuleCache::connection(int shard)
     return *connection;
 }
 
+// A connection kept since the last write learns that Redis restarted only
+// when it is used: the write fails once, on a socket Redis has closed.
+// Every mirror write is idempotent (HSET, HDEL, SADD, a rename over the
+// key), so it is made again on a fresh connection before it counts as
+// failed; else a change made just after a restart would wait for the
+// periodic rebuild.
 template <typename Fn> auto ModuleCache::with_connection(Fn fn)
 {
     std::lock_guard lock(mutex_);
+    bool reused = connections_[0] && !connections_[0]->broken();
+    try {
+        return fn(connection(0));
+    } catch (const redis::Error &) {
+        connections_[0].reset();
+        if (!reused) throw;
+    }
     try {
         return fn(connection(0));
     } catch (const redis::Error &) {
@@ -58,11 +86,15 @@ template <typename Fn> void ModuleCache::with_every_shard(Fn fn)
 {
     std::lock_guard lock(mutex_);
     for (int shard = 0; shard < static_cast<int>(connections_.size()); shard++) {
-        try {
-            fn(connection(shard), shard);
-        } catch (const redis::Error &) {
-            connections_[static_cast<size_t>(shard)].reset();
-            throw;
+        auto &kept = connections_[static_cast<size_t>(shard)];
+        for (bool reused = kept && !kept->broken();; reused = false) {
+            try {
+                fn(connection(shard), shard);
+                break;
+            } catch (const redis::Error &) {
+                kept.reset();
+                if (!reused) throw;
+            }
         }
     }
 }
@@ -77,6 +109,11 @@ void ModuleCache::publish(const tenants::Tenant &tenant, const std::optional<std
         }
         redis.checked({"HSET", key, "id:" + std::to_string(tenant.id), value, "uuid:" + tenant.uuid,
                        value, "slug:" + tenant.slug, value});
+        if (tenant.origins) {
+            redis.checked({"HSET", key, origins_field(tenant.id), joined(*tenant.origins)});
+        } else {
+            redis.checked({"HDEL", key, origins_field(tenant.id)});
+        }
     });
 }
 
@@ -130,7 +167,7 @@ void ModuleCache::publish_funnel_steps(postgres::Connection &db, long long tenan
 
 size_t ModuleCache::rebuild(postgres::Connection &db)
 {
-    auto tenants = db.exec("SELECT id, uuid, slug, active, public FROM tenants");
+    auto tenants = db.exec("SELECT id, uuid, slug, active, public, array_to_string(origins, E'\\n') FROM tenants");
     auto products = db.exec("SELECT tenant_id || ':' || id FROM products");
     auto orders = db.exec("SELECT tenant_id || ':' || order_session, payment_status || E'\\n' || purchase_json,"
                           " tracked_at IS NOT NULL FROM orders");
@@ -155,6 +192,10 @@ size_t ModuleCache::rebuild(postgres::Connection &db)
             int column = prefix[0] == 'i' ? 0 : prefix[0] == 'u' ? 1 : 2;
             tenant_fields.push_back(prefix + std::string(tenants.text(i, column)));
             tenant_fields.push_back(value);
+        }
+        if (!tenants.is_null(i, 5)) {
+            tenant_fields.push_back(origins_field(tenants.integer(i, 0)));
+            tenant_fields.emplace_back(tenants.text(i, 5));
         }
     }
     std::vector<std::string> product_members;

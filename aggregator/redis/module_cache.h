@@ -2,7 +2,9 @@
 // PostgreSQL. Tenants: the hash
 // {analytics}:tenants, fields "id:<n>", "uuid:<uuid>" and "slug:<slug>"
 // (prefixed, so a slug of digits never meets an id), value
-// "<id>:<active 0|1>:<public 0|1>". Products: the set {analytics}:products
+// "<id>:<active 0|1>:<public 0|1>", and "origins:<id>" -> the tenant's
+// origins, one a line, when it registered any (analytics_tenant_origins).
+// Products: the set {analytics}:products
 // of "<tenant id>:<product id>". Redis holds only what PostgreSQL can
 // rebuild; rebuild() swaps in complete copies atomically. With sharded
 // streams every shard has its own copy of tenants and products under its

@@ -13,7 +13,8 @@ namespace {
 
 const char *kTimeZoneMessage = "timeZone must be an IANA time zone name such as UTC or Europe/Madrid";
 
-// reads slug, name, active, public; returns an error response or nullopt
+// reads slug, name, active, public, the attribution settings, timeZone and
+// origins; returns an error response or nullopt
 std::optional<http::Response> read_changes(json_t *body, tenants::TenantChanges &changes, bool creating)
 {
     json_t *slug = json_object_get(body, "slug");
@@ -23,6 +24,7 @@ std::optional<http::Response> read_changes(json_t *body, tenants::TenantChanges 
     json_t *model = json_object_get(body, "attributionModel");
     json_t *lookback = json_object_get(body, "attributionLookbackDays");
     json_t *time_zone = json_object_get(body, "timeZone");
+    json_t *origins = json_object_get(body, "origins");
 
     if (slug) {
         if (!json_is_string(slug) || !tenants::is_valid_slug(json_string_value(slug))) {
@@ -65,6 +67,11 @@ std::optional<http::Response> read_changes(json_t *body, tenants::TenantChanges 
     if (time_zone) {
         if (!json_is_string(time_zone)) return http::error_response(400, kTimeZoneMessage);
         changes.time_zone = json_string_value(time_zone);
+    }
+    if (origins) {
+        std::string message;
+        changes.origins = tenants::parse_origins(origins, message);
+        if (!changes.origins) return http::error_response(400, message);
     }
     return std::nullopt;
 }

@@ -4,6 +4,7 @@
 
 #include "conversion_request.h"
 #include "event_id.h"
+#include "web_origin.h"
 
 #include <algorithm>
 
@@ -13,14 +14,43 @@ namespace {
 constexpr const char *kColumns =
     "id, uuid, slug, name, active, public, attribution_model, attribution_lookback_days, time_zone,"
     " rfc3339(created_at),"
-    " rfc3339(updated_at)";
+    " rfc3339(updated_at), array_to_string(origins, E'\\n')";
+
+// origins joined by newlines, as array_to_string gives them (NULL: none registered)
+Origins split_origins(const std::optional<std::string> &joined)
+{
+    if (!joined) return std::nullopt;
+    std::vector<std::string> origins;
+    size_t start = 0;
+    while (start < joined->size()) {
+        size_t end = joined->find('\n', start);
+        if (end == std::string::npos) end = joined->size();
+        origins.push_back(joined->substr(start, end - start));
+        start = end + 1;
+    }
+    return origins;
+}
 
 Tenant row(const postgres::Result &result, int i)
 {
     return Tenant{result.integer(i, 0), std::string(result.text(i, 1)), std::string(result.text(i, 2)),
                   std::string(result.text(i, 3)), result.boolean(i, 4), result.boolean(i, 5),
                   std::string(result.text(i, 6)), static_cast<int>(result.integer(i, 7)),
-                  std::string(result.text(i, 8)), std::string(result.text(i, 9)), std::string(result.text(i, 10))};
+                  std::string(result.text(i, 8)), split_origins(result.optional_text(i, 11)),
+                  std::string(result.text(i, 9)), std::string(result.text(i, 10))};
+}
+
+// a PostgreSQL array literal; normalised origins hold no quote, backslash,
+// comma or brace
+postgres::Param origins_param(const Origins &origins)
+{
+    if (!origins) return std::nullopt;
+    std::string literal = "{";
+    for (const auto &origin : *origins) {
+        if (literal.size() > 1) literal += ',';
+        literal += '"' + origin + '"';
+    }
+    return literal + "}";
 }
 
 postgres::Param flag(const std::optional<bool> &value)
@@ -42,6 +72,30 @@ bool is_number(const std::string &text)
 }
 
 }  // namespace
+
+std::optional<Origins> parse_origins(json_t *value, std::string &message)
+{
+    message = "origins must be null or an array of at most " + std::to_string(kMaxOrigins)
+              + " origins such as https://shop.example (scheme, host and port; no path)";
+    if (json_is_null(value)) return Origins{};
+    if (!json_is_array(value) || json_array_size(value) > kMaxOrigins) return std::nullopt;
+    std::vector<std::string> origins;
+    size_t index;
+    json_t *item;
+    json_array_foreach(value, index, item) {
+        char normalised[ANALYTICS_ORIGIN_MAX + 1];
+        if (!json_is_string(item)
+            || analytics_origin_normalise(json_string_value(item), json_string_length(item), normalised,
+                                          sizeof(normalised)) == 0)
+        {
+            message = "origins[" + std::to_string(index) + "] must be an origin such as https://shop.example"
+                      " (http or https, a host, an optional port; no path, query or user)";
+            return std::nullopt;
+        }
+        if (std::find(origins.begin(), origins.end(), normalised) == origins.end()) origins.emplace_back(normalised);
+    }
+    return Origins{std::move(origins)};
+}
 
 bool is_valid_slug(const std::string &slug)
 {
@@ -66,12 +120,12 @@ bool is_known_time_zone(postgres::Connection &db, const std::string &name)
 std::optional<Tenant> create(postgres::Connection &db, cache::ModuleCache &mirror, const TenantChanges &changes)
 {
     auto result = postgres::unless_duplicate([&] { return db.exec(std::string("INSERT INTO tenants (slug, name, active, public, attribution_model,"
-                                      " attribution_lookback_days, time_zone) VALUES ($1, $2, coalesce($3::boolean, true),"
+                                      " attribution_lookback_days, time_zone, origins) VALUES ($1, $2, coalesce($3::boolean, true),"
                                       " coalesce($4::boolean, true), coalesce($5, 'last_non_direct'),"
-                                      " coalesce($6::integer, 30), coalesce($7, 'UTC')) RETURNING ") + kColumns,
+                                      " coalesce($6::integer, 30), coalesce($7, 'UTC'), $8::text[]) RETURNING ") + kColumns,
                           {changes.slug, changes.name, flag(changes.active), flag(changes.is_public),
                            changes.attribution_model, number_param(changes.attribution_lookback_days),
-                           changes.time_zone}); });
+                           changes.time_zone, origins_param(changes.origins.value_or(Origins{}))}); });
     if (!result) return std::nullopt;
     Tenant tenant = row(*result, 0);
     cache::mirror_or_warn("tenant " + std::to_string(tenant.id), [&] {
@@ -112,10 +166,12 @@ stores::Written<Tenant> update(postgres::Connection &db, cache::ModuleCache &mir
                                       " attribution_model = coalesce($6, attribution_model),"
                                       " attribution_lookback_days = coalesce($7::integer, attribution_lookback_days),"
                                       " time_zone = coalesce($8, time_zone),"
+                                      " origins = CASE WHEN $9::boolean THEN $10::text[] ELSE origins END,"
                                       " updated_at = now() WHERE id = $1 RETURNING ") + kColumns,
                           {std::to_string(before.id), changes.slug, changes.name, flag(changes.active),
                            flag(changes.is_public), changes.attribution_model,
-                           number_param(changes.attribution_lookback_days), changes.time_zone});
+                           number_param(changes.attribution_lookback_days), changes.time_zone,
+                           flag(changes.origins.has_value()), origins_param(changes.origins.value_or(Origins{}))});
         if (result.rows() == 0) return std::nullopt;
         return row(result, 0);
     });
@@ -138,6 +194,13 @@ json_t *to_json(const Tenant &tenant)
     json_object_set_new(object, "attributionModel", json::string(tenant.attribution_model));
     json_object_set_new(object, "attributionLookbackDays", json_integer(tenant.attribution_lookback_days));
     json_object_set_new(object, "timeZone", json::string(tenant.time_zone));
+    if (tenant.origins) {
+        json_t *origins = json_array();
+        for (const auto &origin : *tenant.origins) json_array_append_new(origins, json::string(origin));
+        json_object_set_new(object, "origins", origins);
+    } else {
+        json_object_set_new(object, "origins", json_null());
+    }
     json_object_set_new(object, "createdAt", json::string(tenant.created_at));
     json_object_set_new(object, "updatedAt", json::string(tenant.updated_at));
     return object;

@@ -16,6 +16,10 @@
 
 namespace analytics::tenants {
 
+// a tenant's web origins, normalised (analytics_origin_normalise); nullopt:
+// it registered none, and any origin is let in
+using Origins = std::optional<std::vector<std::string>>;
+
 struct Tenant {
     long long id = 0;
     std::string uuid;
@@ -26,6 +30,7 @@ struct Tenant {
     std::string attribution_model = "last_non_direct";
     int attribution_lookback_days = 30;
     std::string time_zone = "UTC";   // an IANA name
+    Origins origins;
     std::string created_at;
     std::string updated_at;
 };
@@ -38,7 +43,15 @@ struct TenantChanges {
     std::optional<std::string> attribution_model;     // checked: a name analytics_attribution_model_parse knows
     std::optional<int> attribution_lookback_days;     // checked: 1..365
     std::optional<std::string> time_zone;             // checked: is_known_time_zone
+    std::optional<Origins> origins;                   // checked and normalised: parse_origins
 };
+
+constexpr size_t kMaxOrigins = 100;
+
+// a JSON value as a tenant's origins: null, or an array of at most
+// kMaxOrigins origin strings, normalised and without repeats in their
+// order; the message says what is wrong otherwise
+std::optional<Origins> parse_origins(json_t *value, std::string &message);
 
 // changes.slug and changes.name are set; what else is absent takes the
 // default. The tenant and its funnel steps are mirrored; nullopt when the

@@ -49,7 +49,7 @@ test_ingest_call_in_contract_order(void **state)
     assert_int_equal(call.argc, 3 + 5 + 5);
     assert_int_equal(call.keys, ANALYTICS_INGEST_KEYS);
     assert_arg(&call, 0, "FCALL");
-    assert_arg(&call, 1, "analytics_ingest_v15");
+    assert_arg(&call, 1, "analytics_ingest_v16");
     assert_arg(&call, 2, "5");
     assert_arg(&call, analytics_fcall_key_at(&call, ANALYTICS_FCALL_KEY_RATE), "{analytics}:rate:api:1.2.3.4");
     assert_arg(&call, analytics_fcall_key_at(&call, ANALYTICS_INGEST_KEY_PRODUCTS), "{analytics}:products");
