@@ -17,6 +17,7 @@
 #include "stream_entry.h"
 #include "track_request.h"
 #include "traffic_source.h"
+#include "web_origin.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -75,6 +76,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             check(result != ANALYTICS_INFLATE_TOO_LARGE || len == sizeof(inflated));
         }
         check(analytics_content_encoding_of((const char *) data, size) <= ANALYTICS_ENCODING_UNSUPPORTED);
+    }
+
+    /* the bytes as an origin: refused, or normalised to a valid origin
+     * that normalises to itself */
+    {
+        char    origin[ANALYTICS_ORIGIN_MAX + 1], again[ANALYTICS_ORIGIN_MAX + 1];
+        size_t  len;
+
+        len = analytics_origin_normalise((const char *) data, size, origin, sizeof(origin));
+        check(len <= ANALYTICS_ORIGIN_MAX);
+        if (len > 0) {
+            check(strlen(origin) == len);
+            check(analytics_origin_normalise(origin, len, again, sizeof(again)) == len);
+            check(memcmp(origin, again, len) == 0);
+            for (i = 0; i < len; i++) {
+                check(!(origin[i] >= 'A' && origin[i] <= 'Z'));
+            }
+        }
     }
 
     /* the bytes as a version 2 entry's packed header: decoded or refused */
